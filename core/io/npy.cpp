@@ -1,0 +1,175 @@
+#include "core/io/npy.h"
+
+#include <bit>
+#include <cstring>
+#include <limits>
+#include <regex>
+#include <stdexcept>
+#include <string>
+
+namespace ntk::core {
+namespace {
+
+constexpr char magic[] = "\x93NUMPY";
+constexpr std::size_t max_header = 1 << 20;
+
+[[noreturn]] void fail(const std::filesystem::path& path, const std::string& what) {
+  throw std::invalid_argument(path.string() + ": " + what);
+}
+
+struct Header {
+  char byte_order = '<';
+  int item_size = 8;
+  bool fortran = false;
+  std::vector<std::int64_t> shape;
+};
+
+Header parse_header(const std::filesystem::path& path, const std::string& text) {
+  Header h;
+  std::smatch m;
+  if (!std::regex_search(text, m, std::regex(R"('descr'\s*:\s*'([^']*)')")))
+    fail(path, "the header has no 'descr' (not a NumPy array file?)");
+  const std::string descr = m[1];
+  if (descr.size() != 3 || (descr[0] != '<' && descr[0] != '>' && descr[0] != '=') ||
+      descr[1] != 'f' || (descr[2] != '8' && descr[2] != '4'))
+    fail(path, "dtype '" + descr + "' is not supported; save the array as float64 or float32");
+  h.byte_order = descr[0] == '=' ? '<' : descr[0];
+  h.item_size = descr[2] - '0';
+  if (!std::regex_search(text, m, std::regex(R"('fortran_order'\s*:\s*(True|False))")))
+    fail(path, "the header has no valid 'fortran_order'");
+  h.fortran = m[1] == "True";
+  if (!std::regex_search(text, m, std::regex(R"('shape'\s*:\s*\(([^)]*)\))")))
+    fail(path, "the header has no valid 'shape'");
+  const std::string dims = m[1];
+  const std::regex number(R"(\s*(\d{1,18})\s*(,|$))");
+  for (auto it = std::sregex_iterator(dims.begin(), dims.end(), number); it != std::sregex_iterator(); ++it)
+    h.shape.push_back(std::stoll((*it)[1]));
+  const std::string stripped = std::regex_replace(dims, std::regex(R"([\s,\d])"), "");
+  if (!stripped.empty()) fail(path, "the shape (" + dims + ") is not a tuple of sizes");
+  if (h.shape.size() > 2)
+    fail(path, "has " + std::to_string(h.shape.size()) + " dimensions; expected at most 2");
+  return h;
+}
+
+template <typename T>
+T from_bytes(const char* p, bool swap) {
+  std::uint64_t bits = 0;
+  std::memcpy(&bits, p, sizeof(T));
+  if (swap) {
+    if constexpr (sizeof(T) == 8) bits = __builtin_bswap64(bits);
+    else bits = __builtin_bswap32(static_cast<std::uint32_t>(bits));
+  }
+  T value;
+  std::memcpy(&value, &bits, sizeof(T));
+  return value;
+}
+
+}  // namespace
+
+NpyArray read_npy(const std::filesystem::path& path, double max_bytes) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail(path, "cannot open the file (does it exist?)");
+  char pre[10] = {};
+  if (!in.read(pre, 8) || std::memcmp(pre, magic, 6) != 0)
+    fail(path, "not a NumPy .npy file (the magic string is missing)");
+  const int major = static_cast<unsigned char>(pre[6]);
+  if (major < 1 || major > 3) fail(path, "unknown .npy format version " + std::to_string(major));
+  std::size_t header_len = 0;
+  const int len_bytes = major == 1 ? 2 : 4;
+  unsigned char len_raw[4] = {};
+  if (!in.read(reinterpret_cast<char*>(len_raw), len_bytes)) fail(path, "truncated header");
+  for (int i = len_bytes - 1; i >= 0; --i) header_len = header_len * 256 + len_raw[i];
+  if (header_len > max_header) fail(path, "the header claims " + std::to_string(header_len) +
+                                          " bytes, more than any NumPy header");
+  std::string text(header_len, '\0');
+  if (!in.read(text.data(), std::streamsize(header_len))) fail(path, "truncated header");
+  const Header h = parse_header(path, text);
+
+  std::int64_t rows = h.shape.empty() ? 1 : h.shape[0];
+  std::int64_t cols = h.shape.size() == 2 ? h.shape[1] : 1;
+  const double count = double(rows) * double(cols);
+  if (count * 8 > max_bytes)
+    fail(path, "holds " + std::to_string(rows) + " x " + std::to_string(cols) +
+                   " values, over the memory budget of " + std::to_string(int64_t(max_bytes / 1e6)) +
+                   " MB (raise --memory-budget if you mean it)");
+  const std::uintmax_t data_start = 8 + std::uintmax_t(len_bytes) + header_len;
+  const std::uintmax_t expected = data_start + std::uintmax_t(count) * std::uintmax_t(h.item_size);
+  const std::uintmax_t actual = std::filesystem::file_size(path);
+  if (actual != expected)
+    fail(path, "the shape says " + std::to_string(expected - data_start) + " data bytes but the file has " +
+                   std::to_string(actual > data_start ? actual - data_start : 0) +
+                   (actual < expected ? " (truncated)" : " (trailing bytes)"));
+
+  std::vector<char> raw(std::size_t(count) * std::size_t(h.item_size));
+  if (!in.read(raw.data(), std::streamsize(raw.size()))) fail(path, "truncated data");
+  const bool swap = (h.byte_order == '>') != (std::endian::native == std::endian::big);
+  NpyArray out;
+  out.shape = h.shape;
+  out.data.resize(rows, cols);
+  for (std::int64_t i = 0; i < rows; ++i)
+    for (std::int64_t j = 0; j < cols; ++j) {
+      const std::int64_t flat = h.fortran ? j * rows + i : i * cols + j;
+      const char* p = raw.data() + flat * h.item_size;
+      out.data(i, j) = h.item_size == 8 ? from_bytes<double>(p, swap) : double(from_bytes<float>(p, swap));
+    }
+  return out;
+}
+
+NpyWriter::NpyWriter(std::filesystem::path path, std::int64_t rows, std::int64_t cols,
+                     bool one_dimensional)
+    : m_path(std::move(path)), m_rows(rows), m_cols(cols) {
+  m_temp = m_path;
+  m_temp += ".partial";
+  m_out.open(m_temp, std::ios::binary | std::ios::trunc);
+  if (!m_out) throw std::runtime_error("cannot write " + m_temp.string());
+  std::string dict = "{'descr': '<f8', 'fortran_order': False, 'shape': (" + std::to_string(rows) +
+                     (one_dimensional ? ",), }" : ", " + std::to_string(cols) + "), }");
+  const std::size_t unpadded = 10 + dict.size() + 1;
+  dict.append((64 - unpadded % 64) % 64, ' ');
+  dict += '\n';
+  const auto len = static_cast<std::uint16_t>(dict.size());
+  m_out.write(magic, 6);
+  const char version[2] = {1, 0};
+  m_out.write(version, 2);
+  const char len_bytes[2] = {static_cast<char>(len & 0xff), static_cast<char>(len >> 8)};
+  m_out.write(len_bytes, 2);
+  m_out << dict;
+}
+
+NpyWriter::~NpyWriter() {
+  if (m_finished) return;
+  m_out.close();
+  std::error_code ignored;
+  std::filesystem::remove(m_temp, ignored);
+}
+
+void NpyWriter::append_rows(const Eigen::Ref<const Eigen::MatrixXd>& block) {
+  if (block.cols() != m_cols || m_written + block.rows() > m_rows)
+    throw std::logic_error("NpyWriter: block does not fit the declared shape");
+  const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> rows = block;
+  static_assert(std::endian::native == std::endian::little, "little-endian hosts only");
+  m_out.write(reinterpret_cast<const char*>(rows.data()), std::streamsize(rows.size() * 8));
+  m_written += block.rows();
+}
+
+void NpyWriter::finish() {
+  if (m_written != m_rows) throw std::logic_error("NpyWriter: not every row was written");
+  m_out.close();
+  if (!m_out) throw std::runtime_error("writing " + m_temp.string() + " failed (disk full?)");
+  std::filesystem::rename(m_temp, m_path);
+  m_finished = true;
+}
+
+void write_npy(const std::filesystem::path& path, const Eigen::Ref<const Eigen::MatrixXd>& a) {
+  NpyWriter w(path, a.rows(), a.cols());
+  w.append_rows(a);
+  w.finish();
+}
+
+void write_npy(const std::filesystem::path& path, const Eigen::Ref<const Eigen::VectorXd>& v) {
+  NpyWriter w(path, v.size(), 1, true);
+  w.append_rows(v);
+  w.finish();
+}
+
+}  // namespace ntk::core

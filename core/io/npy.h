@@ -1,0 +1,49 @@
+#pragma once
+// NumPy .npy files (format versions 1.0, 2.0 and 3.0): float64 or float32, either byte order,
+// C or Fortran order, 0 to 2 dimensions. Everything malformed is refused with a message that
+// names the file and what is wrong; nothing is read past the memory budget.
+
+#include <Eigen/Core>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <vector>
+
+namespace ntk::core {
+
+struct NpyArray {
+  Eigen::MatrixXd data;              ///< 1-D arrays as n x 1, 0-D as 1 x 1
+  std::vector<std::int64_t> shape;   ///< as stored
+};
+
+/// Reads a whole file. Throws std::invalid_argument for a missing or malformed file, an
+/// unsupported dtype, more than two dimensions, a size that does not match the file, or an
+/// array larger than max_bytes once converted to float64.
+NpyArray read_npy(const std::filesystem::path& path, double max_bytes = 4e9);
+
+/// Writes a float64 C-order .npy row block by row block, so arrays larger than memory can be
+/// written. The file appears under its name only when finish() succeeds (write, then rename).
+class NpyWriter {
+ public:
+  /// A 2-D array (rows x cols), or a 1-D one of `rows` entries when one_dimensional.
+  NpyWriter(std::filesystem::path path, std::int64_t rows, std::int64_t cols,
+            bool one_dimensional = false);
+  ~NpyWriter();
+  NpyWriter(const NpyWriter&) = delete;
+  NpyWriter& operator=(const NpyWriter&) = delete;
+
+  void append_rows(const Eigen::Ref<const Eigen::MatrixXd>& block);
+  /// Checks that every row was written, flushes and renames; throws std::runtime_error.
+  void finish();
+
+ private:
+  std::filesystem::path m_path, m_temp;
+  std::ofstream m_out;
+  std::int64_t m_rows, m_cols, m_written = 0;
+  bool m_finished = false;
+};
+
+void write_npy(const std::filesystem::path& path, const Eigen::Ref<const Eigen::MatrixXd>& a);
+void write_npy(const std::filesystem::path& path, const Eigen::Ref<const Eigen::VectorXd>& v);
+
+}  // namespace ntk::core

@@ -1,0 +1,136 @@
+#include "core/io/text_formats.h"
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace ntk::core {
+
+std::string format_number(double v) {
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  char buf[32];
+  for (int precision = 1; precision <= 17; ++precision) {
+    std::snprintf(buf, sizeof buf, "%.*g", precision, v);
+    if (std::strtod(buf, nullptr) == v) break;
+  }
+  return buf;
+}
+
+CsvTable parse_csv(const std::string& text, const std::string& origin) {
+  CsvTable table;
+  std::istringstream in(text);
+  std::string line;
+  std::size_t number = 0;
+  auto split = [](const std::string& l) {
+    std::vector<std::string> fields;
+    std::stringstream s(l);
+    std::string f;
+    while (std::getline(s, f, ',')) fields.push_back(f);
+    if (!l.empty() && l.back() == ',') fields.emplace_back();
+    return fields;
+  };
+  while (std::getline(in, line)) {
+    ++number;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) continue;
+    auto fields = split(line);
+    if (table.header.empty()) {
+      table.header = std::move(fields);
+      continue;
+    }
+    if (fields.size() != table.header.size())
+      throw std::invalid_argument(origin + ": line " + std::to_string(number) + " has " +
+                                  std::to_string(fields.size()) + " fields, the header " +
+                                  std::to_string(table.header.size()));
+    table.rows.push_back(std::move(fields));
+  }
+  if (table.header.empty()) throw std::invalid_argument(origin + ": empty CSV file");
+  return table;
+}
+
+CsvTable read_csv(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) throw std::invalid_argument(path.string() + ": cannot open the file");
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse_csv(text.str(), path.string());
+}
+
+std::string csv_line(const std::vector<std::string>& fields) {
+  std::string line;
+  for (std::size_t i = 0; i < fields.size(); ++i) line += (i ? "," : "") + fields[i];
+  return line + "\n";
+}
+
+void write_text_atomic(const std::filesystem::path& path, const std::string& text) {
+  std::filesystem::path temp = path;
+  temp += ".partial";
+  {
+    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.close();
+    if (!out) {
+      std::error_code ignored;
+      std::filesystem::remove(temp, ignored);
+      throw std::runtime_error("cannot write " + path.string());
+    }
+  }
+  std::filesystem::rename(temp, path);
+}
+
+std::string json_quote(const std::string& s) {
+  std::string out = "\"";
+  for (const char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+JsonObject& JsonObject::add(const std::string& key, double value) {
+  // JSON has no NaN or infinity: such a value is written as null.
+  return add_raw(key, std::isfinite(value) ? format_number(value) : "null");
+}
+
+JsonObject& JsonObject::add(const std::string& key, long long value) {
+  return add_raw(key, std::to_string(value));
+}
+
+JsonObject& JsonObject::add(const std::string& key, const std::string& value) {
+  return add_raw(key, json_quote(value));
+}
+
+JsonObject& JsonObject::add(const std::string& key, bool value) {
+  return add_raw(key, value ? "true" : "false");
+}
+
+JsonObject& JsonObject::add_raw(const std::string& key, const std::string& json) {
+  m_fields.emplace_back(key, json);
+  return *this;
+}
+
+std::string JsonObject::str() const {
+  std::string out = "{\n";
+  for (std::size_t i = 0; i < m_fields.size(); ++i)
+    out += "  " + json_quote(m_fields[i].first) + ": " + m_fields[i].second +
+           (i + 1 < m_fields.size() ? ",\n" : "\n");
+  return out + "}\n";
+}
+
+}  // namespace ntk::core

@@ -1,0 +1,48 @@
+#pragma once
+// Small text formats without widgets: CSV tables (sweep results) and flat JSON objects
+// (metrics), written so that a reader never sees a half-written file.
+
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace ntk::core {
+
+/// Shortest decimal text that reads back to the same double ("nan", "inf" as NumPy writes them).
+std::string format_number(double v);
+
+/// A CSV table: a header line and rows of the same width. Fields never contain commas here.
+struct CsvTable {
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> rows;
+};
+
+/// Parses CSV text; throws std::invalid_argument (naming `origin` and the line) for a row whose
+/// width differs from the header or an empty file.
+CsvTable parse_csv(const std::string& text, const std::string& origin);
+CsvTable read_csv(const std::filesystem::path& path);
+std::string csv_line(const std::vector<std::string>& fields);
+
+/// Writes text to `path` through a temporary file and a rename. Throws std::runtime_error.
+void write_text_atomic(const std::filesystem::path& path, const std::string& text);
+
+/// A flat JSON object built in insertion order.
+class JsonObject {
+ public:
+  JsonObject& add(const std::string& key, double value);
+  JsonObject& add(const std::string& key, long long value);
+  JsonObject& add(const std::string& key, const std::string& value);
+  JsonObject& add(const std::string& key, const char* value) { return add(key, std::string(value)); }
+  JsonObject& add(const std::string& key, bool value);
+  /// Adds a nested value given as JSON text (an array or an object).
+  JsonObject& add_raw(const std::string& key, const std::string& json);
+  std::string str() const;
+
+ private:
+  std::vector<std::pair<std::string, std::string>> m_fields;
+};
+
+std::string json_quote(const std::string& s);
+
+}  // namespace ntk::core

@@ -1,0 +1,35 @@
+#pragma once
+// What each method costs for given sizes (method.md sections 2 and 3): floating-point operations
+// per evaluation, bytes of memory, and the number of trainable parameters.
+
+#include <Eigen/Core>
+#include <cstddef>
+
+namespace ntk::core {
+
+struct MethodCost {
+  double flops = 0;       ///< per evaluation on L queries
+  double bytes = 0;       ///< memory the method holds: parameters, inputs and working arrays
+  double parameters = 0;  ///< trainable numbers: m d for the prefix, r d + r for NTK-Attention
+};
+
+struct CostSizes {
+  Eigen::Index L = 0, d = 0, m = 0, r = 0;
+  Eigen::Index rank = 0;      ///< s of Z = Z_A Z_B; 0 for a full-rank Z
+  Eigen::Index chunk = 1024;  ///< prefix rows in flight per thread
+  int threads = 1;
+};
+
+struct CostEstimate {
+  MethodCost exact;     ///< Algorithm 1 with the prefix in memory (2 m d numbers: K_P, V_P)
+  MethodCost ntk;       ///< Algorithm 2, with Z and k given
+  MethodCost compress;  ///< computing Z and k from the prefix once (closed form)
+};
+
+CostEstimate estimate_cost(const CostSizes& sizes);
+
+/// Throws std::invalid_argument when NTK-Attention's memory (compression included) would pass
+/// `budget_bytes`, with the estimate and what to lower.
+void check_memory_budget(const CostSizes& sizes, double budget_bytes);
+
+}  // namespace ntk::core

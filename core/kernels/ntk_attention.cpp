@@ -1,0 +1,130 @@
+#include "core/kernels/ntk_attention.h"
+
+#include "core/kernels/prefix_attention.h"
+#include "core/util/parallel.h"
+
+#include <Eigen/SVD>
+#include <cmath>
+#include <functional>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace ntk::core {
+namespace {
+
+// Shared by both forms of Z: phi_z maps the scaled features phi(Q) (L x r) to phi(Q) Z (L x d).
+NtkResult evaluate(const Eigen::Ref<const Eigen::MatrixXd>& Q,
+                   const Eigen::Ref<const Eigen::MatrixXd>& K,
+                   const Eigen::Ref<const Eigen::MatrixXd>& V, const FeatureMap& phi,
+                   const Eigen::Ref<const Eigen::VectorXd>& k, bool causal,
+                   const std::function<Eigen::MatrixXd(const Eigen::MatrixXd&)>& phi_z) {
+  check_shapes(Q, K, V, phi.input_dim());
+  if (k.size() != phi.dim())
+    throw std::invalid_argument("k has " + std::to_string(k.size()) + " entries but phi has r = " +
+                                std::to_string(phi.dim()));
+  Eigen::MatrixXd A = input_scores_transposed(Q, K, 0, causal);  // keys x queries
+  const Eigen::RowVectorXd M = A.colwise().maxCoeff();
+  A = (A.rowwise() - M).array().exp();
+  // exp(-M_i) scales row i of phi(Q); every finite factor cancels in D^{-1}(...).
+  const Eigen::MatrixXd F = phi.apply(Q).array().colwise() * (-M.transpose()).array().exp();
+
+  NtkResult out;
+  out.denominator = A.colwise().sum().transpose() + F * k;
+  out.T = A.transpose() * V + phi_z(F);
+  for (Eigen::Index i = 0; i < out.T.rows(); ++i) {
+    if (out.denominator(i) > 0.0) {
+      out.T.row(i) /= out.denominator(i);
+    } else {
+      out.T.row(i).setConstant(std::numeric_limits<double>::quiet_NaN());
+      ++out.bad_rows;
+    }
+  }
+  if (out.bad_rows > 0)
+    out.status = Status::non_positive_denominator;
+  else if (!out.T.allFinite())
+    out.status = Status::not_finite;
+  return out;
+}
+
+}  // namespace
+
+NtkParams compress_prefix(const PrefixSource& prefix, const FeatureMap& phi, Eigen::Index chunk,
+                          const Progress& progress) {
+  if (prefix.dim() != phi.input_dim())
+    throw std::invalid_argument("the prefix has width " + std::to_string(prefix.dim()) +
+                                " but phi expects " + std::to_string(phi.input_dim()));
+  const Eigen::Index r = phi.dim();
+  const Eigen::Index d = prefix.dim();
+  const PrefixPartition part =
+      partition_prefix(prefix.rows(), chunk, sizeof(double) * std::size_t(r * (d + 1)));
+  std::vector<NtkParams> partials(std::size_t(part.segments));
+  ProgressTracker tracker(progress, prefix.rows());
+  parallel_tasks(part.segments, [&](Eigen::Index s) {
+    NtkParams local{Eigen::MatrixXd::Zero(r, d), Eigen::VectorXd::Zero(r)};
+    PrefixScratch scratch;
+    const Eigen::Index end = part.segment_begin(s) + part.segment_count(s);
+    for (Eigen::Index row = part.segment_begin(s); row < end && !tracker.cancelled();
+         row += part.chunk) {
+      const Eigen::Index count = std::min(part.chunk, end - row);
+      const PrefixBlock blk = prefix.block(row, count, scratch);
+      const Eigen::MatrixXd F = phi.apply(blk.KP);
+      local.Z.noalias() += F.transpose() * blk.VP;
+      local.k += F.colwise().sum().transpose();
+      local.max_key_norm = std::max(local.max_key_norm, blk.KP.rowwise().norm().maxCoeff());
+      local.max_abs_value = std::max(local.max_abs_value, blk.VP.cwiseAbs().maxCoeff());
+      tracker.advance(count);
+    }
+    partials[std::size_t(s)] = std::move(local);
+  });
+  NtkParams out{Eigen::MatrixXd::Zero(r, d), Eigen::VectorXd::Zero(r)};
+  if (tracker.cancelled()) {
+    out.status = Status::cancelled;
+    return out;
+  }
+  for (const NtkParams& p : partials) {
+    out.Z += p.Z;
+    out.k += p.k;
+    out.max_key_norm = std::max(out.max_key_norm, p.max_key_norm);
+    out.max_abs_value = std::max(out.max_abs_value, p.max_abs_value);
+  }
+  return out;
+}
+
+NtkResult ntk_attention(const Eigen::Ref<const Eigen::MatrixXd>& Q,
+                        const Eigen::Ref<const Eigen::MatrixXd>& K,
+                        const Eigen::Ref<const Eigen::MatrixXd>& V, const FeatureMap& phi,
+                        const NtkParams& params, bool causal) {
+  if (params.Z.rows() != phi.dim() || params.Z.cols() != Q.cols())
+    throw std::invalid_argument("Z must be r x d = " + std::to_string(phi.dim()) + " x " +
+                                std::to_string(Q.cols()));
+  return evaluate(Q, K, V, phi, params.k, causal,
+                  [&](const Eigen::MatrixXd& F) -> Eigen::MatrixXd { return F * params.Z; });
+}
+
+NtkResult ntk_attention(const Eigen::Ref<const Eigen::MatrixXd>& Q,
+                        const Eigen::Ref<const Eigen::MatrixXd>& K,
+                        const Eigen::Ref<const Eigen::MatrixXd>& V, const FeatureMap& phi,
+                        const LowRankZ& Z, const Eigen::Ref<const Eigen::VectorXd>& k,
+                        bool causal) {
+  if (Z.A.rows() != phi.dim() || Z.B.cols() != Q.cols() || Z.A.cols() != Z.B.rows())
+    throw std::invalid_argument("Z_A must be r x s and Z_B s x d");
+  return evaluate(Q, K, V, phi, k, causal, [&](const Eigen::MatrixXd& F) -> Eigen::MatrixXd {
+    return (F * Z.A) * Z.B;
+  });
+}
+
+LowRankZ truncate_rank(const Eigen::Ref<const Eigen::MatrixXd>& Z, Eigen::Index s) {
+  const Eigen::Index full = std::min(Z.rows(), Z.cols());
+  if (s < 1 || s > full)
+    throw std::invalid_argument("the rank s must be between 1 and min(r, d) = " +
+                                std::to_string(full) + " (got " + std::to_string(s) + ")");
+  Eigen::BDCSVD<Eigen::MatrixXd> svd(Z, Eigen::ComputeThinU | Eigen::ComputeThinV);
+  LowRankZ out;
+  out.A = svd.matrixU().leftCols(s) * svd.singularValues().head(s).asDiagonal();
+  out.B = svd.matrixV().leftCols(s).transpose();
+  return out;
+}
+
+}  // namespace ntk::core

@@ -1,0 +1,58 @@
+#pragma once
+// NTK-Attention, the paper's Algorithm 2 (method.md section 3):
+//   A = exp(Q K^T / sqrt(d)),  D = diag(A 1_L + phi(Q) k),  T = D^{-1} (A V + phi(Q) Z)
+// with Z = phi(K_P)^T V_P (r x d) and k = phi(K_P)^T 1_m (r): sizes that do not grow with m.
+
+#include "core/kernels/feature_map.h"
+#include "core/util/progress.h"
+#include "core/workload/workload.h"
+
+#include <Eigen/Core>
+
+namespace ntk::core {
+
+struct NtkParams {
+  Eigen::MatrixXd Z;  ///< r x d
+  Eigen::VectorXd k;  ///< r
+  Status status = Status::ok;
+  double max_key_norm = 0;   ///< max_i |K_P[i]|, for the Taylor bound
+  double max_abs_value = 0;  ///< max |V_P|, for the Taylor bound
+};
+
+/// Z = Z_A Z_B, the rank-s form the paper's experiments train.
+struct LowRankZ {
+  Eigen::MatrixXd A;  ///< r x s
+  Eigen::MatrixXd B;  ///< s x d
+};
+
+struct NtkResult {
+  Eigen::MatrixXd T;            ///< L x d
+  Eigen::VectorXd denominator;  ///< L, D_ii scaled by exp(-max_j S_X[i, j])
+  Eigen::Index bad_rows = 0;    ///< rows whose denominator is not positive
+  Status status = Status::ok;
+};
+
+/// Closed-form Z and k from a prefix, streamed over chunks of `chunk` rows (memory O(r d)
+/// plus one chunk), reduced in a fixed order so the thread count does not change the result.
+NtkParams compress_prefix(const PrefixSource& prefix, const FeatureMap& phi,
+                          Eigen::Index chunk = 1024, const Progress& progress = {});
+
+/// Evaluates T stably: with M_i the row maximum of S_X, A' = exp(S_X - M) and the phi terms
+/// scaled by exp(-M). A non-positive D_ii (odd Taylor degree, large negative scores) gives
+/// status non_positive_denominator and NaN in those rows of T, counted in bad_rows.
+NtkResult ntk_attention(const Eigen::Ref<const Eigen::MatrixXd>& Q,
+                        const Eigen::Ref<const Eigen::MatrixXd>& K,
+                        const Eigen::Ref<const Eigen::MatrixXd>& V, const FeatureMap& phi,
+                        const NtkParams& params, bool causal);
+
+/// The same with Z = Z_A Z_B, computed as (phi(Q) Z_A) Z_B.
+NtkResult ntk_attention(const Eigen::Ref<const Eigen::MatrixXd>& Q,
+                        const Eigen::Ref<const Eigen::MatrixXd>& K,
+                        const Eigen::Ref<const Eigen::MatrixXd>& V, const FeatureMap& phi,
+                        const LowRankZ& Z, const Eigen::Ref<const Eigen::VectorXd>& k,
+                        bool causal);
+
+/// Best rank-s approximation of Z (truncated SVD), 1 <= s <= min(r, d).
+LowRankZ truncate_rank(const Eigen::Ref<const Eigen::MatrixXd>& Z, Eigen::Index s);
+
+}  // namespace ntk::core

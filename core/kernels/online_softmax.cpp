@@ -1,0 +1,54 @@
+#include "core/kernels/online_softmax.h"
+
+#include <cmath>
+#include <limits>
+
+namespace ntk::core {
+namespace {
+
+// exp(old - new) with exp(-inf - x) = 0 (an empty state contributes nothing).
+double rescale_factor(double old_max, double new_max) {
+  return old_max == -std::numeric_limits<double>::infinity() ? 0.0 : std::exp(old_max - new_max);
+}
+
+}  // namespace
+
+SoftmaxState::SoftmaxState(Eigen::Index queries, Eigen::Index d)
+    : max(Eigen::VectorXd::Constant(queries, -std::numeric_limits<double>::infinity())),
+      sum(Eigen::VectorXd::Zero(queries)),
+      acc(Eigen::MatrixXd::Zero(d, queries)) {}
+
+void accumulate(SoftmaxState& state, Eigen::Ref<Eigen::MatrixXd> S,
+                const Eigen::Ref<const Eigen::MatrixXd>& V) {
+  for (Eigen::Index q = 0; q < S.cols(); ++q) {
+    const double new_max = std::max(state.max(q), S.col(q).maxCoeff());
+    const double alpha = rescale_factor(state.max(q), new_max);
+    S.col(q) = (S.col(q).array() - new_max).exp();
+    state.sum(q) = state.sum(q) * alpha + S.col(q).sum();
+    state.acc.col(q) *= alpha;
+    state.max(q) = new_max;
+  }
+  state.acc.noalias() += V.transpose() * S;
+}
+
+void merge(SoftmaxState& state, const SoftmaxState& other) {
+  for (Eigen::Index q = 0; q < state.max.size(); ++q) {
+    const double new_max = std::max(state.max(q), other.max(q));
+    if (new_max == -std::numeric_limits<double>::infinity()) continue;
+    const double a = rescale_factor(state.max(q), new_max);
+    const double b = rescale_factor(other.max(q), new_max);
+    state.sum(q) = state.sum(q) * a + other.sum(q) * b;
+    state.acc.col(q) = state.acc.col(q) * a + other.acc.col(q) * b;
+    state.max(q) = new_max;
+  }
+}
+
+Eigen::MatrixXd normalized_output(const SoftmaxState& state) {
+  return (state.acc.array().rowwise() / state.sum.transpose().array()).transpose();
+}
+
+Eigen::VectorXd log_normalizer(const SoftmaxState& state) {
+  return state.max.array() + state.sum.array().log();
+}
+
+}  // namespace ntk::core

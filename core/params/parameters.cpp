@@ -1,0 +1,168 @@
+#include "core/params/parameters.h"
+
+#include "core/io/text_formats.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <stdexcept>
+#include <string>
+
+namespace ntk::core {
+namespace {
+
+std::string range_text(const ParamSpec& s) {
+  if (s.type == ParamType::choice) {
+    std::string all;
+    for (auto c : s.choices) all += (all.empty() ? "" : ", ") + std::string(c);
+    return "one of " + all;
+  }
+  if (s.type == ParamType::flag) return "true or false";
+  const std::string lo = format_number(s.min), hi = format_number(s.max);
+  return (s.type == ParamType::integer ? "an integer from " : "a number from ") + lo + " to " + hi;
+}
+
+[[noreturn]] void bad_value(const ParamSpec& s, std::string_view text) {
+  throw std::invalid_argument("--" + std::string(s.key) + " must be " + range_text(s) +
+                              " (got '" + std::string(text) + "')");
+}
+
+template <typename E>
+E choice_value(std::string_view text, std::initializer_list<std::pair<std::string_view, E>> map) {
+  for (const auto& [name, value] : map)
+    if (name == text) return value;
+  return map.begin()->second;  // unreachable: set() checked the text against the choices
+}
+
+std::vector<ParamSpec> make_specs() {
+  using P = Parameters;
+  std::vector<ParamSpec> s;
+  auto integer = [&](std::string_view key, std::string_view label, double lo, double hi,
+                     std::string_view help, std::string (*get)(const P&),
+                     void (*set)(P&, double, std::string_view)) {
+    s.push_back({key, label, ParamType::integer, lo, hi, {}, help, get, set});
+  };
+  s.push_back({"mode", "Workload", ParamType::choice, 0, 0, {"direct", "projection"},
+               "direct: draw Q, K, V, K_P, V_P; projection: draw X, P and W_Q, W_K, W_V "
+               "(entries N(0, 1/d)) and project",
+               [](const P& p) -> std::string {
+                 return p.workload.mode == WorkloadMode::direct ? "direct" : "projection";
+               },
+               [](P& p, double, std::string_view t) {
+                 p.workload.mode = choice_value<WorkloadMode>(
+                     t, {{"direct", WorkloadMode::direct}, {"projection", WorkloadMode::projection}});
+               }});
+  integer("L", "Input length L", 1, 16384, "query tokens (rows of Q, K, V)",
+          [](const P& p) { return std::to_string(p.workload.L); },
+          [](P& p, double v, std::string_view) { p.workload.L = Eigen::Index(v); });
+  integer("d", "Head dimension d", 1, 512, "width of every query, key and value",
+          [](const P& p) { return std::to_string(p.workload.d); },
+          [](P& p, double v, std::string_view) { p.workload.d = Eigen::Index(v); });
+  integer("m", "Prefix length m", 0, 17179869184.0,
+          "prefix tokens; 0 gives plain attention over the input",
+          [](const P& p) { return std::to_string(p.workload.m); },
+          [](P& p, double v, std::string_view) { p.workload.m = Eigen::Index(v); });
+  s.push_back({"scale", "Entry scale B", ParamType::real, 1e-6, 100, {},
+               "standard deviation (gaussian) or bound B of Uniform[-B, B]; the theory needs "
+               "B = o(sqrt(log m))",
+               [](const P& p) { return format_number(p.workload.scale); },
+               [](P& p, double v, std::string_view) { p.workload.scale = v; }});
+  s.push_back({"dist", "Distribution", ParamType::choice, 0, 0, {"gaussian", "uniform"},
+               "law of the entries", [](const P& p) -> std::string {
+                 return p.workload.dist == Distribution::gaussian ? "gaussian" : "uniform";
+               },
+               [](P& p, double, std::string_view t) {
+                 p.workload.dist = choice_value<Distribution>(
+                     t, {{"gaussian", Distribution::gaussian}, {"uniform", Distribution::uniform}});
+               }});
+  integer("seed", "Seed", 0, 9007199254740992.0, "seed of every random draw",
+          [](const P& p) { return std::to_string(p.workload.seed); },
+          [](P& p, double v, std::string_view) {
+            p.workload.seed = std::uint64_t(v);
+            p.feature.seed = std::uint64_t(v);
+          });
+  s.push_back({"feature", "Feature map", ParamType::choice, 0, 0, {"taylor", "elu", "favor"},
+               "taylor: degree-g polynomial of exp; elu: elu(x)+1 (authors' code, no guarantee); "
+               "favor: positive random features",
+               [](const P& p) -> std::string { return to_string(p.feature.kind); },
+               [](P& p, double, std::string_view t) {
+                 p.feature.kind = choice_value<FeatureKind>(
+                     t, {{"taylor", FeatureKind::taylor}, {"elu", FeatureKind::elu},
+                         {"favor", FeatureKind::favor}});
+               }});
+  integer("degree", "Taylor degree g", 0, 12, "degree of the Taylor map; r = binom(d + g, g)",
+          [](const P& p) { return std::to_string(p.feature.degree); },
+          [](P& p, double v, std::string_view) { p.feature.degree = int(v); });
+  integer("features", "FAVOR+ features r", 1, 1048576, "number of random features of FAVOR+",
+          [](const P& p) { return std::to_string(p.feature.features); },
+          [](P& p, double v, std::string_view) { p.feature.features = Eigen::Index(v); });
+  s.push_back({"orthogonal", "Orthogonal features", ParamType::flag, 0, 1, {},
+               "FAVOR+: orthogonalise the random directions in blocks of d",
+               [](const P& p) -> std::string { return p.feature.orthogonal ? "true" : "false"; },
+               [](P& p, double v, std::string_view) { p.feature.orthogonal = v != 0; }});
+  integer("rank", "Rank s of Z", 0, 1048576, "truncate Z to rank s by SVD; 0 keeps full rank",
+          [](const P& p) { return std::to_string(p.rank); },
+          [](P& p, double v, std::string_view) { p.rank = Eigen::Index(v); });
+  s.push_back({"causal", "Causal mask", ParamType::flag, 0, 1, {},
+               "mask keys after the query in the input part (never the prefix)",
+               [](const P& p) -> std::string { return p.causal ? "true" : "false"; },
+               [](P& p, double v, std::string_view) { p.causal = v != 0; }});
+  return s;
+}
+
+}  // namespace
+
+std::string ParamSpec::get(const Parameters& p) const { return getter(p); }
+
+void ParamSpec::set(Parameters& p, std::string_view text) const {
+  switch (type) {
+    case ParamType::choice:
+      for (auto c : choices)
+        if (c == text) return setter(p, 0, text);
+      bad_value(*this, text);
+    case ParamType::flag:
+      if (text == "true" || text == "1" || text == "on") return setter(p, 1, text);
+      if (text == "false" || text == "0" || text == "off") return setter(p, 0, text);
+      bad_value(*this, text);
+    case ParamType::integer:
+    case ParamType::real: {
+      double v = 0;
+      const auto [end, err] = std::from_chars(text.data(), text.data() + text.size(), v);
+      if (err != std::errc() || end != text.data() + text.size() || !std::isfinite(v) ||
+          v < min || v > max || (type == ParamType::integer && v != std::floor(v)))
+        bad_value(*this, text);
+      return setter(p, v, text);
+    }
+  }
+}
+
+std::span<const ParamSpec> parameter_specs() {
+  static const std::vector<ParamSpec> specs = make_specs();
+  return specs;
+}
+
+const ParamSpec& parameter_spec(std::string_view key) {
+  std::string known;
+  for (const ParamSpec& s : parameter_specs()) {
+    if (s.key == key) return s;
+    known += (known.empty() ? "" : ", ") + std::string(s.key);
+  }
+  throw std::invalid_argument("unknown parameter '" + std::string(key) + "'; known: " + known);
+}
+
+Parameters default_parameters() { return Parameters{}; }
+
+Eigen::Index feature_dimension(const Parameters& p) {
+  return feature_dimension(p.feature, p.workload.d);
+}
+
+void validate(const Parameters& p) {
+  validate(p.workload);
+  const Eigen::Index r = feature_dimension(p);
+  const Eigen::Index full = std::min(r, p.workload.d);
+  if (p.rank < 0 || p.rank > full)
+    throw std::invalid_argument("--rank must be 0 (full rank) or between 1 and min(r, d) = " +
+                                std::to_string(full) + " (got " + std::to_string(p.rank) + ")");
+}
+
+}  // namespace ntk::core

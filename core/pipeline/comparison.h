@@ -1,0 +1,48 @@
+#pragma once
+// One comparison of exact prefix attention with NTK-Attention: what `compare`, every sweep point
+// and the window compute. Inputs come from a seeded workload or from arrays.
+
+#include "core/kernels/cost_model.h"
+#include "core/kernels/errors.h"
+#include "core/kernels/ntk_attention.h"
+#include "core/kernels/prefix_attention.h"
+#include "core/params/parameters.h"
+#include "core/util/progress.h"
+
+#include <Eigen/Core>
+#include <optional>
+
+namespace ntk::core {
+
+struct ComparisonOptions {
+  Progress progress;                 ///< units: percent of the whole comparison
+  double memory_budget_bytes = 4e9;  ///< refuse larger NTK-Attention sizes up front
+};
+
+struct Comparison {
+  Parameters params;
+  Eigen::Index r = 0;
+  ExactResult exact;
+  NtkParams compressed;           ///< closed-form Z and k
+  std::optional<LowRankZ> low_rank;  ///< when params.rank > 0
+  NtkResult approx;
+  ErrorMetrics errors;
+  std::optional<TaylorBound> bound;  ///< Taylor map only
+  std::optional<double> limit_distance;  ///< max-abs distance of exact output to the m -> inf limit
+  CostEstimate cost;
+  double exact_seconds = 0, compress_seconds = 0, approx_seconds = 0;
+  Status status = Status::ok;     ///< the first non-ok status of the three steps
+};
+
+/// Runs both methods on given arrays (Q, K, V: L x d; the prefix). `omega`, when not empty,
+/// gives the FAVOR+ directions. Throws std::invalid_argument for bad shapes or parameters.
+Comparison compare_methods(const Eigen::Ref<const Eigen::MatrixXd>& Q,
+                           const Eigen::Ref<const Eigen::MatrixXd>& K,
+                           const Eigen::Ref<const Eigen::MatrixXd>& V, const PrefixSource& prefix,
+                           const Parameters& params, const ComparisonOptions& options);
+
+/// Draws the seeded workload of `params` (the prefix on the fly) and compares; also measures
+/// the distance of exact attention to the infinite-prefix limit.
+Comparison compare_methods(const Parameters& params, const ComparisonOptions& options);
+
+}  // namespace ntk::core

@@ -1,0 +1,102 @@
+#include "core/workload/workload.h"
+
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+namespace ntk::core {
+namespace {
+
+Eigen::MatrixXd draw(Eigen::Index rows, Eigen::Index cols, Distribution dist, double scale,
+                     std::uint64_t seed, Stream stream) {
+  Eigen::MatrixXd out(rows, cols);
+  fill_random(out, dist, scale, seed, stream);
+  return out;
+}
+
+Eigen::MatrixXd draw_projection(const WorkloadSpec& spec, Stream stream) {
+  return draw(spec.d, spec.d, Distribution::gaussian, 1.0 / std::sqrt(double(spec.d)), spec.seed,
+              stream);
+}
+
+}  // namespace
+
+void validate(const WorkloadSpec& spec) {
+  auto require = [](bool ok, const std::string& what) {
+    if (!ok) throw std::invalid_argument(what);
+  };
+  require(spec.L >= 1, "L must be at least 1 (got " + std::to_string(spec.L) + ")");
+  require(spec.d >= 1, "d must be at least 1 (got " + std::to_string(spec.d) + ")");
+  require(spec.m >= 0, "m must be 0 or more (got " + std::to_string(spec.m) + ")");
+  require(std::isfinite(spec.scale) && spec.scale > 0,
+          "the entry scale must be a positive number (got " + std::to_string(spec.scale) + ")");
+}
+
+InputPart generate_inputs(const WorkloadSpec& spec) {
+  validate(spec);
+  InputPart in;
+  if (spec.mode == WorkloadMode::direct) {
+    in.Q = draw(spec.L, spec.d, spec.dist, spec.scale, spec.seed, Stream::Q);
+    in.K = draw(spec.L, spec.d, spec.dist, spec.scale, spec.seed, Stream::K);
+    in.V = draw(spec.L, spec.d, spec.dist, spec.scale, spec.seed, Stream::V);
+    return in;
+  }
+  in.X = draw(spec.L, spec.d, spec.dist, spec.scale, spec.seed, Stream::X);
+  in.WQ = draw_projection(spec, Stream::WQ);
+  in.WK = draw_projection(spec, Stream::WK);
+  in.WV = draw_projection(spec, Stream::WV);
+  in.Q = in.X * in.WQ;
+  in.K = in.X * in.WK;
+  in.V = in.X * in.WV;
+  return in;
+}
+
+MatrixPrefix::MatrixPrefix(const Eigen::MatrixXd& KP, const Eigen::MatrixXd& VP)
+    : m_KP(KP), m_VP(VP) {
+  if (KP.rows() != VP.rows() || KP.cols() != VP.cols())
+    throw std::invalid_argument("K_P and V_P must have the same shape");
+}
+
+PrefixBlock MatrixPrefix::block(Eigen::Index begin, Eigen::Index count, PrefixScratch&) const {
+  return {m_KP.middleRows(begin, count), m_VP.middleRows(begin, count)};
+}
+
+GeneratedPrefix::GeneratedPrefix(const WorkloadSpec& spec, const InputPart& inputs)
+    : m_spec(spec), m_WK(inputs.WK), m_WV(inputs.WV) {
+  validate(spec);
+  if (spec.mode == WorkloadMode::projection &&
+      (m_WK.rows() != spec.d || m_WV.rows() != spec.d))
+    throw std::invalid_argument("projection-mode prefix needs the workload's W_K and W_V");
+}
+
+Eigen::MatrixXd prefix_tokens(const WorkloadSpec& spec, Eigen::Index begin, Eigen::Index count) {
+  Eigen::MatrixXd P(count, spec.d);
+  fill_random(P, spec.dist, spec.scale, spec.seed, Stream::P, begin);
+  return P;
+}
+
+PrefixBlock GeneratedPrefix::block(Eigen::Index begin, Eigen::Index count,
+                                   PrefixScratch& scratch) const {
+  const Eigen::Index d = m_spec.d;
+  if (m_spec.mode == WorkloadMode::direct) {
+    scratch.KP.resize(count, d);
+    scratch.VP.resize(count, d);
+    fill_random(scratch.KP, m_spec.dist, m_spec.scale, m_spec.seed, Stream::KP, begin);
+    fill_random(scratch.VP, m_spec.dist, m_spec.scale, m_spec.seed, Stream::VP, begin);
+  } else {
+    scratch.P.resize(count, d);
+    fill_random(scratch.P, m_spec.dist, m_spec.scale, m_spec.seed, Stream::P, begin);
+    scratch.KP.noalias() = scratch.P * m_WK;
+    scratch.VP.noalias() = scratch.P * m_WV;
+  }
+  return {scratch.KP, scratch.VP};
+}
+
+void materialize(const PrefixSource& source, Eigen::MatrixXd& KP, Eigen::MatrixXd& VP) {
+  PrefixScratch scratch;
+  const PrefixBlock all = source.block(0, source.rows(), scratch);
+  KP = all.KP;
+  VP = all.VP;
+}
+
+}  // namespace ntk::core

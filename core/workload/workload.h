@@ -1,0 +1,95 @@
+#pragma once
+// Seeded workloads (method.md section 1): direct mode draws Q, K, V, K_P, V_P; projection mode
+// draws X, P, W_Q, W_K, W_V and projects. Prefix rows are drawn on demand, so a prefix of
+// millions of rows never has to be stored.
+
+#include "core/util/rng.h"
+
+#include <Eigen/Core>
+#include <cstdint>
+#include <memory>
+
+namespace ntk::core {
+
+enum class WorkloadMode { direct, projection };
+
+struct WorkloadSpec {
+  WorkloadMode mode = WorkloadMode::direct;
+  Eigen::Index L = 64;   ///< input length (query tokens)
+  Eigen::Index d = 16;   ///< head dimension
+  Eigen::Index m = 4096; ///< prefix length
+  double scale = 0.5;    ///< Gaussian standard deviation, or the bound B of Uniform[-B, B]
+  Distribution dist = Distribution::gaussian;
+  std::uint64_t seed = 1;
+};
+
+/// The input part of a workload. In projection mode X and W_Q, W_K, W_V are kept too
+/// (W entries are N(0, 1/d), so projections keep the scale of X); in direct mode they are empty.
+struct InputPart {
+  Eigen::MatrixXd Q, K, V;  ///< L x d
+  Eigen::MatrixXd X;        ///< L x d (projection mode)
+  Eigen::MatrixXd WQ, WK, WV;  ///< d x d (projection mode)
+};
+
+/// Draws the input part of `spec`. Throws std::invalid_argument for sizes < 1 or scale <= 0.
+InputPart generate_inputs(const WorkloadSpec& spec);
+
+/// Checks sizes and scale; throws std::invalid_argument naming the valid range.
+void validate(const WorkloadSpec& spec);
+
+/// Views of prefix rows [begin, begin + count): K_P and V_P blocks (count x d).
+struct PrefixBlock {
+  Eigen::Ref<const Eigen::MatrixXd> KP;
+  Eigen::Ref<const Eigen::MatrixXd> VP;
+};
+
+/// Per-thread buffers a generated prefix draws into.
+struct PrefixScratch {
+  Eigen::MatrixXd KP, VP, P;
+};
+
+/// Where the prefix rows come from: arrays in memory, or drawn on the fly.
+class PrefixSource {
+ public:
+  virtual ~PrefixSource() = default;
+  virtual Eigen::Index rows() const = 0;
+  virtual Eigen::Index dim() const = 0;
+  /// Rows [begin, begin + count); the views stay valid until `scratch` is next used.
+  virtual PrefixBlock block(Eigen::Index begin, Eigen::Index count,
+                            PrefixScratch& scratch) const = 0;
+};
+
+/// A prefix held in memory (m x d each); the arrays must outlive the source.
+class MatrixPrefix final : public PrefixSource {
+ public:
+  MatrixPrefix(const Eigen::MatrixXd& KP, const Eigen::MatrixXd& VP);
+  Eigen::Index rows() const override { return m_KP.rows(); }
+  Eigen::Index dim() const override { return m_KP.cols(); }
+  PrefixBlock block(Eigen::Index begin, Eigen::Index count, PrefixScratch&) const override;
+
+ private:
+  const Eigen::MatrixXd& m_KP;
+  const Eigen::MatrixXd& m_VP;
+};
+
+/// The prefix of a seeded workload, drawn row block by row block (memory O(count * d)).
+class GeneratedPrefix final : public PrefixSource {
+ public:
+  /// `inputs` must be generate_inputs(spec) (projection mode uses its W_K, W_V).
+  GeneratedPrefix(const WorkloadSpec& spec, const InputPart& inputs);
+  Eigen::Index rows() const override { return m_spec.m; }
+  Eigen::Index dim() const override { return m_spec.d; }
+  PrefixBlock block(Eigen::Index begin, Eigen::Index count, PrefixScratch& scratch) const override;
+
+ private:
+  WorkloadSpec m_spec;
+  Eigen::MatrixXd m_WK, m_WV;
+};
+
+/// Draws the whole prefix into memory (for small m, for export, and for tests).
+void materialize(const PrefixSource& source, Eigen::MatrixXd& KP, Eigen::MatrixXd& VP);
+
+/// In projection mode, the prefix tokens P rows [begin, begin + count) (count x d).
+Eigen::MatrixXd prefix_tokens(const WorkloadSpec& spec, Eigen::Index begin, Eigen::Index count);
+
+}  // namespace ntk::core
