@@ -166,7 +166,7 @@ void write_npy(const std::filesystem::path& path, const Eigen::Ref<const Eigen::
   w.finish();
 }
 
-void write_npy(const std::filesystem::path& path, const Eigen::Ref<const Eigen::VectorXd>& v) {
+void write_npy_vector(const std::filesystem::path& path, const Eigen::Ref<const Eigen::VectorXd>& v) {
   NpyWriter w(path, v.size(), 1, true);
   w.append_rows(v);
   w.finish();

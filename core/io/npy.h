@@ -44,6 +44,7 @@ class NpyWriter {
 };
 
 void write_npy(const std::filesystem::path& path, const Eigen::Ref<const Eigen::MatrixXd>& a);
-void write_npy(const std::filesystem::path& path, const Eigen::Ref<const Eigen::VectorXd>& v);
+/// A 1-D array.
+void write_npy_vector(const std::filesystem::path& path, const Eigen::Ref<const Eigen::VectorXd>& v);
 
 }  // namespace ntk::core

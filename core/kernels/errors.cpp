@@ -26,11 +26,9 @@ ErrorMetrics compare(const Eigen::Ref<const Eigen::MatrixXd>& exact,
   return e;
 }
 
-TaylorBound taylor_bound(const Eigen::Ref<const Eigen::MatrixXd>& Q, double max_key_norm,
-                         double max_abs_value, int degree) {
+TaylorBound taylor_bound(double beta, double max_abs_value, int degree) {
   TaylorBound b;
-  const double max_query_norm = Q.rowwise().norm().maxCoeff();
-  b.beta = max_query_norm * max_key_norm / std::sqrt(double(Q.cols()));
+  b.beta = beta;
   b.kernel_rel = std::exp(b.beta + double(degree + 1) * std::log(b.beta) - std::lgamma(degree + 2.0));
   if (b.beta == 0) b.kernel_rel = 0;
   b.applies = b.kernel_rel < 1;

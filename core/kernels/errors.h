@@ -17,17 +17,16 @@ ErrorMetrics compare(const Eigen::Ref<const Eigen::MatrixXd>& exact,
                      const Eigen::Ref<const Eigen::MatrixXd>& approx);
 
 struct TaylorBound {
-  double beta = 0;          ///< bound on |t| = |<q, kappa>| / sqrt(d) (Cauchy-Schwarz)
+  double beta = 0;          ///< max |t| = |<q, kappa>| / sqrt(d) over queries and prefix keys
   double kernel_rel = 0;    ///< eps = e^beta beta^(g+1) / (g+1)!, bound on |P_g(t) / e^t - 1|
   double output = 0;        ///< 2 eps / (1 - eps) max|values|, or +inf when eps >= 1
   bool applies = false;     ///< eps < 1
 };
 
-/// The a-priori bound for the degree-g Taylor map: with beta = max|q| max|kappa| / sqrt(d),
-/// the Lagrange remainder gives |P_g(t) - e^t| <= e^beta beta^(g+1)/(g+1)! e^t for |t| <= beta,
-/// and a relative kernel error eps on the prefix block moves the output by at most
-/// eps/(1 - eps) max|v - T| <= 2 eps/(1 - eps) max(|V_P|, |V|) (method.md section 5).
-TaylorBound taylor_bound(const Eigen::Ref<const Eigen::MatrixXd>& Q, double max_key_norm,
-                         double max_abs_value, int degree);
+/// The a-priori bound for the degree-g Taylor map: for |t| <= beta the Lagrange remainder gives
+/// |P_g(t) - e^t| <= e^beta beta^(g+1)/(g+1)! e^t, and a relative kernel error eps on the prefix
+/// block moves the output by at most eps/(1 - eps) max|v - T| <= 2 eps/(1 - eps) max|values|,
+/// values being those of V_P and V (method.md section 5).
+TaylorBound taylor_bound(double beta, double max_abs_value, int degree);
 
 }  // namespace ntk::core

@@ -72,7 +72,6 @@ NtkParams compress_prefix(const PrefixSource& prefix, const FeatureMap& phi, Eig
       const Eigen::MatrixXd F = phi.apply(blk.KP);
       local.Z.noalias() += F.transpose() * blk.VP;
       local.k += F.colwise().sum().transpose();
-      local.max_key_norm = std::max(local.max_key_norm, blk.KP.rowwise().norm().maxCoeff());
       local.max_abs_value = std::max(local.max_abs_value, blk.VP.cwiseAbs().maxCoeff());
       tracker.advance(count);
     }
@@ -86,7 +85,6 @@ NtkParams compress_prefix(const PrefixSource& prefix, const FeatureMap& phi, Eig
   for (const NtkParams& p : partials) {
     out.Z += p.Z;
     out.k += p.k;
-    out.max_key_norm = std::max(out.max_key_norm, p.max_key_norm);
     out.max_abs_value = std::max(out.max_abs_value, p.max_abs_value);
   }
   return out;

@@ -15,7 +15,6 @@ struct NtkParams {
   Eigen::MatrixXd Z;  ///< r x d
   Eigen::VectorXd k;  ///< r
   Status status = Status::ok;
-  double max_key_norm = 0;   ///< max_i |K_P[i]|, for the Taylor bound
   double max_abs_value = 0;  ///< max |V_P|, for the Taylor bound
 };
 

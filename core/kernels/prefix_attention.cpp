@@ -3,6 +3,7 @@
 #include "core/kernels/online_softmax.h"
 #include "core/util/parallel.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -77,6 +78,7 @@ ExactResult prefix_attention_dense(const Eigen::Ref<const Eigen::MatrixXd>& Q,
   const Eigen::Index L = Q.rows();
   Eigen::MatrixXd S(m + L, L);  // keys x queries
   S.topRows(m) = KP * Q.transpose() / std::sqrt(double(Q.cols()));
+  const double max_abs_score = m > 0 ? S.topRows(m).cwiseAbs().maxCoeff() : 0.0;
   S.bottomRows(L) = input_scores_transposed(Q, K, 0, causal);
   const Eigen::RowVectorXd col_max = S.colwise().maxCoeff();
   S = (S.rowwise() - col_max).array().exp();
@@ -87,6 +89,7 @@ ExactResult prefix_attention_dense(const Eigen::Ref<const Eigen::MatrixXd>& Q,
   out.T = S.topRows(m).transpose() * VP + S.bottomRows(L).transpose() * V;
   out.prefix_mass = S.topRows(m).colwise().sum().transpose();
   out.log_normalizer = (col_max.array() + col_sum.array().log()).transpose();
+  out.max_abs_prefix_score = max_abs_score;
   return out;
 }
 
@@ -103,6 +106,7 @@ ExactResult prefix_attention_streaming(const Eigen::Ref<const Eigen::MatrixXd>& 
       prefix.rows(), options.chunk, sizeof(double) * std::size_t(query_block * (d + 2)));
 
   std::vector<SoftmaxState> partials(std::size_t(blocks * part.segments));
+  std::vector<double> max_abs_scores(partials.size(), 0.0);
   ProgressTracker tracker(options.progress, prefix.rows() * blocks);
   parallel_tasks(blocks * part.segments, [&](Eigen::Index task) {
     const Eigen::Index b = task / part.segments;
@@ -117,6 +121,8 @@ ExactResult prefix_attention_streaming(const Eigen::Ref<const Eigen::MatrixXd>& 
       const Eigen::Index count = std::min(part.chunk, end - row);
       const PrefixBlock blk = prefix.block(row, count, scratch);
       S.noalias() = blk.KP * Qs.middleRows(first, n).transpose();
+      max_abs_scores[std::size_t(task)] =
+          std::max(max_abs_scores[std::size_t(task)], S.cwiseAbs().maxCoeff());
       accumulate(state, S, blk.VP);
       tracker.advance(count);
     }
@@ -131,6 +137,7 @@ ExactResult prefix_attention_streaming(const Eigen::Ref<const Eigen::MatrixXd>& 
   out.T.resize(L, d);
   out.prefix_mass.resize(L);
   out.log_normalizer.resize(L);
+  out.max_abs_prefix_score = *std::max_element(max_abs_scores.begin(), max_abs_scores.end());
   for (Eigen::Index b = 0; b < blocks; ++b) {
     const Eigen::Index first = b * query_block;
     const Eigen::Index n = std::min(query_block, L - first);

@@ -20,6 +20,7 @@ struct ExactResult {
   Eigen::MatrixXd T;               ///< L x d, the attention output
   Eigen::VectorXd prefix_mass;     ///< L, softmax mass on the prefix columns of each query row
   Eigen::VectorXd log_normalizer;  ///< L, log sum over all keys of exp(score)
+  double max_abs_prefix_score = 0; ///< max |<q_i, K_P[j]>| / sqrt(d), the Taylor map's |t|
   Status status = Status::ok;
 };
 

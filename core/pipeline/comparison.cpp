@@ -57,7 +57,7 @@ Comparison compare_methods(const Eigen::Ref<const Eigen::MatrixXd>& Q,
   c.status = c.approx.status;
   c.errors = compare(c.exact.T, c.approx.T);
   if (params.feature.kind == FeatureKind::taylor)
-    c.bound = taylor_bound(Q, c.compressed.max_key_norm,
+    c.bound = taylor_bound(c.exact.max_abs_prefix_score,
                            std::max(c.compressed.max_abs_value, V.cwiseAbs().maxCoeff()),
                            params.feature.degree);
   if (options.progress) options.progress(100, 100);

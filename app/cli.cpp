@@ -1,0 +1,73 @@
+#include "app/cli.h"
+
+#include "app/commands.h"
+
+#include <exception>
+
+namespace ntk::app {
+namespace {
+
+constexpr const char* program = "ntk-explorer";
+
+std::vector<Command> commands() {
+  return {generate_command(), compare_command(), sweep_command(), merge_command(),
+          bench_command()};
+}
+
+void print_overview(std::ostream& out) {
+  out << "NTK-Attention Explorer " << NTK_VERSION
+      << ": exact prefix attention against NTK-Attention\n"
+         "(arXiv 2406.14036, \"Towards Infinite-Long Prefix in Transformer\").\n\n"
+         "Usage: "
+      << program << " COMMAND [options]\n\nCommands:\n";
+  for (const Command& c : commands()) out << "  " << c.name << std::string(10 - c.name.size(), ' ') << c.summary << '\n';
+  out << "\nRun '" << program << " COMMAND --help' for a command's options.\n"
+         "Exit codes: 0 success, 2 bad usage or input, 3 numerical failure, 130 interrupted.\n";
+}
+
+void print_command_help(const Command& c, std::ostream& out) {
+  out << "Usage: " << program << ' ' << c.usage << "\n\n" << c.summary << "\n\n";
+  print_options(out, c.options);
+}
+
+}  // namespace
+
+int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  if (args.empty()) {
+    print_overview(err);
+    return exit_usage;
+  }
+  const std::string& name = args.front();
+  if (name == "--help" || name == "-h" || name == "help") {
+    if (args.size() > 1)
+      for (const Command& c : commands())
+        if (c.name == args[1]) return print_command_help(c, out), exit_ok;
+    print_overview(out);
+    return exit_ok;
+  }
+  if (name == "--version") {
+    out << program << ' ' << NTK_VERSION << '\n';
+    return exit_ok;
+  }
+  for (const Command& c : commands()) {
+    if (c.name != name) continue;
+    const std::vector<std::string> rest(args.begin() + 1, args.end());
+    for (const std::string& t : rest)
+      if (t == "--help" || t == "-h") return print_command_help(c, out), exit_ok;
+    try {
+      return c.run(Args(rest, c.options), out, err);
+    } catch (const std::invalid_argument& e) {  // UsageError and bad input from the core
+      err << program << ' ' << c.name << ": error: " << e.what() << "\nRun '" << program << ' '
+          << c.name << " --help' for the options.\n";
+      return exit_usage;
+    } catch (const std::exception& e) {
+      err << program << ' ' << c.name << ": error: " << e.what() << '\n';
+      return exit_usage;
+    }
+  }
+  err << program << ": unknown command '" << name << "'\n\n";
+  print_overview(err);
+  return exit_usage;
+}
+
+}  // namespace ntk::app

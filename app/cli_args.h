@@ -1,0 +1,65 @@
+#pragma once
+// Command-line arguments of one subcommand: --key value, --key=value and bare flags, checked
+// against what the subcommand accepts. Parameter options come from the shared parameter table.
+
+#include "core/params/parameters.h"
+
+#include <map>
+#include <optional>
+#include <ostream>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace ntk::app {
+
+/// Bad usage or bad input: exit code 2, with a message that says what to do.
+struct UsageError : std::invalid_argument {
+  using std::invalid_argument::invalid_argument;
+};
+
+/// Exit codes shared by every subcommand.
+enum ExitCode { exit_ok = 0, exit_usage = 2, exit_numerical = 3, exit_interrupted = 130 };
+
+struct OptionSpec {
+  std::string name;     ///< without the leading dashes
+  bool takes_value;     ///< false for a bare flag
+  bool repeatable = false;
+  std::string help;
+};
+
+class Args {
+ public:
+  /// Parses `tokens` (the arguments after the subcommand). Options not in `accepted` raise a
+  /// UsageError; tokens that do not start with "--" are positional.
+  Args(const std::vector<std::string>& tokens, const std::vector<OptionSpec>& accepted);
+
+  bool has(const std::string& name) const { return m_values.count(name) > 0; }
+  std::optional<std::string> value(const std::string& name) const;
+  std::vector<std::string> values(const std::string& name) const;
+  const std::vector<std::string>& positional() const { return m_positional; }
+  /// The value parsed as an integer in [lo, hi]; throws UsageError.
+  long long integer(const std::string& name, long long fallback, long long lo, long long hi) const;
+
+ private:
+  std::map<std::string, std::vector<std::string>> m_values;
+  std::vector<std::string> m_positional;
+};
+
+/// Options for every entry of the parameter table (--mode, --L, ... --causal).
+std::vector<OptionSpec> parameter_options();
+/// Applies the parameter options present in `args` to `p`; throws UsageError.
+void apply_parameter_options(const Args& args, core::Parameters& p);
+/// The parameter options given on the command line (for checking conflicts).
+std::vector<std::string> given_parameter_options(const Args& args);
+
+/// --threads N (sets the OpenMP thread count) and --memory-budget MB.
+std::vector<OptionSpec> resource_options();
+void apply_thread_option(const Args& args);
+double memory_budget_bytes(const Args& args);
+
+/// Writes "Options:" lines for `options` (parameters with their range and default).
+void print_options(std::ostream& out, const std::vector<OptionSpec>& options);
+
+}  // namespace ntk::app

@@ -1,0 +1,164 @@
+// ntk-explorer bench: the performance suite (docs/performance.md). Medians of repeated runs;
+// the cases match ../shared/bench/peer_torch.py so the two can be compared in one session.
+
+#include "app/commands.h"
+#include "core/io/text_formats.h"
+#include "core/kernels/cost_model.h"
+#include "core/kernels/ntk_attention.h"
+#include "core/kernels/prefix_attention.h"
+#include "core/util/parallel.h"
+
+#include <Eigen/Core>
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <functional>
+#include <sys/resource.h>
+
+namespace ntk::app {
+namespace {
+
+struct CaseResult {
+  std::string name;
+  double seconds = 0;
+  double gflops = 0;
+  double peak_mb = -1;  ///< process peak resident memory after the case, when measured
+};
+
+double median_seconds(int reps, const std::function<void()>& f) {
+  f();  // warm-up: page faults, thread start-up
+  std::vector<double> t;
+  for (int i = 0; i < reps; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    f();
+    t.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  std::nth_element(t.begin(), t.begin() + reps / 2, t.end());
+  return t[std::size_t(reps / 2)];
+}
+
+double peak_rss_mb() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return double(usage.ru_maxrss) / 1024.0;  // kilobytes on Linux
+}
+
+core::WorkloadSpec workload(Eigen::Index L, Eigen::Index d, Eigen::Index m) {
+  core::WorkloadSpec s;
+  s.L = L;
+  s.d = d;
+  s.m = m;
+  s.scale = 0.5;
+  s.seed = 7;
+  return s;
+}
+
+// Runs first, so the process peak memory it reports is this case's alone.
+CaseResult streaming_case(Eigen::Index m) {
+  const core::WorkloadSpec spec = workload(128, 64, m);
+  const core::InputPart in = core::generate_inputs(spec);
+  const core::GeneratedPrefix prefix(spec, in);
+  const auto start = std::chrono::steady_clock::now();
+  const core::ExactResult r = core::prefix_attention_streaming(in.Q, in.K, in.V, prefix, {});
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double flops = core::estimate_cost({spec.L, spec.d, m, 0}).exact.flops;
+  return {"exact_streaming_generated_L128_d64_m" + std::to_string(m), s, flops / s / 1e9, peak_rss_mb()};
+}
+
+double gemm_gflops(Eigen::Index n, int reps) {
+  const Eigen::MatrixXd A = Eigen::MatrixXd::Random(n, n), B = Eigen::MatrixXd::Random(n, n);
+  Eigen::MatrixXd C(n, n);
+  const double s = median_seconds(reps, [&] { C.noalias() = A * B; });
+  return 2.0 * double(n) * double(n) * double(n) / s / 1e9;
+}
+
+void attention_cases(Eigen::Index L, Eigen::Index d, Eigen::Index m, int reps,
+                     std::vector<CaseResult>& out) {
+  const core::WorkloadSpec spec = workload(L, d, m);
+  const core::InputPart in = core::generate_inputs(spec);
+  Eigen::MatrixXd KP, VP;
+  core::materialize(core::GeneratedPrefix(spec, in), KP, VP);
+  const core::MatrixPrefix prefix(KP, VP);
+  const std::string tag = "_L" + std::to_string(L) + "_d" + std::to_string(d) + "_m" + std::to_string(m);
+
+  const double exact_s = median_seconds(reps, [&] {
+    (void)core::prefix_attention_streaming(in.Q, in.K, in.V, prefix, {});
+  });
+  core::FeatureMapSpec fs;
+  fs.degree = 2;
+  const core::FeatureMap phi(fs, d);
+  const core::CostEstimate cost = core::estimate_cost({L, d, m, phi.dim()});
+  out.push_back({"exact" + tag, exact_s, cost.exact.flops / exact_s / 1e9});
+
+  core::NtkParams params;
+  const double compress_s = median_seconds(1, [&] { params = core::compress_prefix(prefix, phi); });
+  out.push_back({"ntk_compress_taylor2" + tag, compress_s, cost.compress.flops / compress_s / 1e9});
+  const double ntk_s = median_seconds(std::max(reps, 9), [&] {
+    (void)core::ntk_attention(in.Q, in.K, in.V, phi, params, false);
+  });
+  out.push_back({"ntk_taylor2" + tag, ntk_s, cost.ntk.flops / ntk_s / 1e9});
+}
+
+int run(const Args& args, std::ostream& out, std::ostream& err) {
+  apply_thread_option(args);
+  const bool quick = args.has("quick");
+  std::vector<CaseResult> cases;
+  err << "bench: streaming case first (its peak memory is the process peak so far)\n";
+  cases.push_back(streaming_case(quick ? Eigen::Index{1} << 16 : Eigen::Index{1} << 24));
+  err << "bench: dense matrix multiply\n";
+  const double gemm = gemm_gflops(quick ? 256 : 2048, 5);
+  const struct { Eigen::Index L, d, m; } sizes[] = {{128, 16, 4096}, {256, 64, 65536}, {512, 64, 262144}};
+  for (const auto& s : sizes) {
+    if (quick && s.m > 4096) break;
+    err << "bench: L=" << s.L << " d=" << s.d << " m=" << s.m << '\n';
+    attention_cases(s.L, s.d, s.m, s.m > 65536 ? 3 : 5, cases);
+  }
+
+  if (args.has("json")) {
+    std::string list = "[";
+    for (const CaseResult& c : cases) {
+      core::JsonObject o;
+      o.add("name", c.name).add("seconds", c.seconds).add("gflops", c.gflops);
+      if (c.peak_mb >= 0) o.add("peak_memory_mb", c.peak_mb);
+      std::string text = o.str();
+      text.pop_back();
+      list += (list.size() > 1 ? ", " : "") + text;
+    }
+    core::JsonObject top;
+    top.add("program", std::string("ntk-explorer ") + NTK_VERSION)
+        .add("threads", static_cast<long long>(core::thread_count()))
+        .add("precision", "float64")
+        .add("gemm_gflops", gemm)
+        .add_raw("cases", list + "]");
+    out << top.str();
+    return exit_ok;
+  }
+  char line[200];
+  std::snprintf(line, sizeof line, "threads %d, float64; dense matrix multiply: %.1f GFLOP/s\n",
+                core::thread_count(), gemm);
+  out << line;
+  for (const CaseResult& c : cases) {
+    std::snprintf(line, sizeof line, "%-46s %10.3f ms %8.1f GFLOP/s (%3.0f%% of GEMM)", c.name.c_str(),
+                  c.seconds * 1e3, c.gflops, 100 * c.gflops / gemm);
+    out << line;
+    if (c.peak_mb >= 0) {
+      std::snprintf(line, sizeof line, "  peak memory %.0f MB", c.peak_mb);
+      out << line;
+    }
+    out << '\n';
+  }
+  return exit_ok;
+}
+
+}  // namespace
+
+Command bench_command() {
+  return {"bench", "Time exact prefix attention and NTK-Attention (medians) against the GEMM rate",
+          "bench [--json] [--quick] [--threads N]",
+          {{"json", false, false, "print JSON (gemm_gflops; per case name, seconds, gflops)"},
+           {"quick", false, false, "small sizes only (a smoke test, seconds instead of a minute)"},
+           resource_options().front()},
+          run};
+}
+
+}  // namespace ntk::app

@@ -1,0 +1,165 @@
+// ntk-explorer compare: exact prefix attention against NTK-Attention on one workload.
+
+#include "app/commands.h"
+#include "app/progress_printer.h"
+#include "app/result_files.h"
+#include "core/io/npy.h"
+#include "core/pipeline/comparison.h"
+
+#include <cstdio>
+#include <filesystem>
+
+namespace ntk::app {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct ArrayInputs {
+  Eigen::MatrixXd Q, K, V, KP, VP;
+};
+
+ArrayInputs read_inputs(const fs::path& dir, double budget) {
+  if (!fs::is_directory(dir)) throw UsageError("--inputs " + dir.string() + " is not a folder");
+  ArrayInputs in;
+  auto load = [&](const char* name, Eigen::MatrixXd& target) {
+    const fs::path path = dir / name;
+    if (!fs::exists(path))
+      throw UsageError(path.string() + " is missing; --inputs needs Q.npy K.npy V.npy KP.npy VP.npy");
+    core::NpyArray a = core::read_npy(path, budget);
+    if (a.shape.size() != 2)
+      throw UsageError(path.string() + " must be a 2-D array (rows are tokens)");
+    target = std::move(a.data);
+  };
+  load("Q.npy", in.Q);
+  load("K.npy", in.K);
+  load("V.npy", in.V);
+  load("KP.npy", in.KP);
+  load("VP.npy", in.VP);
+  if (in.KP.rows() != in.VP.rows() || in.KP.cols() != in.VP.cols())
+    throw UsageError("KP.npy is " + std::to_string(in.KP.rows()) + " x " + std::to_string(in.KP.cols()) +
+                     " but VP.npy is " + std::to_string(in.VP.rows()) + " x " +
+                     std::to_string(in.VP.cols()) + "; they must match");
+  return in;
+}
+
+std::string method_label(const core::Comparison& c) {
+  const core::FeatureMapSpec& f = c.params.feature;
+  std::string label = std::string("NTK-Attention ") + core::to_string(f.kind);
+  if (f.kind == core::FeatureKind::taylor) label += " g=" + std::to_string(f.degree);
+  if (c.params.rank > 0) label += " s=" + std::to_string(c.params.rank);
+  return label;
+}
+
+void print_table(const core::Comparison& c, std::ostream& out) {
+  const core::Parameters& p = c.params;
+  char line[256];
+  out << "workload: L=" << p.workload.L << " d=" << p.workload.d << " m=" << p.workload.m
+      << (p.causal ? " causal" : "") << '\n';
+  std::snprintf(line, sizeof line, "%-30s %8s %11s %11s %11s %10s\n", "method", "r", "max_abs",
+                "rel_fro", "mse", "seconds");
+  out << line;
+  std::snprintf(line, sizeof line, "%-30s %8s %11s %11s %11s %10.4f\n", "exact prefix attention",
+                "-", "-", "-", "-", c.exact_seconds);
+  out << line;
+  std::snprintf(line, sizeof line, "%-30s %8lld %11.3e %11.3e %11.3e %10.4f\n",
+                method_label(c).c_str(), static_cast<long long>(c.r), c.errors.max_abs,
+                c.errors.rel_fro, c.errors.mse, c.approx_seconds);
+  out << line;
+  std::snprintf(line, sizeof line,
+                "compressing the prefix into Z and k took %.4f s (once per prefix)\n",
+                c.compress_seconds);
+  out << line;
+  std::snprintf(line, sizeof line, "prefix share of attention (mean over queries): %.4f\n",
+                c.exact.prefix_mass.mean());
+  out << line;
+  if (c.bound) {
+    if (c.bound->applies)
+      std::snprintf(line, sizeof line,
+                    "Taylor bound: |t| <= %.3g, kernel error <= %.3g, output error <= %.3g\n",
+                    c.bound->beta, c.bound->kernel_rel, c.bound->output);
+    else
+      std::snprintf(line, sizeof line,
+                    "Taylor bound: |t| <= %.3g gives a kernel error bound >= 1: the bound does "
+                    "not apply at this entry scale\n",
+                    c.bound->beta);
+    out << line;
+  }
+  if (c.limit_distance) {
+    std::snprintf(line, sizeof line, "max-abs distance of exact attention to its m -> infinity limit: %.3e\n",
+                  *c.limit_distance);
+    out << line;
+  }
+  std::snprintf(line, sizeof line,
+                "parameters: prefix m d = %.0f, NTK-Attention r d + r = %.0f\n",
+                c.cost.exact.parameters, c.cost.ntk.parameters);
+  out << line;
+}
+
+int run(const Args& args, std::ostream& out, std::ostream& err) {
+  apply_thread_option(args);
+  const double budget = memory_budget_bytes(args);
+  core::Parameters params = core::default_parameters();
+  apply_parameter_options(args, params);
+  if (const auto omega = args.value("omega")) {
+    if (params.feature.kind != core::FeatureKind::favor)
+      throw UsageError("--omega gives FAVOR+ directions; use it with --feature favor");
+    core::NpyArray a = core::read_npy(*omega, budget);
+    if (a.shape.size() != 2) throw UsageError(*omega + " must be a 2-D array (r x d)");
+    params.feature.omega = std::move(a.data);
+  }
+  install_interrupt_handler();
+  const core::ComparisonOptions options{stderr_progress(err, "comparing"), budget};
+  core::Comparison c;
+  if (const auto dir = args.value("inputs")) {
+    for (const std::string& key : given_parameter_options(args))
+      for (const char* workload_key : {"mode", "L", "d", "m", "scale", "dist"})
+        if (key == workload_key)
+          throw UsageError("--" + key + " describes a generated workload; it cannot be combined with --inputs");
+    const ArrayInputs in = read_inputs(*dir, budget);
+    params.workload.L = in.Q.rows();
+    params.workload.d = in.Q.cols();
+    params.workload.m = in.KP.rows();
+    const core::MatrixPrefix prefix(in.KP, in.VP);
+    c = core::compare_methods(in.Q, in.K, in.V, prefix, params, options);
+  } else {
+    c = core::compare_methods(params, options);
+  }
+  if (c.status == core::Status::cancelled) {
+    err << "\ninterrupted; nothing written\n";
+    return exit_interrupted;
+  }
+  print_table(c, out);
+  if (const auto dir = args.value("out")) {
+    write_comparison(c, *dir);
+    out << "wrote exact.npy approx.npy Z.npy k.npy row_error.npy metrics.json to " << *dir << '\n';
+  }
+  if (c.status != core::Status::ok) {
+    err << "numerical failure: " << core::to_string(c.status);
+    if (c.status == core::Status::non_positive_denominator)
+      err << " in " << c.approx.bad_rows
+          << " rows: the odd-degree Taylor polynomial went negative; use an even degree or a "
+             "smaller --scale";
+    err << '\n';
+    return exit_numerical;
+  }
+  return exit_ok;
+}
+
+}  // namespace
+
+Command compare_command() {
+  std::vector<OptionSpec> options = parameter_options();
+  options.push_back({"inputs", true, false,
+                     "folder with Q.npy K.npy V.npy KP.npy VP.npy (float64/float32, C or Fortran order) "
+                     "instead of a generated workload"});
+  options.push_back({"omega", true, false, "FAVOR+ directions as an r x d .npy file"});
+  options.push_back({"out", true, false,
+                     "folder for exact.npy approx.npy Z.npy k.npy row_error.npy metrics.json"});
+  for (const OptionSpec& o : resource_options()) options.push_back(o);
+  return {"compare", "Compare exact prefix attention with NTK-Attention and print the error table",
+          "compare [--inputs DIR | workload options] [--feature taylor|elu|favor] [--degree G] "
+          "[--features R] [--omega FILE.npy] [--orthogonal] [--rank S] [--causal] [--out DIR]",
+          options, run};
+}
+
+}  // namespace ntk::app

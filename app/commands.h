@@ -1,0 +1,26 @@
+#pragma once
+// One function per subcommand; each parses its own options and returns an exit code.
+
+#include "app/cli_args.h"
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace ntk::app {
+
+struct Command {
+  std::string name;
+  std::string summary;
+  std::string usage;                 ///< the synopsis line after the program name
+  std::vector<OptionSpec> options;
+  int (*run)(const Args& args, std::ostream& out, std::ostream& err);
+};
+
+Command generate_command();
+Command compare_command();
+Command sweep_command();
+Command merge_command();
+Command bench_command();
+
+}  // namespace ntk::app

@@ -1,0 +1,20 @@
+#pragma once
+// Progress on stderr for the headless commands: a percentage line redrawn in place on a
+// terminal, nothing when stderr is a file or a pipe.
+
+#include "core/util/progress.h"
+
+#include <atomic>
+#include <ostream>
+#include <string>
+
+namespace ntk::app {
+
+/// Set by SIGINT / SIGTERM once install_interrupt_handler() has run.
+extern std::atomic<bool> interrupted;
+void install_interrupt_handler();
+
+/// A Progress that prints "label: N%" to `err` on a terminal and returns false once interrupted.
+core::Progress stderr_progress(std::ostream& err, std::string label);
+
+}  // namespace ntk::app
