@@ -66,7 +66,11 @@ Eigen::MatrixXd favor_directions(Eigen::Index r, Eigen::Index d, bool orthogonal
   for (Eigen::Index first = 0; first < r; first += d) {
     const Eigen::Index n = std::min(d, r - first);
     Eigen::HouseholderQR<Eigen::MatrixXd> qr(W.middleRows(first, n).transpose());
-    const Eigen::MatrixXd basis = qr.householderQ() * Eigen::MatrixXd::Identity(d, n);
+    Eigen::MatrixXd basis = qr.householderQ() * Eigen::MatrixXd::Identity(d, n);
+    // Householder QR fixes the sign of R's diagonal, which biases Q; signing each column by
+    // R_jj makes the directions uniformly distributed (Mezzadri 2007).
+    for (Eigen::Index j = 0; j < n; ++j)
+      if (qr.matrixQR()(j, j) < 0) basis.col(j) = -basis.col(j);
     W.middleRows(first, n) = basis.transpose();
     // An independent Gaussian vector's norm gives each row the chi(d) length of an iid row.
     for (Eigen::Index i = 0; i < n; ++i)

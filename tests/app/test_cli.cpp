@@ -1,0 +1,158 @@
+#include "core/io/npy.h"
+#include "core/io/text_formats.h"
+#include "tests/app/cli_test_util.h"
+#include "tests/test_util.h"
+
+#include <fstream>
+
+namespace ntk::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+TEST(Cli, HelpVersionAndEveryCommandsHelp) {
+  const CliRun help = cli({"--help"});
+  EXPECT_EQ(help.code, 0);
+  for (const char* command : {"generate", "compare", "sweep", "merge", "bench"}) {
+    EXPECT_NE(help.out.find(command), std::string::npos);
+    const CliRun h = cli({command, "--help"});
+    EXPECT_EQ(h.code, 0) << command;
+    EXPECT_NE(h.out.find("Usage: ntk-explorer " + std::string(command)), std::string::npos);
+  }
+  EXPECT_EQ(cli({"--version"}).out, "ntk-explorer " NTK_VERSION "\n");
+  EXPECT_NE(cli({"compare", "--help"}).out.find("--degree VALUE"), std::string::npos);
+}
+
+TEST(Cli, BadUsageExitsTwoWithAHint) {
+  const CliRun none = cli({});
+  EXPECT_EQ(none.code, 2);
+  EXPECT_NE(none.err.find("Usage:"), std::string::npos);
+  const CliRun unknown = cli({"frobnicate"});
+  EXPECT_EQ(unknown.code, 2);
+  EXPECT_NE(unknown.err.find("unknown command 'frobnicate'"), std::string::npos);
+  const CliRun flag = cli({"compare", "--no-such-flag"});
+  EXPECT_EQ(flag.code, 2);
+  EXPECT_NE(flag.err.find("unknown option --no-such-flag"), std::string::npos);
+  EXPECT_NE(flag.err.find("ntk-explorer compare --help"), std::string::npos);
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"compare", "--L", "0"},
+           {"compare", "--m", "-5"},
+           {"compare", "--scale", "abc"},
+           {"compare", "--feature", "relu"},
+           {"compare", "--degree"},
+           {"compare", "--rank", "99"},
+           {"compare", "--L", "3", "--L", "4"},
+           {"compare", "--threads", "0"},
+           {"compare", "--omega", "x.npy"},
+           {"generate"},
+           {"sweep", "--out", "x.csv"},
+           {"merge", "--out", "x.csv"},
+       }) {
+    const CliRun r = cli(args);
+    EXPECT_EQ(r.code, 2) << args[1];
+    EXPECT_NE(r.err.find("error: "), std::string::npos) << r.err;
+  }
+}
+
+TEST(Cli, AbsurdSizesAreRefusedBeforeAnyWork) {
+  const CliRun r = cli({"compare", "--d", "512", "--degree", "4"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("memory budget"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("lower the Taylor degree"), std::string::npos) << r.err;
+  EXPECT_EQ(cli({"compare", "--degree", "12", "--d", "512"}).code, 2);
+}
+
+TEST(Cli, DefaultCompareprintsTheErrorTable) {
+  const CliRun r = cli({"compare"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("NTK-Attention taylor g=2"), std::string::npos);
+  EXPECT_NE(r.out.find("153"), std::string::npos);
+}
+
+class CliFiles : public CliTest {};
+
+TEST_F(CliFiles, CompareOnReferenceInputsReproducesTheReference) {
+  const fs::path ref = fs::path(NTK_REFERENCE_DIR) / "medium";
+  for (const std::string tag : {"taylor2", "favor"}) {
+    std::vector<std::string> args{"compare", "--inputs", ref.string(), "--out", path(tag)};
+    if (tag == "favor") {
+      args.insert(args.end(), {"--feature", "favor", "--omega", (ref / "omega.npy").string()});
+    }
+    const CliRun r = cli(args);
+    ASSERT_EQ(r.code, 0) << r.err;
+    const auto load = [](const fs::path& p) { return core::read_npy(p).data; };
+    EXPECT_LT(rel_error(load(path(tag) + "/exact.npy"), load(ref / "exact.npy")), 1e-10);
+    EXPECT_LT(rel_error(load(path(tag) + "/approx.npy"), load(ref / ("approx_" + tag + ".npy"))), 1e-10);
+    EXPECT_LT(rel_error(load(path(tag) + "/Z.npy"), load(ref / ("Z_" + tag + ".npy"))), 1e-10);
+    EXPECT_LT(rel_error(load(path(tag) + "/k.npy"), load(ref / ("k_" + tag + ".npy"))), 1e-10);
+    std::ifstream json(path(tag) + "/metrics.json");
+    std::stringstream text;
+    text << json.rdbuf();
+    for (const char* key : {"\"max_abs_error\"", "\"rel_fro_error\"", "\"mse\"", "\"r\"",
+                            "\"exact_seconds\"", "\"approx_seconds\"", "\"status\": \"ok\""})
+      EXPECT_NE(text.str().find(key), std::string::npos) << key;
+  }
+}
+
+TEST_F(CliFiles, GenerateThenCompareEqualsCompareOnTheGeneratedWorkload) {
+  for (const char* mode : {"direct", "projection"}) {
+    const std::string dir = path(std::string("w_") + mode);
+    ASSERT_EQ(cli({"generate", "--mode", mode, "--L", "9", "--d", "4", "--m", "300", "--seed", "5", "--out", dir}).code, 0);
+    for (const char* f : {"Q", "K", "V", "KP", "VP"}) EXPECT_TRUE(fs::exists(dir + "/" + f + ".npy")) << f;
+    EXPECT_EQ(fs::exists(dir + "/P.npy"), std::string(mode) == "projection");
+    EXPECT_EQ(core::read_npy(dir + "/KP.npy").data.rows(), 300);
+    ASSERT_EQ(cli({"compare", "--inputs", dir, "--out", dir + "/a"}).code, 0);
+    ASSERT_EQ(cli({"compare", "--mode", mode, "--L", "9", "--d", "4", "--m", "300", "--seed", "5", "--out", dir + "/b"}).code, 0);
+    EXPECT_LT(rel_error(core::read_npy(dir + "/a/approx.npy").data, core::read_npy(dir + "/b/approx.npy").data), 1e-12);
+  }
+}
+
+// g = 1 with t << 0 on every prefix key: 1 + t < 0 and D goes negative (method.md section 4).
+TEST_F(CliFiles, OddDegreeWithNegativeDenominatorIsANumericalFailure) {
+  const std::string dir = path("neg");
+  fs::create_directories(dir);
+  core::write_npy(dir + "/Q.npy", Eigen::MatrixXd::Constant(2, 1, 4.0));
+  core::write_npy(dir + "/K.npy", Eigen::MatrixXd::Constant(2, 1, -4.0));
+  core::write_npy(dir + "/V.npy", Eigen::MatrixXd::Ones(2, 1));
+  core::write_npy(dir + "/KP.npy", Eigen::MatrixXd::Constant(100, 1, -3.0));
+  core::write_npy(dir + "/VP.npy", Eigen::MatrixXd::Ones(100, 1));
+  const CliRun r = cli({"compare", "--inputs", dir, "--degree", "1", "--out", dir + "/out"});
+  EXPECT_EQ(r.code, 3) << r.err;
+  EXPECT_NE(r.err.find("non-positive denominator in 2 rows"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("use an even degree"), std::string::npos) << r.err;
+  EXPECT_TRUE(fs::exists(dir + "/out/metrics.json"));  // the failure is recorded, not lost
+  EXPECT_EQ(cli({"compare", "--inputs", dir, "--degree", "2"}).code, 0);
+}
+
+TEST_F(CliFiles, MalformedInputFoldersAreRefused) {
+  const std::string dir = path("w");
+  ASSERT_EQ(cli({"generate", "--L", "5", "--d", "3", "--m", "20", "--out", dir}).code, 0);
+  auto expect_error = [&](const std::string& fragment, std::vector<std::string> extra = {}) {
+    std::vector<std::string> args{"compare", "--inputs", dir};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const CliRun r = cli(args);
+    EXPECT_EQ(r.code, 2) << fragment;
+    EXPECT_NE(r.err.find(fragment), std::string::npos) << r.err;
+  };
+  expect_error("--m describes a generated workload", {"--m", "5"});
+  core::write_npy(dir + "/VP.npy", Eigen::MatrixXd::Ones(20, 4));  // width differs from KP
+  expect_error("they must match");
+  core::write_npy(dir + "/VP.npy", Eigen::MatrixXd::Ones(20, 3));
+  core::write_npy(dir + "/K.npy", Eigen::MatrixXd::Ones(6, 3));  // L differs from Q
+  expect_error("must all be L x d");
+  core::write_npy(dir + "/K.npy", Eigen::MatrixXd::Ones(5, 3));
+  core::write_npy(dir + "/KP.npy", Eigen::MatrixXd::Ones(20, 2));
+  core::write_npy(dir + "/VP.npy", Eigen::MatrixXd::Ones(20, 2));
+  expect_error("the prefix has width 2");
+  core::write_npy_vector(dir + "/KP.npy", Eigen::VectorXd::Ones(20));
+  expect_error("must be a 2-D array");
+  std::ofstream(dir + "/KP.npy", std::ios::trunc) << "garbage";
+  expect_error("magic");
+  fs::remove(dir + "/KP.npy");
+  expect_error("KP.npy is missing");
+  const CliRun r = cli({"compare", "--inputs", path("nowhere")});
+  EXPECT_NE(r.err.find("is not a folder"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ntk::test

@@ -1,0 +1,53 @@
+#include "core/params/parameters.h"
+
+#include <gtest/gtest.h>
+
+namespace ntk::core {
+namespace {
+
+TEST(Parameters, EveryParameterRoundTripsThroughText) {
+  const Parameters defaults = default_parameters();
+  for (const ParamSpec& s : parameter_specs()) {
+    Parameters p = defaults;
+    const std::string text = s.get(p);
+    s.set(p, text);
+    EXPECT_EQ(s.get(p), text) << s.key;
+  }
+}
+
+TEST(Parameters, DefaultsAreTheFirstWorkloadAUserSees) {
+  const Parameters p = default_parameters();
+  EXPECT_EQ(p.workload.L, 64);
+  EXPECT_EQ(p.workload.d, 16);
+  EXPECT_EQ(p.workload.m, 4096);
+  EXPECT_EQ(p.workload.scale, 0.5);
+  EXPECT_EQ(p.feature.kind, FeatureKind::taylor);
+  EXPECT_EQ(p.feature.degree, 2);
+  EXPECT_EQ(feature_dimension(p), 153);  // binom(18, 2)
+}
+
+TEST(Parameters, OutOfRangeValuesNameTheRange) {
+  Parameters p;
+  try {
+    parameter_spec("L").set(p, "0");
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("integer from 1 to 16384"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(parameter_spec("m").set(p, "12.5"), std::invalid_argument);
+  EXPECT_THROW(parameter_spec("scale").set(p, "abc"), std::invalid_argument);
+  EXPECT_THROW(parameter_spec("feature").set(p, "relu"), std::invalid_argument);
+  EXPECT_THROW(parameter_spec("causal").set(p, "maybe"), std::invalid_argument);
+  EXPECT_THROW(parameter_spec("nope"), std::invalid_argument);
+}
+
+TEST(Parameters, RankAboveMinOfRAndDIsRefused) {
+  Parameters p;
+  p.rank = 16;
+  EXPECT_NO_THROW(validate(p));
+  p.rank = 17;
+  EXPECT_THROW(validate(p), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace ntk::core

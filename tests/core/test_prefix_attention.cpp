@@ -1,0 +1,183 @@
+#include "core/kernels/attention_map.h"
+#include "core/kernels/prefix_attention.h"
+#include "core/util/parallel.h"
+#include "tests/test_util.h"
+
+#include <gtest/gtest.h>
+#include <numeric>
+#include <random>
+
+namespace ntk::core {
+namespace {
+
+using test::random_matrix;
+using test::rel_error;
+
+struct Case {
+  Eigen::MatrixXd Q, K, V, KP, VP;
+};
+
+Case make_case(Eigen::Index L, Eigen::Index d, Eigen::Index m, double scale, std::uint64_t seed) {
+  return {random_matrix(L, d, scale, seed), random_matrix(L, d, scale, seed + 1),
+          random_matrix(L, d, 1.0, seed + 2), random_matrix(m, d, scale, seed + 3),
+          random_matrix(m, d, 1.0, seed + 4)};
+}
+
+// Plain softmax attention over the input alone, written out directly.
+Eigen::MatrixXd plain_attention(const Case& c, bool causal) {
+  const Eigen::Index L = c.Q.rows();
+  Eigen::MatrixXd S = c.Q * c.K.transpose() / std::sqrt(double(c.Q.cols()));
+  Eigen::MatrixXd W = Eigen::MatrixXd::Zero(L, L);
+  for (Eigen::Index i = 0; i < L; ++i) {
+    const Eigen::Index n = causal ? i + 1 : L;
+    const double top = S.row(i).head(n).maxCoeff();
+    W.row(i).head(n) = (S.row(i).head(n).array() - top).exp().matrix();
+    W.row(i) /= W.row(i).sum();
+  }
+  return W * c.V;
+}
+
+TEST(PrefixAttention, StreamingEqualsDenseToRounding) {
+  for (const bool causal : {false, true}) {
+    for (const Eigen::Index chunk : {1, 7, 64, 4096}) {
+      const Case c = make_case(19, 6, 301, 0.8, 5);
+      const ExactResult dense = prefix_attention_dense(c.Q, c.K, c.V, c.KP, c.VP, causal);
+      const ExactResult stream =
+          prefix_attention_streaming(c.Q, c.K, c.V, MatrixPrefix(c.KP, c.VP), {causal, chunk, {}});
+      EXPECT_LT(rel_error(stream.T, dense.T), 1e-13) << "chunk " << chunk;
+      EXPECT_LT(rel_error(stream.prefix_mass, dense.prefix_mass), 1e-13);
+      EXPECT_LT(rel_error(stream.log_normalizer, dense.log_normalizer), 1e-13);
+      EXPECT_NEAR(stream.max_abs_prefix_score, dense.max_abs_prefix_score, 1e-14);
+    }
+  }
+}
+
+TEST(PrefixAttention, ManyQueryBlocksAndSegmentsEqualDense) {
+  const Case c = make_case(300, 8, 70000, 0.5, 8);  // 3 query blocks, 64 segments
+  const ExactResult dense = prefix_attention_dense(c.Q, c.K, c.V, c.KP, c.VP, true);
+  const ExactResult stream =
+      prefix_attention_streaming(c.Q, c.K, c.V, MatrixPrefix(c.KP, c.VP), {true, 512, {}});
+  EXPECT_LT(rel_error(stream.T, dense.T), 1e-12);
+}
+
+TEST(PrefixAttention, SoftmaxRowsSumToOne) {
+  const Case c = make_case(12, 5, 3000, 1.0, 9);
+  const ExactResult r = prefix_attention_streaming(c.Q, c.K, c.V, MatrixPrefix(c.KP, c.VP), {});
+  const AttentionMap map = exact_attention_map(c.Q, c.K, MatrixPrefix(c.KP, c.VP), false,
+                                               r.log_normalizer, 100);
+  EXPECT_EQ(map.prefix_bins, 100);
+  EXPECT_DOUBLE_EQ(map.keys_per_bin, 30.0);
+  for (Eigen::Index i = 0; i < 12; ++i) {
+    EXPECT_NEAR(map.weights.row(i).sum(), 1.0, 1e-12);
+    EXPECT_NEAR(map.weights.row(i).head(100).sum(), r.prefix_mass(i), 1e-12);
+  }
+  // Weighting values by the unbinned map reproduces the output.
+  const AttentionMap full = exact_attention_map(c.Q, c.K, MatrixPrefix(c.KP, c.VP), false,
+                                                r.log_normalizer, 1 << 20);
+  EXPECT_EQ(full.prefix_bins, 3000);
+  const Eigen::MatrixXd T = full.weights.leftCols(3000) * c.VP + full.weights.rightCols(12) * c.V;
+  EXPECT_LT(rel_error(T, r.T), 1e-12);
+}
+
+TEST(PrefixAttention, CausalMaskHidesLaterInputKeysOnly) {
+  const Case c = make_case(6, 4, 50, 1.0, 10);
+  const ExactResult r = prefix_attention(c.Q, c.K, c.V, MatrixPrefix(c.KP, c.VP), {true, 16, {}});
+  const AttentionMap map =
+      exact_attention_map(c.Q, c.K, MatrixPrefix(c.KP, c.VP), true, r.log_normalizer, 50);
+  for (Eigen::Index i = 0; i < 6; ++i)
+    for (Eigen::Index j = 0; j < 6; ++j) {
+      if (j > i) EXPECT_EQ(map.weights(i, 50 + j), 0.0);
+      else EXPECT_GT(map.weights(i, 50 + j), 0.0);
+    }
+  EXPECT_GT(map.weights.leftCols(50).minCoeff(), 0.0);  // the prefix is never masked
+}
+
+TEST(PrefixAttention, InvariantUnderPermutingPrefixRows) {
+  const Case c = make_case(9, 4, 500, 1.0, 11);
+  std::vector<Eigen::Index> order(500);
+  std::iota(order.begin(), order.end(), 0);
+  std::shuffle(order.begin(), order.end(), std::mt19937(3));
+  Eigen::MatrixXd KP2(500, 4), VP2(500, 4);
+  for (Eigen::Index i = 0; i < 500; ++i) {
+    KP2.row(i) = c.KP.row(order[std::size_t(i)]);
+    VP2.row(i) = c.VP.row(order[std::size_t(i)]);
+  }
+  const ExactResult a = prefix_attention_streaming(c.Q, c.K, c.V, MatrixPrefix(c.KP, c.VP), {false, 64, {}});
+  const ExactResult b = prefix_attention_streaming(c.Q, c.K, c.V, MatrixPrefix(KP2, VP2), {false, 64, {}});
+  EXPECT_LT(rel_error(a.T, b.T), 1e-13);
+}
+
+TEST(PrefixAttention, EmptyPrefixIsPlainAttention) {
+  for (const bool causal : {false, true}) {
+    const Case c = make_case(10, 4, 0, 1.0, 12);
+    const ExactResult r = prefix_attention_streaming(c.Q, c.K, c.V, MatrixPrefix(c.KP, c.VP), {causal, 8, {}});
+    EXPECT_LT(rel_error(r.T, plain_attention(c, causal)), 1e-13);
+    EXPECT_EQ(r.prefix_mass.maxCoeff(), 0.0);
+    const ExactResult d = prefix_attention_dense(c.Q, c.K, c.V, c.KP, c.VP, causal);
+    EXPECT_LT(rel_error(d.T, plain_attention(c, causal)), 1e-13);
+  }
+}
+
+TEST(PrefixAttention, PrefixShareGrowsTowardOneWithM) {
+  WorkloadSpec s;
+  s.L = 8;
+  s.d = 8;
+  double previous = 0;
+  for (const Eigen::Index m : {16, 256, 4096, 65536}) {
+    s.m = m;
+    const InputPart in = generate_inputs(s);
+    const ExactResult r = prefix_attention(in.Q, in.K, in.V, GeneratedPrefix(s, in), {});
+    EXPECT_GT(r.prefix_mass.mean(), previous) << "m " << m;
+    previous = r.prefix_mass.mean();
+  }
+  EXPECT_GT(previous, 0.999);
+}
+
+TEST(PrefixAttention, ResultDoesNotDependOnTheThreadCount) {
+  WorkloadSpec s;
+  s.L = 200;
+  s.d = 16;
+  s.m = 50000;
+  s.mode = WorkloadMode::projection;
+  const InputPart in = generate_inputs(s);
+  const GeneratedPrefix prefix(s, in);
+  const int before = thread_count();
+  set_thread_count(1);
+  const ExactResult one = prefix_attention_streaming(in.Q, in.K, in.V, prefix, {true, 512, {}});
+  set_thread_count(2);
+  const ExactResult two = prefix_attention_streaming(in.Q, in.K, in.V, prefix, {true, 512, {}});
+  set_thread_count(before);
+  EXPECT_EQ(one.T, two.T);  // bit for bit
+  EXPECT_EQ(one.prefix_mass, two.prefix_mass);
+}
+
+TEST(PrefixAttention, CancellationIsAStatusNotACrash) {
+  const Case c = make_case(4, 4, 10000, 1.0, 13);
+  int calls = 0;
+  const ExactResult r = prefix_attention_streaming(
+      c.Q, c.K, c.V, MatrixPrefix(c.KP, c.VP),
+      {false, 100, [&](std::int64_t, std::int64_t) { return ++calls < 3; }});
+  EXPECT_EQ(r.status, Status::cancelled);
+  EXPECT_GE(calls, 3);
+}
+
+TEST(PrefixAttention, ProgressReachesTheTotal) {
+  const Case c = make_case(4, 4, 1000, 1.0, 14);
+  std::int64_t last = 0, total = 0;
+  const ExactResult r = prefix_attention_streaming(
+      c.Q, c.K, c.V, MatrixPrefix(c.KP, c.VP),
+      {false, 100, [&](std::int64_t done, std::int64_t all) { last = std::max(last, done); total = all; return true; }});
+  EXPECT_EQ(r.status, Status::ok);
+  EXPECT_EQ(total, 1000);
+  EXPECT_EQ(last, 1000);
+}
+
+TEST(PrefixAttention, MismatchedShapesAreRefused) {
+  const Case c = make_case(4, 4, 10, 1.0, 15);
+  const Eigen::MatrixXd wide = random_matrix(10, 5, 1.0, 1);
+  EXPECT_THROW(prefix_attention_dense(c.Q, c.K, c.V, wide, wide, false), std::invalid_argument);
+  EXPECT_THROW(prefix_attention_dense(c.Q, c.K.topRows(3), c.V, c.KP, c.VP, false), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace ntk::core
