@@ -5,7 +5,6 @@
 
 #include <charconv>
 #include <cmath>
-#include <regex>
 
 namespace ntk::app {
 namespace {
@@ -37,11 +36,13 @@ SweepAxis parse_axis(const std::string& text) {
     throw UsageError(std::string("--vary: ") + e.what());
   }
   const std::string values = text.substr(eq + 1);
-  std::smatch m;
   const bool numeric = spec->type == core::ParamType::integer || spec->type == core::ParamType::real;
-  if (numeric && std::regex_match(values, m, std::regex(R"(([^.:]+(?:\.[0-9]+)?)\.\.([^:]+)(?::(.+))?)"))) {
-    const double lo = number(m[1], axis.key), hi = number(m[2], axis.key);
-    const std::string step = m[3];
+  const auto dots = values.find("..");
+  if (numeric && dots != std::string::npos) {
+    const auto colon = values.find(':', dots);
+    const double lo = number(values.substr(0, dots), axis.key);
+    const double hi = number(values.substr(dots + 2, colon == std::string::npos ? colon : colon - dots - 2), axis.key);
+    const std::string step = colon == std::string::npos ? "" : values.substr(colon + 1);
     if (hi < lo) throw UsageError("--vary " + axis.key + ": the range must go up (" + values + ")");
     if (step == "log") {
       if (lo <= 0) throw UsageError("--vary " + axis.key + ": a :log range must start above 0");

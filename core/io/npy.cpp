@@ -1,11 +1,12 @@
 #include "core/io/npy.h"
 
 #include <bit>
+#include <charconv>
 #include <cstring>
 #include <limits>
-#include <regex>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace ntk::core {
 namespace {
@@ -24,28 +25,54 @@ struct Header {
   std::vector<std::int64_t> shape;
 };
 
-Header parse_header(const std::filesystem::path& path, const std::string& text) {
+// The text after "'key':" in the header dict, with leading spaces skipped; empty if absent.
+std::string_view value_after(std::string_view text, std::string_view key) {
+  const std::string quoted = "'" + std::string(key) + "'";
+  auto at = text.find(quoted);
+  if (at == std::string_view::npos) return {};
+  at = text.find_first_not_of(' ', at + quoted.size());
+  if (at == std::string_view::npos || text[at] != ':') return {};
+  at = text.find_first_not_of(' ', at + 1);
+  return at == std::string_view::npos ? std::string_view{} : text.substr(at);
+}
+
+Header parse_header(const std::filesystem::path& path, std::string_view text) {
   Header h;
-  std::smatch m;
-  if (!std::regex_search(text, m, std::regex(R"('descr'\s*:\s*'([^']*)')")))
+  const std::string_view descr_at = value_after(text, "descr");
+  const auto descr_end = descr_at.size() > 1 ? descr_at.find('\'', 1) : std::string_view::npos;
+  if (descr_at.empty() || descr_at[0] != '\'' || descr_end == std::string_view::npos)
     fail(path, "the header has no 'descr' (not a NumPy array file?)");
-  const std::string descr = m[1];
+  const std::string descr(descr_at.substr(1, descr_end - 1));
   if (descr.size() != 3 || (descr[0] != '<' && descr[0] != '>' && descr[0] != '=') ||
       descr[1] != 'f' || (descr[2] != '8' && descr[2] != '4'))
     fail(path, "dtype '" + descr + "' is not supported; save the array as float64 or float32");
   h.byte_order = descr[0] == '=' ? '<' : descr[0];
   h.item_size = descr[2] - '0';
-  if (!std::regex_search(text, m, std::regex(R"('fortran_order'\s*:\s*(True|False))")))
-    fail(path, "the header has no valid 'fortran_order'");
-  h.fortran = m[1] == "True";
-  if (!std::regex_search(text, m, std::regex(R"('shape'\s*:\s*\(([^)]*)\))")))
+
+  const std::string_view order = value_after(text, "fortran_order");
+  if (order.substr(0, 4) == "True") h.fortran = true;
+  else if (order.substr(0, 5) != "False") fail(path, "the header has no valid 'fortran_order'");
+
+  const std::string_view shape_at = value_after(text, "shape");
+  const auto close = shape_at.find(')');
+  if (shape_at.empty() || shape_at[0] != '(' || close == std::string_view::npos)
     fail(path, "the header has no valid 'shape'");
-  const std::string dims = m[1];
-  const std::regex number(R"(\s*(\d{1,18})\s*(,|$))");
-  for (auto it = std::sregex_iterator(dims.begin(), dims.end(), number); it != std::sregex_iterator(); ++it)
-    h.shape.push_back(std::stoll((*it)[1]));
-  const std::string stripped = std::regex_replace(dims, std::regex(R"([\s,\d])"), "");
-  if (!stripped.empty()) fail(path, "the shape (" + dims + ") is not a tuple of sizes");
+  const std::string_view dims = shape_at.substr(1, close - 1);
+  std::size_t i = 0;
+  while (i < dims.size()) {
+    while (i < dims.size() && dims[i] == ' ') ++i;
+    if (i == dims.size()) break;
+    std::int64_t size = 0;
+    const auto [end, err] = std::from_chars(dims.data() + i, dims.data() + dims.size(), size);
+    if (err != std::errc() || size < 0)
+      fail(path, "the shape (" + std::string(dims) + ") is not a tuple of sizes");
+    h.shape.push_back(size);
+    i = std::size_t(end - dims.data());
+    while (i < dims.size() && dims[i] == ' ') ++i;
+    if (i < dims.size() && dims[i] != ',')
+      fail(path, "the shape (" + std::string(dims) + ") is not a tuple of sizes");
+    ++i;
+  }
   if (h.shape.size() > 2)
     fail(path, "has " + std::to_string(h.shape.size()) + " dimensions; expected at most 2");
   return h;

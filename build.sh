@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# One entry point for a fresh Debian 12 machine: installs the Debian packages the project
+# needs (when missing), configures through CMakePresets.json, builds, and then
+#   ./build.sh run [ARGS]   starts ntk-explorer (default: the comparison on the default workload)
+#   ./build.sh test         runs every test through ctest (dev preset: debug, warnings as errors)
+#   ./build.sh asan         runs every test under AddressSanitizer and UBSan
+#   ./build.sh bench        runs the benchmark suite (release preset)
+set -euo pipefail
+cd "$(dirname "$0")"
+
+packages=(g++ cmake ninja-build libeigen3-dev libgtest-dev)
+
+install_missing() {
+  local missing=()
+  for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  [[ ${#missing[@]} -eq 0 ]] && return 0
+  local cmd="apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${missing[*]}"
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "build.sh: these Debian packages are missing: ${missing[*]}" >&2
+    echo "Install them as root, then run this again:" >&2
+    echo "  sudo sh -c '$cmd'" >&2
+    exit 1
+  fi
+  echo "build.sh: installing ${missing[*]}" >&2
+  sh -c "$cmd"
+}
+
+build() {
+  cmake --preset "$1" >/dev/null
+  cmake --build --preset "$1"
+}
+
+mode=${1:-run}
+[[ $# -gt 0 ]] && shift
+case "$mode" in
+  run)
+    install_missing
+    build release
+    if [[ $# -eq 0 ]]; then set -- compare; fi
+    exec build/release/app/ntk-explorer "$@"
+    ;;
+  test | asan)
+    install_missing
+    preset=$([[ $mode == test ]] && echo dev || echo asan)
+    build "$preset"
+    ctest --preset "$preset" -j "$(nproc)"
+    ;;
+  bench)
+    install_missing
+    build release
+    exec build/release/app/ntk-explorer bench "$@"
+    ;;
+  *)
+    echo "usage: ./build.sh run [ARGS] | test | asan | bench [--json]" >&2
+    exit 2
+    ;;
+esac
