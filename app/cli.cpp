@@ -22,7 +22,11 @@ void print_overview(std::ostream& out) {
       << program << " COMMAND [options]\n\nCommands:\n";
   for (const Command& c : commands()) out << "  " << c.name << std::string(10 - c.name.size(), ' ') << c.summary << '\n';
   out << "\nRun '" << program << " COMMAND --help' for a command's options.\n"
-         "Exit codes: 0 success, 2 bad usage or input, 3 numerical failure, 130 interrupted.\n";
+         "Exit codes: 0 success, 2 bad usage or input, 3 numerical failure, 130 interrupted.\n\n"
+         "Exact attention is the paper's Algorithm 1 and NTK-Attention its Algorithm 2. Parts of\n"
+         "the paper could not be checked: the Taylor error bound printed here and the\n"
+         "infinite-prefix limit are this program's own derivations, and ELU+1 follows the\n"
+         "authors' public code. docs/method.md says what is reconstructed and why.\n";
 }
 
 void print_command_help(const Command& c, std::ostream& out) {

@@ -58,7 +58,8 @@ void write_comparison(const core::Comparison& c, const std::filesystem::path& di
   json.add("bad_rows", static_cast<long long>(c.approx.bad_rows));
   json.add("model_note",
            "NTK-Attention as in arXiv 2406.14036 Algorithm 2 with closed-form Z and k; "
-           "see docs/method.md for what could not be checked against the paper");
+           "the Taylor bound and the m -> infinity limit are this program's derivations; "
+           "docs/method.md says what could not be checked against the paper");
   core::write_text_atomic(dir / "metrics.json", json.str());
 }
 

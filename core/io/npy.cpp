@@ -27,7 +27,8 @@ struct Header {
 
 // The text after "'key':" in the header dict, with leading spaces skipped; empty if absent.
 std::string_view value_after(std::string_view text, std::string_view key) {
-  const std::string quoted = "'" + std::string(key) + "'";
+  std::string quoted(1, '\'');  // built by appends: "'" + key + "'" trips GCC 12's -Wrestrict
+  quoted.append(key).push_back('\'');
   auto at = text.find(quoted);
   if (at == std::string_view::npos) return {};
   at = text.find_first_not_of(' ', at + quoted.size());

@@ -4,6 +4,7 @@
 #include "core/util/parallel.h"
 
 #include <Eigen/SVD>
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -57,6 +58,7 @@ NtkParams compress_prefix(const PrefixSource& prefix, const FeatureMap& phi, Eig
                                 " but phi expects " + std::to_string(phi.input_dim()));
   const Eigen::Index r = phi.dim();
   const Eigen::Index d = prefix.dim();
+  if (chunk <= 0) chunk = std::clamp<Eigen::Index>((Eigen::Index{1} << 20) / (8 * r), 32, 1024);
   const PrefixPartition part =
       partition_prefix(prefix.rows(), chunk, sizeof(double) * std::size_t(r * (d + 1)));
   std::vector<NtkParams> partials(std::size_t(part.segments));

@@ -33,8 +33,9 @@ struct NtkResult {
 
 /// Closed-form Z and k from a prefix, streamed over chunks of `chunk` rows (memory O(r d)
 /// plus one chunk), reduced in a fixed order so the thread count does not change the result.
+/// chunk = 0 picks a chunk whose features phi(K_P) stay in cache (about 1 MB).
 NtkParams compress_prefix(const PrefixSource& prefix, const FeatureMap& phi,
-                          Eigen::Index chunk = 1024, const Progress& progress = {});
+                          Eigen::Index chunk = 0, const Progress& progress = {});
 
 /// Evaluates T stably: with M_i the row maximum of S_X, A' = exp(S_X - M) and the phi terms
 /// scaled by exp(-M). A non-positive D_ii (odd Taylor degree, large negative scores) gives

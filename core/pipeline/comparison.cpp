@@ -45,7 +45,7 @@ Comparison compare_methods(const Eigen::Ref<const Eigen::MatrixXd>& Q,
   if (c.exact.status != Status::ok) return c.status = c.exact.status, c;
 
   start = std::chrono::steady_clock::now();
-  c.compressed = compress_prefix(prefix, phi, 1024, sub_progress(options.progress, 50, 99));
+  c.compressed = compress_prefix(prefix, phi, 0, sub_progress(options.progress, 50, 99));
   if (params.rank > 0) c.low_rank = truncate_rank(c.compressed.Z, params.rank);
   c.compress_seconds = seconds_since(start);
   if (c.compressed.status != Status::ok) return c.status = c.compressed.status, c;
