@@ -29,7 +29,8 @@ NtkResult evaluate(const Eigen::Ref<const Eigen::MatrixXd>& Q,
   const Eigen::RowVectorXd M = A.colwise().maxCoeff();
   A = (A.rowwise() - M).array().exp();
   // exp(-M_i) scales row i of phi(Q); every finite factor cancels in D^{-1}(...).
-  const Eigen::MatrixXd F = phi.apply(Q).array().colwise() * (-M.transpose()).array().exp();
+  Eigen::MatrixXd F = phi.apply(Q);
+  F.array().colwise() *= (-M.transpose()).array().exp();
 
   NtkResult out;
   out.denominator = A.colwise().sum().transpose() + F * k;
