@@ -15,6 +15,8 @@
 namespace ntk::core {
 namespace {
 
+constexpr Eigen::Index query_block = 64;
+
 // Shared by both forms of Z: phi_z maps the scaled features phi(Q) (L x r) to phi(Q) Z (L x d).
 NtkResult evaluate(const Eigen::Ref<const Eigen::MatrixXd>& Q,
                    const Eigen::Ref<const Eigen::MatrixXd>& K,
@@ -25,16 +27,23 @@ NtkResult evaluate(const Eigen::Ref<const Eigen::MatrixXd>& Q,
   if (k.size() != phi.dim())
     throw std::invalid_argument("k has " + std::to_string(k.size()) + " entries but phi has r = " +
                                 std::to_string(phi.dim()));
-  Eigen::MatrixXd A = input_scores_transposed(Q, K, 0, causal);  // keys x queries
-  const Eigen::RowVectorXd M = A.colwise().maxCoeff();
-  A = (A.rowwise() - M).array().exp();
-  // exp(-M_i) scales row i of phi(Q); every finite factor cancels in D^{-1}(...).
-  Eigen::MatrixXd F = phi.apply(Q);
-  F.array().colwise() *= (-M.transpose()).array().exp();
-
   NtkResult out;
-  out.denominator = A.colwise().sum().transpose() + F * k;
-  out.T = A.transpose() * V + phi_z(F);
+  out.T.resize(Q.rows(), Q.cols());
+  out.denominator.resize(Q.rows());
+  // Fixed blocks of queries, one task each: the same arithmetic whatever the thread count.
+  const Eigen::Index blocks = (Q.rows() + query_block - 1) / query_block;
+  parallel_tasks(blocks, [&](Eigen::Index b) {
+    const Eigen::Index first = b * query_block;
+    const Eigen::Index n = std::min(query_block, Q.rows() - first);
+    Eigen::MatrixXd A = input_scores_transposed(Q.middleRows(first, n), K, first, causal);
+    const Eigen::RowVectorXd M = A.colwise().maxCoeff();
+    A = (A.rowwise() - M).array().exp();
+    // exp(-M_i) scales row i of phi(Q); every finite factor cancels in D^{-1}(...).
+    Eigen::MatrixXd F = phi.apply(Q.middleRows(first, n));
+    F.array().colwise() *= (-M.transpose()).array().exp();
+    out.denominator.segment(first, n) = A.colwise().sum().transpose() + F * k;
+    out.T.middleRows(first, n) = A.transpose() * V + phi_z(F);
+  });
   for (Eigen::Index i = 0; i < out.T.rows(); ++i) {
     if (out.denominator(i) > 0.0) {
       out.T.row(i) /= out.denominator(i);

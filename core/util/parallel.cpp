@@ -1,9 +1,20 @@
 #include "core/util/parallel.h"
 
+#include <Eigen/Core>
 #include <algorithm>
 #include <omp.h>
 
 namespace ntk::core {
+namespace {
+
+// Eigen's own threaded products split their work by the thread count, which changes rounding.
+// All parallelism is ours instead (fixed tasks, fixed reduction order), so Eigen runs serially.
+const bool eigen_runs_serially = [] {
+  Eigen::setNbThreads(1);
+  return true;
+}();
+
+}  // namespace
 
 Eigen::Index PrefixPartition::segment_begin(Eigen::Index s) const {
   return std::min(rows, s * segment_rows);

@@ -49,7 +49,8 @@ class ProgressTracker {
 /// The body must write only to its own task's outputs.
 void parallel_tasks(Eigen::Index tasks, const std::function<void(Eigen::Index)>& body);
 
-/// Number of OpenMP threads the kernels will use.
+/// Number of OpenMP threads the kernels will use. Eigen's internal threading is switched off
+/// when this library loads: every parallel loop is one of ours, with a fixed task layout.
 int thread_count();
 
 /// Sets the number of OpenMP threads (>= 1).

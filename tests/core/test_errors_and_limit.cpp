@@ -2,6 +2,7 @@
 #include "core/kernels/infinite_limit.h"
 #include "core/kernels/prefix_attention.h"
 #include "core/pipeline/comparison.h"
+#include "core/util/parallel.h"
 
 #include <gtest/gtest.h>
 
@@ -82,6 +83,33 @@ TEST(InfiniteLimit, DirectModeLimitIsZeroAndApproached) {
   const Comparison c = compare_methods(p, {});
   ASSERT_TRUE(c.limit_distance.has_value());
   EXPECT_LT(*c.limit_distance, 0.05);
+}
+
+}  // namespace
+}  // namespace ntk::core
+
+namespace ntk::core {
+namespace {
+
+// The whole comparison, Eigen's own parallel products included, is bit-identical for 1 and 2
+// threads (sizes large enough that Eigen splits its matrix products across threads).
+TEST(Comparison, ResultsDoNotDependOnTheThreadCount) {
+  Parameters p;
+  p.workload.L = 256;
+  p.workload.d = 64;
+  p.workload.m = 20000;
+  p.workload.mode = WorkloadMode::projection;
+  p.rank = 8;
+  const int before = thread_count();
+  set_thread_count(1);
+  const Comparison one = compare_methods(p, {});
+  set_thread_count(2);
+  const Comparison two = compare_methods(p, {});
+  set_thread_count(before);
+  EXPECT_EQ(one.exact.T, two.exact.T);
+  EXPECT_EQ(one.compressed.Z, two.compressed.Z);
+  EXPECT_EQ(one.approx.T, two.approx.T);
+  EXPECT_EQ(one.errors.max_abs, two.errors.max_abs);
 }
 
 }  // namespace
