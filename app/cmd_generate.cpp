@@ -12,7 +12,10 @@ namespace {
 namespace fs = std::filesystem;
 using core::WorkloadSpec;
 
-void require_space(const fs::path& dir, double bytes) {
+// Checked on the nearest folder that exists, before anything is created.
+void require_space(fs::path dir, double bytes) {
+  dir = fs::absolute(dir);
+  while (!fs::exists(dir) && dir.has_parent_path() && dir != dir.parent_path()) dir = dir.parent_path();
   const fs::space_info space = fs::space(dir);
   if (double(space.available) < bytes * 1.05)
     throw UsageError("the workload needs " + std::to_string(std::int64_t(bytes / 1e6)) +
@@ -48,9 +51,9 @@ int run(const Args& args, std::ostream& out, std::ostream&) {
   core::validate(spec);
   const auto dir = args.value("out");
   if (!dir) throw UsageError("--out DIR is required (the folder for the .npy files)");
-  fs::create_directories(*dir);
   const int prefix_files = spec.mode == core::WorkloadMode::projection ? 3 : 2;
   require_space(*dir, 8.0 * double(spec.d) * (double(spec.m) * prefix_files + 5.0 * double(spec.L)));
+  fs::create_directories(*dir);
 
   const core::InputPart in = core::generate_inputs(spec);
   const fs::path d = *dir;

@@ -62,14 +62,21 @@ TEST(Cli, AbsurdSizesAreRefusedBeforeAnyWork) {
   EXPECT_EQ(cli({"compare", "--degree", "12", "--d", "512"}).code, 2);
 }
 
-TEST(Cli, DefaultCompareprintsTheErrorTable) {
+class CliFiles : public CliTest {};
+
+TEST_F(CliFiles, GenerateRefusesAWorkloadLargerThanTheDiskBeforeWriting) {
+  const CliRun r = cli({"generate", "--m", "17179869184", "--d", "512", "--out", path("huge")});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("lower --m"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(path("huge")));
+}
+
+TEST(Cli, DefaultComparePrintsTheErrorTable) {
   const CliRun r = cli({"compare"});
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("NTK-Attention taylor g=2"), std::string::npos);
   EXPECT_NE(r.out.find("153"), std::string::npos);
 }
-
-class CliFiles : public CliTest {};
 
 TEST_F(CliFiles, CompareOnReferenceInputsReproducesTheReference) {
   const fs::path ref = fs::path(NTK_REFERENCE_DIR) / "medium";
