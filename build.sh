@@ -8,7 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-packages=(g++ cmake ninja-build libeigen3-dev libgtest-dev)
+packages=(g++ cmake ninja-build libeigen3-dev libgtest-dev qt6-base-dev libqcustomplot-dev
+          libqcustomplot2.1-qt6 fonts-dejavu-core)
 
 install_missing() {
   local missing=()

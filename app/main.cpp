@@ -1,6 +1,7 @@
-// ntk-explorer: the program's entry point. Until the window exists every job is headless.
+// ntk-explorer: the program's entry point: the window, or a headless subcommand.
 
 #include "app/cli.h"
+#include "app/gui.h"
 
 #include <iostream>
 #include <malloc.h>
@@ -12,5 +13,7 @@ int main(int argc, char** argv) {
   mallopt(M_MMAP_THRESHOLD, 32 << 20);
   mallopt(M_TRIM_THRESHOLD, 256 << 20);
   std::ios::sync_with_stdio(false);
-  return ntk::app::run_cli(std::vector<std::string>(argv + 1, argv + argc), std::cout, std::cerr);
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  if (ntk::app::wants_gui(args)) return ntk::app::run_gui(argc, argv);
+  return ntk::app::run_cli(args, std::cout, std::cerr);
 }

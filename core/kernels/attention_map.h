@@ -2,6 +2,7 @@
 // The attention weight matrix for display (method.md section 2), with the prefix columns summed
 // into at most a given number of bins so that a prefix of millions of keys fits on screen.
 
+#include "core/kernels/feature_map.h"
 #include "core/workload/workload.h"
 
 #include <Eigen/Core>
@@ -23,5 +24,16 @@ AttentionMap exact_attention_map(const Eigen::Ref<const Eigen::MatrixXd>& Q,
                                  const PrefixSource& prefix, bool causal,
                                  const Eigen::Ref<const Eigen::VectorXd>& log_normalizer,
                                  Eigen::Index max_prefix_columns);
+
+/// The weights NTK-Attention implies (the paper's Algorithm 2 read as attention): prefix key j
+/// gets exp(-M_i) <phi(q_i), phi(K_P[j])> / D_i and input key j gets exp(S_X[i, j] - M_i) / D_i,
+/// where M_i is the row maximum of the input scores and D_i = NtkResult::denominator. A bin's
+/// weight is exp(-M_i) <phi(q_i), sum_{j in bin} phi(K_P[j])> / D_i, so binning costs one pass
+/// over the prefix whatever the number of bins. Rows sum to 1 when D_i > 0.
+AttentionMap ntk_attention_map(const Eigen::Ref<const Eigen::MatrixXd>& Q,
+                               const Eigen::Ref<const Eigen::MatrixXd>& K,
+                               const PrefixSource& prefix, const FeatureMap& phi, bool causal,
+                               const Eigen::Ref<const Eigen::VectorXd>& denominator,
+                               Eigen::Index max_prefix_columns);
 
 }  // namespace ntk::core

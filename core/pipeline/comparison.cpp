@@ -60,6 +60,12 @@ Comparison compare_methods(const Eigen::Ref<const Eigen::MatrixXd>& Q,
     c.bound = taylor_bound(c.exact.max_abs_prefix_score,
                            std::max(c.compressed.max_abs_value, V.cwiseAbs().maxCoeff()),
                            params.feature.degree);
+  if (options.map_columns > 0) {
+    c.exact_map = exact_attention_map(Q, K, prefix, params.causal, c.exact.log_normalizer,
+                                      options.map_columns);
+    c.ntk_map = ntk_attention_map(Q, K, prefix, phi, params.causal, c.approx.denominator,
+                                  options.map_columns);
+  }
   if (options.progress) options.progress(100, 100);
   return c;
 }

@@ -2,6 +2,7 @@
 // One comparison of exact prefix attention with NTK-Attention: what `compare`, every sweep point
 // and the window compute. Inputs come from a seeded workload or from arrays.
 
+#include "core/kernels/attention_map.h"
 #include "core/kernels/cost_model.h"
 #include "core/kernels/errors.h"
 #include "core/kernels/ntk_attention.h"
@@ -17,6 +18,7 @@ namespace ntk::core {
 struct ComparisonOptions {
   Progress progress;                 ///< units: percent of the whole comparison
   double memory_budget_bytes = 4e9;  ///< refuse larger NTK-Attention sizes up front
+  Eigen::Index map_columns = 0;      ///< > 0: also the attention maps, prefix binned to this
 };
 
 struct Comparison {
@@ -30,6 +32,7 @@ struct Comparison {
   std::optional<TaylorBound> bound;  ///< Taylor map only
   std::optional<double> limit_distance;  ///< max-abs distance of exact output to the m -> inf limit
   CostEstimate cost;
+  std::optional<AttentionMap> exact_map, ntk_map;  ///< when ComparisonOptions::map_columns > 0
   double exact_seconds = 0, compress_seconds = 0, approx_seconds = 0;
   Status status = Status::ok;     ///< the first non-ok status of the three steps
 };

@@ -181,3 +181,29 @@ TEST(PrefixAttention, MismatchedShapesAreRefused) {
 
 }  // namespace
 }  // namespace ntk::core
+
+#include "core/kernels/ntk_attention.h"
+
+namespace ntk::core {
+namespace {
+
+// The implied map's weights, applied to the values, give NTK-Attention's output; binned or not.
+TEST(AttentionMap, NtkImpliedWeightsReproduceNtkAttention) {
+  const Case c = make_case(10, 4, 2000, 0.5, 16);
+  FeatureMapSpec spec;
+  spec.degree = 2;
+  const FeatureMap phi(spec, 4);
+  const MatrixPrefix prefix(c.KP, c.VP);
+  const NtkResult r = ntk_attention(c.Q, c.K, c.V, phi, compress_prefix(prefix, phi), true);
+  const AttentionMap full = ntk_attention_map(c.Q, c.K, prefix, phi, true, r.denominator, 1 << 20);
+  const Eigen::MatrixXd T = full.weights.leftCols(2000) * c.VP + full.weights.rightCols(10) * c.V;
+  EXPECT_LT(rel_error(T, r.T), 1e-12);
+  const AttentionMap binned = ntk_attention_map(c.Q, c.K, prefix, phi, true, r.denominator, 64);
+  for (Eigen::Index i = 0; i < 10; ++i) {
+    EXPECT_NEAR(binned.weights.row(i).sum(), 1.0, 1e-12);
+    EXPECT_NEAR(binned.weights.row(i).head(64).sum(), full.weights.row(i).head(2000).sum(), 1e-12);
+  }
+}
+
+}  // namespace
+}  // namespace ntk::core

@@ -1,0 +1,64 @@
+#include "app/gui.h"
+
+#include "app/cli_args.h"
+#include "ui/main_window.h"
+
+#include <QApplication>
+#include <QTimer>
+#include <cstdlib>
+#include <iostream>
+
+namespace ntk::app {
+namespace {
+
+bool have_display() {
+  for (const char* var : {"QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY"}) {
+    const char* value = std::getenv(var);
+    if (value && *value) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool wants_gui(const std::vector<std::string>& args) {
+  return args.empty() || args.front() == "--screenshot";
+}
+
+int run_gui(int argc, char** argv) {
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  std::string screenshot;
+  if (!args.empty()) {
+    if (args.size() != 2) {
+      std::cerr << "ntk-explorer: --screenshot needs one file name (OUT.png)\n";
+      return exit_usage;
+    }
+    screenshot = args[1];
+  }
+  if (!have_display()) {
+    std::cerr << "ntk-explorer: no display (DISPLAY, WAYLAND_DISPLAY and QT_QPA_PLATFORM are unset),\n"
+                 "so the window cannot open. Every computation also runs headless:\n"
+                 "  ntk-explorer compare      the error table of the default workload\n"
+                 "  ntk-explorer --help       all commands\n"
+                 "or render the window off screen: QT_QPA_PLATFORM=offscreen ntk-explorer --screenshot OUT.png\n";
+    return exit_usage;
+  }
+  QApplication app(argc, argv);
+  QApplication::setApplicationName("NTK-Attention Explorer");
+  QApplication::setOrganizationName("ntk-explorer");
+  ui::MainWindow window;
+  window.show();
+  if (!screenshot.empty()) {
+    QObject::connect(&window, &ui::MainWindow::resultShown, &window, [&] {
+      QTimer::singleShot(200, &window, [&] {
+        const bool ok = window.grab().save(QString::fromStdString(screenshot));
+        if (!ok) std::cerr << "ntk-explorer: cannot write " << screenshot << '\n';
+        QApplication::exit(ok ? exit_ok : exit_usage);
+      });
+    });
+  }
+  window.computeNow();
+  return QApplication::exec();
+}
+
+}  // namespace ntk::app

@@ -1,0 +1,15 @@
+#pragma once
+// The window: `ntk-explorer [--screenshot OUT.png]`. Without a display it says so and points to
+// the headless commands instead of aborting inside Qt.
+
+#include <string>
+#include <vector>
+
+namespace ntk::app {
+
+/// True for the arguments that start the window rather than a headless subcommand.
+bool wants_gui(const std::vector<std::string>& args);
+
+int run_gui(int argc, char** argv);
+
+}  // namespace ntk::app

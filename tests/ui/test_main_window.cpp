@@ -1,0 +1,71 @@
+// The window on the offscreen platform: controls round-trip through parameters, a burst of
+// changes ends with the plots of the last setting, and the window renders non-empty plots.
+
+#include "ui/main_window.h"
+#include "ui/panels/parameter_panel.h"
+
+#include <QDoubleSpinBox>
+#include <QSet>
+#include <QSignalSpy>
+#include <QtTest>
+
+using ntk::ui::MainWindow;
+
+class MainWindowTest : public QObject {
+  Q_OBJECT
+
+ private slots:
+  void controlsRoundTripThroughParameters() {
+    MainWindow w;
+    ntk::core::Parameters p = ntk::core::default_parameters();
+    p.workload.m = 777;
+    p.workload.scale = 0.25;
+    p.feature.kind = ntk::core::FeatureKind::favor;
+    p.feature.features = 64;
+    p.causal = true;
+    w.parameterPanel()->setParameters(p);
+    for (const ntk::core::ParamSpec& s : ntk::core::parameter_specs())
+      QCOMPARE(s.get(w.parameterPanel()->parameters()), s.get(p));
+    auto* m = qobject_cast<QDoubleSpinBox*>(w.parameterPanel()->control("m"));
+    QVERIFY(m);
+    QCOMPARE(m->value(), 777.0);
+  }
+
+  void impossibleSettingIsRefusedInPlace() {
+    MainWindow w;
+    QSignalSpy changed(w.parameterPanel(), &ntk::ui::ParameterPanel::parametersChanged);
+    auto* rank = qobject_cast<QDoubleSpinBox*>(w.parameterPanel()->control("rank"));
+    rank->setValue(100);  // > min(r, d) = 16
+    QCOMPARE(changed.count(), 0);
+    QCOMPARE(w.parameterPanel()->parameters().rank, 0);
+  }
+
+  void burstOfChangesEndsWithTheLastSetting() {
+    MainWindow w;
+    w.show();
+    auto* m = qobject_cast<QDoubleSpinBox*>(w.parameterPanel()->control("m"));
+    for (int i = 1; i <= 200; ++i) m->setValue(100 + i);
+    QTRY_VERIFY_WITH_TIMEOUT(w.shownResult() && w.shownResult()->params.workload.m == 300, 20000);
+    // Nothing newer is pending: the shown result stays that of the last setting.
+    QTest::qWait(300);
+    QCOMPARE(w.shownResult()->params.workload.m, 300);
+  }
+
+  void windowRendersNonEmptyPlots() {
+    MainWindow w;
+    w.resize(1400, 800);
+    w.show();
+    QSignalSpy shown(&w, &MainWindow::resultShown);
+    w.computeNow();
+    QVERIFY(shown.wait(20000));
+    QTest::qWait(100);
+    const QImage image = w.grab().toImage();
+    QSet<QRgb> colours;
+    for (int y = 0; y < image.height(); y += 4)
+      for (int x = 0; x < image.width(); x += 4) colours.insert(image.pixel(x, y));
+    QVERIFY2(colours.size() > 200, qPrintable(QString("only %1 colours").arg(colours.size())));
+  }
+};
+
+QTEST_MAIN(MainWindowTest)
+#include "test_main_window.moc"

@@ -1,0 +1,61 @@
+#pragma once
+// Runs comparisons off the GUI thread, "latest request wins" (after Qt's Mandelbrot example): a
+// new request cancels the running one through its Progress callable, stale results are dropped,
+// drags are throttled and a release computes at once.
+
+#include "core/params/parameters.h"
+#include "core/pipeline/comparison.h"
+
+#include <QObject>
+#include <QTimer>
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+namespace ntk::ui {
+
+using ComparisonPtr = std::shared_ptr<const core::Comparison>;
+
+class ComputeController : public QObject {
+  Q_OBJECT
+
+ public:
+  explicit ComputeController(QObject* parent = nullptr);
+  ~ComputeController() override;  ///< cancels the running job and joins the worker
+
+  /// Asks for a comparison with `params`. immediate = false (a drag) waits for the throttle
+  /// interval so that only the newest of a burst runs; immediate = true runs at once.
+  void request(const core::Parameters& params, bool immediate);
+  /// Cancels whatever runs or waits.
+  void cancel();
+
+  /// Milliseconds a throttled request waits.
+  static constexpr int throttle_ms = 40;
+
+ signals:
+  void started(quint64 generation);
+  void progressChanged(quint64 generation, int percent);
+  void resultReady(quint64 generation, ntk::ui::ComparisonPtr result);
+  void failed(quint64 generation, QString message);
+  void idle();
+
+ private:
+  void submit();
+  void workerLoop();
+
+  QTimer m_throttle;
+  core::Parameters m_throttled;
+  std::mutex m_mutex;
+  std::condition_variable m_wake;
+  std::optional<std::pair<quint64, core::Parameters>> m_pending;  // guarded by m_mutex
+  bool m_stop = false;                                           // guarded by m_mutex
+  std::atomic<quint64> m_generation{0};
+  std::thread m_worker;
+};
+
+}  // namespace ntk::ui
+
+Q_DECLARE_METATYPE(ntk::ui::ComparisonPtr)

@@ -1,0 +1,157 @@
+#include "ui/main_window.h"
+
+#include "ui/panels/parameter_panel.h"
+#include "ui/plots/attention_map_plot.h"
+#include "ui/plots/color_maps.h"
+#include "ui/plots/output_plot.h"
+
+#include <QDockWidget>
+#include <QGridLayout>
+#include <QLabel>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QScrollArea>
+#include <QStatusBar>
+#include <QTabWidget>
+#include <QTimer>
+
+namespace ntk::ui {
+namespace {
+
+constexpr int slow_ms = 500;  // work longer than this shows progress and a cancel button
+
+}  // namespace
+
+MainWindow::MainWindow(QWidget* parent)
+    : QMainWindow(parent),
+      m_panel(new ParameterPanel),
+      m_controller(new ComputeController(this)),
+      m_exactMap(new AttentionMapPlot(tr("Exact softmax weights"))),
+      m_ntkMap(new AttentionMapPlot(tr("Weights NTK-Attention implies"))),
+      m_diffMap(new AttentionMapPlot(tr("Difference (NTK - exact)"))),
+      m_outputs(new OutputPlot),
+      m_caption(new QLabel),
+      m_metrics(new QLabel),
+      m_recomputing(new QLabel(tr("recomputing…"))),
+      m_progress(new QProgressBar),
+      m_cancel(new QPushButton(tr("Cancel"))),
+      m_slowTimer(new QTimer(this)) {
+  setWindowTitle(tr("NTK-Attention Explorer"));
+  auto* dock = new QDockWidget(tr("Parameters"), this);
+  dock->setObjectName("parameters");
+  auto* scroll = new QScrollArea;
+  scroll->setWidget(m_panel);
+  scroll->setWidgetResizable(true);
+  dock->setWidget(scroll);
+  dock->setFeatures(QDockWidget::DockWidgetMovable);
+  addDockWidget(Qt::LeftDockWidgetArea, dock);
+
+  auto* maps = new QWidget;
+  auto* grid = new QGridLayout(maps);
+  grid->addWidget(m_exactMap, 0, 0);
+  grid->addWidget(m_ntkMap, 0, 1);
+  grid->addWidget(m_diffMap, 0, 2);
+  m_caption->setWordWrap(true);
+  grid->addWidget(m_caption, 1, 0, 1, 3);
+  grid->setRowStretch(0, 1);
+  auto* tabs = new QTabWidget;
+  tabs->addTab(maps, tr("&Attention maps"));
+  tabs->addTab(m_outputs, tr("&Outputs"));
+  setCentralWidget(tabs);
+
+  m_metrics->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  statusBar()->addWidget(m_metrics, 1);
+  m_recomputing->setStyleSheet("color: #b35806; font-weight: bold");
+  statusBar()->addPermanentWidget(m_recomputing);
+  statusBar()->addPermanentWidget(m_progress);
+  statusBar()->addPermanentWidget(m_cancel);
+  m_progress->setRange(0, 100);
+  m_cancel->setShortcut(QKeySequence(Qt::Key_Escape));
+  m_cancel->setToolTip(tr("Cancel the running computation (Esc)"));
+  setBusy(false);
+  m_slowTimer->setSingleShot(true);
+  m_slowTimer->setInterval(slow_ms);
+  connect(m_slowTimer, &QTimer::timeout, this, [this] {
+    m_progress->show();
+    m_cancel->show();
+  });
+
+  connect(m_panel, &ParameterPanel::parametersChanged, this,
+          [this](const core::Parameters& p, bool immediate) {
+            setBusy(true);
+            m_controller->request(p, immediate);
+          });
+  connect(m_controller, &ComputeController::progressChanged, m_progress,
+          [this](quint64, int percent) { m_progress->setValue(percent); });
+  connect(m_controller, &ComputeController::resultReady, this,
+          [this](quint64, ComparisonPtr r) { showResult(std::move(r)); });
+  connect(m_controller, &ComputeController::failed, this, [this](quint64, const QString& message) {
+    setBusy(false);
+    m_metrics->setText(tr("Not computed: %1").arg(message));
+  });
+  connect(m_cancel, &QPushButton::clicked, this, [this] {
+    m_controller->cancel();
+    setBusy(false);
+    m_metrics->setText(tr("Cancelled; the plots show the previous result."));
+  });
+  resize(1500, 850);
+}
+
+void MainWindow::computeNow() {
+  setBusy(true);
+  m_controller->request(m_panel->parameters(), true);
+}
+
+void MainWindow::setBusy(bool busy) {
+  m_recomputing->setVisible(busy);
+  if (busy) {
+    if (!m_slowTimer->isActive() && !m_progress->isVisible()) m_slowTimer->start();
+    return;
+  }
+  m_slowTimer->stop();
+  m_progress->hide();
+  m_cancel->hide();
+}
+
+void MainWindow::showResult(ComparisonPtr result) {
+  m_shown = std::move(result);
+  setBusy(false);
+  const core::Comparison& c = *m_shown;
+  if (c.exact_map && c.ntk_map) {
+    const double top = std::max(c.exact_map->weights.maxCoeff(), c.ntk_map->weights.maxCoeff());
+    const Eigen::MatrixXd diff = c.ntk_map->weights - c.exact_map->weights;
+    const double span = std::max(diff.cwiseAbs().maxCoeff(), 1e-300);
+    m_exactMap->setMap(c.exact_map->weights, c.exact_map->prefix_bins, c.exact_map->keys_per_bin,
+                       QCPRange(0, top), viridis(), tr("attention weight"));
+    m_ntkMap->setMap(c.ntk_map->weights, c.ntk_map->prefix_bins, c.ntk_map->keys_per_bin,
+                     QCPRange(0, top), viridis(), tr("attention weight"));
+    m_diffMap->setMap(diff, c.ntk_map->prefix_bins, c.ntk_map->keys_per_bin, QCPRange(-span, span),
+                      purple_orange(), tr("signed difference"));
+    m_caption->setText(
+        c.exact_map->keys_per_bin > 1
+            ? tr("The prefix (left of the dashed line) is binned: each column sums the weights of "
+                 "%1 prefix keys. Exact and NTK-Attention maps share one colour scale.")
+                  .arg(c.exact_map->keys_per_bin, 0, 'g', 4)
+            : tr("Every prefix key has its own column (left of the dashed line). Exact and "
+                 "NTK-Attention maps share one colour scale."));
+  }
+  m_outputs->setComparison(c);
+  m_metrics->setText(
+      c.status == core::Status::ok
+          ? tr("r = %1   max-abs error %2   relative Frobenius %3   MSE %4   prefix share %5   "
+               "exact %6 ms, NTK-Attention %7 ms")
+                .arg(c.r)
+                .arg(c.errors.max_abs, 0, 'e', 2)
+                .arg(c.errors.rel_fro, 0, 'e', 2)
+                .arg(c.errors.mse, 0, 'e', 2)
+                .arg(c.exact.prefix_mass.mean(), 0, 'f', 3)
+                .arg(c.exact_seconds * 1e3, 0, 'f', 1)
+                .arg(c.approx_seconds * 1e3, 0, 'f', 2)
+          : tr("NTK-Attention failed: %1 (%2 rows). An odd Taylor degree can make the "
+               "denominator negative; use an even degree or a smaller entry scale.")
+                .arg(core::to_string(c.status))
+                .arg(c.approx.bad_rows));
+  emit resultShown();
+}
+
+}  // namespace ntk::ui

@@ -1,0 +1,54 @@
+#pragma once
+// Wires the parameter panel to the compute controller and the plots; nothing else.
+
+#include "ui/compute/compute_controller.h"
+
+#include <QMainWindow>
+
+class QLabel;
+class QProgressBar;
+class QPushButton;
+class QTimer;
+
+namespace ntk::ui {
+
+class AttentionMapPlot;
+class OutputPlot;
+class ParameterPanel;
+
+class MainWindow : public QMainWindow {
+  Q_OBJECT
+
+ public:
+  explicit MainWindow(QWidget* parent = nullptr);
+
+  ParameterPanel* parameterPanel() const { return m_panel; }
+  ComputeController* controller() const { return m_controller; }
+  /// The result on screen (null before the first one).
+  ComparisonPtr shownResult() const { return m_shown; }
+  /// Starts the computation of the current parameters.
+  void computeNow();
+
+ signals:
+  void resultShown();
+
+ private:
+  void showResult(ComparisonPtr result);
+  void setBusy(bool busy);
+
+  ParameterPanel* m_panel;
+  ComputeController* m_controller;
+  AttentionMapPlot* m_exactMap;
+  AttentionMapPlot* m_ntkMap;
+  AttentionMapPlot* m_diffMap;
+  OutputPlot* m_outputs;
+  QLabel* m_caption;
+  QLabel* m_metrics;
+  QLabel* m_recomputing;
+  QProgressBar* m_progress;
+  QPushButton* m_cancel;
+  QTimer* m_slowTimer;
+  ComparisonPtr m_shown;
+};
+
+}  // namespace ntk::ui

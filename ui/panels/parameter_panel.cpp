@@ -1,0 +1,197 @@
+#include "ui/panels/parameter_panel.h"
+
+#include "core/kernels/cost_model.h"
+#include "core/util/parallel.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QPushButton>
+#include <QRandomGenerator>
+#include <QSlider>
+#include <cmath>
+
+namespace ntk::ui {
+namespace {
+
+constexpr int slider_steps_per_octave = 8;
+constexpr int slider_octaves = 24;  // m from 1 to 2^24 on the slider; more by typing
+
+QString human(double v, const char* unit) {
+  const char* prefixes[] = {"", "k", "M", "G", "T", "P"};
+  int i = 0;
+  while (std::abs(v) >= 1000 && i < 5) v /= 1000, ++i;
+  return QString::number(v, 'g', 3) + " " + prefixes[i] + unit;
+}
+
+}  // namespace
+
+ParameterPanel::ParameterPanel(QWidget* parent) : QWidget(parent), m_params(core::default_parameters()) {
+  build();
+  setParameters(m_params);
+}
+
+void ParameterPanel::build() {
+  auto* form = new QFormLayout(this);
+  for (const core::ParamSpec& spec : core::parameter_specs()) {
+    QWidget* widget = nullptr;
+    const QString tip = QString::fromUtf8(spec.help.data(), qsizetype(spec.help.size()));
+    switch (spec.type) {
+      case core::ParamType::choice: {
+        auto* box = new QComboBox;
+        for (auto c : spec.choices) box->addItem(QString::fromUtf8(c.data(), qsizetype(c.size())));
+        connect(box, &QComboBox::currentIndexChanged, this, [this] { onEdited(true); });
+        widget = box;
+        break;
+      }
+      case core::ParamType::flag: {
+        auto* box = new QCheckBox;
+        connect(box, &QCheckBox::toggled, this, [this] { onEdited(true); });
+        widget = box;
+        break;
+      }
+      case core::ParamType::integer:
+      case core::ParamType::real: {
+        auto* box = new QDoubleSpinBox;
+        box->setRange(spec.min, spec.max);
+        box->setDecimals(spec.type == core::ParamType::integer ? 0 : 3);
+        box->setSingleStep(spec.type == core::ParamType::integer ? 1 : 0.05);
+        box->setKeyboardTracking(false);  // typing 4096 is one change, not four
+        connect(box, &QDoubleSpinBox::valueChanged, this, [this] { onEdited(true); });
+        widget = box;
+        break;
+      }
+    }
+    widget->setToolTip(tip);
+    widget->setObjectName(QString::fromUtf8(spec.key.data(), qsizetype(spec.key.size())));
+    m_controls.push_back({&spec, widget});
+    const QString label = QString::fromUtf8(spec.label.data(), qsizetype(spec.label.size()));
+    if (spec.key == "m") {
+      m_mBox = static_cast<QDoubleSpinBox*>(widget);
+      m_mSlider = new QSlider(Qt::Horizontal);
+      m_mSlider->setRange(0, slider_octaves * slider_steps_per_octave);
+      m_mSlider->setToolTip(tip + " (logarithmic: 1 to 2^24; type larger values)");
+      m_mSlider->setObjectName("m_slider");
+      connect(m_mSlider, &QSlider::valueChanged, this, &ParameterPanel::onSliderMoved);
+      connect(m_mSlider, &QSlider::sliderReleased, this, [this] { onEdited(true); });
+      auto* row = new QHBoxLayout;
+      row->addWidget(m_mSlider, 1);
+      row->addWidget(widget);
+      form->addRow(label, row);
+    } else if (spec.key == "seed") {
+      auto* button = new QPushButton(tr("New seed"));
+      button->setToolTip(tr("Draw a new random seed (Ctrl+N)"));
+      button->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_N));
+      connect(button, &QPushButton::clicked, this, &ParameterPanel::newSeed);
+      auto* row = new QHBoxLayout;
+      row->addWidget(widget, 1);
+      row->addWidget(button);
+      form->addRow(label, row);
+    } else {
+      form->addRow(label, widget);
+    }
+  }
+  m_summary = new QLabel;
+  m_summary->setWordWrap(true);
+  m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  form->addRow(m_summary);
+  m_error = new QLabel;
+  m_error->setWordWrap(true);
+  m_error->setStyleSheet("color: #b2182b; font-weight: bold");
+  form->addRow(m_error);
+}
+
+QWidget* ParameterPanel::control(const QString& key) const {
+  for (const Control& c : m_controls)
+    if (c.widget->objectName() == key) return c.widget;
+  return nullptr;
+}
+
+QString ParameterPanel::text(const Control& c) const {
+  if (auto* combo = qobject_cast<QComboBox*>(c.widget)) return combo->currentText();
+  if (auto* check = qobject_cast<QCheckBox*>(c.widget)) return check->isChecked() ? "true" : "false";
+  const auto* spin = static_cast<QDoubleSpinBox*>(c.widget);
+  return c.spec->type == core::ParamType::integer ? QString::number(spin->value(), 'f', 0)
+                                                  : QString::number(spin->value(), 'g', 12);
+}
+
+void ParameterPanel::show(const Control& c, const core::Parameters& p) {
+  const QString value = QString::fromStdString(c.spec->get(p));
+  if (auto* combo = qobject_cast<QComboBox*>(c.widget)) combo->setCurrentText(value);
+  else if (auto* check = qobject_cast<QCheckBox*>(c.widget)) check->setChecked(value == "true");
+  else static_cast<QDoubleSpinBox*>(c.widget)->setValue(value.toDouble());
+}
+
+void ParameterPanel::setParameters(const core::Parameters& params) {
+  m_updating = true;
+  m_params = params;
+  for (const Control& c : m_controls) show(c, params);
+  const double m = double(params.workload.m);
+  m_mSlider->setValue(m < 1 ? 0 : int(std::lround(std::log2(m) * slider_steps_per_octave)));
+  m_updating = false;
+  m_error->clear();
+  updateSummary();
+}
+
+void ParameterPanel::onSliderMoved(int position) {
+  if (m_updating) return;
+  m_updating = true;
+  m_mBox->setValue(std::round(std::exp2(double(position) / slider_steps_per_octave)));
+  m_updating = false;
+  onEdited(!m_mSlider->isSliderDown());
+}
+
+void ParameterPanel::newSeed() {
+  for (const Control& c : m_controls)
+    if (c.spec->key == "seed")
+      static_cast<QDoubleSpinBox*>(c.widget)->setValue(QRandomGenerator::global()->bounded(1000000));
+}
+
+void ParameterPanel::onEdited(bool immediate) {
+  if (m_updating) return;
+  core::Parameters candidate = m_params;
+  try {
+    for (const Control& c : m_controls) c.spec->set(candidate, text(c).toStdString());
+    core::validate(candidate);
+    const Eigen::Index r = core::feature_dimension(candidate);
+    core::check_memory_budget({candidate.workload.L, candidate.workload.d, candidate.workload.m, r,
+                               candidate.rank, 1024, core::thread_count()},
+                              4e9);
+  } catch (const std::invalid_argument& e) {
+    m_error->setText(tr("Not computed: %1").arg(QString::fromUtf8(e.what())));
+    return;
+  }
+  m_error->clear();
+  m_params = candidate;
+  if (!m_mSlider->isSliderDown()) {
+    m_updating = true;
+    const double m = double(m_params.workload.m);
+    m_mSlider->setValue(m < 1 ? 0 : int(std::lround(std::log2(m) * slider_steps_per_octave)));
+    m_updating = false;
+  }
+  updateSummary();
+  emit parametersChanged(m_params, immediate);
+}
+
+void ParameterPanel::updateSummary() {
+  const core::Parameters& p = m_params;
+  const auto r = core::feature_dimension(p);
+  const core::CostEstimate c =
+      core::estimate_cost({p.workload.L, p.workload.d, p.workload.m, r, p.rank, 1024, 1});
+  m_summary->setText(
+      tr("<b>r = %1</b> features<br>"
+         "parameters: prefix m d = %2, NTK-Attention %3 = %4<br>"
+         "memory: exact %5, NTK-Attention %6<br>"
+         "FLOPs per evaluation: exact %7, NTK-Attention %8")
+          .arg(r)
+          .arg(human(c.exact.parameters, ""))
+          .arg(p.rank > 0 ? "r s + s d + r" : "r d + r")
+          .arg(human(c.ntk.parameters, ""))
+          .arg(human(c.exact.bytes, "B"), human(c.ntk.bytes, "B"))
+          .arg(human(c.exact.flops, "FLOP"), human(c.ntk.flops, "FLOP")));
+}
+
+}  // namespace ntk::ui

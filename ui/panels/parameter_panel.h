@@ -1,0 +1,57 @@
+#pragma once
+// The controls, built from the one parameter table (core/params/parameters.h), with the
+// resulting r, parameter counts, memory and FLOPs of both methods beside them. Impossible
+// settings are refused in place with the reason.
+
+#include "core/params/parameters.h"
+
+#include <QWidget>
+#include <vector>
+
+class QLabel;
+class QSlider;
+class QDoubleSpinBox;
+
+namespace ntk::ui {
+
+class ParameterPanel : public QWidget {
+  Q_OBJECT
+
+ public:
+  explicit ParameterPanel(QWidget* parent = nullptr);
+
+  /// The parameters the controls show (the last valid ones).
+  const core::Parameters& parameters() const { return m_params; }
+  /// Shows `params` without emitting parametersChanged.
+  void setParameters(const core::Parameters& params);
+  /// The control of a parameter key (for tests and keyboard focus); nullptr if unknown.
+  QWidget* control(const QString& key) const;
+
+ signals:
+  /// immediate = false while a slider is dragged (the controller throttles those).
+  void parametersChanged(const ntk::core::Parameters& params, bool immediate);
+
+ private:
+  struct Control {
+    const core::ParamSpec* spec;
+    QWidget* widget;
+  };
+
+  void build();
+  void onEdited(bool immediate);
+  void onSliderMoved(int position);
+  void newSeed();
+  QString text(const Control& c) const;
+  void show(const Control& c, const core::Parameters& p);
+  void updateSummary();
+
+  std::vector<Control> m_controls;
+  core::Parameters m_params;
+  QSlider* m_mSlider = nullptr;
+  QDoubleSpinBox* m_mBox = nullptr;
+  QLabel* m_summary = nullptr;
+  QLabel* m_error = nullptr;
+  bool m_updating = false;
+};
+
+}  // namespace ntk::ui

@@ -1,0 +1,64 @@
+#include "ui/plots/attention_map_plot.h"
+
+#include <QToolTip>
+
+namespace ntk::ui {
+
+AttentionMapPlot::AttentionMapPlot(const QString& title, QWidget* parent) : QCustomPlot(parent) {
+  plotLayout()->insertRow(0);
+  m_title = new QCPTextElement(this, title, QFont(font().family(), font().pointSize() + 1, QFont::Bold));
+  plotLayout()->addElement(0, 0, m_title);
+  m_map = new QCPColorMap(xAxis, yAxis);
+  m_scale = new QCPColorScale(this);
+  plotLayout()->addElement(1, 1, m_scale);
+  m_map->setColorScale(m_scale);
+  auto* group = new QCPMarginGroup(this);
+  axisRect()->setMarginGroup(QCP::msBottom | QCP::msTop, group);
+  m_scale->setMarginGroup(QCP::msBottom | QCP::msTop, group);
+  yAxis->setLabel(tr("query"));
+  yAxis->setRangeReversed(true);
+  m_boundary = new QCPItemStraightLine(this);
+  m_boundary->setPen(QPen(Qt::white, 2, Qt::DashLine));
+  setMouseTracking(true);
+  connect(this, &QCustomPlot::mouseMove, this, &AttentionMapPlot::showValueAt);
+}
+
+void AttentionMapPlot::setMap(const Eigen::MatrixXd& weights, Eigen::Index prefix_bins,
+                              double keys_per_bin, QCPRange range,
+                              const QCPColorGradient& gradient, const QString& scale_label) {
+  m_weights = weights;
+  m_prefixBins = prefix_bins;
+  m_keysPerBin = keys_per_bin;
+  const int rows = int(weights.rows()), cols = int(weights.cols());
+  m_map->data()->setSize(cols, rows);
+  m_map->data()->setRange(QCPRange(0, cols - 1), QCPRange(0, rows - 1));
+  for (int i = 0; i < rows; ++i)
+    for (int j = 0; j < cols; ++j) m_map->data()->setCell(j, i, weights(i, j));
+  m_map->setGradient(gradient);
+  m_map->setInterpolate(false);
+  m_map->setDataRange(range);
+  m_scale->axis()->setLabel(scale_label);
+  xAxis->setRange(-0.5, cols - 0.5);
+  yAxis->setRange(-0.5, rows - 0.5);
+  m_boundary->point1->setCoords(double(prefix_bins) - 0.5, 0);
+  m_boundary->point2->setCoords(double(prefix_bins) - 0.5, 1);
+  xAxis->setLabel(keys_per_bin > 1 ? tr("prefix bins (%1 keys each) | input keys").arg(keys_per_bin, 0, 'g', 4)
+                                   : tr("prefix keys | input keys"));
+  replot(QCustomPlot::rpQueuedReplot);
+}
+
+void AttentionMapPlot::showValueAt(QMouseEvent* event) {
+  const int col = int(std::lround(xAxis->pixelToCoord(event->position().x())));
+  const int row = int(std::lround(yAxis->pixelToCoord(event->position().y())));
+  if (row < 0 || col < 0 || row >= m_weights.rows() || col >= m_weights.cols()) return QToolTip::hideText();
+  const QString where = col < m_prefixBins
+                            ? tr("prefix bin %1 (keys %2 to %3)")
+                                  .arg(col)
+                                  .arg(qint64(double(col) * m_keysPerBin))
+                                  .arg(qint64(double(col + 1) * m_keysPerBin) - 1)
+                            : tr("input key %1").arg(col - m_prefixBins);
+  QToolTip::showText(event->globalPosition().toPoint(),
+                     tr("query %1, %2\nvalue %3").arg(row).arg(where).arg(m_weights(row, col), 0, 'g', 5), this);
+}
+
+}  // namespace ntk::ui
