@@ -1,5 +1,6 @@
 #include "app/cli_args.h"
 
+#include "core/kernels/cost_model.h"
 #include "core/util/parallel.h"
 
 #include <charconv>
@@ -99,7 +100,8 @@ void apply_thread_option(const Args& args) {
 }
 
 double memory_budget_bytes(const Args& args) {
-  return double(args.integer("memory-budget", 4000, 1, 1LL << 40)) * 1e6;
+  const auto fallback = static_cast<long long>(core::default_memory_budget_bytes / 1e6);
+  return double(args.integer("memory-budget", fallback, 1, 1LL << 40)) * 1e6;
 }
 
 void print_options(std::ostream& out, const std::vector<OptionSpec>& options) {

@@ -28,6 +28,9 @@ struct CostEstimate {
 
 CostEstimate estimate_cost(const CostSizes& sizes);
 
+/// The memory budget used unless the user sets another (--memory-budget).
+inline constexpr double default_memory_budget_bytes = 4e9;
+
 /// Throws std::invalid_argument when NTK-Attention's memory (compression included) would pass
 /// `budget_bytes`, with the estimate and what to lower.
 void check_memory_budget(const CostSizes& sizes, double budget_bytes);

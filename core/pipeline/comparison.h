@@ -17,7 +17,7 @@ namespace ntk::core {
 
 struct ComparisonOptions {
   Progress progress;                 ///< units: percent of the whole comparison
-  double memory_budget_bytes = 4e9;  ///< refuse larger NTK-Attention sizes up front
+  double memory_budget_bytes = default_memory_budget_bytes;  ///< refuse larger sizes up front
   Eigen::Index map_columns = 0;      ///< > 0: also the attention maps, prefix binned to this
 };
 

@@ -20,6 +20,10 @@ namespace {
 constexpr int slider_steps_per_octave = 8;
 constexpr int slider_octaves = 24;  // m from 1 to 2^24 on the slider; more by typing
 
+int slider_position(Eigen::Index m) {
+  return m < 1 ? 0 : int(std::lround(std::log2(double(m)) * slider_steps_per_octave));
+}
+
 QString human(double v, const char* unit) {
   const char* prefixes[] = {"", "k", "M", "G", "T", "P"};
   int i = 0;
@@ -129,8 +133,7 @@ void ParameterPanel::setParameters(const core::Parameters& params) {
   m_updating = true;
   m_params = params;
   for (const Control& c : m_controls) show(c, params);
-  const double m = double(params.workload.m);
-  m_mSlider->setValue(m < 1 ? 0 : int(std::lround(std::log2(m) * slider_steps_per_octave)));
+  m_mSlider->setValue(slider_position(params.workload.m));
   m_updating = false;
   m_error->clear();
   updateSummary();
@@ -159,7 +162,7 @@ void ParameterPanel::onEdited(bool immediate) {
     const Eigen::Index r = core::feature_dimension(candidate);
     core::check_memory_budget({candidate.workload.L, candidate.workload.d, candidate.workload.m, r,
                                candidate.rank, 1024, core::thread_count()},
-                              4e9);
+                              core::default_memory_budget_bytes);
   } catch (const std::invalid_argument& e) {
     m_error->setText(tr("Not computed: %1").arg(QString::fromUtf8(e.what())));
     return;
@@ -168,8 +171,7 @@ void ParameterPanel::onEdited(bool immediate) {
   m_params = candidate;
   if (!m_mSlider->isSliderDown()) {
     m_updating = true;
-    const double m = double(m_params.workload.m);
-    m_mSlider->setValue(m < 1 ? 0 : int(std::lround(std::log2(m) * slider_steps_per_octave)));
+    m_mSlider->setValue(slider_position(m_params.workload.m));
     m_updating = false;
   }
   updateSummary();
