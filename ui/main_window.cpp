@@ -1,11 +1,17 @@
 #include "ui/main_window.h"
 
+#include "ui/export/plot_export.h"
 #include "ui/panels/parameter_panel.h"
 #include "ui/plots/attention_map_plot.h"
 #include "ui/plots/color_maps.h"
 #include "ui/plots/output_plot.h"
 
+#include <QDir>
 #include <QDockWidget>
+#include <QFileDialog>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QSaveFile>
 #include <QGridLayout>
 #include <QLabel>
 #include <QProgressBar>
@@ -94,7 +100,47 @@ MainWindow::MainWindow(QWidget* parent)
     setBusy(false);
     m_metrics->setText(tr("Cancelled; the plots show the previous result."));
   });
+  buildMenus();
   resize(1500, 850);
+}
+
+void MainWindow::buildMenus() {
+  QMenu* file = menuBar()->addMenu(tr("&File"));
+  QAction* bundle = file->addAction(tr("Export &bundle…"), this, [this] {
+    const QString folder = QFileDialog::getExistingDirectory(this, tr("Export every plot into"));
+    if (folder.isEmpty()) return;
+    const QString error = exportBundle(folder);
+    if (!error.isEmpty()) QMessageBox::warning(this, tr("Export failed"), error);
+    else statusBar()->showMessage(tr("Exported every plot to %1").arg(folder), 5000);
+  });
+  bundle->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E));
+  file->addSeparator();
+  QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
+  quit->setShortcut(QKeySequence::Quit);
+  QAction* recompute = menuBar()->addMenu(tr("&Compute"))->addAction(tr("&Recompute"), this, &MainWindow::computeNow);
+  recompute->setShortcut(QKeySequence(Qt::Key_F5));
+}
+
+QString MainWindow::exportBundle(const QString& folder) {
+  if (!m_shown) return tr("nothing computed yet");
+  if (!QDir().mkpath(folder)) return tr("cannot create %1").arg(folder);
+  const QDir dir(folder);
+  const std::pair<QCustomPlot*, QString> plots[] = {{m_exactMap, "attention_exact"},
+                                                    {m_ntkMap, "attention_ntk"},
+                                                    {m_diffMap, "attention_difference"},
+                                                    {m_outputs, "outputs"}};
+  for (const auto& [plot, name] : plots) {
+    for (const QString& format : exportFormats()) {
+      // Hidden tabs have no size of their own: export at a fixed, legible size.
+      const QString error = exportPlot(plot, dir.filePath(name + "." + format), 900, 700,
+                                       format == "png" ? 2.0 : 1.0);
+      if (!error.isEmpty()) return error;
+    }
+  }
+  QSaveFile command(dir.filePath("command.txt"));
+  if (!command.open(QIODevice::WriteOnly | QIODevice::Text)) return tr("cannot write command.txt");
+  command.write((core::command_line(m_shown->params) + "\n").c_str());
+  return command.commit() ? QString() : tr("cannot write command.txt");
 }
 
 void MainWindow::computeNow() {

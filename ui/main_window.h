@@ -28,12 +28,16 @@ class MainWindow : public QMainWindow {
   ComparisonPtr shownResult() const { return m_shown; }
   /// Starts the computation of the current parameters.
   void computeNow();
+  /// Writes every plot as PNG (2x scale), SVG, PDF and CSV, and the equivalent command line,
+  /// into `folder`. Returns an empty string on success, else what went wrong.
+  QString exportBundle(const QString& folder);
 
  signals:
   void resultShown();
 
  private:
   void showResult(ComparisonPtr result);
+  void buildMenus();
   void setBusy(bool busy);
 
   ParameterPanel* m_panel;

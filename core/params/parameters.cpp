@@ -152,6 +152,17 @@ const ParamSpec& parameter_spec(std::string_view key) {
 
 Parameters default_parameters() { return Parameters{}; }
 
+std::string command_line(const Parameters& p) {
+  const Parameters defaults = default_parameters();
+  std::string out = "ntk-explorer compare";
+  for (const ParamSpec& s : parameter_specs()) {
+    const std::string value = s.get(p);
+    if (value == s.get(defaults)) continue;
+    out += " --" + std::string(s.key) + (s.type == ParamType::flag ? "=" : " ") + value;
+  }
+  return out;
+}
+
 Eigen::Index feature_dimension(const Parameters& p) {
   return feature_dimension(p.feature, p.workload.d);
 }

@@ -53,6 +53,10 @@ Parameters default_parameters();
 /// The feature dimension r of the parameters' map (throws like feature_dimension).
 Eigen::Index feature_dimension(const Parameters& p);
 
+/// The `ntk-explorer compare` command that computes `p` (only options that differ from the
+/// defaults are written).
+std::string command_line(const Parameters& p);
+
 /// Cross-parameter checks (rank <= min(r, d), sizes valid); throws std::invalid_argument.
 void validate(const Parameters& p);
 

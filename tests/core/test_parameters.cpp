@@ -41,6 +41,14 @@ TEST(Parameters, OutOfRangeValuesNameTheRange) {
   EXPECT_THROW(parameter_spec("nope"), std::invalid_argument);
 }
 
+TEST(Parameters, CommandLineNamesWhatDiffersFromTheDefaults) {
+  Parameters p;
+  EXPECT_EQ(command_line(p), "ntk-explorer compare");
+  p.workload.m = 100;
+  p.causal = true;
+  EXPECT_EQ(command_line(p), "ntk-explorer compare --m 100 --causal=true");
+}
+
 TEST(Parameters, RankAboveMinOfRAndDIsRefused) {
   Parameters p;
   p.rank = 16;

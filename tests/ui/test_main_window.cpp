@@ -7,6 +7,7 @@
 #include <QDoubleSpinBox>
 #include <QSet>
 #include <QSignalSpy>
+#include <QTemporaryDir>
 #include <QtTest>
 
 using ntk::ui::MainWindow;
@@ -64,6 +65,38 @@ class MainWindowTest : public QObject {
     for (int y = 0; y < image.height(); y += 4)
       for (int x = 0; x < image.width(); x += 4) colours.insert(image.pixel(x, y));
     QVERIFY2(colours.size() > 200, qPrintable(QString("only %1 colours").arg(colours.size())));
+  }
+
+  void exportBundleWritesEveryFormat() {
+    MainWindow w;
+    w.show();
+    QSignalSpy shown(&w, &MainWindow::resultShown);
+    w.computeNow();
+    QVERIFY(shown.wait(20000));
+    QTemporaryDir dir;
+    QCOMPARE(w.exportBundle(dir.path()), QString());
+    for (const char* name : {"attention_exact", "attention_ntk", "attention_difference", "outputs"}) {
+      const QString base = dir.filePath(name);
+      QImage png(base + ".png");
+      QVERIFY2(!png.isNull(), qPrintable(base));
+      QCOMPARE(png.width(), 1800);  // 900 px at scale 2
+      QFile svg(base + ".svg");
+      QVERIFY(svg.open(QIODevice::ReadOnly));
+      QVERIFY(svg.readAll().contains("<svg"));
+      QFile pdf(base + ".pdf");
+      QVERIFY(pdf.open(QIODevice::ReadOnly));
+      QVERIFY(pdf.read(5) == "%PDF-");
+      QFile csv(base + ".csv");
+      QVERIFY(csv.open(QIODevice::ReadOnly | QIODevice::Text));
+      const QStringList lines = QString::fromUtf8(csv.readAll()).split('\n', Qt::SkipEmptyParts);
+      QVERIFY(lines.size() > 64);
+      const int width = int(lines.front().count(','));
+      for (const QString& line : lines) QCOMPARE(int(line.count(',')), width);
+    }
+    QFile command(dir.filePath("command.txt"));
+    QVERIFY(command.open(QIODevice::ReadOnly));
+    QCOMPARE(command.readAll(), QByteArray("ntk-explorer compare\n"));
+    QVERIFY(!QFile::exists(dir.filePath("outputs.png.partial")));
   }
 };
 

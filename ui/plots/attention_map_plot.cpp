@@ -47,6 +47,18 @@ void AttentionMapPlot::setMap(const Eigen::MatrixXd& weights, Eigen::Index prefi
   replot(QCustomPlot::rpQueuedReplot);
 }
 
+QString AttentionMapPlot::csv() const {
+  QString out = "query,column,region,value\n";
+  for (Eigen::Index i = 0; i < m_weights.rows(); ++i)
+    for (Eigen::Index j = 0; j < m_weights.cols(); ++j)
+      out += QString("%1,%2,%3,%4\n")
+                 .arg(i)
+                 .arg(j < m_prefixBins ? j : j - m_prefixBins)
+                 .arg(j < m_prefixBins ? "prefix_bin" : "input")
+                 .arg(m_weights(i, j), 0, 'g', 17);
+  return out;
+}
+
 void AttentionMapPlot::showValueAt(QMouseEvent* event) {
   const int col = int(std::lround(xAxis->pixelToCoord(event->position().x())));
   const int row = int(std::lround(yAxis->pixelToCoord(event->position().y())));

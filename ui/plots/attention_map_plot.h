@@ -3,12 +3,13 @@
 // columns, with the prefix/input boundary marked and the value under the mouse in a tooltip.
 
 #include "core/kernels/attention_map.h"
+#include "ui/export/plot_export.h"
 
 #include <qcustomplot.h>
 
 namespace ntk::ui {
 
-class AttentionMapPlot : public QCustomPlot {
+class AttentionMapPlot : public QCustomPlot, public CsvSource {
   Q_OBJECT
 
  public:
@@ -18,6 +19,8 @@ class AttentionMapPlot : public QCustomPlot {
   void setMap(const Eigen::MatrixXd& weights, Eigen::Index prefix_bins, double keys_per_bin,
               QCPRange range, const QCPColorGradient& gradient, const QString& scale_label);
   const Eigen::MatrixXd& weights() const { return m_weights; }
+  /// query,column,region,value: one line per cell (region: prefix bin or input key).
+  QString csv() const override;
 
  private:
   void showValueAt(QMouseEvent* event);

@@ -27,9 +27,25 @@ OutputPlot::OutputPlot(QWidget* parent) : QCustomPlot(parent) {
   m_rowError->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, 4));
 }
 
+QString OutputPlot::csv() const {
+  QString out = "row,column,exact,ntk_attention,row_max_abs_error\n";
+  for (Eigen::Index i = 0; i < m_exact.rows(); ++i)
+    for (Eigen::Index j = 0; j < m_exact.cols(); ++j)
+      out += QString("%1,%2,%3,%4,%5\n")
+                 .arg(i)
+                 .arg(j)
+                 .arg(m_exact(i, j), 0, 'g', 17)
+                 .arg(m_approx(i, j), 0, 'g', 17)
+                 .arg(m_rowErrors(i), 0, 'g', 17);
+  return out;
+}
+
 void OutputPlot::setComparison(const core::Comparison& c) {
-  const Eigen::MatrixXd& exact = c.exact.T;
-  const Eigen::MatrixXd& approx = c.approx.T;
+  m_exact = c.exact.T;
+  m_approx = c.approx.T;
+  m_rowErrors = c.errors.row_max_abs;
+  const Eigen::MatrixXd& exact = m_exact;
+  const Eigen::MatrixXd& approx = m_approx;
   QVector<double> x, y;
   for (Eigen::Index i = 0; i < exact.size(); ++i)
     if (std::isfinite(approx.data()[i])) {
@@ -48,6 +64,9 @@ void OutputPlot::setComparison(const core::Comparison& c) {
   }
   m_rowError->setData(rows, errors);
   m_rowError->rescaleAxes();
+  QCPAxis* error_axis = m_rowRect->axis(QCPAxis::atLeft);
+  error_axis->setRange(error_axis->range().lower / 2, error_axis->range().upper * 2);  // margins
+  m_rowRect->axis(QCPAxis::atBottom)->setRange(-0.5, double(rows.size()) - 0.5);
   replot(QCustomPlot::rpQueuedReplot);
 }
 

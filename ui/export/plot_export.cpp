@@ -1,0 +1,61 @@
+#include "ui/export/plot_export.h"
+
+#include <QFileInfo>
+#include <QSaveFile>
+#include <QSvgGenerator>
+#include <QTemporaryDir>
+#include <qcustomplot.h>
+
+namespace ntk::ui {
+namespace {
+
+// QCustomPlot writes the file itself; render beside it and rename, so no half file is left.
+template <typename Write>
+QString via_temporary(const QString& path, Write write) {
+  const QString temp = path + ".partial";
+  if (!write(temp)) {
+    QFile::remove(temp);
+    return QObject::tr("cannot write %1").arg(path);
+  }
+  QFile::remove(path);
+  if (!QFile::rename(temp, path)) return QObject::tr("cannot replace %1").arg(path);
+  return {};
+}
+
+}  // namespace
+
+QStringList exportFormats() { return {"png", "svg", "pdf", "csv"}; }
+
+QString exportPlot(QCustomPlot* plot, const QString& path, int width, int height, double scale) {
+  const QString suffix = QFileInfo(path).suffix().toLower();
+  if (width <= 0) width = plot->width();
+  if (height <= 0) height = plot->height();
+  if (suffix == "png")
+    return via_temporary(path, [&](const QString& p) {
+      return plot->savePng(p, width, height, scale, -1, int(96 * scale));
+    });
+  if (suffix == "pdf")
+    return via_temporary(path, [&](const QString& p) { return plot->savePdf(p, width, height); });
+  if (suffix == "svg")
+    return via_temporary(path, [&](const QString& p) {
+      QSvgGenerator svg;
+      svg.setFileName(p);
+      svg.setSize(QSize(width, height));
+      svg.setViewBox(QRect(0, 0, width, height));
+      svg.setTitle(QFileInfo(path).completeBaseName());
+      QCPPainter painter(&svg);
+      plot->toPainter(&painter, width, height);
+      return painter.end();
+    });
+  if (suffix == "csv") {
+    const auto* source = dynamic_cast<const CsvSource*>(plot);
+    if (!source) return QObject::tr("this plot has no data to export as CSV");
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Text)) return QObject::tr("cannot write %1").arg(path);
+    file.write(source->csv().toUtf8());
+    return file.commit() ? QString() : QObject::tr("cannot write %1").arg(path);
+  }
+  return QObject::tr("unknown format '%1'; use one of %2").arg(suffix, exportFormats().join(", "));
+}
+
+}  // namespace ntk::ui

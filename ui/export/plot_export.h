@@ -1,0 +1,29 @@
+#pragma once
+// Rendering separate from dialogs: every plot to PNG (at a size and scale, so 300 dpi prints),
+// SVG and PDF, and its data to CSV. Callable from tests and the command line.
+
+#include <QString>
+#include <QStringList>
+
+class QCustomPlot;
+
+namespace ntk::ui {
+
+/// A plot that can give its data as CSV text (a header line, then one line per point or cell).
+class CsvSource {
+ public:
+  virtual ~CsvSource() = default;
+  virtual QString csv() const = 0;
+};
+
+/// Writes `plot` to `path`; the format follows the suffix: .png, .svg, .pdf, or .csv (the plot
+/// must then be a CsvSource). width and height in pixels (0: the plot's own size); `scale`
+/// multiplies the PNG's pixels (2 at 150 dpi gives 300 dpi). Returns an empty string on success,
+/// else what went wrong. The file appears only when complete.
+QString exportPlot(QCustomPlot* plot, const QString& path, int width = 0, int height = 0,
+                   double scale = 1.0);
+
+/// The suffixes exportPlot understands.
+QStringList exportFormats();
+
+}  // namespace ntk::ui
