@@ -22,18 +22,19 @@ bool have_display() {
 }  // namespace
 
 bool wants_gui(const std::vector<std::string>& args) {
-  return args.empty() || args.front() == "--screenshot";
+  return args.empty() || args.front() == "--screenshot" || args.front() == "--open";
 }
 
 int run_gui(int argc, char** argv) {
   const std::vector<std::string> args(argv + 1, argv + argc);
-  std::string screenshot;
-  if (!args.empty()) {
-    if (args.size() != 2) {
-      std::cerr << "ntk-explorer: --screenshot needs one file name (OUT.png)\n";
+  std::string screenshot, session;
+  for (std::size_t i = 0; i < args.size(); i += 2) {
+    if ((args[i] != "--screenshot" && args[i] != "--open") || i + 1 >= args.size()) {
+      std::cerr << "ntk-explorer: the window takes [--open FILE.ntksession] [--screenshot OUT.png];\n"
+                   "run 'ntk-explorer --help' for the headless commands\n";
       return exit_usage;
     }
-    screenshot = args[1];
+    (args[i] == "--open" ? session : screenshot) = args[i + 1];
   }
   if (!have_display()) {
     std::cerr << "ntk-explorer: no display (DISPLAY, WAYLAND_DISPLAY and QT_QPA_PLATFORM are unset),\n"
@@ -48,6 +49,13 @@ int run_gui(int argc, char** argv) {
   QApplication::setOrganizationName("ntk-explorer");
   ui::MainWindow window;
   window.show();
+  if (!session.empty()) {
+    const QString error = window.openSession(QString::fromStdString(session));
+    if (!error.isEmpty()) {
+      std::cerr << "ntk-explorer: " << error.toStdString() << '\n';
+      return exit_usage;
+    }
+  }
   if (!screenshot.empty()) {
     QObject::connect(&window, &ui::MainWindow::resultShown, &window, [&] {
       QTimer::singleShot(200, &window, [&] {

@@ -2,6 +2,7 @@
 
 #include "ui/export/plot_export.h"
 #include "ui/panels/parameter_panel.h"
+#include "ui/session/session_file.h"
 #include "ui/plots/attention_map_plot.h"
 #include "ui/plots/color_maps.h"
 #include "ui/plots/output_plot.h"
@@ -11,7 +12,9 @@
 #include <QFileDialog>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QCloseEvent>
 #include <QSaveFile>
+#include <QSettings>
 #include <QGridLayout>
 #include <QLabel>
 #include <QProgressBar>
@@ -60,10 +63,10 @@ MainWindow::MainWindow(QWidget* parent)
   m_caption->setWordWrap(true);
   grid->addWidget(m_caption, 1, 0, 1, 3);
   grid->setRowStretch(0, 1);
-  auto* tabs = new QTabWidget;
-  tabs->addTab(maps, tr("&Attention maps"));
-  tabs->addTab(m_outputs, tr("&Outputs"));
-  setCentralWidget(tabs);
+  m_tabs = new QTabWidget;
+  m_tabs->addTab(maps, tr("&Attention maps"));
+  m_tabs->addTab(m_outputs, tr("&Outputs"));
+  setCentralWidget(m_tabs);
 
   m_metrics->setTextInteractionFlags(Qt::TextSelectableByMouse);
   statusBar()->addWidget(m_metrics, 1);
@@ -102,10 +105,81 @@ MainWindow::MainWindow(QWidget* parent)
   });
   buildMenus();
   resize(1500, 850);
+  restoreGeometry(QSettings().value("window/geometry").toByteArray());
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+  QSettings().setValue("window/geometry", saveGeometry());
+  QMainWindow::closeEvent(event);
+}
+
+QString MainWindow::openSession(const QString& path) {
+  QString error;
+  const std::optional<Session> session = loadSession(path, &error);
+  if (!session) return error;
+  m_panel->setParameters(session->params);
+  m_tabs->setCurrentIndex(session->view.value("tab").toInt(0));
+  m_sessionPath = path;
+  rememberRecent(path);
+  computeNow();
+  return {};
+}
+
+QString MainWindow::saveSession(const QString& path) {
+  QJsonObject view;
+  view.insert("tab", m_tabs->currentIndex());
+  const QString error = ui::saveSession(path, {m_panel->parameters(), view});
+  if (error.isEmpty()) {
+    m_sessionPath = path;
+    rememberRecent(path);
+  }
+  return error;
+}
+
+void MainWindow::rememberRecent(const QString& path) {
+  QSettings settings;
+  QStringList recent = settings.value("recentFiles").toStringList();
+  recent.removeAll(path);
+  recent.prepend(path);
+  settings.setValue("recentFiles", recent.mid(0, 8));
+  fillRecentMenu();
+}
+
+void MainWindow::fillRecentMenu() {
+  m_recentMenu->clear();
+  for (const QString& path : QSettings().value("recentFiles").toStringList())
+    m_recentMenu->addAction(path, this, [this, path] {
+      const QString error = openSession(path);
+      if (!error.isEmpty()) QMessageBox::warning(this, tr("Cannot open the session"), error);
+    });
+  m_recentMenu->setEnabled(!m_recentMenu->isEmpty());
 }
 
 void MainWindow::buildMenus() {
   QMenu* file = menuBar()->addMenu(tr("&File"));
+  const QString filter = tr("NTK-Attention sessions (*.ntksession)");
+  file->addAction(tr("&Open session…"), QKeySequence::Open, this, [this, filter] {
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open session"), QString(), filter);
+    if (path.isEmpty()) return;
+    const QString error = openSession(path);
+    if (!error.isEmpty()) QMessageBox::warning(this, tr("Cannot open the session"), error + tr("\n\nThe current session is unchanged."));
+  });
+  m_recentMenu = file->addMenu(tr("Open &recent"));
+  fillRecentMenu();
+  auto save_as = [this, filter] {
+    QString path = QFileDialog::getSaveFileName(this, tr("Save session"), m_sessionPath, filter);
+    if (path.isEmpty()) return;
+    if (!path.endsWith(".ntksession")) path += ".ntksession";
+    const QString error = saveSession(path);
+    if (!error.isEmpty()) QMessageBox::warning(this, tr("Cannot save the session"), error);
+  };
+  file->addAction(tr("&Save session"), QKeySequence::Save, this, [this, save_as] {
+    if (m_sessionPath.isEmpty()) return save_as();
+    const QString error = saveSession(m_sessionPath);
+    if (!error.isEmpty()) QMessageBox::warning(this, tr("Cannot save the session"), error);
+  });
+  file->addAction(tr("Save session &as…"), QKeySequence::SaveAs, this, save_as);
+  file->addSeparator();
   QAction* bundle = file->addAction(tr("Export &bundle…"), this, [this] {
     const QString folder = QFileDialog::getExistingDirectory(this, tr("Export every plot into"));
     if (folder.isEmpty()) return;
@@ -137,6 +211,9 @@ QString MainWindow::exportBundle(const QString& folder) {
       if (!error.isEmpty()) return error;
     }
   }
+  if (const QString error = ui::saveSession(dir.filePath("session.ntksession"), {m_shown->params, {}});
+      !error.isEmpty())
+    return error;
   QSaveFile command(dir.filePath("command.txt"));
   if (!command.open(QIODevice::WriteOnly | QIODevice::Text)) return tr("cannot write command.txt");
   command.write((core::command_line(m_shown->params) + "\n").c_str());

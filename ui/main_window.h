@@ -31,6 +31,13 @@ class MainWindow : public QMainWindow {
   /// Writes every plot as PNG (2x scale), SVG, PDF and CSV, and the equivalent command line,
   /// into `folder`. Returns an empty string on success, else what went wrong.
   QString exportBundle(const QString& folder);
+  /// Opens a .ntksession file; on failure keeps the current session and returns the reason.
+  QString openSession(const QString& path);
+  /// Saves the current parameters and view atomically; returns the reason on failure.
+  QString saveSession(const QString& path);
+
+ protected:
+  void closeEvent(QCloseEvent* event) override;
 
  signals:
   void resultShown();
@@ -38,6 +45,8 @@ class MainWindow : public QMainWindow {
  private:
   void showResult(ComparisonPtr result);
   void buildMenus();
+  void rememberRecent(const QString& path);
+  void fillRecentMenu();
   void setBusy(bool busy);
 
   ParameterPanel* m_panel;
@@ -53,6 +62,9 @@ class MainWindow : public QMainWindow {
   QPushButton* m_cancel;
   QTimer* m_slowTimer;
   ComparisonPtr m_shown;
+  class QTabWidget* m_tabs;
+  class QMenu* m_recentMenu = nullptr;
+  QString m_sessionPath;
 };
 
 }  // namespace ntk::ui

@@ -2,6 +2,7 @@
 // changes ends with the plots of the last setting, and the window renders non-empty plots.
 
 #include "ui/main_window.h"
+#include "ui/session/session_file.h"
 #include "ui/panels/parameter_panel.h"
 
 #include <QDoubleSpinBox>
@@ -16,6 +17,8 @@ class MainWindowTest : public QObject {
   Q_OBJECT
 
  private slots:
+  void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+
   void controlsRoundTripThroughParameters() {
     MainWindow w;
     ntk::core::Parameters p = ntk::core::default_parameters();
@@ -93,10 +96,48 @@ class MainWindowTest : public QObject {
       const int width = int(lines.front().count(','));
       for (const QString& line : lines) QCOMPARE(int(line.count(',')), width);
     }
+    QVERIFY(QFile::exists(dir.filePath("session.ntksession")));
     QFile command(dir.filePath("command.txt"));
     QVERIFY(command.open(QIODevice::ReadOnly));
     QCOMPARE(command.readAll(), QByteArray("ntk-explorer compare\n"));
     QVERIFY(!QFile::exists(dir.filePath("outputs.png.partial")));
+  }
+
+  void sessionsRoundTripAndBadFilesKeepTheCurrentSession() {
+    QTemporaryDir dir;
+    const QString path = dir.filePath("a.ntksession");
+    ntk::core::Parameters p = ntk::core::default_parameters();
+    p.workload.m = 1234;
+    p.feature.degree = 3;
+    p.causal = true;
+    {
+      MainWindow w;
+      w.parameterPanel()->setParameters(p);
+      QCOMPARE(w.saveSession(path), QString());
+    }
+    MainWindow w;
+    QCOMPARE(w.openSession(path), QString());
+    for (const ntk::core::ParamSpec& s : ntk::core::parameter_specs())
+      QCOMPARE(s.get(w.parameterPanel()->parameters()), s.get(p));
+
+    auto write = [&](const QString& name, const QByteArray& text) {
+      QFile f(dir.filePath(name));
+      f.open(QIODevice::WriteOnly);
+      f.write(text);
+      return dir.filePath(name);
+    };
+    const struct { const char* name; QByteArray text; const char* says; } bad[] = {
+        {"garbage.ntksession", "not json at all", "not a session file"},
+        {"newer.ntksession", R"({"format": "ntk-explorer session", "schema_version": 99, "parameters": {}})", "newer"},
+        {"value.ntksession", R"({"format": "ntk-explorer session", "schema_version": 1, "parameters": {"L": "0"}})", "--L must be"},
+        {"key.ntksession", R"({"format": "ntk-explorer session", "schema_version": 1, "parameters": {"bogus": "1"}})", "unknown parameter"},
+    };
+    for (const auto& b : bad) {
+      const QString error = w.openSession(write(b.name, b.text));
+      QVERIFY2(error.contains(b.says), qPrintable(error));
+      QCOMPARE(w.parameterPanel()->parameters().workload.m, 1234);  // unchanged
+    }
+    QVERIFY(w.openSession(dir.filePath("missing.ntksession")).contains("cannot open"));
   }
 };
 

@@ -1,0 +1,79 @@
+#include "ui/session/session_file.h"
+
+#include <QFile>
+#include <QJsonDocument>
+#include <QSaveFile>
+
+namespace ntk::ui {
+
+QByteArray sessionToJson(const Session& session) {
+  QJsonObject params;
+  for (const core::ParamSpec& s : core::parameter_specs())
+    params.insert(QString::fromUtf8(s.key.data(), qsizetype(s.key.size())),
+                  QString::fromStdString(s.get(session.params)));
+  QJsonObject root;
+  root.insert("format", "ntk-explorer session");
+  root.insert("schema_version", session_schema_version);
+  root.insert("parameters", params);
+  root.insert("view", session.view);
+  return QJsonDocument(root).toJson(QJsonDocument::Indented);
+}
+
+std::optional<Session> sessionFromJson(const QByteArray& json, const QString& origin, QString* error) {
+  QJsonParseError parse{};
+  const QJsonDocument doc = QJsonDocument::fromJson(json, &parse);
+  auto fail = [&](const QString& why) -> std::optional<Session> {
+    *error = QObject::tr("%1: %2").arg(origin, why);
+    return std::nullopt;
+  };
+  if (doc.isNull() || !doc.isObject())
+    return fail(QObject::tr("not a session file (JSON error: %1)").arg(parse.errorString()));
+  const QJsonObject root = doc.object();
+  if (root.value("format").toString() != "ntk-explorer session")
+    return fail(QObject::tr("not an ntk-explorer session file"));
+  const int version = root.value("schema_version").toInt(-1);
+  if (version > session_schema_version)
+    return fail(QObject::tr("made by a newer ntk-explorer (schema %1; this one reads up to %2); "
+                            "update ntk-explorer to open it")
+                    .arg(version)
+                    .arg(session_schema_version));
+  if (version < 1) return fail(QObject::tr("has no valid schema_version"));
+  Session session{core::default_parameters(), root.value("view").toObject()};
+  const QJsonObject params = root.value("parameters").toObject();
+  for (auto it = params.begin(); it != params.end(); ++it) {
+    try {
+      core::parameter_spec(it.key().toStdString()).set(session.params, it.value().toString().toStdString());
+    } catch (const std::invalid_argument& e) {
+      return fail(QString::fromUtf8(e.what()));
+    }
+  }
+  try {
+    core::validate(session.params);
+  } catch (const std::invalid_argument& e) {
+    return fail(QString::fromUtf8(e.what()));
+  }
+  return session;
+}
+
+QString saveSession(const QString& path, const Session& session) {
+  QSaveFile file(path);
+  if (!file.open(QIODevice::WriteOnly)) return QObject::tr("cannot write %1: %2").arg(path, file.errorString());
+  file.write(sessionToJson(session));
+  if (!file.commit()) return QObject::tr("cannot write %1: %2").arg(path, file.errorString());
+  return {};
+}
+
+std::optional<Session> loadSession(const QString& path, QString* error) {
+  QFile file(path);
+  if (!file.open(QIODevice::ReadOnly)) {
+    *error = QObject::tr("cannot open %1: %2").arg(path, file.errorString());
+    return std::nullopt;
+  }
+  if (file.size() > (1 << 20)) {
+    *error = QObject::tr("%1 is larger than any session file (1 MB)").arg(path);
+    return std::nullopt;
+  }
+  return sessionFromJson(file.readAll(), path, error);
+}
+
+}  // namespace ntk::ui

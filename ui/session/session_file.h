@@ -1,0 +1,34 @@
+#pragma once
+// .ntksession files: JSON with a schema version, every parameter (from the parameter table) and
+// the view state. Saving is atomic; a bad or newer file is refused with a clear message.
+
+#include "core/params/parameters.h"
+
+#include <QJsonObject>
+#include <QString>
+#include <optional>
+
+namespace ntk::ui {
+
+inline constexpr int session_schema_version = 1;
+
+struct Session {
+  core::Parameters params;
+  QJsonObject view;  ///< window state the UI wants back (current tab, ...)
+};
+
+/// The JSON text of a session.
+QByteArray sessionToJson(const Session& session);
+
+/// Parses session JSON; on failure returns nullopt and sets `error` to what is wrong and what
+/// to do. `origin` names the file in messages.
+std::optional<Session> sessionFromJson(const QByteArray& json, const QString& origin, QString* error);
+
+/// Writes `session` to `path` atomically (temporary file, then rename). Returns an empty
+/// string on success, else the reason.
+QString saveSession(const QString& path, const Session& session);
+
+/// Reads a session file; nullopt with `error` set on failure.
+std::optional<Session> loadSession(const QString& path, QString* error);
+
+}  // namespace ntk::ui
