@@ -84,8 +84,7 @@ PrefixBlock GeneratedPrefix::block(Eigen::Index begin, Eigen::Index count,
     fill_random(scratch.KP, m_spec.dist, m_spec.scale, m_spec.seed, Stream::KP, begin);
     fill_random(scratch.VP, m_spec.dist, m_spec.scale, m_spec.seed, Stream::VP, begin);
   } else {
-    scratch.P.resize(count, d);
-    fill_random(scratch.P, m_spec.dist, m_spec.scale, m_spec.seed, Stream::P, begin);
+    scratch.P = prefix_tokens(m_spec, begin, count);
     scratch.KP.noalias() = scratch.P * m_WK;
     scratch.VP.noalias() = scratch.P * m_WV;
   }
