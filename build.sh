@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One entry point for a fresh Debian 12 machine: installs the Debian packages the project
 # needs (when missing), configures through CMakePresets.json, builds, and then
-#   ./build.sh run [ARGS]   starts ntk-explorer (default: the comparison on the default workload)
+#   ./build.sh run [ARGS]   starts ntk-explorer: the window on a display, else the headless
+#                           comparison on the default workload (or the subcommand in ARGS)
 #   ./build.sh test         runs every test through ctest (dev preset: debug, warnings as errors)
 #   ./build.sh asan         runs every test under AddressSanitizer and UBSan
 #   ./build.sh bench        runs the benchmark suite (release preset)
@@ -39,7 +40,10 @@ case "$mode" in
   run)
     install_missing
     build release
-    if [[ $# -eq 0 ]]; then set -- compare; fi
+    if [[ $# -eq 0 && -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]]; then
+      echo "build.sh: no display, so instead of the window: ntk-explorer compare (the default workload)" >&2
+      set -- compare
+    fi
     exec build/release/app/ntk-explorer "$@"
     ;;
   test | asan)
