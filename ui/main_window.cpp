@@ -23,9 +23,30 @@
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTimer>
+#include <QUndoCommand>
+#include <QUndoStack>
 
 namespace ntk::ui {
 namespace {
+
+// One committed parameter change; undo and redo show the stored parameters and recompute.
+class ParameterChange : public QUndoCommand {
+ public:
+  ParameterChange(core::Parameters before, core::Parameters after,
+                  std::function<void(const core::Parameters&)> apply)
+      : QUndoCommand(QObject::tr("parameter change")),
+        m_before(std::move(before)), m_after(std::move(after)), m_apply(std::move(apply)) {}
+  void undo() override { m_apply(m_before); }
+  void redo() override {
+    if (m_pushed) m_apply(m_after);
+    m_pushed = true;  // the first redo() is QUndoStack::push(): the change is already shown
+  }
+
+ private:
+  core::Parameters m_before, m_after;
+  std::function<void(const core::Parameters&)> m_apply;
+  bool m_pushed = false;
+};
 
 constexpr int slow_ms = 500;  // work longer than this shows progress and a cancel button
 
@@ -44,7 +65,9 @@ MainWindow::MainWindow(QWidget* parent)
       m_recomputing(new QLabel(tr("recomputing…"))),
       m_progress(new QProgressBar),
       m_cancel(new QPushButton(tr("Cancel"))),
-      m_slowTimer(new QTimer(this)) {
+      m_slowTimer(new QTimer(this)),
+      m_undo(new QUndoStack(this)),
+      m_committed(m_panel->parameters()) {
   setWindowTitle(tr("NTK-Attention Explorer"));
   auto* dock = new QDockWidget(tr("Parameters"), this);
   dock->setObjectName("parameters");
@@ -89,6 +112,11 @@ MainWindow::MainWindow(QWidget* parent)
           [this](const core::Parameters& p, bool immediate) {
             setBusy(true);
             m_controller->request(p, immediate);
+            if (!immediate) return;  // a drag becomes one undo step when released
+            m_undo->push(new ParameterChange(m_committed, p, [this](const core::Parameters& q) {
+              applyParameters(q);
+            }));
+            m_committed = p;
           });
   connect(m_controller, &ComputeController::progressChanged, m_progress,
           [this](quint64, int percent) { m_progress->setValue(percent); });
@@ -118,6 +146,8 @@ QString MainWindow::openSession(const QString& path) {
   const std::optional<Session> session = loadSession(path, &error);
   if (!session) return error;
   m_panel->setParameters(session->params);
+  m_committed = session->params;
+  m_undo->clear();
   m_tabs->setCurrentIndex(session->view.value("tab").toInt(0));
   m_sessionPath = path;
   rememberRecent(path);
@@ -191,6 +221,13 @@ void MainWindow::buildMenus() {
   file->addSeparator();
   QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
   quit->setShortcut(QKeySequence::Quit);
+  QMenu* edit = menuBar()->addMenu(tr("&Edit"));
+  QAction* undo = m_undo->createUndoAction(this, tr("&Undo"));
+  undo->setShortcut(QKeySequence::Undo);
+  QAction* redo = m_undo->createRedoAction(this, tr("&Redo"));
+  redo->setShortcut(QKeySequence::Redo);
+  edit->addAction(undo);
+  edit->addAction(redo);
   QAction* recompute = menuBar()->addMenu(tr("&Compute"))->addAction(tr("&Recompute"), this, &MainWindow::computeNow);
   recompute->setShortcut(QKeySequence(Qt::Key_F5));
 }
@@ -218,6 +255,12 @@ QString MainWindow::exportBundle(const QString& folder) {
   if (!command.open(QIODevice::WriteOnly | QIODevice::Text)) return tr("cannot write command.txt");
   command.write((core::command_line(m_shown->params) + "\n").c_str());
   return command.commit() ? QString() : tr("cannot write command.txt");
+}
+
+void MainWindow::applyParameters(const core::Parameters& params) {
+  m_panel->setParameters(params);
+  m_committed = params;
+  computeNow();
 }
 
 void MainWindow::computeNow() {

@@ -6,7 +6,10 @@
 #include <QMainWindow>
 
 class QLabel;
+class QMenu;
 class QProgressBar;
+class QTabWidget;
+class QUndoStack;
 class QPushButton;
 class QTimer;
 
@@ -45,6 +48,7 @@ class MainWindow : public QMainWindow {
  private:
   void showResult(ComparisonPtr result);
   void buildMenus();
+  void applyParameters(const core::Parameters& params);  ///< from undo/redo: show and compute
   void rememberRecent(const QString& path);
   void fillRecentMenu();
   void setBusy(bool busy);
@@ -62,9 +66,11 @@ class MainWindow : public QMainWindow {
   QPushButton* m_cancel;
   QTimer* m_slowTimer;
   ComparisonPtr m_shown;
-  class QTabWidget* m_tabs;
-  class QMenu* m_recentMenu = nullptr;
+  QTabWidget* m_tabs;
+  QMenu* m_recentMenu = nullptr;
   QString m_sessionPath;
+  QUndoStack* m_undo;
+  core::Parameters m_committed;  ///< the parameters of the last undo step
 };
 
 }  // namespace ntk::ui

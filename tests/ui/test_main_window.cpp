@@ -9,6 +9,7 @@
 #include <QSet>
 #include <QSignalSpy>
 #include <QTemporaryDir>
+#include <QUndoStack>
 #include <QtTest>
 
 using ntk::ui::MainWindow;
@@ -101,6 +102,28 @@ class MainWindowTest : public QObject {
     QVERIFY(command.open(QIODevice::ReadOnly));
     QCOMPARE(command.readAll(), QByteArray("ntk-explorer compare\n"));
     QVERIFY(!QFile::exists(dir.filePath("outputs.png.partial")));
+  }
+
+  void undoAndRedoOfParameterChanges() {
+    MainWindow w;
+    auto* m = qobject_cast<QDoubleSpinBox*>(w.parameterPanel()->control("m"));
+    auto* degree = qobject_cast<QDoubleSpinBox*>(w.parameterPanel()->control("degree"));
+    m->setValue(500);
+    degree->setValue(3);
+    auto* undo = w.findChild<QUndoStack*>();
+    QVERIFY(undo);
+    QCOMPARE(undo->count(), 2);
+    undo->undo();
+    QCOMPARE(w.parameterPanel()->parameters().feature.degree, 2);
+    QCOMPARE(w.parameterPanel()->parameters().workload.m, 500);
+    undo->undo();
+    QCOMPARE(w.parameterPanel()->parameters().workload.m, 4096);
+    QCOMPARE(m->value(), 4096.0);
+    undo->redo();
+    undo->redo();
+    QCOMPARE(w.parameterPanel()->parameters().workload.m, 500);
+    QCOMPARE(w.parameterPanel()->parameters().feature.degree, 3);
+    QTRY_VERIFY_WITH_TIMEOUT(w.shownResult() && w.shownResult()->params.feature.degree == 3, 20000);
   }
 
   void sessionsRoundTripAndBadFilesKeepTheCurrentSession() {
