@@ -1,0 +1,127 @@
+#include "core/pipeline/scaling.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+namespace ntk::core {
+namespace {
+
+constexpr Eigen::Index first_length = 16;
+constexpr double cheap_seconds = 0.02;  // points faster than this are timed repeatedly
+constexpr int max_repeats = 5;
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+}  // namespace
+
+std::vector<Eigen::Index> scaling_lengths(const Parameters& p) {
+  const Eigen::Index cap = std::min<Eigen::Index>(Eigen::Index(1) << 20,
+                                                  std::max<Eigen::Index>(Eigen::Index(1) << 14, 4 * p.workload.m));
+  const double work_cap = std::ldexp(1.0, 31);
+  std::vector<Eigen::Index> lengths;
+  for (Eigen::Index m = first_length; m <= cap; m *= 2) {
+    if (m > first_length && double(p.workload.L) * double(m) * double(p.workload.d) > work_cap) break;
+    lengths.push_back(m);
+  }
+  return lengths;
+}
+
+std::vector<Parameters> feature_variants(const Parameters& p) {
+  std::vector<Parameters> variants;
+  const double m = double(p.workload.m);
+  switch (p.feature.kind) {
+    case FeatureKind::taylor:
+      for (int g = 1; g <= 6; ++g) {
+        Parameters q = p;
+        q.feature.degree = g;
+        const double r = double(feature_dimension(q));
+        if (r > 65536 || 2 * m * r * double(p.workload.d) > std::ldexp(1.0, 33)) break;
+        q.rank = std::min<Eigen::Index>(p.rank, std::min<Eigen::Index>(Eigen::Index(r), p.workload.d));
+        variants.push_back(q);
+      }
+      break;
+    case FeatureKind::favor:
+      for (Eigen::Index r = 16; r <= 1024; r *= 2) {
+        Parameters q = p;
+        q.feature.features = r;
+        q.rank = std::min<Eigen::Index>(p.rank, std::min(r, p.workload.d));
+        variants.push_back(q);
+      }
+      break;
+    case FeatureKind::elu:
+      variants.push_back(p);
+      break;
+  }
+  return variants;
+}
+
+ScalingPoint scaling_point(const Parameters& p, const Progress& progress) {
+  ComparisonOptions options;
+  options.progress = progress;
+  std::vector<double> exact, ntk, compress;
+  Comparison c;
+  const auto start = std::chrono::steady_clock::now();
+  do {
+    c = compare_methods(p, options);
+    if (c.status == Status::cancelled) break;
+    exact.push_back(c.exact_seconds);
+    ntk.push_back(c.approx_seconds);
+    compress.push_back(c.compress_seconds);
+  } while (int(exact.size()) < max_repeats &&
+           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() < cheap_seconds);
+  ScalingPoint point;
+  point.m = p.workload.m;
+  point.r = c.r;
+  point.degree = p.feature.kind == FeatureKind::taylor ? p.feature.degree : 0;
+  point.status = c.status;
+  if (c.status == Status::cancelled) return point;
+  point.max_abs = c.errors.max_abs;
+  point.rel_fro = c.errors.rel_fro;
+  if (c.bound && c.bound->applies) point.bound = c.bound->output;
+  point.limit_distance = c.limit_distance;
+  point.exact_seconds = median(exact);
+  point.ntk_seconds = median(ntk);
+  point.compress_seconds = median(compress);
+  point.exact_bytes = c.cost.exact.bytes;
+  point.ntk_bytes = c.cost.ntk.bytes;
+  return point;
+}
+
+std::optional<LogLogFit> fit_log_log(const std::vector<double>& x, const std::vector<double>& y) {
+  double n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
+  for (std::size_t i = 0; i < std::min(x.size(), y.size()); ++i) {
+    if (!(x[i] > 0 && y[i] > 0 && std::isfinite(x[i]) && std::isfinite(y[i]))) continue;
+    const double lx = std::log(x[i]), ly = std::log(y[i]);
+    n += 1;
+    sx += lx;
+    sy += ly;
+    sxx += lx * lx;
+    sxy += lx * ly;
+  }
+  const double denominator = n * sxx - sx * sx;
+  if (n < 2 || !(std::abs(denominator) > 1e-12 * n * sxx)) return std::nullopt;
+  LogLogFit fit;
+  fit.slope = (n * sxy - sx * sy) / denominator;
+  fit.intercept = (sy - fit.slope * sx) / n;
+  fit.points = int(n);
+  return fit;
+}
+
+std::optional<double> crossover(const std::vector<double>& x, const std::vector<double>& a,
+                                const std::vector<double>& b) {
+  const std::size_t n = std::min({x.size(), a.size(), b.size()});
+  for (std::size_t i = 1; i < n; ++i) {
+    if (!(a[i] > b[i]) || a[i - 1] > b[i - 1]) continue;
+    // Where log a - log b changes sign, interpolated in log x.
+    const double g0 = std::log(a[i - 1]) - std::log(b[i - 1]), g1 = std::log(a[i]) - std::log(b[i]);
+    const double t = g0 == g1 ? 0.0 : g0 / (g0 - g1);
+    return std::exp(std::log(x[i - 1]) + t * (std::log(x[i]) - std::log(x[i - 1])));
+  }
+  return std::nullopt;
+}
+
+}  // namespace ntk::core

@@ -1,0 +1,122 @@
+#include "core/pipeline/scaling.h"
+
+#include <gtest/gtest.h>
+
+namespace ntk::core {
+namespace {
+
+TEST(Scaling, LengthsArePowersOfTwoUpToFourTimesM) {
+  Parameters p = default_parameters();  // m = 4096
+  const std::vector<Eigen::Index> lengths = scaling_lengths(p);
+  ASSERT_FALSE(lengths.empty());
+  EXPECT_EQ(lengths.front(), 16);
+  EXPECT_EQ(lengths.back(), 16384);  // max(2^14, 4 m)
+  for (std::size_t i = 1; i < lengths.size(); ++i) EXPECT_EQ(lengths[i], 2 * lengths[i - 1]);
+  p.workload.m = 1 << 22;
+  EXPECT_EQ(scaling_lengths(p).back(), 1 << 20);  // capped
+  p.workload.L = 2048;
+  p.workload.d = 256;
+  EXPECT_LE(double(scaling_lengths(p).back()) * 2048 * 256, std::ldexp(1.0, 31));  // work cap
+}
+
+TEST(Scaling, FeatureVariantsFollowTheMap) {
+  Parameters p = default_parameters();  // Taylor, d = 16, m = 4096
+  std::vector<Parameters> v = feature_variants(p);
+  ASSERT_GE(v.size(), 3u);
+  for (std::size_t i = 0; i < v.size(); ++i) EXPECT_EQ(v[i].feature.degree, int(i) + 1);
+  p.feature.kind = FeatureKind::favor;
+  v = feature_variants(p);
+  ASSERT_EQ(v.size(), 7u);
+  EXPECT_EQ(v.front().feature.features, 16);
+  EXPECT_EQ(v.back().feature.features, 1024);
+  p.feature.kind = FeatureKind::elu;
+  EXPECT_EQ(feature_variants(p).size(), 1u);
+  p.feature.kind = FeatureKind::taylor;
+  p.rank = 8;  // rank stays valid for every variant (g = 1 has r = d + 1 >= 8 here)
+  for (const Parameters& q : feature_variants(p)) EXPECT_NO_THROW(validate(q));
+}
+
+TEST(Scaling, FitRecoversAPowerLaw) {
+  std::vector<double> x, y;
+  for (double v = 1; v <= 1024; v *= 2) {
+    x.push_back(v);
+    y.push_back(3.0 / std::sqrt(v));
+  }
+  x.push_back(-1);  // ignored: not positive
+  y.push_back(1);
+  const std::optional<LogLogFit> fit = fit_log_log(x, y);
+  ASSERT_TRUE(fit.has_value());
+  EXPECT_NEAR(fit->slope, -0.5, 1e-12);
+  EXPECT_NEAR(std::exp(fit->intercept), 3.0, 1e-12);
+  EXPECT_EQ(fit->points, 11);
+  EXPECT_FALSE(fit_log_log({2.0}, {1.0}).has_value());
+  EXPECT_FALSE(fit_log_log({2.0, 2.0}, {1.0, 3.0}).has_value());  // one x: no slope
+}
+
+TEST(Scaling, CrossoverOfALineAndAConstant) {
+  const std::vector<double> x = {1, 10, 100, 1000}, rising = {1, 10, 100, 1000};
+  const std::vector<double> flat = {50, 50, 50, 50};
+  const std::optional<double> at = crossover(x, rising, flat);
+  ASSERT_TRUE(at.has_value());
+  EXPECT_NEAR(*at, 50.0, 1e-9);
+  EXPECT_FALSE(crossover(x, flat, rising).has_value());  // ahead from the start: no crossing
+  EXPECT_FALSE(crossover(x, std::vector<double>(4, 1.0), flat).has_value());
+}
+
+TEST(Scaling, PointMatchesTheComparison) {
+  Parameters p = default_parameters();
+  p.workload.m = 512;
+  const ScalingPoint point = scaling_point(p);
+  const Comparison c = compare_methods(p, {});
+  EXPECT_EQ(point.status, Status::ok);
+  EXPECT_EQ(point.m, 512);
+  EXPECT_EQ(point.r, c.r);
+  EXPECT_EQ(point.degree, 2);
+  EXPECT_EQ(point.max_abs, c.errors.max_abs);
+  EXPECT_EQ(point.rel_fro, c.errors.rel_fro);
+  EXPECT_GT(point.exact_seconds, 0);
+  EXPECT_GT(point.ntk_seconds, 0);
+  EXPECT_DOUBLE_EQ(point.exact_bytes, c.cost.exact.bytes);
+  EXPECT_DOUBLE_EQ(point.ntk_bytes, c.cost.ntk.bytes);
+}
+
+TEST(Scaling, CancelledPointSaysSo) {
+  const ScalingPoint point = scaling_point(default_parameters(), [](std::int64_t, std::int64_t) { return false; });
+  EXPECT_EQ(point.status, Status::cancelled);
+}
+
+// method.md section 9: the infinite-prefix limit is approached at about 1/sqrt(m).
+TEST(Scaling, LimitDistanceFallsLikeOneOverSqrtM) {
+  Parameters p = default_parameters();
+  p.workload.mode = WorkloadMode::projection;
+  p.workload.L = 16;
+  p.workload.d = 8;
+  p.workload.scale = 1.0;
+  std::vector<double> m, distance;
+  for (Eigen::Index length = 1 << 10; length <= (1 << 18); length *= 4) {
+    p.workload.m = length;
+    const ScalingPoint point = scaling_point(p);
+    ASSERT_TRUE(point.limit_distance.has_value());
+    m.push_back(double(length));
+    distance.push_back(*point.limit_distance);
+  }
+  const std::optional<LogLogFit> fit = fit_log_log(m, distance);
+  ASSERT_TRUE(fit.has_value());
+  EXPECT_NEAR(fit->slope, -0.5, 0.15);
+}
+
+// Invariant: with small entries the Taylor map's error falls as g grows.
+TEST(Scaling, TaylorErrorFallsWithDegree) {
+  Parameters p = default_parameters();
+  double previous = std::numeric_limits<double>::infinity();
+  for (const Parameters& q : feature_variants(p)) {
+    if (q.feature.degree % 2) continue;  // odd degrees may go non-positive; even ones compare
+    const ScalingPoint point = scaling_point(q);
+    ASSERT_EQ(point.status, Status::ok);
+    EXPECT_LT(point.max_abs, previous) << "g " << q.feature.degree;
+    previous = point.max_abs;
+  }
+}
+
+}  // namespace
+}  // namespace ntk::core
