@@ -57,7 +57,9 @@ int run_gui(int argc, char** argv) {
     }
   }
   if (!screenshot.empty()) {
-    QObject::connect(&window, &ui::MainWindow::resultShown, &window, [&] {
+    // After the scaling series is complete, so every tab shows all its points.
+    QObject::connect(&window, &ui::MainWindow::seriesShown, &window, [&] {
+      if (!window.shownSeries()->complete()) return;
       QTimer::singleShot(200, &window, [&] {
         const bool ok = window.grab().save(QString::fromStdString(screenshot));
         if (!ok) std::cerr << "ntk-explorer: cannot write " << screenshot << '\n';

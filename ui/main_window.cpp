@@ -1,11 +1,13 @@
 #include "ui/main_window.h"
 
+#include "ui/export/plot_actions.h"
 #include "ui/export/plot_export.h"
 #include "ui/panels/parameter_panel.h"
 #include "ui/session/session_file.h"
 #include "ui/plots/attention_map_plot.h"
 #include "ui/plots/color_maps.h"
 #include "ui/plots/output_plot.h"
+#include "ui/plots/scaling_plots.h"
 
 #include <QDir>
 #include <QDockWidget>
@@ -60,6 +62,9 @@ MainWindow::MainWindow(QWidget* parent)
       m_ntkMap(new AttentionMapPlot(tr("Weights NTK-Attention implies"))),
       m_diffMap(new AttentionMapPlot(tr("Difference (NTK - exact)"))),
       m_outputs(new OutputPlot),
+      m_errorPlot(new ErrorScalingPlot),
+      m_limitPlot(new LimitPlot),
+      m_costPlot(new CostPlot),
       m_caption(new QLabel),
       m_metrics(new QLabel),
       m_recomputing(new QLabel(tr("recomputing…"))),
@@ -89,7 +94,18 @@ MainWindow::MainWindow(QWidget* parent)
   m_tabs = new QTabWidget;
   m_tabs->addTab(maps, tr("&Attention maps"));
   m_tabs->addTab(m_outputs, tr("&Outputs"));
+  m_tabs->addTab(m_errorPlot, tr("&Error scaling"));
+  m_tabs->addTab(m_limitPlot, tr("&Infinite limit"));
+  m_tabs->addTab(m_costPlot, tr("Co&st"));
   setCentralWidget(m_tabs);
+  const std::pair<QCustomPlot*, const char*> names[] = {
+      {m_exactMap, "attention_exact"}, {m_ntkMap, "attention_ntk"}, {m_diffMap, "attention_difference"},
+      {m_outputs, "outputs"}, {m_errorPlot, "error_scaling"}, {m_limitPlot, "infinite_limit"},
+      {m_costPlot, "cost"}};
+  for (const auto& [plot, name] : names) {
+    plot->setObjectName(name);
+    addPlotActions(plot);
+  }
 
   m_metrics->setTextInteractionFlags(Qt::TextSelectableByMouse);
   statusBar()->addWidget(m_metrics, 1);
@@ -98,7 +114,6 @@ MainWindow::MainWindow(QWidget* parent)
   statusBar()->addPermanentWidget(m_progress);
   statusBar()->addPermanentWidget(m_cancel);
   m_progress->setRange(0, 100);
-  m_cancel->setShortcut(QKeySequence(Qt::Key_Escape));
   m_cancel->setToolTip(tr("Cancel the running computation (Esc)"));
   setBusy(false);
   m_slowTimer->setSingleShot(true);
@@ -122,6 +137,12 @@ MainWindow::MainWindow(QWidget* parent)
           [this](quint64, int percent) { m_progress->setValue(percent); });
   connect(m_controller, &ComputeController::resultReady, this,
           [this](quint64, ComparisonPtr r) { showResult(std::move(r)); });
+  connect(m_controller, &ComputeController::scalingProgress, this, [this](quint64, ScalingPtr series) {
+    m_series = std::move(series);
+    for (ScalingPlot* plot : std::initializer_list<ScalingPlot*>{m_errorPlot, m_limitPlot, m_costPlot})
+      plot->setSeries(m_series);
+    emit seriesShown();
+  });
   connect(m_controller, &ComputeController::failed, this, [this](quint64, const QString& message) {
     setBusy(false);
     m_metrics->setText(tr("Not computed: %1").arg(message));
@@ -195,6 +216,7 @@ void MainWindow::buildMenus() {
     if (!error.isEmpty()) QMessageBox::warning(this, tr("Cannot open the session"), error + tr("\n\nThe current session is unchanged."));
   });
   m_recentMenu = file->addMenu(tr("Open &recent"));
+  m_recentMenu->setObjectName("recent");
   fillRecentMenu();
   auto save_as = [this, filter] {
     QString path = QFileDialog::getSaveFileName(this, tr("Save session"), m_sessionPath, filter);
@@ -208,7 +230,8 @@ void MainWindow::buildMenus() {
     const QString error = saveSession(m_sessionPath);
     if (!error.isEmpty()) QMessageBox::warning(this, tr("Cannot save the session"), error);
   });
-  file->addAction(tr("Save session &as…"), QKeySequence::SaveAs, this, save_as);
+  // SaveAs and Quit have no standard key on some platforms (the offscreen one among them).
+  file->addAction(tr("Save session &as…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S), this, save_as);
   file->addSeparator();
   QAction* bundle = file->addAction(tr("Export &bundle…"), this, [this] {
     const QString folder = QFileDialog::getExistingDirectory(this, tr("Export every plot into"));
@@ -220,7 +243,7 @@ void MainWindow::buildMenus() {
   bundle->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E));
   file->addSeparator();
   QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
-  quit->setShortcut(QKeySequence::Quit);
+  quit->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Q));
   QMenu* edit = menuBar()->addMenu(tr("&Edit"));
   QAction* undo = m_undo->createUndoAction(this, tr("&Undo"));
   undo->setShortcut(QKeySequence::Undo);
@@ -228,23 +251,44 @@ void MainWindow::buildMenus() {
   redo->setShortcut(QKeySequence::Redo);
   edit->addAction(undo);
   edit->addAction(redo);
-  QAction* recompute = menuBar()->addMenu(tr("&Compute"))->addAction(tr("&Recompute"), this, &MainWindow::computeNow);
-  recompute->setShortcut(QKeySequence(Qt::Key_F5));
+  edit->addSeparator();
+  edit->addAction(tr("&Copy plot (image and CSV)"), QKeySequence::Copy, this, [this] { copyPlot(currentPlot()); });
+  edit->addAction(tr("&Export plot…"), QKeySequence(Qt::CTRL | Qt::Key_E), this,
+                  [this] { exportPlotInteractively(currentPlot(), this); });
+  QMenu* compute = menuBar()->addMenu(tr("&Compute"));
+  compute->addAction(tr("&Recompute"), QKeySequence(Qt::Key_F5), this, &MainWindow::computeNow);
+  compute->addAction(tr("&Cancel"), QKeySequence(Qt::Key_Escape), this, [this] {
+    if (m_recomputing->isVisible()) m_cancel->click();
+  });
+  compute->addSeparator();
+  compute->addAction(tr("&Pin the scaling curves"), QKeySequence(Qt::CTRL | Qt::Key_P), this, [this] {
+    pin(m_series);
+    statusBar()->showMessage(tr("Pinned: the scaling plots keep these curves in grey"), 4000);
+  });
+  compute->addAction(tr("C&lear the pin"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P), this, [this] { pin(nullptr); });
+  buildViewMenu();
+}
+
+void MainWindow::buildViewMenu() {
+  QMenu* view = menuBar()->addMenu(tr("&View"));
+  for (int i = 0; i < m_tabs->count(); ++i)
+    view->addAction(m_tabs->tabText(i).remove('&'), QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + i)), this,
+                    [this, i] { m_tabs->setCurrentIndex(i); });
+  view->addSeparator();
+  view->addAction(tr("Go to the &prefix length"), QKeySequence(Qt::CTRL | Qt::Key_L), this,
+                  [this] { m_panel->control("m")->setFocus(); });
 }
 
 QString MainWindow::exportBundle(const QString& folder) {
   if (!m_shown) return tr("nothing computed yet");
   if (!QDir().mkpath(folder)) return tr("cannot create %1").arg(folder);
   const QDir dir(folder);
-  const std::pair<QCustomPlot*, QString> plots[] = {{m_exactMap, "attention_exact"},
-                                                    {m_ntkMap, "attention_ntk"},
-                                                    {m_diffMap, "attention_difference"},
-                                                    {m_outputs, "outputs"}};
-  for (const auto& [plot, name] : plots) {
+  for (QCustomPlot* plot : plots()) {
     for (const QString& format : exportFormats()) {
       // Hidden tabs have no size of their own: export at a fixed, legible size.
-      const QString error = exportPlot(plot, dir.filePath(name + "." + format), 900, 700,
-                                       format == "png" ? 2.0 : 1.0);
+      const int width = plot->axisRectCount() > 1 ? 1500 : 900;
+      const QString error = exportPlot(plot, dir.filePath(plot->objectName() + "." + format), width,
+                                       700, format == "png" ? 2.0 : 1.0);
       if (!error.isEmpty()) return error;
     }
   }
@@ -255,6 +299,26 @@ QString MainWindow::exportBundle(const QString& folder) {
   if (!command.open(QIODevice::WriteOnly | QIODevice::Text)) return tr("cannot write command.txt");
   command.write((core::command_line(m_shown->params) + "\n").c_str());
   return command.commit() ? QString() : tr("cannot write command.txt");
+}
+
+QList<QCustomPlot*> MainWindow::plots() const {
+  return {m_exactMap, m_ntkMap, m_diffMap, m_outputs, m_errorPlot, m_limitPlot, m_costPlot};
+}
+
+QCustomPlot* MainWindow::currentPlot() const {
+  QWidget* tab = m_tabs->currentWidget();
+  QCustomPlot* first = nullptr;
+  for (QCustomPlot* plot : plots()) {
+    if (plot != tab && !tab->isAncestorOf(plot)) continue;
+    if (plot->hasFocus()) return plot;
+    if (!first) first = plot;
+  }
+  return first;
+}
+
+void MainWindow::pin(ScalingPtr series) {
+  for (ScalingPlot* plot : std::initializer_list<ScalingPlot*>{m_errorPlot, m_limitPlot, m_costPlot})
+    plot->setPinned(series);
 }
 
 void MainWindow::applyParameters(const core::Parameters& params) {

@@ -9,6 +9,7 @@ class QLabel;
 class QMenu;
 class QProgressBar;
 class QTabWidget;
+class QCustomPlot;
 class QUndoStack;
 class QPushButton;
 class QTimer;
@@ -16,6 +17,9 @@ class QTimer;
 namespace ntk::ui {
 
 class AttentionMapPlot;
+class CostPlot;
+class ErrorScalingPlot;
+class LimitPlot;
 class OutputPlot;
 class ParameterPanel;
 
@@ -29,6 +33,14 @@ class MainWindow : public QMainWindow {
   ComputeController* controller() const { return m_controller; }
   /// The result on screen (null before the first one).
   ComparisonPtr shownResult() const { return m_shown; }
+  /// The scaling series on screen, as far as computed (null before the first point).
+  ScalingPtr shownSeries() const { return m_series; }
+  /// Every plot, in the order of the tabs; each has an objectName that is its export file name.
+  QList<QCustomPlot*> plots() const;
+  /// The plot Copy and Export act on: the clicked one of the current tab, else its first.
+  QCustomPlot* currentPlot() const;
+  /// Keeps the shown scaling series as a grey overlay (null clears it).
+  void pin(ScalingPtr series);
   /// Starts the computation of the current parameters.
   void computeNow();
   /// Writes every plot as PNG (2x scale), SVG, PDF and CSV, and the equivalent command line,
@@ -44,10 +56,12 @@ class MainWindow : public QMainWindow {
 
  signals:
   void resultShown();
+  void seriesShown();
 
  private:
   void showResult(ComparisonPtr result);
   void buildMenus();
+  void buildViewMenu();
   void applyParameters(const core::Parameters& params);  ///< from undo/redo: show and compute
   void rememberRecent(const QString& path);
   void fillRecentMenu();
@@ -59,6 +73,9 @@ class MainWindow : public QMainWindow {
   AttentionMapPlot* m_ntkMap;
   AttentionMapPlot* m_diffMap;
   OutputPlot* m_outputs;
+  ErrorScalingPlot* m_errorPlot;
+  LimitPlot* m_limitPlot;
+  CostPlot* m_costPlot;
   QLabel* m_caption;
   QLabel* m_metrics;
   QLabel* m_recomputing;
@@ -66,6 +83,7 @@ class MainWindow : public QMainWindow {
   QPushButton* m_cancel;
   QTimer* m_slowTimer;
   ComparisonPtr m_shown;
+  ScalingPtr m_series;
   QTabWidget* m_tabs;
   QMenu* m_recentMenu = nullptr;
   QString m_sessionPath;

@@ -59,6 +59,25 @@ std::vector<Parameters> feature_variants(const Parameters& p) {
   return variants;
 }
 
+ScalingPoint scaling_point(const Comparison& c) {
+  ScalingPoint point;
+  point.m = c.params.workload.m;
+  point.r = c.r;
+  point.degree = c.params.feature.kind == FeatureKind::taylor ? c.params.feature.degree : 0;
+  point.status = c.status;
+  if (c.status == Status::cancelled) return point;
+  point.max_abs = c.errors.max_abs;
+  point.rel_fro = c.errors.rel_fro;
+  if (c.bound && c.bound->applies) point.bound = c.bound->output;
+  point.limit_distance = c.limit_distance;
+  point.exact_seconds = c.exact_seconds;
+  point.ntk_seconds = c.approx_seconds;
+  point.compress_seconds = c.compress_seconds;
+  point.exact_bytes = c.cost.exact.bytes;
+  point.ntk_bytes = c.cost.ntk.bytes;
+  return point;
+}
+
 ScalingPoint scaling_point(const Parameters& p, const Progress& progress) {
   ComparisonOptions options;
   options.progress = progress;
@@ -73,21 +92,11 @@ ScalingPoint scaling_point(const Parameters& p, const Progress& progress) {
     compress.push_back(c.compress_seconds);
   } while (int(exact.size()) < max_repeats &&
            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() < cheap_seconds);
-  ScalingPoint point;
-  point.m = p.workload.m;
-  point.r = c.r;
-  point.degree = p.feature.kind == FeatureKind::taylor ? p.feature.degree : 0;
-  point.status = c.status;
+  ScalingPoint point = scaling_point(c);
   if (c.status == Status::cancelled) return point;
-  point.max_abs = c.errors.max_abs;
-  point.rel_fro = c.errors.rel_fro;
-  if (c.bound && c.bound->applies) point.bound = c.bound->output;
-  point.limit_distance = c.limit_distance;
   point.exact_seconds = median(exact);
   point.ntk_seconds = median(ntk);
   point.compress_seconds = median(compress);
-  point.exact_bytes = c.cost.exact.bytes;
-  point.ntk_bytes = c.cost.ntk.bytes;
   return point;
 }
 

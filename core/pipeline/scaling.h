@@ -33,6 +33,9 @@ std::vector<Eigen::Index> scaling_lengths(const Parameters& p);
 /// size to vary, so just `p`.
 std::vector<Parameters> feature_variants(const Parameters& p);
 
+/// `c` reduced to a point (its single timings as they are).
+ScalingPoint scaling_point(const Comparison& c);
+
 /// Compares `p` (no maps) and reduces it to a point. Cheap points (under 20 ms) are repeated up
 /// to 5 times and the median time kept, as single timings of microsecond runs are mostly noise.
 /// `progress` cancels (status cancelled); std::invalid_argument for impossible parameters.

@@ -1,10 +1,12 @@
 #pragma once
 // Runs comparisons off the GUI thread, "latest request wins" (after Qt's Mandelbrot example): a
 // new request cancels the running one through its Progress callable, stale results are dropped,
-// drags are throttled and a release computes at once.
+// drags are throttled and a release computes at once. After each result the same worker goes on
+// to the scaling series, one point at a time, until a newer request arrives.
 
 #include "core/params/parameters.h"
 #include "core/pipeline/comparison.h"
+#include "core/pipeline/scaling.h"
 
 #include <QObject>
 #include <QTimer>
@@ -18,6 +20,17 @@
 namespace ntk::ui {
 
 using ComparisonPtr = std::shared_ptr<const core::Comparison>;
+
+/// The scaling series of one parameter set, as far as it has been computed.
+struct ScalingSeries {
+  core::Parameters params;
+  core::ScalingPoint current;                  ///< the shown result itself
+  std::vector<core::ScalingPoint> by_length;   ///< over core::scaling_lengths(params)
+  std::vector<core::ScalingPoint> by_feature;  ///< over core::feature_variants(params)
+  int planned = 0;                             ///< points in both series when complete
+  bool complete() const { return int(by_length.size() + by_feature.size()) == planned; }
+};
+using ScalingPtr = std::shared_ptr<const ScalingSeries>;
 
 class ComputeController : public QObject {
   Q_OBJECT
@@ -40,11 +53,14 @@ class ComputeController : public QObject {
   void progressChanged(quint64 generation, int percent);
   void resultReady(quint64 generation, ntk::ui::ComparisonPtr result);
   void failed(quint64 generation, QString message);
+  /// A new point of the scaling series of the shown result (the series so far).
+  void scalingProgress(quint64 generation, ntk::ui::ScalingPtr series);
   void idle();
 
  private:
   void submit();
   void workerLoop();
+  void computeScaling(quint64 generation, const core::Comparison& shown);
 
   QTimer m_throttle;
   core::Parameters m_throttled;
@@ -59,3 +75,4 @@ class ComputeController : public QObject {
 }  // namespace ntk::ui
 
 Q_DECLARE_METATYPE(ntk::ui::ComparisonPtr)
+Q_DECLARE_METATYPE(ntk::ui::ScalingPtr)

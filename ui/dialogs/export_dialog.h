@@ -1,0 +1,30 @@
+#pragma once
+// Where and how large to export one plot: the file (its suffix picks PNG, SVG, PDF or CSV), the
+// size in pixels and, for PNG, the scale (2 at 150 dpi gives 300 dpi).
+
+#include <QDialog>
+
+class QComboBox;
+class QLineEdit;
+class QSpinBox;
+
+namespace ntk::ui {
+
+class ExportDialog : public QDialog {
+  Q_OBJECT
+
+ public:
+  ExportDialog(const QString& suggestedPath, QSize size, QWidget* parent = nullptr);
+
+  QString path() const;
+  QSize size() const;
+  double scale() const;
+
+ private:
+  QLineEdit* m_path;
+  QSpinBox* m_width;
+  QSpinBox* m_height;
+  QComboBox* m_scale;
+};
+
+}  // namespace ntk::ui
