@@ -5,7 +5,8 @@
 #                           comparison on the default workload (or the subcommand in ARGS)
 #   ./build.sh test         runs every test through ctest (dev preset: debug, warnings as errors)
 #   ./build.sh asan         runs every test under AddressSanitizer and UBSan
-#   ./build.sh bench        runs the benchmark suite (release preset)
+#   ./build.sh bench        runs the benchmark suite (release preset); without --json it then
+#                           measures the window's responsiveness offscreen (ui_latency)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -55,7 +56,12 @@ case "$mode" in
   bench)
     install_missing
     build release
-    exec build/release/app/ntk-explorer bench "$@"
+    build/release/app/ntk-explorer bench "$@"
+    if [[ " $* " != *" --json "* ]]; then
+      echo
+      echo "The window's responsiveness (offscreen):"
+      QT_QPA_PLATFORM=offscreen build/release/tests/ui_latency 2>/dev/null
+    fi
     ;;
   *)
     echo "usage: ./build.sh run [ARGS] | test | asan | bench [--json]" >&2

@@ -143,8 +143,8 @@ MainWindow::MainWindow(QWidget* parent)
       plot->setSeries(m_series);
     emit seriesShown();
   });
+  connect(m_controller, &ComputeController::idle, this, [this] { setBusy(false); });
   connect(m_controller, &ComputeController::failed, this, [this](quint64, const QString& message) {
-    setBusy(false);
     m_metrics->setText(tr("Not computed: %1").arg(message));
   });
   connect(m_cancel, &QPushButton::clicked, this, [this] {
@@ -345,7 +345,6 @@ void MainWindow::setBusy(bool busy) {
 
 void MainWindow::showResult(ComparisonPtr result) {
   m_shown = std::move(result);
-  setBusy(false);
   const core::Comparison& c = *m_shown;
   if (c.exact_map && c.ntk_map) {
     const double top = std::max(c.exact_map->weights.maxCoeff(), c.ntk_map->weights.maxCoeff());

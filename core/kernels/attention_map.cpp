@@ -85,7 +85,14 @@ AttentionMap ntk_attention_map(const Eigen::Ref<const Eigen::MatrixXd>& Q,
     for (Eigen::Index row = part.segment_begin(s); row < end; row += part.chunk) {
       const Eigen::Index count = std::min(part.chunk, end - row);
       const Eigen::MatrixXd F = phi.apply(prefix.block(row, count, scratch).KP);
-      for (Eigen::Index j = 0; j < count; ++j) local.row((row + j) * bins / m) += F.row(j);
+      // Rows of one bin are consecutive: add them as a block, column by column (F is column-major).
+      for (Eigen::Index j = 0; j < count;) {
+        const Eigen::Index bin = (row + j) * bins / m;
+        Eigen::Index next = j + 1;
+        while (next < count && (row + next) * bins / m == bin) ++next;
+        local.row(bin) += F.middleRows(j, next - j).colwise().sum();
+        j = next;
+      }
     }
     sums[std::size_t(s)] = std::move(local);
   });

@@ -9,6 +9,8 @@
 namespace ntk::core {
 namespace {
 
+constexpr double keep_prefix_numbers = double(1 << 23);  // 64 MB of doubles
+
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -73,7 +75,19 @@ Comparison compare_methods(const Eigen::Ref<const Eigen::MatrixXd>& Q,
 Comparison compare_methods(const Parameters& params, const ComparisonOptions& options) {
   validate(params);
   const InputPart in = generate_inputs(params.workload);
-  const GeneratedPrefix prefix(params.workload, in);
+  const GeneratedPrefix generated(params.workload, in);
+  // Exact attention, compression and the maps each pass over the prefix; drawing it costs more
+  // than those passes, so a prefix of up to 64 MB is drawn once and kept. Larger ones stream.
+  Eigen::MatrixXd KP, VP;
+  const bool keep = 2.0 * double(params.workload.m) * double(params.workload.d) <= keep_prefix_numbers;
+  if (keep && !materialize(generated, KP, VP, sub_progress(options.progress, 0, 1))) {
+    Comparison cancelled;
+    cancelled.params = params;
+    cancelled.status = Status::cancelled;
+    return cancelled;
+  }
+  const MatrixPrefix kept(KP, VP);
+  const PrefixSource& prefix = keep ? static_cast<const PrefixSource&>(kept) : generated;
   Comparison c = compare_methods(in.Q, in.K, in.V, prefix, params, options);
   if (c.exact.status == Status::ok)
     c.limit_distance =

@@ -1,5 +1,8 @@
 #include "core/workload/workload.h"
 
+#include "core/util/parallel.h"
+
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -91,11 +94,23 @@ PrefixBlock GeneratedPrefix::block(Eigen::Index begin, Eigen::Index count,
   return {scratch.KP, scratch.VP};
 }
 
-void materialize(const PrefixSource& source, Eigen::MatrixXd& KP, Eigen::MatrixXd& VP) {
-  PrefixScratch scratch;
-  const PrefixBlock all = source.block(0, source.rows(), scratch);
-  KP = all.KP;
-  VP = all.VP;
+bool materialize(const PrefixSource& source, Eigen::MatrixXd& KP, Eigen::MatrixXd& VP,
+                 const Progress& progress) {
+  const Eigen::Index m = source.rows(), chunk = 4096;
+  KP.resize(m, source.dim());
+  VP.resize(m, source.dim());
+  ProgressTracker tracker(progress, m);
+  // Rows are drawn by index, so any thread can draw any chunk with the same result.
+  parallel_tasks((m + chunk - 1) / chunk, [&](Eigen::Index c) {
+    if (tracker.cancelled()) return;
+    thread_local PrefixScratch scratch;
+    const Eigen::Index begin = c * chunk, count = std::min(chunk, m - begin);
+    const PrefixBlock block = source.block(begin, count, scratch);
+    KP.middleRows(begin, count) = block.KP;
+    VP.middleRows(begin, count) = block.VP;
+    tracker.advance(count);
+  });
+  return !tracker.cancelled();
 }
 
 }  // namespace ntk::core

@@ -3,6 +3,7 @@
 // draws X, P, W_Q, W_K, W_V and projects. Prefix rows are drawn on demand, so a prefix of
 // millions of rows never has to be stored.
 
+#include "core/util/progress.h"
 #include "core/util/rng.h"
 
 #include <Eigen/Core>
@@ -86,8 +87,10 @@ class GeneratedPrefix final : public PrefixSource {
   Eigen::MatrixXd m_WK, m_WV;
 };
 
-/// Draws the whole prefix into memory (for small m, for export, and for tests).
-void materialize(const PrefixSource& source, Eigen::MatrixXd& KP, Eigen::MatrixXd& VP);
+/// Draws the whole prefix into memory (for small m, for export, and for tests), in parallel.
+/// Returns false when `progress` (units: rows) cancelled it; the arrays are then incomplete.
+bool materialize(const PrefixSource& source, Eigen::MatrixXd& KP, Eigen::MatrixXd& VP,
+                 const Progress& progress = {});
 
 /// In projection mode, the prefix tokens P rows [begin, begin + count) (count x d).
 Eigen::MatrixXd prefix_tokens(const WorkloadSpec& spec, Eigen::Index begin, Eigen::Index count);

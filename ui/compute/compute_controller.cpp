@@ -30,14 +30,16 @@ ComputeController::~ComputeController() {
     m_pending.reset();
   }
   ++m_generation;  // the running job sees a newer generation and stops
+  ++m_request;
   m_wake.notify_all();
   m_worker.join();
 }
 
 void ComputeController::request(const core::Parameters& params, bool immediate) {
   m_throttled = params;
-  ++m_generation;  // cancel the running job now; its result would be stale anyway
+  ++m_request;  // the scaling series of the shown result is out of date now
   if (immediate) {
+    ++m_generation;  // so is the running comparison
     m_throttle.stop();
     submit();
   } else if (!m_throttle.isActive()) {
@@ -52,14 +54,20 @@ void ComputeController::cancel() {
     m_pending.reset();
   }
   ++m_generation;
+  ++m_request;
 }
 
 void ComputeController::submit() {
   {
     std::lock_guard lock(m_mutex);
-    m_pending.emplace(m_generation.load(), m_throttled);
+    m_pending = Job{m_generation.load(), m_request.load(), m_throttled};
   }
   m_wake.notify_all();
+}
+
+bool ComputeController::waiting() {
+  std::lock_guard lock(m_mutex);
+  return m_pending.has_value() || m_throttle.isActive();
 }
 
 void ComputeController::workerLoop() {
@@ -67,7 +75,7 @@ void ComputeController::workerLoop() {
   // repaint turns a millisecond into a scheduler time slice.
   core::set_thread_count(std::max(1, core::thread_count() - 1));
   for (;;) {
-    std::pair<quint64, core::Parameters> job;
+    Job job;
     {
       std::unique_lock lock(m_mutex);
       m_wake.wait(lock, [this] { return m_stop || m_pending.has_value(); });
@@ -75,40 +83,44 @@ void ComputeController::workerLoop() {
       job = std::move(*m_pending);
       m_pending.reset();
     }
-    const quint64 generation = job.first;
-    if (generation != m_generation.load()) continue;  // superseded while waiting
-    QMetaObject::invokeMethod(this, [this, generation] { emit started(generation); }, Qt::QueuedConnection);
-    core::ComparisonOptions options;
-    options.map_columns = map_columns;
-    int last_percent = -1;
-    options.progress = [&](std::int64_t done, std::int64_t total) {
-      const int percent = total > 0 ? int(100 * done / total) : 100;
-      if (percent != last_percent) {
-        last_percent = percent;
-        QMetaObject::invokeMethod(this, [this, generation, percent] { emit progressChanged(generation, percent); },
-                                  Qt::QueuedConnection);
-      }
-      return generation == m_generation.load();
-    };
-    try {
-      auto result = std::make_shared<core::Comparison>(core::compare_methods(job.second, options));
-      if (result->status == core::Status::cancelled || generation != m_generation.load()) continue;
-      QMetaObject::invokeMethod(this, [this, generation, result] {
-        if (generation == m_generation.load()) emit resultReady(generation, result);
-        emit idle();
-      }, Qt::QueuedConnection);
-      computeScaling(generation, *result);
-    } catch (const std::exception& e) {
-      const QString message = QString::fromUtf8(e.what());
-      QMetaObject::invokeMethod(this, [this, generation, message] {
-        if (generation == m_generation.load()) emit failed(generation, message);
-        emit idle();
-      }, Qt::QueuedConnection);
-    }
+    if (job.generation == m_generation.load()) run(job);
   }
 }
 
-void ComputeController::computeScaling(quint64 generation, const core::Comparison& shown) {
+void ComputeController::run(const Job& job) {
+  const quint64 generation = job.generation;
+  core::ComparisonOptions options;
+  options.map_columns = map_columns;
+  int last_percent = -1;
+  options.progress = [&](std::int64_t done, std::int64_t total) {
+    const int percent = total > 0 ? int(100 * done / total) : 100;
+    if (percent != last_percent) {
+      last_percent = percent;
+      QMetaObject::invokeMethod(this, [this, generation, percent] { emit progressChanged(generation, percent); },
+                                Qt::QueuedConnection);
+    }
+    return generation == m_generation.load();
+  };
+  try {
+    auto result = std::make_shared<core::Comparison>(core::compare_methods(job.params, options));
+    if (result->status == core::Status::cancelled || generation != m_generation.load()) return;
+    QMetaObject::invokeMethod(this, [this, generation, result] {
+      if (generation != m_generation.load()) return;
+      emit resultReady(generation, result);
+      if (!waiting()) emit idle();
+    }, Qt::QueuedConnection);
+    computeScaling(job, *result);
+  } catch (const std::exception& e) {
+    const QString message = QString::fromUtf8(e.what());
+    QMetaObject::invokeMethod(this, [this, generation, message] {
+      if (generation != m_generation.load()) return;
+      emit failed(generation, message);
+      if (!waiting()) emit idle();
+    }, Qt::QueuedConnection);
+  }
+}
+
+void ComputeController::computeScaling(const Job& job, const core::Comparison& shown) {
   // One OpenMP thread: the GUI thread keeps a core to draw on, and the timings do not wait on a
   // descheduled team member (on two cores that made small runs 50x slower).
   struct OneThread {
@@ -116,23 +128,23 @@ void ComputeController::computeScaling(quint64 generation, const core::Compariso
     OneThread() { core::set_thread_count(1); }
     ~OneThread() { core::set_thread_count(before); }
   } one_thread;
-  const auto current = [this, generation](std::int64_t, std::int64_t) { return generation == m_generation.load(); };
-  const core::Parameters& params = shown.params;
+  const quint64 request = job.request;
+  const auto current = [this, request](std::int64_t, std::int64_t) { return request == m_request.load(); };
   auto series = std::make_shared<ScalingSeries>();
-  series->params = params;
+  series->params = job.params;
   series->current = core::scaling_point(shown);
   std::vector<core::Parameters> plan;
-  for (const Eigen::Index m : core::scaling_lengths(params)) {
-    plan.push_back(params);
+  for (const Eigen::Index m : core::scaling_lengths(job.params)) {
+    plan.push_back(job.params);
     plan.back().workload.m = m;
   }
   const std::size_t lengths = plan.size();
-  for (const core::Parameters& variant : core::feature_variants(params)) plan.push_back(variant);
+  for (const core::Parameters& variant : core::feature_variants(job.params)) plan.push_back(variant);
   series->planned = int(plan.size());
   const auto publish = [&] {
     ScalingPtr snapshot = std::make_shared<const ScalingSeries>(*series);
-    QMetaObject::invokeMethod(this, [this, generation, snapshot] {
-      if (generation == m_generation.load()) emit scalingProgress(generation, snapshot);
+    QMetaObject::invokeMethod(this, [this, request, snapshot] {
+      if (request == m_request.load()) emit scalingProgress(request, snapshot);
     }, Qt::QueuedConnection);
   };
   publish();  // the current point at once

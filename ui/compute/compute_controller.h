@@ -1,8 +1,10 @@
 #pragma once
-// Runs comparisons off the GUI thread, "latest request wins" (after Qt's Mandelbrot example): a
-// new request cancels the running one through its Progress callable, stale results are dropped,
-// drags are throttled and a release computes at once. After each result the same worker goes on
-// to the scaling series, one point at a time, until a newer request arrives.
+// Runs comparisons off the GUI thread, "latest request wins" (after Qt's Mandelbrot example). A
+// release, a typed value or a cancel stops the running comparison through its Progress callable
+// and drops its result. Drag moves are throttled and only replace the waiting request: the
+// running comparison finishes and is shown, so plots follow a drag instead of being cancelled
+// move after move. After each result the same worker goes on to the scaling series, one point
+// at a time, until any newer request arrives.
 
 #include "core/params/parameters.h"
 #include "core/pipeline/comparison.h"
@@ -40,7 +42,8 @@ class ComputeController : public QObject {
   ~ComputeController() override;  ///< cancels the running job and joins the worker
 
   /// Asks for a comparison with `params`. immediate = false (a drag) waits for the throttle
-  /// interval so that only the newest of a burst runs; immediate = true runs at once.
+  /// interval so that only the newest of a burst runs, after the running one; immediate = true
+  /// cancels the running one and runs at once.
   void request(const core::Parameters& params, bool immediate);
   /// Cancels whatever runs or waits.
   void cancel();
@@ -49,26 +52,34 @@ class ComputeController : public QObject {
   static constexpr int throttle_ms = 40;
 
  signals:
-  void started(quint64 generation);
   void progressChanged(quint64 generation, int percent);
   void resultReady(quint64 generation, ntk::ui::ComparisonPtr result);
   void failed(quint64 generation, QString message);
-  /// A new point of the scaling series of the shown result (the series so far).
-  void scalingProgress(quint64 generation, ntk::ui::ScalingPtr series);
+  /// Nothing runs or waits any more (the scaling series aside).
   void idle();
+  /// A new point of the scaling series of the shown result (the series so far).
+  void scalingProgress(quint64 request, ntk::ui::ScalingPtr series);
 
  private:
+  struct Job {
+    quint64 generation = 0, request = 0;
+    core::Parameters params;
+  };
+
   void submit();
   void workerLoop();
-  void computeScaling(quint64 generation, const core::Comparison& shown);
+  void run(const Job& job);
+  void computeScaling(const Job& job, const core::Comparison& shown);
+  bool waiting();  ///< a request is throttled or queued
 
   QTimer m_throttle;
   core::Parameters m_throttled;
   std::mutex m_mutex;
   std::condition_variable m_wake;
-  std::optional<std::pair<quint64, core::Parameters>> m_pending;  // guarded by m_mutex
-  bool m_stop = false;                                           // guarded by m_mutex
-  std::atomic<quint64> m_generation{0};
+  std::optional<Job> m_pending;  // guarded by m_mutex
+  bool m_stop = false;           // guarded by m_mutex
+  std::atomic<quint64> m_generation{0};  ///< bumped by what cancels the running comparison
+  std::atomic<quint64> m_request{0};     ///< bumped by every request: stops the scaling series
   std::thread m_worker;
 };
 
