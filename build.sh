@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 packages=(g++ cmake ninja-build libeigen3-dev libgtest-dev qt6-base-dev qt6-svg-dev
-          libqcustomplot-dev libqcustomplot2.1-qt6 fonts-dejavu-core)
+          libqcustomplot-dev libqcustomplot2.1-qt6 libspectra-dev fonts-dejavu-core)
 
 install_missing() {
   local missing=()

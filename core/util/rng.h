@@ -12,6 +12,7 @@ enum class Distribution { gaussian, uniform };
 /// Named streams keep the arrays of one workload independent of each other.
 enum class Stream : std::uint64_t {
   Q = 1, K, V, KP, VP, X, P, WQ, WK, WV, omega, omega_norms, training_inputs,
+  ntk_data, ntk_targets, ntk_weights, ntk_signs,
 };
 
 /// Uniform double in (0, 1) with 53 random bits; a pure function of its arguments.

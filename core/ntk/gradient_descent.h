@@ -1,0 +1,41 @@
+#pragma once
+// Gradient descent on the prefix keys W of the stylized model (method.md section 8), recording
+// what the NTK theory speaks about at every step.
+
+#include "core/ntk/stylized_model.h"
+#include "core/util/progress.h"
+
+#include <vector>
+
+namespace ntk::core {
+
+struct TrainStep {
+  int step = 0;
+  double loss = 0;
+  double lambda_min = 0;       ///< lambda_min(H(W(t)) / m); NaN on steps where it is not computed
+  double weight_movement = 0;  ///< max_r |w_r(t) - w_r(0)|
+  double compute = 0;          ///< C = N D T: N = m d trainable numbers, D = n data points, T = t
+  double predicted_loss = 0;   ///< loss(0) (1 - eta m lambda)^(2t), lambda = lambda_min(H*); NaN if eta m lambda >= 1
+};
+
+struct GradientDescentOptions {
+  double eta = 0;      ///< step; 0 picks 1 / (m lambda_max(H*)), the largest step the NTK keeps stable
+  int steps = 200;
+  int spectrum_every = 0;  ///< compute lambda_min(H(W)/m) every this many steps; 0: every step when nd <= 256, else every 10
+  Progress progress;   ///< units: steps
+};
+
+struct GradientDescentRun {
+  std::vector<TrainStep> steps;  ///< step 0 (the start) to the last step done
+  Eigen::MatrixXd W;             ///< the keys after the last step
+  double eta = 0;                ///< the step used
+  double lambda_star = 0;        ///< lambda_min(H*)
+  Status status = Status::ok;    ///< cancelled, or not_finite when the loss overflowed
+};
+
+/// Trains W from problem.W0 for `options.steps` steps of W <- W - eta grad. Throws
+/// std::invalid_argument for steps < 0 or eta < 0.
+GradientDescentRun train_prefix_keys(const NtkProblem& problem, double sigma,
+                                     const GradientDescentOptions& options);
+
+}  // namespace ntk::core

@@ -1,0 +1,65 @@
+#pragma once
+// The NTK view's model (method.md section 8). The paper's exact stylized network could not be
+// checked; this is the standard form from the same authors' line of work, and the application
+// labels it so: n data points x_i on the unit sphere of R^d with targets y_i in R^d; trainable
+// prefix keys W = [w_1 ... w_m] (d x m, the width is the prefix length m), w_r ~ N(0, sigma^2 I);
+// fixed prefix values a in {-1, +1}^(m x d); S(x) = softmax(W^T x) over the m prefix slots and
+// F(W, x)_l = m <a_{:, l}, S(x)>; loss (1/2) sum_i |F(W, x_i) - y_i|^2.
+
+#include <Eigen/Core>
+#include <cstdint>
+
+namespace ntk::core {
+
+struct NtkSpec {
+  Eigen::Index n = 32;    ///< data points
+  Eigen::Index d = 4;     ///< input and output dimension
+  Eigen::Index m = 1024;  ///< prefix length: the width
+  double sigma = 1.0;     ///< standard deviation of the initial prefix keys
+  std::uint64_t seed = 1;
+};
+
+struct NtkProblem {
+  Eigen::MatrixXd X;   ///< n x d, unit rows
+  Eigen::MatrixXd Y;   ///< n x d targets, entries N(0, 1)
+  Eigen::MatrixXd W0;  ///< d x m, the initial prefix keys
+  Eigen::MatrixXd a;   ///< m x d, entries +-1
+};
+
+/// Draws the data, targets, initial keys and values of `spec` (seeded, any thread count).
+/// Throws std::invalid_argument for sizes < 1 or sigma < 0.
+NtkProblem make_problem(const NtkSpec& spec);
+
+/// Row softmax of X W (n x m): S_ir = exp(<w_r, x_i>) / sum_r' exp(<w_r', x_i>).
+Eigen::MatrixXd prefix_softmax(const Eigen::Ref<const Eigen::MatrixXd>& W,
+                               const Eigen::Ref<const Eigen::MatrixXd>& X);
+
+/// F(W, x_i) for every row (n x d): m S a.
+Eigen::MatrixXd network_output(const Eigen::Ref<const Eigen::MatrixXd>& W,
+                               const Eigen::Ref<const Eigen::MatrixXd>& a,
+                               const Eigen::Ref<const Eigen::MatrixXd>& X);
+
+/// (1/2) sum_i |F_i - y_i|^2.
+double squared_loss(const Eigen::Ref<const Eigen::MatrixXd>& F, const Eigen::Ref<const Eigen::MatrixXd>& Y);
+
+/// The loss's gradient with respect to W (d x m): sum_{i, l} (F_il - y_il) dF_l(x_i)/dw_r with
+/// dF_l(x)/dw_r = m S_r(x) (a_rl - F_l(x) / m) x (method.md section 8).
+Eigen::MatrixXd loss_gradient(const Eigen::Ref<const Eigen::MatrixXd>& W,
+                              const Eigen::Ref<const Eigen::MatrixXd>& a,
+                              const Eigen::Ref<const Eigen::MatrixXd>& X,
+                              const Eigen::Ref<const Eigen::MatrixXd>& Y);
+
+/// The empirical NTK H(W) (nd x nd), index (l, i) = l n + i (output coordinate major):
+/// H_{(l1,i),(l2,j)} = sum_r <dF_l1(x_i)/dw_r, dF_l2(x_j)/dw_r> = (J J^T) o (1 1^T kron X X^T)
+/// with J_{(l,i), r} = m S_ir (a_rl - F_il / m): one product, no loop over pairs.
+Eigen::MatrixXd empirical_ntk(const Eigen::Ref<const Eigen::MatrixXd>& W,
+                              const Eigen::Ref<const Eigen::MatrixXd>& a,
+                              const Eigen::Ref<const Eigen::MatrixXd>& X);
+
+/// The n x n kernel K_ij = <x_i, x_j> exp(sigma^2 <x_i, x_j>) whose d copies make H*.
+Eigen::MatrixXd limit_kernel(const Eigen::Ref<const Eigen::MatrixXd>& X, double sigma);
+
+/// H* = I_d kron K (nd x nd, same index as empirical_ntk): the limit of H(W(0)) / m as m grows.
+Eigen::MatrixXd limit_ntk(const Eigen::Ref<const Eigen::MatrixXd>& X, double sigma);
+
+}  // namespace ntk::core

@@ -1,0 +1,155 @@
+#include "core/ntk/gradient_descent.h"
+#include "core/ntk/spectrum.h"
+#include "core/ntk/stylized_model.h"
+#include "core/util/parallel.h"
+
+#include <Eigen/Eigenvalues>
+#include <gtest/gtest.h>
+
+namespace ntk::core {
+namespace {
+
+double relative_distance(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b) { return (a - b).norm() / b.norm(); }
+
+TEST(NtkModel, LimitKernelIsItsClosedFormAndPositiveSemiDefinite) {
+  const NtkProblem p = make_problem({8, 3, 16, 0.7, 5});
+  const Eigen::MatrixXd H = limit_ntk(p.X, 0.7);
+  ASSERT_EQ(H.rows(), 24);
+  for (Eigen::Index l1 = 0; l1 < 3; ++l1)
+    for (Eigen::Index i = 0; i < 8; ++i)
+      for (Eigen::Index l2 = 0; l2 < 3; ++l2)
+        for (Eigen::Index j = 0; j < 8; ++j) {
+          const double g = p.X.row(i).dot(p.X.row(j));
+          EXPECT_NEAR(H(l1 * 8 + i, l2 * 8 + j), l1 == l2 ? g * std::exp(0.49 * g) : 0.0, 1e-14);
+        }
+  EXPECT_EQ((H - H.transpose()).norm(), 0.0);
+  EXPECT_GT(Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(H).eigenvalues().minCoeff(), 0.0);
+}
+
+TEST(NtkModel, EmpiricalKernelMatchesPairByPairGradients) {
+  const NtkProblem p = make_problem({3, 2, 5, 1.0, 2});
+  const Eigen::MatrixXd H = empirical_ntk(p.W0, p.a, p.X);
+  const double m = 5;
+  const Eigen::MatrixXd S = prefix_softmax(p.W0, p.X), F = network_output(p.W0, p.a, p.X);
+  // dF_l(x_i)/dw_r = m S_ir (a_rl - F_il / m) x_i, summed over r pair by pair.
+  for (Eigen::Index l1 = 0; l1 < 2; ++l1)
+    for (Eigen::Index i = 0; i < 3; ++i)
+      for (Eigen::Index l2 = 0; l2 < 2; ++l2)
+        for (Eigen::Index j = 0; j < 3; ++j) {
+          double sum = 0;
+          for (Eigen::Index r = 0; r < 5; ++r) {
+            const Eigen::VectorXd gi = m * S(i, r) * (p.a(r, l1) - F(i, l1) / m) * p.X.row(i).transpose();
+            const Eigen::VectorXd gj = m * S(j, r) * (p.a(r, l2) - F(j, l2) / m) * p.X.row(j).transpose();
+            sum += gi.dot(gj);
+          }
+          EXPECT_NEAR(H(l1 * 3 + i, l2 * 3 + j), sum, 1e-12 * (1 + std::abs(sum)));
+        }
+}
+
+TEST(NtkModel, GradientMatchesFiniteDifferences) {
+  const NtkProblem p = make_problem({6, 3, 12, 0.8, 3});
+  const Eigen::MatrixXd G = loss_gradient(p.W0, p.a, p.X, p.Y);
+  const double h = 1e-6;
+  for (Eigen::Index r = 0; r < 12; r += 5)
+    for (Eigen::Index k = 0; k < 3; ++k) {
+      Eigen::MatrixXd up = p.W0, down = p.W0;
+      up(k, r) += h;
+      down(k, r) -= h;
+      const double numeric = (squared_loss(network_output(up, p.a, p.X), p.Y) -
+                              squared_loss(network_output(down, p.a, p.X), p.Y)) / (2 * h);
+      EXPECT_NEAR(G(k, r), numeric, 1e-6 * (1 + std::abs(numeric)));
+    }
+}
+
+// The kernel concentrates around H* as the width m grows, at about 1/sqrt(m) (method.md 8).
+// sigma = 0.5: with sigma = 1 the lognormal weights exp(<w, x>) keep the distance in its
+// pre-asymptotic regime until m is near 2^16.
+TEST(NtkModel, EmpiricalKernelConcentratesAroundTheLimit) {
+  const double sigma = 0.5;
+  std::vector<double> m, distance;
+  for (const Eigen::Index width : {1024, 4096, 16384, 65536}) {
+    const NtkProblem p = make_problem({16, 3, width, sigma, 7});
+    m.push_back(double(width));
+    distance.push_back(relative_distance(empirical_ntk(p.W0, p.a, p.X) / double(width), limit_ntk(p.X, sigma)));
+  }
+  EXPECT_LT(distance.back(), 0.02);
+  EXPECT_LT(distance.back(), distance.front() / 4);
+  // Least-squares slope of log distance against log m.
+  const Eigen::Map<const Eigen::ArrayXd> x(m.data(), 4), y(distance.data(), 4);
+  const Eigen::ArrayXd lx = x.log() - x.log().mean(), ly = y.log() - y.log().mean();
+  EXPECT_NEAR((lx * ly).sum() / (lx * lx).sum(), -0.5, 0.2);
+}
+
+TEST(Spectrum, DenseAndLanczosPairsHaveSmallResiduals) {
+  Eigen::MatrixXd A = Eigen::MatrixXd::Random(300, 300);
+  const Eigen::MatrixXd H = A * A.transpose() / 300 + 0.01 * Eigen::MatrixXd::Identity(300, 300);
+  const Spectrum dense = symmetric_spectrum(H);
+  ASSERT_TRUE(dense.complete);
+  EXPECT_EQ(dense.eigenvalues.size(), 300);
+  EXPECT_LT(dense.max_residual, 1e-12);
+  EXPECT_NEAR(dense.eigenvalues.sum(), H.trace(), 1e-9 * H.trace());
+  const Spectrum lanczos = symmetric_spectrum(H, 50, 6);
+  ASSERT_EQ(lanczos.status, Status::ok);
+  EXPECT_FALSE(lanczos.complete);
+  EXPECT_EQ(lanczos.eigenvalues.size(), 12);
+  EXPECT_LT(lanczos.max_residual, 1e-8);
+  EXPECT_NEAR(lanczos.lambda_min, dense.lambda_min, 1e-9);
+  EXPECT_NEAR(lanczos.lambda_max, dense.lambda_max, 1e-9 * dense.lambda_max);
+  EXPECT_NEAR(lanczos.effective_rank, dense.effective_rank, 1e-9 * dense.effective_rank);
+  EXPECT_NEAR(dense.condition, dense.lambda_max / dense.lambda_min, 1e-12 * dense.condition);
+}
+
+// Wide model, small step: the loss falls at least as fast as the linear rate the NTK predicts
+// (within 10%), the kernel hardly changes during training (lazy training) and neither do the
+// weights.
+TEST(GradientDescent, WideModelFollowsTheNtkPrediction) {
+  const NtkSpec spec{12, 3, 16384, 1.0, 4};
+  const NtkProblem p = make_problem(spec);
+  GradientDescentOptions options;
+  options.steps = 60;
+  const GradientDescentRun run = train_prefix_keys(p, spec.sigma, options);
+  ASSERT_EQ(run.status, Status::ok);
+  ASSERT_EQ(run.steps.size(), 61u);
+  for (std::size_t t = 1; t < run.steps.size(); ++t) {
+    EXPECT_LT(run.steps[t].loss, run.steps[t - 1].loss) << "step " << t;
+    ASSERT_TRUE(std::isfinite(run.steps[t].predicted_loss));
+    EXPECT_LE(run.steps[t].loss, 1.1 * run.steps[t].predicted_loss) << "step " << t;
+    EXPECT_NEAR(run.steps[t].lambda_min, run.steps[0].lambda_min, 0.05 * run.steps[0].lambda_min) << "step " << t;
+  }
+  EXPECT_NEAR(run.steps[0].lambda_min, run.lambda_star, 0.3 * run.lambda_star);  // m = 2^14: within 30%
+  EXPECT_LT(run.steps.back().loss, 0.5 * run.steps.front().loss);
+  // Lazy training: sixteen times the width, the same fit, far less movement of any one key.
+  NtkSpec narrow = spec;
+  narrow.m = 1024;
+  const GradientDescentRun narrow_run = train_prefix_keys(make_problem(narrow), spec.sigma, options);
+  EXPECT_LT(run.steps.back().weight_movement, narrow_run.steps.back().weight_movement / 2)
+      << run.steps.back().weight_movement << " vs " << narrow_run.steps.back().weight_movement;
+  EXPECT_DOUBLE_EQ(run.steps.back().compute, 16384.0 * 3 * 12 * 60);
+}
+
+TEST(GradientDescent, IndependentOfTheThreadCount) {
+  const NtkProblem p = make_problem({16, 4, 2048, 1.0, 9});
+  GradientDescentOptions options;
+  options.steps = 10;
+  set_thread_count(1);
+  const GradientDescentRun one = train_prefix_keys(p, 1.0, options);
+  set_thread_count(2);
+  const GradientDescentRun two = train_prefix_keys(p, 1.0, options);
+  EXPECT_EQ(one.W, two.W);
+  EXPECT_EQ(one.steps.back().loss, two.steps.back().loss);
+  EXPECT_EQ(one.steps.back().lambda_min, two.steps.back().lambda_min);
+}
+
+TEST(GradientDescent, BadArgumentsAndCancellation) {
+  const NtkProblem p = make_problem({4, 2, 8, 1.0, 1});
+  GradientDescentOptions options;
+  options.eta = -1;
+  EXPECT_THROW(train_prefix_keys(p, 1.0, options), std::invalid_argument);
+  options.eta = 0;
+  options.progress = [](std::int64_t done, std::int64_t) { return done < 3; };
+  EXPECT_EQ(train_prefix_keys(p, 1.0, options).status, Status::cancelled);
+  EXPECT_THROW(make_problem({0, 2, 8, 1.0, 1}), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace ntk::core
