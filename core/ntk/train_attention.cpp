@@ -1,0 +1,162 @@
+#include "core/ntk/train_attention.h"
+
+#include "core/kernels/cost_model.h"
+#include "core/kernels/errors.h"
+#include "core/kernels/ntk_attention.h"
+#include "core/kernels/prefix_attention.h"
+
+#include <cmath>
+#include <stdexcept>
+
+namespace ntk::core {
+namespace {
+
+struct Inputs {
+  Eigen::MatrixXd Q, K, V;
+};
+
+// The inputs of draw `counter`: new rows of the training_inputs stream, projected with the
+// workload's fixed W in projection mode. Draws for different counters never share a number.
+Inputs draw_inputs(const WorkloadSpec& spec, const InputPart& fixed, std::uint64_t counter) {
+  const Eigen::Index L = spec.L, d = spec.d;
+  const auto draw = [&](std::uint64_t block) {
+    Eigen::MatrixXd out(L, d);
+    fill_random(out, spec.dist, spec.scale, spec.seed, Stream::training_inputs, Eigen::Index(block) * L);
+    return out;
+  };
+  if (spec.mode == WorkloadMode::projection) {
+    const Eigen::MatrixXd X = draw(counter);
+    return {X * fixed.WQ, X * fixed.WK, X * fixed.WV};
+  }
+  return {draw(3 * counter), draw(3 * counter + 1), draw(3 * counter + 2)};
+}
+
+// Adam (Kingma and Ba 2015) or plain gradient descent on one parameter array.
+struct Stepper {
+  Optimizer optimizer;
+  double rate;
+  Eigen::ArrayXXd first, second;
+  void step(Eigen::Ref<Eigen::MatrixXd> x, const Eigen::MatrixXd& gradient, int t) {
+    if (optimizer == Optimizer::gradient_descent) {
+      x -= rate * gradient;
+      return;
+    }
+    if (first.size() == 0) first = second = Eigen::ArrayXXd::Zero(x.rows(), x.cols());
+    constexpr double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
+    first = beta1 * first + (1 - beta1) * gradient.array();
+    second = beta2 * second + (1 - beta2) * gradient.array().square();
+    const double c1 = 1 - std::pow(beta1, t), c2 = 1 - std::pow(beta2, t);
+    x.array() -= rate * (first / c1) / ((second / c2).sqrt() + eps);
+  }
+};
+
+}  // namespace
+
+AttentionLoss attention_loss(const Eigen::Ref<const Eigen::MatrixXd>& Q, const Eigen::Ref<const Eigen::MatrixXd>& K,
+                             const Eigen::Ref<const Eigen::MatrixXd>& V,
+                             const Eigen::Ref<const Eigen::MatrixXd>& target, const FeatureMap& phi,
+                             const Eigen::Ref<const Eigen::MatrixXd>& Zt, const Eigen::Ref<const Eigen::VectorXd>& kt,
+                             double m, bool causal) {
+  const double entries = double(Q.rows() * V.cols());
+  const Eigen::MatrixXd S = input_scores_transposed(Q, K, 0, causal).transpose();
+  const Eigen::VectorXd M = S.rowwise().maxCoeff();
+  const Eigen::MatrixXd A = (S.colwise() - M).array().exp().matrix();
+  const Eigen::MatrixXd eP = (phi.apply(Q).array().colwise() * (-M).array().exp()).matrix();
+  const Eigen::MatrixXd numerator = A * V + m * (eP * Zt);
+  const Eigen::VectorXd denominator = A.rowwise().sum() + m * (eP * kt);
+  AttentionLoss out;
+  if ((denominator.array() <= 0).any()) return out.status = Status::non_positive_denominator, out;
+  const Eigen::MatrixXd T = numerator.array().colwise() / denominator.array();
+  const Eigen::MatrixXd residual = T - target;
+  out.loss = residual.squaredNorm() / entries;
+  // Back through the quotient: dL/dnum = dT / den, dL/dden = -<dT_i, T_i> / den.
+  const Eigen::MatrixXd dT = 2.0 * residual / entries;
+  const Eigen::MatrixXd d_numerator = dT.array().colwise() / denominator.array();
+  const Eigen::VectorXd d_denominator = -(dT.array() * T.array()).rowwise().sum() / denominator.array();
+  out.dZ = m * (eP.transpose() * d_numerator);
+  out.dk = m * (eP.transpose() * d_denominator);
+  return out;
+}
+
+AttentionTrainRun train_ntk_attention(const Parameters& params, const AttentionTrainOptions& options) {
+  validate(params);
+  if (options.steps < 0) throw std::invalid_argument("--steps must be at least 0");
+  if (!(options.learning_rate > 0)) throw std::invalid_argument("--lr must be positive");
+  const WorkloadSpec& spec = params.workload;
+  const Eigen::Index d = spec.d;
+  const double m = double(spec.m);
+  if (2.0 * m * double(d) * sizeof(double) > default_memory_budget_bytes)
+    throw std::invalid_argument("training keeps the prefix in memory: 2 m d numbers would pass the 4 GB budget; lower m or d");
+  const InputPart fixed = generate_inputs(spec);
+  Eigen::MatrixXd KP, VP;
+  materialize(GeneratedPrefix(spec, fixed), KP, VP);
+  const MatrixPrefix prefix(KP, VP);
+  const FeatureMap phi(params.feature, d);
+  const Eigen::Index r = phi.dim();
+
+  AttentionTrainRun run;
+  const NtkParams closed = compress_prefix(prefix, phi);
+  run.Z_closed = closed.Z;
+  run.k_closed = closed.k;
+  // Trained: Z / m (or its factors) and k / m, from zero; a rank-s Z starts from small factors
+  // (both zero would be a saddle point with zero gradient).
+  const Eigen::Index s = params.rank;
+  Eigen::MatrixXd Z = Eigen::MatrixXd::Zero(r, d), ZA, ZB;
+  Eigen::VectorXd k = Eigen::VectorXd::Zero(r);
+  if (s > 0) {
+    ZA.resize(r, s);
+    ZB.resize(s, d);
+    fill_random(ZA, Distribution::gaussian, 1e-2, spec.seed, Stream::training_inputs, Eigen::Index(1) << 40);
+    fill_random(ZB, Distribution::gaussian, 1e-2, spec.seed, Stream::training_inputs, (Eigen::Index(1) << 40) + r);
+  }
+  Stepper z_step{options.optimizer, options.learning_rate, {}, {}}, zb_step = z_step, k_step = z_step;
+
+  for (int t = 0; t <= options.steps; ++t) {
+    if (s > 0) Z = ZA * ZB;
+    const Inputs in = draw_inputs(spec, fixed, std::uint64_t(t));
+    const Eigen::MatrixXd target = prefix_attention(in.Q, in.K, in.V, prefix, {params.causal, 512, {}}).T;
+    const AttentionLoss at = attention_loss(in.Q, in.K, in.V, target, phi, Z, k, m, params.causal);
+    if (at.status != Status::ok) {
+      run.status = at.status;
+      break;
+    }
+    run.steps.push_back({t, at.loss});
+    if (!std::isfinite(at.loss)) {
+      run.status = Status::not_finite;
+      break;
+    }
+    if (t == options.steps) break;
+    if (options.progress && !options.progress(t, options.steps)) {
+      run.status = Status::cancelled;
+      break;
+    }
+    const Eigen::MatrixXd& dZ = at.dZ;
+    if (s > 0) {
+      const Eigen::MatrixXd dZA = dZ * ZB.transpose(), dZB = ZA.transpose() * dZ;
+      z_step.step(ZA, dZA, t + 1);
+      zb_step.step(ZB, dZB, t + 1);
+    } else {
+      z_step.step(Z, dZ, t + 1);
+    }
+    k_step.step(k, at.dk, t + 1);
+  }
+  if (s > 0) Z = ZA * ZB;
+  run.Z = m * Z;
+  run.k = m * k;
+  run.z_distance = (run.Z - run.Z_closed).norm() / std::max(run.Z_closed.norm(), 1e-300);
+  if (run.status != Status::ok) return run;
+
+  // Held-out inputs: draws no training step used.
+  const NtkParams trained{run.Z, run.k, Status::ok, 0};
+  for (int e = 0; e < options.eval_inputs; ++e) {
+    const Inputs in = draw_inputs(spec, fixed, (std::uint64_t(1) << 32) + std::uint64_t(e));
+    const Eigen::MatrixXd target = prefix_attention(in.Q, in.K, in.V, prefix, {params.causal, 512, {}}).T;
+    run.trained_error += compare(target, ntk_attention(in.Q, in.K, in.V, phi, trained, params.causal).T).max_abs;
+    run.closed_error += compare(target, ntk_attention(in.Q, in.K, in.V, phi, closed, params.causal).T).max_abs;
+  }
+  run.trained_error /= std::max(1, options.eval_inputs);
+  run.closed_error /= std::max(1, options.eval_inputs);
+  return run;
+}
+
+}  // namespace ntk::core

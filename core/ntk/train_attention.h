@@ -1,0 +1,66 @@
+#pragma once
+// Training NTK-Attention's Z and k against exact prefix attention (method.md section 7a): fresh
+// random inputs every step, analytic gradients, Adam or plain gradient descent, optional rank-s
+// Z = Z_A Z_B. The exact part of T uses only the input's keys (the authors' released script put
+// the prefix there too, which makes Z = 0, k = 0 optimal; not repeated here).
+//
+// The parameters trained are Z / m and k / m, the prefix's features per token: their optimum is
+// O(1) whatever m, so one learning rate serves m = 2 and m = 2^18 alike (k itself grows like m).
+
+#include "core/kernels/feature_map.h"
+#include "core/params/parameters.h"
+#include "core/util/progress.h"
+
+#include <vector>
+
+namespace ntk::core {
+
+enum class Optimizer { adam, gradient_descent };
+
+struct AttentionTrainOptions {
+  Optimizer optimizer = Optimizer::adam;
+  double learning_rate = 0.02;
+  int steps = 300;
+  int eval_inputs = 8;  ///< held-out inputs for comparing trained and closed-form parameters
+  Progress progress;    ///< units: steps
+};
+
+struct AttentionTrainStep {
+  int step = 0;
+  double loss = 0;  ///< mean squared error of T against exact prefix attention on this step's inputs
+};
+
+struct AttentionTrainRun {
+  std::vector<AttentionTrainStep> steps;
+  Eigen::MatrixXd Z;     ///< r x d, trained (Z_A Z_B when rank > 0)
+  Eigen::VectorXd k;     ///< r, trained
+  Eigen::MatrixXd Z_closed;  ///< the closed form of the same prefix
+  Eigen::VectorXd k_closed;
+  double trained_error = 0;  ///< mean over held-out inputs of the max-abs error of T
+  double closed_error = 0;   ///< the same for the closed-form Z and k
+  double z_distance = 0;     ///< |Z - Z_closed|_F / |Z_closed|_F
+  Status status = Status::ok;
+};
+
+/// The training loss on one set of inputs and its gradient with respect to the per-token
+/// parameters Zt = Z / m (r x d) and kt = k / m (r): loss = mean over the L x d entries of
+/// (T - target)^2 with T = (A V + e P Zt m) / (A 1 + e P kt m), A = exp(S_X - M), e = exp(-M),
+/// P = phi(Q). status non_positive_denominator (and no gradient) when a row's denominator is <= 0.
+struct AttentionLoss {
+  double loss = 0;
+  Eigen::MatrixXd dZ;  ///< r x d
+  Eigen::VectorXd dk;  ///< r
+  Status status = Status::ok;
+};
+AttentionLoss attention_loss(const Eigen::Ref<const Eigen::MatrixXd>& Q, const Eigen::Ref<const Eigen::MatrixXd>& K,
+                             const Eigen::Ref<const Eigen::MatrixXd>& V,
+                             const Eigen::Ref<const Eigen::MatrixXd>& target, const FeatureMap& phi,
+                             const Eigen::Ref<const Eigen::MatrixXd>& Zt, const Eigen::Ref<const Eigen::VectorXd>& kt,
+                             double m, bool causal);
+
+/// Trains Z and k for the prefix of the seeded workload `params` (its feature map, rank and
+/// causal mask); every step draws new inputs of L tokens. Throws std::invalid_argument for bad
+/// parameters, steps < 0 or a learning rate <= 0.
+AttentionTrainRun train_ntk_attention(const Parameters& params, const AttentionTrainOptions& options);
+
+}  // namespace ntk::core
