@@ -11,7 +11,7 @@ constexpr const char* program = "ntk-explorer";
 
 std::vector<Command> commands() {
   return {generate_command(), compare_command(), sweep_command(), merge_command(),
-          bench_command()};
+          ntk_command(),      train_command(),   bench_command()};
 }
 
 void print_overview(std::ostream& out) {
@@ -32,7 +32,7 @@ void print_overview(std::ostream& out) {
 
 void print_command_help(const Command& c, std::ostream& out) {
   out << "Usage: " << program << ' ' << c.usage << "\n\n" << c.summary << "\n\n";
-  print_options(out, c.options);
+  print_options(out, c.options, c.table);
 }
 
 }  // namespace

@@ -64,15 +64,15 @@ long long Args::integer(const std::string& name, long long fallback, long long l
   return out;
 }
 
-std::vector<OptionSpec> parameter_options() {
+std::vector<OptionSpec> parameter_options(std::span<const core::ParamSpec> table) {
   std::vector<OptionSpec> out;
-  for (const core::ParamSpec& s : core::parameter_specs())
+  for (const core::ParamSpec& s : table)
     out.push_back({std::string(s.key), s.type != core::ParamType::flag, false, std::string(s.help)});
   return out;
 }
 
-void apply_parameter_options(const Args& args, core::Parameters& p) {
-  for (const core::ParamSpec& s : core::parameter_specs()) {
+void apply_parameter_options(const Args& args, core::Parameters& p, std::span<const core::ParamSpec> table) {
+  for (const core::ParamSpec& s : table) {
     const auto v = args.value(std::string(s.key));
     if (!v) continue;
     try {
@@ -104,13 +104,14 @@ double memory_budget_bytes(const Args& args) {
   return double(args.integer("memory-budget", fallback, 1, 1LL << 40)) * 1e6;
 }
 
-void print_options(std::ostream& out, const std::vector<OptionSpec>& options) {
+void print_options(std::ostream& out, const std::vector<OptionSpec>& options,
+                   std::span<const core::ParamSpec> table) {
   const core::Parameters defaults = core::default_parameters();
   out << "Options:\n";
   for (const OptionSpec& o : options) {
     std::string head = "  --" + o.name + (o.takes_value ? " VALUE" : "");
     out << std::left << std::setw(24) << head << ' ' << o.help;
-    for (const core::ParamSpec& s : core::parameter_specs())
+    for (const core::ParamSpec& s : table)
       if (s.key == o.name) out << " [default " << s.get(defaults) << "]";
     out << '\n';
   }

@@ -47,10 +47,11 @@ class Args {
   std::vector<std::string> m_positional;
 };
 
-/// Options for every entry of the parameter table (--mode, --L, ... --causal).
-std::vector<OptionSpec> parameter_options();
-/// Applies the parameter options present in `args` to `p`; throws UsageError.
-void apply_parameter_options(const Args& args, core::Parameters& p);
+/// Options for every entry of a parameter table (by default the comparison's: --mode, --L, ...).
+std::vector<OptionSpec> parameter_options(std::span<const core::ParamSpec> table = core::parameter_specs());
+/// Applies the options of `table` present in `args` to `p`; throws UsageError.
+void apply_parameter_options(const Args& args, core::Parameters& p,
+                             std::span<const core::ParamSpec> table = core::parameter_specs());
 /// The parameter options given on the command line (for checking conflicts).
 std::vector<std::string> given_parameter_options(const Args& args);
 
@@ -59,7 +60,8 @@ std::vector<OptionSpec> resource_options();
 void apply_thread_option(const Args& args);
 double memory_budget_bytes(const Args& args);
 
-/// Writes "Options:" lines for `options` (parameters with their range and default).
-void print_options(std::ostream& out, const std::vector<OptionSpec>& options);
+/// Writes "Options:" lines for `options`; those in `table` with their default.
+void print_options(std::ostream& out, const std::vector<OptionSpec>& options,
+                   std::span<const core::ParamSpec> table = core::parameter_specs());
 
 }  // namespace ntk::app

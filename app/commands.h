@@ -15,6 +15,7 @@ struct Command {
   std::string usage;                 ///< the synopsis line after the program name
   std::vector<OptionSpec> options;
   int (*run)(const Args& args, std::ostream& out, std::ostream& err);
+  std::span<const core::ParamSpec> table = core::parameter_specs();  ///< defaults shown in --help
 };
 
 Command generate_command();
@@ -22,5 +23,7 @@ Command compare_command();
 Command sweep_command();
 Command merge_command();
 Command bench_command();
+Command ntk_command();
+Command train_command();
 
 }  // namespace ntk::app

@@ -18,7 +18,10 @@ std::string range_text(const ParamSpec& s) {
     return "one of " + all;
   }
   if (s.type == ParamType::flag) return "true or false";
-  const std::string lo = format_number(s.min), hi = format_number(s.max);
+  const auto number = [&](double v) {
+    return s.type == ParamType::integer ? std::to_string(static_cast<long long>(v)) : format_number(v);
+  };
+  const std::string lo = number(s.min), hi = number(s.max);
   return (s.type == ParamType::integer ? "an integer from " : "a number from ") + lo + " to " + hi;
 }
 
@@ -34,13 +37,20 @@ E choice_value(std::string_view text, std::initializer_list<std::pair<std::strin
   return map.begin()->second;  // unreachable: set() checked the text against the choices
 }
 
+using Getter = std::string (*)(const Parameters&);
+using Setter = void (*)(Parameters&, double, std::string_view);
+
+ParamSpec integer_spec(std::string_view key, std::string_view label, double lo, double hi,
+                       std::string_view help, Getter get, Setter set) {
+  return {key, label, ParamType::integer, lo, hi, {}, help, get, set};
+}
+
 std::vector<ParamSpec> make_specs() {
   using P = Parameters;
   std::vector<ParamSpec> s;
   auto integer = [&](std::string_view key, std::string_view label, double lo, double hi,
-                     std::string_view help, std::string (*get)(const P&),
-                     void (*set)(P&, double, std::string_view)) {
-    s.push_back({key, label, ParamType::integer, lo, hi, {}, help, get, set});
+                     std::string_view help, Getter get, Setter set) {
+    s.push_back(integer_spec(key, label, lo, hi, help, get, set));
   };
   s.push_back({"mode", "Workload", ParamType::choice, 0, 0, {"direct", "projection"},
                "direct: draw Q, K, V, K_P, V_P; projection: draw X, P and W_Q, W_K, W_V "
@@ -110,6 +120,35 @@ std::vector<ParamSpec> make_specs() {
   return s;
 }
 
+std::vector<ParamSpec> make_ntk_specs() {
+  using P = Parameters;
+  return {
+      integer_spec("n", "Data points n", 2, 2000, "data points x_i on the unit sphere",
+                   [](const P& p) { return std::to_string(p.ntk.model.n); },
+                   [](P& p, double v, std::string_view) { p.ntk.model.n = Eigen::Index(v); }),
+      integer_spec("d", "Dimension d", 1, 64, "dimension of the data and of the outputs",
+                   [](const P& p) { return std::to_string(p.ntk.model.d); },
+                   [](P& p, double v, std::string_view) { p.ntk.model.d = Eigen::Index(v); }),
+      integer_spec("m", "Width m (prefix length)", 1, 1048576, "prefix slots: the network's width",
+                   [](const P& p) { return std::to_string(p.ntk.model.m); },
+                   [](P& p, double v, std::string_view) { p.ntk.model.m = Eigen::Index(v); }),
+      {"sigma", "Initial scale sigma", ParamType::real, 0, 4, {},
+       "standard deviation of the initial prefix keys w_r",
+       [](const P& p) { return format_number(p.ntk.model.sigma); },
+       [](P& p, double v, std::string_view) { p.ntk.model.sigma = v; }},
+      integer_spec("seed", "Seed", 0, 9007199254740992.0, "seed of the data, targets and initial keys",
+                   [](const P& p) { return std::to_string(p.ntk.model.seed); },
+                   [](P& p, double v, std::string_view) { p.ntk.model.seed = std::uint64_t(v); }),
+      {"eta", "Step eta", ParamType::real, 0, 1e6, {},
+       "gradient-descent step; 0 picks 1 / (m lambda_max(H*))",
+       [](const P& p) { return format_number(p.ntk.eta); },
+       [](P& p, double v, std::string_view) { p.ntk.eta = v; }},
+      integer_spec("steps", "Steps", 0, 1000000, "gradient-descent steps",
+                   [](const P& p) { return std::to_string(p.ntk.steps); },
+                   [](P& p, double v, std::string_view) { p.ntk.steps = int(v); }),
+  };
+}
+
 }  // namespace
 
 std::string ParamSpec::get(const Parameters& p) const { return getter(p); }
@@ -138,6 +177,11 @@ void ParamSpec::set(Parameters& p, std::string_view text) const {
 
 std::span<const ParamSpec> parameter_specs() {
   static const std::vector<ParamSpec> specs = make_specs();
+  return specs;
+}
+
+std::span<const ParamSpec> ntk_parameter_specs() {
+  static const std::vector<ParamSpec> specs = make_ntk_specs();
   return specs;
 }
 

@@ -3,6 +3,7 @@
 // sweep, the session files and the window's controls all read, so they can never disagree.
 
 #include "core/kernels/feature_map.h"
+#include "core/ntk/stylized_model.h"
 #include "core/workload/workload.h"
 
 #include <Eigen/Core>
@@ -13,12 +14,21 @@
 
 namespace ntk::core {
 
-/// Every setting of one comparison of exact prefix attention with NTK-Attention.
+/// The NTK view's settings: the stylized model and its gradient descent (method.md section 8).
+struct NtkSettings {
+  NtkSpec model;
+  double eta = 0;   ///< gradient-descent step; 0 picks 1 / (m lambda_max(H*))
+  int steps = 200;
+};
+
+/// Every setting of a session: one comparison of exact prefix attention with NTK-Attention,
+/// and the NTK view.
 struct Parameters {
   WorkloadSpec workload;
   FeatureMapSpec feature;   ///< omega (given directions) is not a parameter: it comes from a file
   Eigen::Index rank = 0;    ///< rank s of Z; 0 keeps Z at full rank
   bool causal = false;
+  NtkSettings ntk;          ///< read and written through ntk_parameter_specs()
 };
 
 enum class ParamType { integer, real, choice, flag };
@@ -40,8 +50,12 @@ struct ParamSpec {
   void (*setter)(Parameters&, double, std::string_view) = nullptr;
 };
 
-/// All parameters, in the order the window and the CSV columns show them.
+/// The comparison's parameters, in the order the window and the CSV columns show them.
 std::span<const ParamSpec> parameter_specs();
+
+/// The NTK view's parameters (n, d, m, sigma, seed, eta, steps of Parameters::ntk): the options
+/// of `ntk-explorer ntk` and `train --target prefix`, the NTK tab's controls.
+std::span<const ParamSpec> ntk_parameter_specs();
 
 /// The spec with this key; throws std::invalid_argument listing the known keys.
 const ParamSpec& parameter_spec(std::string_view key);

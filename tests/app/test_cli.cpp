@@ -13,7 +13,7 @@ namespace fs = std::filesystem;
 TEST(Cli, HelpVersionAndEveryCommandsHelp) {
   const CliRun help = cli({"--help"});
   EXPECT_EQ(help.code, 0);
-  for (const char* command : {"generate", "compare", "sweep", "merge", "bench"}) {
+  for (const char* command : {"generate", "compare", "sweep", "merge", "ntk", "train", "bench"}) {
     EXPECT_NE(help.out.find(command), std::string::npos);
     const CliRun h = cli({command, "--help"});
     EXPECT_EQ(h.code, 0) << command;

@@ -1,0 +1,70 @@
+#include "core/io/npy.h"
+#include "core/io/text_formats.h"
+#include "tests/app/cli_test_util.h"
+
+namespace ntk::test {
+namespace {
+
+using CliNtk = CliTest;
+
+TEST_F(CliNtk, NtkWritesBothKernelsAndTheirSpectra) {
+  const CliRun run = cli({"ntk", "--n", "10", "--d", "3", "--m", "4096", "--sigma", "0.5", "--out", path("k")});
+  ASSERT_EQ(run.code, 0) << run.err;
+  EXPECT_NE(run.out.find("standard stylized form"), std::string::npos);
+  const Eigen::MatrixXd X = core::read_npy(m_dir / "k" / "X.npy").data;
+  const Eigen::MatrixXd H = core::read_npy(m_dir / "k" / "H_empirical.npy").data;
+  const Eigen::MatrixXd limit = core::read_npy(m_dir / "k" / "H_limit.npy").data;
+  ASSERT_EQ(X.rows(), 10);
+  ASSERT_EQ(H.rows(), 30);
+  ASSERT_EQ(limit.cols(), 30);
+  EXPECT_NEAR((X.rowwise().norm().array() - 1).abs().maxCoeff(), 0, 1e-15);
+  // Index (l, i) = l n + i: the blocks off the diagonal of H* are zero, the diagonal ones K.
+  EXPECT_EQ(limit.block(0, 10, 10, 10).norm(), 0.0);
+  EXPECT_NEAR(limit(3, 5), X.row(3).dot(X.row(5)) * std::exp(0.25 * X.row(3).dot(X.row(5))), 1e-15);
+  EXPECT_LT((H - limit).norm() / limit.norm(), 0.2);
+  const core::CsvTable eig = core::read_csv(m_dir / "k" / "eigenvalues.csv");
+  EXPECT_EQ(eig.header, (std::vector<std::string>{"index", "limit", "empirical"}));
+  EXPECT_EQ(eig.rows.size(), 30u);
+}
+
+TEST_F(CliNtk, TrainPrefixWritesTheLossCurve) {
+  const CliRun run = cli({"train", "--target", "prefix", "--m", "2048", "--steps", "20", "--out", path("t")});
+  ASSERT_EQ(run.code, 0) << run.err;
+  const core::CsvTable loss = core::read_csv(m_dir / "t" / "loss.csv");
+  EXPECT_EQ(loss.header,
+            (std::vector<std::string>{"step", "loss", "lambda_min", "weight_movement", "compute", "predicted_loss"}));
+  ASSERT_EQ(loss.rows.size(), 21u);
+  EXPECT_LT(std::stod(loss.rows.back()[1]), std::stod(loss.rows.front()[1]));
+  EXPECT_EQ(std::stod(loss.rows.back()[4]), 2048.0 * 4 * 32 * 20);  // C = m d n T
+}
+
+TEST_F(CliNtk, TrainAttentionOverASweepOfM) {
+  const CliRun run = cli({"train", "--target", "ntk-attention", "--mode", "projection", "--L", "8", "--d", "4",
+                          "--steps", "50", "--eval", "2", "--sweep-m", "2..64:log", "--out", path("s")});
+  ASSERT_EQ(run.code, 0) << run.err;
+  const core::CsvTable table = core::read_csv(m_dir / "s" / "error_vs_m.csv");
+  ASSERT_EQ(table.rows.size(), 6u);  // 2, 4, ..., 64
+  EXPECT_EQ(table.rows.front()[0], "2");
+  EXPECT_EQ(table.rows.back()[0], "64");
+  for (const auto& row : table.rows) EXPECT_EQ(row.back(), "ok");
+}
+
+TEST_F(CliNtk, WrongArgumentsExitTwoWithTheReason) {
+  const struct { std::vector<std::string> args; const char* says; } bad[] = {
+      {{"train", "--out", path("x")}, "--target must be"},
+      {{"train", "--target", "prefix", "--feature", "elu", "--out", path("x")}, "does not apply"},
+      {{"train", "--target", "ntk-attention", "--lr", "fast", "--out", path("x")}, "--lr must be"},
+      {{"train", "--target", "ntk-attention", "--lr", "-1", "--out", path("x")}, "--lr must be positive"},
+      {{"ntk", "--sigma", "9", "--out", path("x")}, "--sigma must be"},
+      {{"ntk", "--n", "2000", "--d", "64", "--out", path("x")}, "memory budget"},
+      {{"ntk"}, "--out DIR is required"},
+  };
+  for (const auto& b : bad) {
+    const CliRun run = cli(b.args);
+    EXPECT_EQ(run.code, 2) << b.says;
+    EXPECT_NE(run.err.find(b.says), std::string::npos) << run.err;
+  }
+}
+
+}  // namespace
+}  // namespace ntk::test
