@@ -1,5 +1,7 @@
 #include "ui/plots/scaling_plots.h"
 
+#include "ui/plots/plot_helpers.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -9,15 +11,17 @@ namespace {
 using Points = std::vector<core::ScalingPoint>;
 using Field = std::function<double(const core::ScalingPoint&)>;
 
-// Okabe-Ito colours: distinguishable with every common colour-vision deficiency.
-const QColor exact_colour("#0072B2"), ntk_colour("#D55E00"), compress_colour("#009E73"),
-    bound_colour("#CC79A7"), ghost_colour(160, 160, 160);
-
 double by_m(const core::ScalingPoint& p) { return double(p.m); }
 double by_r(const core::ScalingPoint& p) { return double(p.r); }
 double max_abs(const core::ScalingPoint& p) { return p.max_abs; }
 double bound(const core::ScalingPoint& p) { return p.bound.value_or(NAN); }
 double limit(const core::ScalingPoint& p) { return p.limit_distance.value_or(NAN); }
+
+std::vector<double> column(const Points& points, const Field& field) {
+  std::vector<double> out;
+  for (const core::ScalingPoint& p : points) out.push_back(field(p));
+  return out;
+}
 
 QString describe(const core::Parameters& p) {
   QString map = core::to_string(p.feature.kind);
@@ -28,177 +32,40 @@ QString describe(const core::Parameters& p) {
       .arg(p.workload.seed);
 }
 
-void makeLogLog(QCPAxisRect* rect, const QString& x, const QString& y) {
-  for (QCPAxis* axis : {rect->axis(QCPAxis::atBottom), rect->axis(QCPAxis::atLeft)}) {
-    axis->setScaleType(QCPAxis::stLogarithmic);
-    axis->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
-    axis->setNumberFormat("eb");
-    axis->setNumberPrecision(0);
-  }
-  rect->axis(QCPAxis::atBottom)->setLabel(x);
-  rect->axis(QCPAxis::atLeft)->setLabel(y);
+QCPGraph* curve(QCustomPlot* plot, QCPAxisRect* rect, const QString& name, const QPen& pen,
+                QCPScatterStyle::ScatterShape shape, const Points& points, const Field& x, const Field& y) {
+  return addCurve(plot, rect, name, pen, shape, column(points, x), column(points, y));
 }
 
-// A titled log-log panel at column `column`; the plot's first panel reuses the default rect.
-QCPAxisRect* addPanel(QCustomPlot* plot, int column, const QString& title, const QString& x,
-                      const QString& y, Qt::Alignment legend_at = Qt::AlignTop | Qt::AlignRight) {
-  QCPAxisRect* rect = column == 0 ? plot->axisRect() : new QCPAxisRect(plot);
-  if (column == 0) plot->plotLayout()->take(rect);
-  plot->plotLayout()->addElement(0, column, new QCPTextElement(plot, title, QFont(plot->font().family(), 11, QFont::Bold)));
-  plot->plotLayout()->addElement(1, column, rect);
-  makeLogLog(rect, x, y);
-  QCPLegend* legend = plot->legend;  // the default rect holds the default legend
-  if (column > 0) {
-    legend = new QCPLegend;
-    rect->insetLayout()->addElement(legend, legend_at);
-    legend->setLayer("legend");
-  }
-  if (column == 0) rect->insetLayout()->setInsetAlignment(0, legend_at);
-  legend->setVisible(true);
-  legend->setBrush(QColor(255, 255, 255, 215));
-  return rect;
-}
-
-QCPLegend* legendOf(QCPAxisRect* rect) {
-  return qobject_cast<QCPLegend*>(rect->insetLayout()->elementAt(0));
-}
-
-// Removes every graph and item. QCustomPlot only drops removed graphs from its default legend,
-// so the extra panels' legends are emptied first.
-void clearPlot(QCustomPlot* plot) {
-  for (QCPAxisRect* rect : plot->axisRects()) legendOf(rect)->clearItems();
-  plot->clearGraphs();
-  plot->clearItems();
-}
-
-// A graph of field y against field x over `points` (only positive, finite pairs: log axes).
-QCPGraph* addCurve(QCustomPlot* plot, QCPAxisRect* rect, const QString& name, const QPen& pen,
-                   QCPScatterStyle::ScatterShape shape, const Points& points, const Field& x,
-                   const Field& y) {
-  QCPGraph* graph = plot->addGraph(rect->axis(QCPAxis::atBottom), rect->axis(QCPAxis::atLeft));
-  graph->setName(name);
-  graph->setPen(pen);
-  graph->setScatterStyle(QCPScatterStyle(shape, pen.color(), pen.color(), 7));
-  QVector<double> xs, ys;
-  for (const core::ScalingPoint& p : points)
-    if (x(p) > 0 && y(p) > 0 && std::isfinite(x(p)) && std::isfinite(y(p))) {
-      xs.push_back(x(p));
-      ys.push_back(y(p));
-    }
-  graph->setData(xs, ys, true);
-  if (!xs.isEmpty()) graph->addToLegend(legendOf(rect));
-  return graph;
-}
-
-QCPGraph* addGhost(QCustomPlot* plot, QCPAxisRect* rect, const ScalingPtr& pinned, const Points& points,
-                   const Field& x, const Field& y, const QString& what) {
-  return addCurve(plot, rect, QObject::tr("pinned %1: %2").arg(what, describe(pinned->params)),
-                  QPen(ghost_colour, 2, Qt::DashLine), QCPScatterStyle::ssCircle, points, x, y);
+void addGhost(QCustomPlot* plot, QCPAxisRect* rect, const ScalingPtr& pinned, const Points& points,
+              const Field& x, const Field& y, const QString& what) {
+  curve(plot, rect, QObject::tr("pinned %1: %2").arg(what, describe(pinned->params)),
+        QPen(palette::ghost, 2, Qt::DashLine), QCPScatterStyle::ssCircle, points, x, y);
 }
 
 void addCurrent(QCustomPlot* plot, QCPAxisRect* rect, const core::ScalingPoint& current,
                 const Field& x, const Field& y) {
-  QCPGraph* graph = addCurve(plot, rect, QObject::tr("shown result"), QPen(Qt::black), QCPScatterStyle::ssStar,
-                             {current}, x, y);
+  QCPGraph* graph = curve(plot, rect, QObject::tr("shown result"), QPen(Qt::black), QCPScatterStyle::ssStar,
+                          {current}, x, y);
   graph->setLineStyle(QCPGraph::lsNone);
   graph->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssStar, QPen(Qt::black, 2), Qt::NoBrush, 16));
 }
 
-// The least-squares line of log y on log x, drawn across the points' range and named by slope.
-void addFit(QCustomPlot* plot, QCPAxisRect* rect, const Points& points, const Field& x,
-            const Field& y, const QString& quantity, const QString& variable) {
-  std::vector<double> xs, ys;
-  for (const core::ScalingPoint& p : points) {
-    xs.push_back(x(p));
-    ys.push_back(y(p));
-  }
-  const std::optional<core::LogLogFit> fit = core::fit_log_log(xs, ys);
-  if (!fit || fit->points < 3) return;
-  const auto [lo, hi] = std::minmax_element(xs.begin(), xs.end());
-  const auto at = [&](double v) { return std::exp(fit->intercept + fit->slope * std::log(v)); };
-  QCPGraph* graph = plot->addGraph(rect->axis(QCPAxis::atBottom), rect->axis(QCPAxis::atLeft));
-  graph->setPen(QPen(Qt::black, 1, Qt::DotLine));
-  graph->setName(QObject::tr("fit: %1 ∝ %2^%3").arg(quantity, variable).arg(fit->slope, 0, 'f', 2));
-  graph->setData({*lo, *hi}, {at(*lo), at(*hi)});
-  graph->addToLegend(legendOf(rect));
+void addFit(QCustomPlot* plot, QCPAxisRect* rect, const Points& points, const Field& x, const Field& y,
+            const QString& quantity, const QString& variable) {
+  addPowerFit(plot, rect, column(points, x), column(points, y), quantity, variable);
 }
 
-// Both axes around every graph of the panel, with a factor-2 margin (log axes).
-void fitRange(QCPAxisRect* rect) {
-  bool any = false;
-  QCPRange x, y;
-  for (QCPGraph* graph : rect->graphs()) {
-    bool found = false;
-    const QCPRange gx = graph->getKeyRange(found, QCP::sdPositive);
-    if (!found) continue;
-    const QCPRange gy = graph->getValueRange(found, QCP::sdPositive);
-    if (!found) continue;
-    x = any ? QCPRange(std::min(x.lower, gx.lower), std::max(x.upper, gx.upper)) : gx;
-    y = any ? QCPRange(std::min(y.lower, gy.lower), std::max(y.upper, gy.upper)) : gy;
-    any = true;
-  }
-  if (!any) return;
-  rect->axis(QCPAxis::atBottom)->setRange(x.lower / 1.5, x.upper * 2.5);  // room for labels
-  rect->axis(QCPAxis::atLeft)->setRange(y.lower / 2, y.upper * 2);
-}
-
-void addText(QCustomPlot* plot, QCPAxisRect* rect, double x, double y, const QString& text,
-             Qt::Alignment alignment) {
-  auto* item = new QCPItemText(plot);
-  item->setClipAxisRect(rect);
-  item->position->setAxisRect(rect);
-  item->position->setAxes(rect->axis(QCPAxis::atBottom), rect->axis(QCPAxis::atLeft));
-  item->position->setCoords(x, y);
-  item->setPositionAlignment(alignment);
-  item->setText(text);
-}
-
-void addNote(QCustomPlot* plot, QCPAxisRect* rect, const QString& text) {
-  auto* item = new QCPItemText(plot);
-  item->setClipAxisRect(rect);
-  item->position->setType(QCPItemPosition::ptAxisRectRatio);
-  item->position->setAxisRect(rect);
-  item->position->setCoords(0.02, 0.02);
-  item->setPositionAlignment(Qt::AlignLeft | Qt::AlignTop);
-  item->setText(text);
-}
-
-// A vertical line at the crossover of `a` over `b` (if any), labelled.
+// A vertical line where `a` overtakes `b` over the points' m (if it does), labelled.
 void markCrossover(QCustomPlot* plot, QCPAxisRect* rect, const Points& points, const Field& a,
                    const Field& b, const QString& label) {
-  std::vector<double> x, ya, yb;
-  for (const core::ScalingPoint& p : points) {
-    x.push_back(double(p.m));
-    ya.push_back(a(p));
-    yb.push_back(b(p));
-  }
-  const std::optional<double> at = core::crossover(x, ya, yb);
-  if (!at) return;
-  auto* line = new QCPItemStraightLine(plot);
-  line->setClipAxisRect(rect);
-  for (QCPItemPosition* end : {line->point1, line->point2}) {
-    end->setAxisRect(rect);
-    end->setAxes(rect->axis(QCPAxis::atBottom), rect->axis(QCPAxis::atLeft));
-  }
-  line->point1->setCoords(*at, 1);
-  line->point2->setCoords(*at, 10);
-  line->setPen(QPen(Qt::darkGray, 1.5, Qt::DashDotLine));
-  auto* text = new QCPItemText(plot);
-  text->setClipAxisRect(rect);
-  text->position->setAxisRect(rect);
-  text->position->setTypeX(QCPItemPosition::ptPlotCoords);
-  text->position->setTypeY(QCPItemPosition::ptAxisRectRatio);
-  text->position->setAxes(rect->axis(QCPAxis::atBottom), rect->axis(QCPAxis::atLeft));
-  text->position->setCoords(*at, 0.97);
-  text->setPositionAlignment(Qt::AlignLeft | Qt::AlignBottom);
-  text->setText(" " + label.arg(*at, 0, 'g', 3));
+  const std::optional<double> at = core::crossover(column(points, by_m), column(points, a), column(points, b));
+  if (at) addVerticalMark(plot, rect, *at, label.arg(*at, 0, 'g', 3));
 }
 
 }  // namespace
 
-ScalingPlot::ScalingPlot(QWidget* parent) : QCustomPlot(parent) {
-  setAutoAddPlottableToLegend(false);
-}
+ScalingPlot::ScalingPlot(QWidget* parent) : QCustomPlot(parent) {}
 
 void ScalingPlot::setSeries(ScalingPtr series) {
   m_series = std::move(series);
@@ -235,10 +102,10 @@ QString ScalingPlot::csv() const {
 }
 
 ErrorScalingPlot::ErrorScalingPlot(QWidget* parent) : ScalingPlot(parent) {
-  m_byLength = addPanel(this, 0, tr("NTK-Attention's error against prefix length m"),
-                        tr("prefix length m"), tr("max-abs error ‖T − PrefixAttn‖∞"));
-  m_byFeature = addPanel(this, 1, tr("…and against the feature dimension r"),
-                         tr("feature dimension r"), tr("max-abs error ‖T − PrefixAttn‖∞"),
+  m_byLength = addPanel(this, 0, 0, tr("NTK-Attention's error against prefix length m"),
+                        tr("prefix length m"), tr("max-abs error ‖T − PrefixAttn‖∞"), true, true);
+  m_byFeature = addPanel(this, 0, 1, tr("…and against the feature dimension r"),
+                         tr("feature dimension r"), tr("max-abs error ‖T − PrefixAttn‖∞"), true, true,
                          Qt::AlignBottom | Qt::AlignLeft);
 }
 
@@ -249,15 +116,15 @@ void ErrorScalingPlot::redraw() {
     addGhost(this, m_byFeature, m_pinned, m_pinned->by_feature, by_r, max_abs, tr("error"));
   }
   if (m_series) {
-    const QPen pen(ntk_colour, 2);
-    addCurve(this, m_byLength, tr("measured"), pen, QCPScatterStyle::ssDisc, m_series->by_length, by_m, max_abs);
-    addCurve(this, m_byLength, tr("Taylor bound (worst case, where it applies)"), QPen(bound_colour, 2, Qt::DashLine),
+    const QPen pen(palette::vermillion, 2);
+    curve(this, m_byLength, tr("measured"), pen, QCPScatterStyle::ssDisc, m_series->by_length, by_m, max_abs);
+    curve(this, m_byLength, tr("Taylor bound (worst case, where it applies)"), QPen(palette::purple, 2, Qt::DashLine),
              QCPScatterStyle::ssNone, m_series->by_length, by_m, bound);
     addFit(this, m_byLength, m_series->by_length, by_m, max_abs, tr("error"), "m");
     addCurrent(this, m_byLength, m_series->current, by_m, max_abs);
-    addCurve(this, m_byFeature, tr("measured at m = %1").arg(m_series->params.workload.m), pen,
+    curve(this, m_byFeature, tr("measured at m = %1").arg(m_series->params.workload.m), pen,
              QCPScatterStyle::ssDisc, m_series->by_feature, by_r, max_abs);
-    addCurve(this, m_byFeature, tr("Taylor bound (worst case, where it applies)"), QPen(bound_colour, 2, Qt::DashLine),
+    curve(this, m_byFeature, tr("Taylor bound (worst case, where it applies)"), QPen(palette::purple, 2, Qt::DashLine),
              QCPScatterStyle::ssNone, m_series->by_feature, by_r, bound);
     addFit(this, m_byFeature, m_series->by_feature, by_r, max_abs, tr("error"), "r");
     addCurrent(this, m_byFeature, m_series->current, by_r, max_abs);
@@ -277,8 +144,8 @@ void ErrorScalingPlot::redraw() {
 }
 
 LimitPlot::LimitPlot(QWidget* parent) : ScalingPlot(parent) {
-  addPanel(this, 0, tr("Exact attention against its infinite-prefix limit"), tr("prefix length m"),
-           tr("max-abs distance to the m → ∞ closed form"));
+  addPanel(this, 0, 0, tr("Exact attention against its infinite-prefix limit"), tr("prefix length m"),
+           tr("max-abs distance to the m → ∞ closed form"), true, true);
   m_title = qobject_cast<QCPTextElement*>(plotLayout()->element(0, 0));
 }
 
@@ -288,19 +155,8 @@ void LimitPlot::redraw() {
   if (m_pinned) addGhost(this, rect, m_pinned, m_pinned->by_length, by_m, limit, tr("distance"));
   if (m_series) {
     const Points& points = m_series->by_length;
-    addCurve(this, rect, tr("measured"), QPen(exact_colour, 2), QCPScatterStyle::ssDisc, points, by_m, limit);
-    // The guide c / sqrt(m), with c the median of distance * sqrt(m) over the points.
-    std::vector<double> c;
-    for (const core::ScalingPoint& p : points)
-      if (p.limit_distance && *p.limit_distance > 0) c.push_back(*p.limit_distance * std::sqrt(double(p.m)));
-    if (!c.empty()) {
-      std::nth_element(c.begin(), c.begin() + c.size() / 2, c.end());
-      const double scale = c[c.size() / 2];
-      Points guide = points;
-      for (core::ScalingPoint& p : guide) p.limit_distance = scale / std::sqrt(double(p.m));
-      addCurve(this, rect, tr("guide ∝ 1/√m"), QPen(Qt::black, 1, Qt::DashLine), QCPScatterStyle::ssNone,
-               guide, by_m, limit);
-    }
+    curve(this, rect, tr("measured"), QPen(palette::blue, 2), QCPScatterStyle::ssDisc, points, by_m, limit);
+    addInverseSqrtGuide(this, rect, column(points, by_m), column(points, limit));
     addFit(this, rect, points, by_m, limit, tr("distance"), "m");
     addCurrent(this, rect, m_series->current, by_m, limit);
     m_title->setText(m_series->params.workload.mode == core::WorkloadMode::direct
@@ -313,9 +169,9 @@ void LimitPlot::redraw() {
 }
 
 CostPlot::CostPlot(QWidget* parent) : ScalingPlot(parent) {
-  m_time = addPanel(this, 0, tr("Measured time per evaluation"), tr("prefix length m"), tr("seconds"));
-  m_memory = addPanel(this, 1, tr("Memory each method keeps (from the array sizes)"), tr("prefix length m"),
-                      tr("bytes"));
+  m_time = addPanel(this, 0, 0, tr("Measured time per evaluation"), tr("prefix length m"), tr("seconds"), true, true);
+  m_memory = addPanel(this, 0, 1, tr("Memory each method keeps (from the array sizes)"), tr("prefix length m"),
+                      tr("bytes"), true, true);
 }
 
 void CostPlot::redraw() {
@@ -331,14 +187,14 @@ void CostPlot::redraw() {
   }
   if (m_series) {
     const Points& points = m_series->by_length;
-    addCurve(this, m_time, tr("exact prefix attention"), QPen(exact_colour, 2), QCPScatterStyle::ssDisc, points, by_m, exact_s);
-    addCurve(this, m_time, tr("NTK-Attention (Z, k given)"), QPen(ntk_colour, 2), QCPScatterStyle::ssSquare, points, by_m, ntk_s);
-    addCurve(this, m_time, tr("computing Z, k from the prefix (once)"), QPen(compress_colour, 2, Qt::DashLine),
+    curve(this, m_time, tr("exact prefix attention"), QPen(palette::blue, 2), QCPScatterStyle::ssDisc, points, by_m, exact_s);
+    curve(this, m_time, tr("NTK-Attention (Z, k given)"), QPen(palette::vermillion, 2), QCPScatterStyle::ssSquare, points, by_m, ntk_s);
+    curve(this, m_time, tr("computing Z, k from the prefix (once)"), QPen(palette::green, 2, Qt::DashLine),
              QCPScatterStyle::ssTriangle, points, by_m, compress_s);
     markCrossover(this, m_time, points, exact_s, ntk_s, tr("exact slower from m ≈ %1"));
-    addCurve(this, m_memory, tr("exact: K_P, V_P and the inputs"), QPen(exact_colour, 2), QCPScatterStyle::ssDisc,
+    curve(this, m_memory, tr("exact: K_P, V_P and the inputs"), QPen(palette::blue, 2), QCPScatterStyle::ssDisc,
              points, by_m, exact_b);
-    addCurve(this, m_memory, tr("NTK-Attention: Z, k and the inputs"), QPen(ntk_colour, 2), QCPScatterStyle::ssSquare,
+    curve(this, m_memory, tr("NTK-Attention: Z, k and the inputs"), QPen(palette::vermillion, 2), QCPScatterStyle::ssSquare,
              points, by_m, ntk_b);
     markCrossover(this, m_memory, points, exact_b, ntk_b, tr("exact larger from m ≈ %1"));
     addNote(this, m_time, tr("one thread; medians of up to 5 runs when a run is under 20 ms"));
