@@ -4,40 +4,61 @@
 
 #include <cmath>
 #include <stdexcept>
+#include <utility>
 
 namespace ntk::core {
+
+PrefixTrainer::PrefixTrainer(NtkProblem problem, double sigma, double eta, int spectrum_every)
+    : m_problem(std::move(problem)), m_W(m_problem.W0) {
+  if (!(eta >= 0)) throw std::invalid_argument("--eta must be at least 0 (0 picks it)");
+  const Eigen::Index n = m_problem.X.rows(), d = m_problem.X.cols(), m = m_W.cols();
+  const Spectrum limit = symmetric_spectrum(limit_kernel(m_problem.X, sigma));  // H* = I_d kron K
+  m_lambda_star = limit.lambda_min;
+  m_eta = eta > 0 ? eta : 1.0 / (double(m) * limit.lambda_max);
+  m_every = spectrum_every > 0 ? spectrum_every : (n * d <= 256 ? 1 : 10);
+  m_rate = 1.0 - m_eta * double(m) * m_lambda_star;  // per step, slowest mode
+  m_current = record(0);
+  m_loss0 = m_current.loss;
+  m_current.predicted_loss = m_rate >= 0 && m_rate < 1 ? m_loss0 : NAN;
+}
+
+TrainStep PrefixTrainer::record(int step) const {
+  const Eigen::Index n = m_problem.X.rows(), d = m_problem.X.cols(), m = m_W.cols();
+  TrainStep s;
+  s.step = step;
+  s.loss = squared_loss(network_output(m_W, m_problem.a, m_problem.X), m_problem.Y);
+  s.lambda_min = step % m_every == 0
+                     ? symmetric_spectrum(empirical_ntk(m_W, m_problem.a, m_problem.X) / double(m)).lambda_min
+                     : NAN;
+  s.weight_movement = (m_W - m_problem.W0).colwise().norm().maxCoeff();
+  s.compute = double(m) * double(d) * double(n) * double(step);
+  s.predicted_loss = m_rate >= 0 && m_rate < 1 ? m_loss0 * std::pow(m_rate, 2.0 * step) : NAN;
+  return s;
+}
+
+const TrainStep& PrefixTrainer::advance() {
+  m_W -= m_eta * loss_gradient(m_W, m_problem.a, m_problem.X, m_problem.Y);
+  m_current = record(m_current.step + 1);
+  return m_current;
+}
 
 GradientDescentRun train_prefix_keys(const NtkProblem& problem, double sigma,
                                      const GradientDescentOptions& options) {
   if (options.steps < 0) throw std::invalid_argument("--steps must be at least 0");
-  if (!(options.eta >= 0)) throw std::invalid_argument("--eta must be at least 0 (0 picks it)");
-  const Eigen::Index n = problem.X.rows(), d = problem.X.cols(), m = problem.W0.cols();
-  const Spectrum limit = symmetric_spectrum(limit_kernel(problem.X, sigma));  // H* = I_d kron K
+  PrefixTrainer trainer(problem, sigma, options.eta, options.spectrum_every);
   GradientDescentRun run;
-  run.lambda_star = limit.lambda_min;
-  run.eta = options.eta > 0 ? options.eta : 1.0 / (double(m) * limit.lambda_max);
-  const int every = options.spectrum_every > 0 ? options.spectrum_every : (n * d <= 256 ? 1 : 10);
-  const double rate = 1.0 - run.eta * double(m) * run.lambda_star;  // per step, slowest mode
-  run.W = problem.W0;
-  double loss0 = 0;
-  for (int t = 0;; ++t) {
-    const Eigen::MatrixXd F = network_output(run.W, problem.a, problem.X);
-    TrainStep s;
-    s.step = t;
-    s.loss = squared_loss(F, problem.Y);
-    if (t == 0) loss0 = s.loss;
-    s.lambda_min = t % every == 0
-                       ? symmetric_spectrum(empirical_ntk(run.W, problem.a, problem.X) / double(m)).lambda_min
-                       : NAN;
-    s.weight_movement = (run.W - problem.W0).colwise().norm().maxCoeff();
-    s.compute = double(m) * double(d) * double(n) * double(t);
-    s.predicted_loss = rate >= 0 && rate < 1 ? loss0 * std::pow(rate, 2.0 * t) : NAN;
-    run.steps.push_back(s);
-    if (!std::isfinite(s.loss)) return run.status = Status::not_finite, run;
-    if (t == options.steps) break;
-    if (options.progress && !options.progress(t, options.steps)) return run.status = Status::cancelled, run;
-    run.W -= run.eta * loss_gradient(run.W, problem.a, problem.X, problem.Y);
+  run.eta = trainer.eta();
+  run.lambda_star = trainer.lambda_star();
+  run.steps.push_back(trainer.current());
+  for (int t = 0; t < options.steps && std::isfinite(run.steps.back().loss); ++t) {
+    if (options.progress && !options.progress(t, options.steps)) {
+      run.status = Status::cancelled;
+      break;
+    }
+    run.steps.push_back(trainer.advance());
   }
+  if (!std::isfinite(run.steps.back().loss)) run.status = Status::not_finite;
+  run.W = trainer.W();
   return run;
 }
 

@@ -33,6 +33,30 @@ struct GradientDescentRun {
   Status status = Status::ok;    ///< cancelled, or not_finite when the loss overflowed
 };
 
+/// Gradient descent one step at a time (the window's play, pause and step).
+class PrefixTrainer {
+ public:
+  /// Starts at problem.W0; eta and spectrum_every as in GradientDescentOptions. Throws
+  /// std::invalid_argument for eta < 0.
+  PrefixTrainer(NtkProblem problem, double sigma, double eta = 0, int spectrum_every = 0);
+  /// The record of the current keys (step 0 before any step).
+  const TrainStep& current() const { return m_current; }
+  /// One step W <- W - eta grad; returns the new record (its loss may be non-finite).
+  const TrainStep& advance();
+  const Eigen::MatrixXd& W() const { return m_W; }
+  double eta() const { return m_eta; }
+  double lambda_star() const { return m_lambda_star; }
+
+ private:
+  TrainStep record(int step) const;
+
+  NtkProblem m_problem;
+  Eigen::MatrixXd m_W;
+  double m_eta = 0, m_lambda_star = 0, m_rate = 0, m_loss0 = 0;
+  int m_every = 1;
+  TrainStep m_current;
+};
+
 /// Trains W from problem.W0 for `options.steps` steps of W <- W - eta grad. Throws
 /// std::invalid_argument for steps < 0 or eta < 0.
 GradientDescentRun train_prefix_keys(const NtkProblem& problem, double sigma,
