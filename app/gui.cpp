@@ -57,15 +57,18 @@ int run_gui(int argc, char** argv) {
     }
   }
   if (!screenshot.empty()) {
-    // After the scaling series is complete, so every tab shows all its points.
-    QObject::connect(&window, &ui::MainWindow::seriesShown, &window, [&] {
-      if (!window.shownSeries()->complete()) return;
+    // Once every tab has its complete result, so whichever tab is open shows all its points.
+    auto* poll = new QTimer(&window);
+    QObject::connect(poll, &QTimer::timeout, &window, [&, poll] {
+      if (!window.settled()) return;
+      poll->stop();
       QTimer::singleShot(200, &window, [&] {
         const bool ok = window.grab().save(QString::fromStdString(screenshot));
         if (!ok) std::cerr << "ntk-explorer: cannot write " << screenshot << '\n';
         QApplication::exit(ok ? exit_ok : exit_usage);
       });
     });
+    poll->start(100);
   }
   window.computeNow();
   return QApplication::exec();

@@ -6,6 +6,7 @@
 #include "ui/session/session_file.h"
 #include "ui/plots/attention_map_plot.h"
 #include "ui/plots/color_maps.h"
+#include "ui/plots/ntk_plots.h"
 #include "ui/plots/output_plot.h"
 #include "ui/plots/scaling_plots.h"
 
@@ -18,10 +19,13 @@
 #include <QSaveFile>
 #include <QSettings>
 #include <QGridLayout>
+#include <QHBoxLayout>
+#include <QVBoxLayout>
 #include <QLabel>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QScrollArea>
+#include <QStackedWidget>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTimer>
@@ -65,6 +69,11 @@ MainWindow::MainWindow(QWidget* parent)
       m_errorPlot(new ErrorScalingPlot),
       m_limitPlot(new LimitPlot),
       m_costPlot(new CostPlot),
+      m_ntkPanel(new ParameterPanel(ntkPanelKind())),
+      m_ntk(new NtkController(this)),
+      m_ntkPlot(new NtkPlot),
+      m_trainingPlot(new TrainingPlot),
+      m_panels(new QStackedWidget),
       m_caption(new QLabel),
       m_metrics(new QLabel),
       m_recomputing(new QLabel(tr("recomputing…"))),
@@ -76,10 +85,13 @@ MainWindow::MainWindow(QWidget* parent)
   setWindowTitle(tr("NTK-Attention Explorer"));
   auto* dock = new QDockWidget(tr("Parameters"), this);
   dock->setObjectName("parameters");
-  auto* scroll = new QScrollArea;
-  scroll->setWidget(m_panel);
-  scroll->setWidgetResizable(true);
-  dock->setWidget(scroll);
+  for (ParameterPanel* panel : {m_panel, m_ntkPanel}) {
+    auto* scroll = new QScrollArea;
+    scroll->setWidget(panel);
+    scroll->setWidgetResizable(true);
+    m_panels->addWidget(scroll);
+  }
+  dock->setWidget(m_panels);
   dock->setFeatures(QDockWidget::DockWidgetMovable);
   addDockWidget(Qt::LeftDockWidgetArea, dock);
 
@@ -97,11 +109,19 @@ MainWindow::MainWindow(QWidget* parent)
   m_tabs->addTab(m_errorPlot, tr("&Error scaling"));
   m_tabs->addTab(m_limitPlot, tr("&Infinite limit"));
   m_tabs->addTab(m_costPlot, tr("Co&st"));
+  m_tabs->addTab(m_ntkPlot, tr("&NTK"));
+  m_tabs->addTab(buildTrainingTab(), tr("&Training"));
   setCentralWidget(m_tabs);
+  // The NTK and training tabs have their own settings: the dock shows the panel of the tab.
+  connect(m_tabs, &QTabWidget::currentChanged, this, [this, dock](int) {
+    const bool ntk = m_tabs->currentWidget() == m_ntkPlot || m_tabs->currentWidget()->isAncestorOf(m_trainingPlot);
+    m_panels->setCurrentIndex(ntk ? 1 : 0);
+    dock->setWindowTitle(ntk ? tr("NTK model") : tr("Parameters"));
+  });
   const std::pair<QCustomPlot*, const char*> names[] = {
       {m_exactMap, "attention_exact"}, {m_ntkMap, "attention_ntk"}, {m_diffMap, "attention_difference"},
       {m_outputs, "outputs"}, {m_errorPlot, "error_scaling"}, {m_limitPlot, "infinite_limit"},
-      {m_costPlot, "cost"}};
+      {m_costPlot, "cost"}, {m_ntkPlot, "ntk_spectra"}, {m_trainingPlot, "training"}};
   for (const auto& [plot, name] : names) {
     plot->setObjectName(name);
     addPlotActions(plot);
@@ -152,6 +172,7 @@ MainWindow::MainWindow(QWidget* parent)
     setBusy(false);
     m_metrics->setText(tr("Cancelled; the plots show the previous result."));
   });
+  buildNtkWiring();
   buildMenus();
   resize(1500, 850);
   restoreGeometry(QSettings().value("window/geometry").toByteArray());
@@ -167,6 +188,8 @@ QString MainWindow::openSession(const QString& path) {
   const std::optional<Session> session = loadSession(path, &error);
   if (!session) return error;
   m_panel->setParameters(session->params);
+  m_ntkPanel->setParameters(session->params);
+  m_ntk->request(session->params);
   m_committed = session->params;
   m_undo->clear();
   m_tabs->setCurrentIndex(session->view.value("tab").toInt(0));
@@ -179,7 +202,7 @@ QString MainWindow::openSession(const QString& path) {
 QString MainWindow::saveSession(const QString& path) {
   QJsonObject view;
   view.insert("tab", m_tabs->currentIndex());
-  const QString error = ui::saveSession(path, {m_panel->parameters(), view});
+  const QString error = ui::saveSession(path, {currentParameters(), view});
   if (error.isEmpty()) {
     m_sessionPath = path;
     rememberRecent(path);
@@ -266,6 +289,10 @@ void MainWindow::buildMenus() {
     statusBar()->showMessage(tr("Pinned: the scaling plots keep these curves in grey"), 4000);
   });
   compute->addAction(tr("C&lear the pin"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P), this, [this] { pin(nullptr); });
+  QMenu* training = menuBar()->addMenu(tr("&Training"));
+  training->addAction(tr("&Play or pause"), QKeySequence(Qt::Key_F6), m_play, &QPushButton::click);
+  training->addAction(tr("&Step"), QKeySequence(Qt::Key_F7), m_ntk, &NtkController::step);
+  training->addAction(tr("&Reset"), QKeySequence(Qt::Key_F8), m_ntk, &NtkController::reset);
   buildViewMenu();
 }
 
@@ -292,7 +319,9 @@ QString MainWindow::exportBundle(const QString& folder) {
       if (!error.isEmpty()) return error;
     }
   }
-  if (const QString error = ui::saveSession(dir.filePath("session.ntksession"), {m_shown->params, {}});
+  core::Parameters shown = m_shown->params;
+  shown.ntk = m_ntkPanel->parameters().ntk;
+  if (const QString error = ui::saveSession(dir.filePath("session.ntksession"), {shown, {}});
       !error.isEmpty())
     return error;
   QSaveFile command(dir.filePath("command.txt"));
@@ -302,7 +331,67 @@ QString MainWindow::exportBundle(const QString& folder) {
 }
 
 QList<QCustomPlot*> MainWindow::plots() const {
-  return {m_exactMap, m_ntkMap, m_diffMap, m_outputs, m_errorPlot, m_limitPlot, m_costPlot};
+  return {m_exactMap, m_ntkMap, m_diffMap, m_outputs, m_errorPlot, m_limitPlot, m_costPlot, m_ntkPlot, m_trainingPlot};
+}
+
+bool MainWindow::settled() const {
+  return m_shown && m_series && m_series->complete() && m_ntkResult && m_ntkResult->complete() && m_training &&
+         m_ntkResult->params.ntk.model.m == m_ntkPanel->parameters().ntk.model.m;
+}
+
+core::Parameters MainWindow::currentParameters() const {
+  core::Parameters p = m_panel->parameters();
+  p.ntk = m_ntkPanel->parameters().ntk;
+  return p;
+}
+
+QWidget* MainWindow::buildTrainingTab() {
+  auto* tab = new QWidget;
+  auto* layout = new QVBoxLayout(tab);
+  auto* bar = new QHBoxLayout;
+  m_play = new QPushButton(tr("Play"));
+  auto* step = new QPushButton(tr("Step"));
+  auto* reset = new QPushButton(tr("Reset"));
+  m_play->setToolTip(tr("Run gradient descent up to the set number of steps, or pause it (F6)"));
+  step->setToolTip(tr("One gradient-descent step (F7)"));
+  reset->setToolTip(tr("Back to the initial keys W(0) (F8)"));
+  connect(m_play, &QPushButton::clicked, this, [this] { m_playing ? m_ntk->pause() : m_ntk->play(); });
+  connect(step, &QPushButton::clicked, m_ntk, &NtkController::step);
+  connect(reset, &QPushButton::clicked, m_ntk, &NtkController::reset);
+  m_trainingStatus = new QLabel;
+  for (QWidget* w : std::initializer_list<QWidget*>{m_play, step, reset}) bar->addWidget(w);
+  bar->addWidget(m_trainingStatus, 1);
+  layout->addLayout(bar);
+  layout->addWidget(m_trainingPlot, 1);
+  return tab;
+}
+
+void MainWindow::buildNtkWiring() {
+  connect(m_ntkPanel, &ParameterPanel::parametersChanged, m_ntk,
+          [this](const core::Parameters& p, bool) { m_ntk->request(p); });
+  connect(m_ntk, &NtkController::viewProgress, this, [this](NtkResultPtr result) {
+    m_ntkResult = result;
+    m_ntkPlot->setResult(result);
+    m_trainingPlot->setLaw(result);
+    emit ntkShown();
+  });
+  connect(m_ntk, &NtkController::trainingChanged, this, [this](TrainingPtr state) {
+    m_playing = state->playing;
+    m_play->setText(m_playing ? tr("Pause") : tr("Play"));
+    const core::TrainStep& last = state->curve.steps.back();
+    m_trainingStatus->setText(tr("step %1 of %2   loss %3   η = %4   η m λ_min(H*) = %5")
+                                  .arg(last.step)
+                                  .arg(state->params.ntk.steps)
+                                  .arg(last.loss, 0, 'e', 3)
+                                  .arg(state->eta, 0, 'g', 3)
+                                  .arg(state->eta * double(state->curve.m) * state->lambda_star, 0, 'g', 3));
+    m_training = state;
+    m_trainingPlot->setState(std::move(state));
+    emit trainingShown();
+  });
+  connect(m_ntk, &NtkController::failed, this,
+          [this](const QString& message) { m_trainingStatus->setText(tr("Not computed: %1").arg(message)); });
+  m_ntk->request(m_ntkPanel->parameters());
 }
 
 QCustomPlot* MainWindow::currentPlot() const {

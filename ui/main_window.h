@@ -2,10 +2,12 @@
 // Wires the parameter panel to the compute controller and the plots; nothing else.
 
 #include "ui/compute/compute_controller.h"
+#include "ui/compute/ntk_controller.h"
 
 #include <QMainWindow>
 
 class QLabel;
+class QStackedWidget;
 class QMenu;
 class QProgressBar;
 class QTabWidget;
@@ -20,7 +22,9 @@ class AttentionMapPlot;
 class CostPlot;
 class ErrorScalingPlot;
 class LimitPlot;
+class NtkPlot;
 class OutputPlot;
+class TrainingPlot;
 class ParameterPanel;
 
 class MainWindow : public QMainWindow {
@@ -30,6 +34,13 @@ class MainWindow : public QMainWindow {
   explicit MainWindow(QWidget* parent = nullptr);
 
   ParameterPanel* parameterPanel() const { return m_panel; }
+  ParameterPanel* ntkPanel() const { return m_ntkPanel; }
+  NtkController* ntkController() const { return m_ntk; }
+  /// Every tab has its complete result: the comparison, its scaling series, the NTK view and
+  /// the training run (for screenshots and tests).
+  bool settled() const;
+  /// The comparison's parameters with the NTK view's settings: what a session saves.
+  core::Parameters currentParameters() const;
   ComputeController* controller() const { return m_controller; }
   /// The result on screen (null before the first one).
   ComparisonPtr shownResult() const { return m_shown; }
@@ -57,11 +68,15 @@ class MainWindow : public QMainWindow {
  signals:
   void resultShown();
   void seriesShown();
+  void ntkShown();       ///< the NTK tab got a new (partial) result
+  void trainingShown();  ///< the training tab got a new state of the run
 
  private:
   void showResult(ComparisonPtr result);
   void buildMenus();
   void buildViewMenu();
+  QWidget* buildTrainingTab();
+  void buildNtkWiring();
   void applyParameters(const core::Parameters& params);  ///< from undo/redo: show and compute
   void rememberRecent(const QString& path);
   void fillRecentMenu();
@@ -76,6 +91,14 @@ class MainWindow : public QMainWindow {
   ErrorScalingPlot* m_errorPlot;
   LimitPlot* m_limitPlot;
   CostPlot* m_costPlot;
+  ParameterPanel* m_ntkPanel;
+  NtkController* m_ntk;
+  NtkPlot* m_ntkPlot;
+  TrainingPlot* m_trainingPlot;
+  QStackedWidget* m_panels;
+  QPushButton* m_play = nullptr;
+  QLabel* m_trainingStatus = nullptr;
+  bool m_playing = false;
   QLabel* m_caption;
   QLabel* m_metrics;
   QLabel* m_recomputing;
@@ -84,6 +107,8 @@ class MainWindow : public QMainWindow {
   QTimer* m_slowTimer;
   ComparisonPtr m_shown;
   ScalingPtr m_series;
+  NtkResultPtr m_ntkResult;
+  TrainingPtr m_training;
   QTabWidget* m_tabs;
   QMenu* m_recentMenu = nullptr;
   QString m_sessionPath;

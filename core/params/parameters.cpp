@@ -185,9 +185,9 @@ std::span<const ParamSpec> ntk_parameter_specs() {
   return specs;
 }
 
-const ParamSpec& parameter_spec(std::string_view key) {
+const ParamSpec& parameter_spec(std::string_view key, std::span<const ParamSpec> table) {
   std::string known;
-  for (const ParamSpec& s : parameter_specs()) {
+  for (const ParamSpec& s : table) {
     if (s.key == key) return s;
     known += (known.empty() ? "" : ", ") + std::string(s.key);
   }

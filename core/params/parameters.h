@@ -57,8 +57,8 @@ std::span<const ParamSpec> parameter_specs();
 /// of `ntk-explorer ntk` and `train --target prefix`, the NTK tab's controls.
 std::span<const ParamSpec> ntk_parameter_specs();
 
-/// The spec with this key; throws std::invalid_argument listing the known keys.
-const ParamSpec& parameter_spec(std::string_view key);
+/// The spec with this key in `table`; throws std::invalid_argument listing the known keys.
+const ParamSpec& parameter_spec(std::string_view key, std::span<const ParamSpec> table = parameter_specs());
 
 /// The default workload: direct mode, L = 64, d = 16, m = 4096, Taylor degree 2, scale 0.5,
 /// seed 1 (the first thing a user sees).

@@ -83,10 +83,10 @@ class MainWindowTest : public QObject {
     QSignalSpy shown(&w, &MainWindow::resultShown);
     w.computeNow();
     QVERIFY(shown.wait(20000));
-    QTRY_VERIFY_WITH_TIMEOUT(w.shownSeries() && w.shownSeries()->complete(), 60000);
+    QTRY_VERIFY_WITH_TIMEOUT(w.settled(), 60000);
     QTemporaryDir dir;
     QCOMPARE(w.exportBundle(dir.path()), QString());
-    QCOMPARE(w.plots().size(), 7);
+    QCOMPARE(w.plots().size(), 9);
     for (QCustomPlot* plot : w.plots()) {
       const QString base = dir.filePath(plot->objectName());
       QImage png(base + ".png");
@@ -169,6 +169,55 @@ class MainWindowTest : public QObject {
     QVERIFY2(missing.isEmpty(), qPrintable(missing.join(", ")));
   }
 
+  void ntkTabShowsSpectraAndConcentration() {
+    MainWindow w;
+    w.computeNow();
+    QTRY_VERIFY_WITH_TIMEOUT(w.settled(), 60000);
+    QCustomPlot* ntk = w.plots()[7];
+    QCOMPARE(ntk->objectName(), QString("ntk_spectra"));
+    int points = 0;
+    for (int i = 0; i < ntk->graphCount(); ++i) points += ntk->graph(i)->dataCount();
+    QVERIFY2(points > 2 * 128, qPrintable(QString::number(points)));  // two spectra of n d = 128 and more
+    const QStringList lines = dynamic_cast<ntk::ui::CsvSource*>(ntk)->csv().split('\n', Qt::SkipEmptyParts);
+    QCOMPARE(lines.front(), QString("series,x,y"));
+    QCOMPARE(lines.filter("limit_eigenvalue,").size(), 128);
+    QVERIFY(lines.filter("distance,").size() >= 5);
+  }
+
+  void trainingPlaysPausesStepsAndResets() {
+    MainWindow w;
+    ntk::core::Parameters p = w.ntkPanel()->parameters();
+    p.ntk.steps = 60;
+    w.ntkPanel()->setParameters(p);
+    QSignalSpy shown(&w, &MainWindow::trainingShown);
+    ntk::ui::TrainingPtr state;
+    connect(w.ntkController(), &ntk::ui::NtkController::trainingChanged, this,
+            [&](ntk::ui::TrainingPtr s) { state = std::move(s); });
+    w.ntkController()->request(p);
+    QTRY_VERIFY_WITH_TIMEOUT(state && state->curve.steps.size() == 1, 20000);
+    w.ntkController()->step();
+    QTRY_VERIFY_WITH_TIMEOUT(state->curve.steps.back().step == 1, 20000);
+    w.ntkController()->play();
+    QTRY_VERIFY_WITH_TIMEOUT(state->curve.steps.back().step == 60 && !state->playing, 20000);
+    QVERIFY(state->curve.steps.back().loss < state->curve.steps.front().loss);
+    w.ntkController()->reset();
+    QTRY_VERIFY_WITH_TIMEOUT(state->curve.steps.size() == 1, 20000);
+    // A long run paused early stops where it is and keeps its steps.
+    p.ntk.steps = 1000000;
+    w.ntkPanel()->setParameters(p);
+    w.ntkController()->request(p);
+    QTRY_VERIFY_WITH_TIMEOUT(state->params.ntk.steps == 1000000, 20000);
+    w.ntkController()->play();
+    QTRY_VERIFY_WITH_TIMEOUT(state->playing, 20000);
+    w.ntkController()->pause();
+    QTRY_VERIFY_WITH_TIMEOUT(!state->playing, 20000);
+    const int reached = state->curve.steps.back().step;
+    QVERIFY(reached > 0 && reached < 1000000);
+    QTest::qWait(200);
+    QCOMPARE(state->curve.steps.back().step, reached);
+    QVERIFY(shown.count() > 3);
+  }
+
   void undoAndRedoOfParameterChanges() {
     MainWindow w;
     auto* m = qobject_cast<QDoubleSpinBox*>(w.parameterPanel()->control("m"));
@@ -198,15 +247,20 @@ class MainWindowTest : public QObject {
     p.workload.m = 1234;
     p.feature.degree = 3;
     p.causal = true;
+    p.ntk.model.n = 12;
+    p.ntk.model.sigma = 0.5;
     {
       MainWindow w;
       w.parameterPanel()->setParameters(p);
+      w.ntkPanel()->setParameters(p);
       QCOMPARE(w.saveSession(path), QString());
     }
     MainWindow w;
     QCOMPARE(w.openSession(path), QString());
     for (const ntk::core::ParamSpec& s : ntk::core::parameter_specs())
       QCOMPARE(s.get(w.parameterPanel()->parameters()), s.get(p));
+    for (const ntk::core::ParamSpec& s : ntk::core::ntk_parameter_specs())
+      QCOMPARE(s.get(w.currentParameters()), s.get(p));
 
     auto write = [&](const QString& name, const QByteArray& text) {
       QFile f(dir.filePath(name));

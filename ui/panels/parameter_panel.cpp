@@ -1,6 +1,7 @@
 #include "ui/panels/parameter_panel.h"
 
 #include "core/kernels/cost_model.h"
+#include "core/ntk/ntk_view.h"
 #include "core/util/parallel.h"
 
 #include <QCheckBox>
@@ -31,16 +32,62 @@ QString human(double v, const char* unit) {
   return QString::number(v, 'g', 3) + " " + prefixes[i] + unit;
 }
 
+QString comparisonSummary(const core::Parameters& p) {
+  const auto r = core::feature_dimension(p);
+  const core::CostEstimate c =
+      core::estimate_cost({p.workload.L, p.workload.d, p.workload.m, r, p.rank, 1024, 1});
+  return QObject::tr("<b>r = %1</b> features<br>"
+                     "parameters: prefix m d = %2, NTK-Attention %3 = %4<br>"
+                     "memory: exact %5, NTK-Attention %6<br>"
+                     "FLOPs per evaluation: exact %7, NTK-Attention %8")
+      .arg(r)
+      .arg(human(c.exact.parameters, ""))
+      .arg(p.rank > 0 ? "r s + s d + r" : "r d + r")
+      .arg(human(c.ntk.parameters, ""))
+      .arg(human(c.exact.bytes, "B"), human(c.ntk.bytes, "B"))
+      .arg(human(c.exact.flops, "FLOP"), human(c.ntk.flops, "FLOP"));
+}
+
+void checkComparison(const core::Parameters& p) {
+  core::validate(p);
+  core::check_memory_budget({p.workload.L, p.workload.d, p.workload.m, core::feature_dimension(p), p.rank, 1024,
+                             core::thread_count()},
+                            core::default_memory_budget_bytes);
+}
+
+QString ntkSummary(const core::Parameters& p) {
+  const core::NtkSpec& s = p.ntk.model;
+  return QObject::tr("The standard stylized form (method.md section 8): the paper's exact network could not be "
+                     "checked.<br>trainable numbers N = m d = %1; kernel H: %2 x %2")
+      .arg(human(double(s.m * s.d), ""))
+      .arg(s.n * s.d);
+}
+
+void checkNtk(const core::Parameters& p) {
+  core::check_ntk_memory(p.ntk.model, core::default_memory_budget_bytes);
+}
+
 }  // namespace
 
-ParameterPanel::ParameterPanel(QWidget* parent) : QWidget(parent), m_params(core::default_parameters()) {
+PanelKind comparisonPanelKind() {
+  return {core::parameter_specs(), [](const core::Parameters& p) { return p.workload.m; }, checkComparison,
+          comparisonSummary, true};
+}
+
+PanelKind ntkPanelKind() {
+  return {core::ntk_parameter_specs(), [](const core::Parameters& p) { return p.ntk.model.m; }, checkNtk, ntkSummary,
+          false};
+}
+
+ParameterPanel::ParameterPanel(const PanelKind& kind, QWidget* parent)
+    : QWidget(parent), m_kind(kind), m_params(core::default_parameters()) {
   build();
   setParameters(m_params);
 }
 
 void ParameterPanel::build() {
   auto* form = new QFormLayout(this);
-  for (const core::ParamSpec& spec : core::parameter_specs()) {
+  for (const core::ParamSpec& spec : m_kind.table) {
     QWidget* widget = nullptr;
     const QString tip = QString::fromUtf8(spec.help.data(), qsizetype(spec.help.size()));
     switch (spec.type) {
@@ -87,8 +134,8 @@ void ParameterPanel::build() {
       form->addRow(label, row);
     } else if (spec.key == "seed") {
       auto* button = new QPushButton(tr("New seed"));
-      button->setToolTip(tr("Draw a new random seed (Ctrl+N)"));
-      button->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_N));
+      button->setToolTip(m_kind.seed_shortcut ? tr("Draw a new random seed (Ctrl+N)") : tr("Draw a new random seed"));
+      if (m_kind.seed_shortcut) button->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_N));
       connect(button, &QPushButton::clicked, this, &ParameterPanel::newSeed);
       auto* row = new QHBoxLayout;
       row->addWidget(widget, 1);
@@ -133,7 +180,7 @@ void ParameterPanel::setParameters(const core::Parameters& params) {
   m_updating = true;
   m_params = params;
   for (const Control& c : m_controls) show(c, params);
-  m_mSlider->setValue(slider_position(params.workload.m));
+  m_mSlider->setValue(slider_position(m_kind.prefix_length(params)));
   m_updating = false;
   m_error->clear();
   updateSummary();
@@ -158,11 +205,7 @@ void ParameterPanel::onEdited(bool immediate) {
   core::Parameters candidate = m_params;
   try {
     for (const Control& c : m_controls) c.spec->set(candidate, text(c).toStdString());
-    core::validate(candidate);
-    const Eigen::Index r = core::feature_dimension(candidate);
-    core::check_memory_budget({candidate.workload.L, candidate.workload.d, candidate.workload.m, r,
-                               candidate.rank, 1024, core::thread_count()},
-                              core::default_memory_budget_bytes);
+    m_kind.check(candidate);
   } catch (const std::invalid_argument& e) {
     m_error->setText(tr("Not computed: %1").arg(QString::fromUtf8(e.what())));
     return;
@@ -171,29 +214,13 @@ void ParameterPanel::onEdited(bool immediate) {
   m_params = candidate;
   if (!m_mSlider->isSliderDown()) {
     m_updating = true;
-    m_mSlider->setValue(slider_position(m_params.workload.m));
+    m_mSlider->setValue(slider_position(m_kind.prefix_length(m_params)));
     m_updating = false;
   }
   updateSummary();
   emit parametersChanged(m_params, immediate);
 }
 
-void ParameterPanel::updateSummary() {
-  const core::Parameters& p = m_params;
-  const auto r = core::feature_dimension(p);
-  const core::CostEstimate c =
-      core::estimate_cost({p.workload.L, p.workload.d, p.workload.m, r, p.rank, 1024, 1});
-  m_summary->setText(
-      tr("<b>r = %1</b> features<br>"
-         "parameters: prefix m d = %2, NTK-Attention %3 = %4<br>"
-         "memory: exact %5, NTK-Attention %6<br>"
-         "FLOPs per evaluation: exact %7, NTK-Attention %8")
-          .arg(r)
-          .arg(human(c.exact.parameters, ""))
-          .arg(p.rank > 0 ? "r s + s d + r" : "r d + r")
-          .arg(human(c.ntk.parameters, ""))
-          .arg(human(c.exact.bytes, "B"), human(c.ntk.bytes, "B"))
-          .arg(human(c.exact.flops, "FLOP"), human(c.ntk.flops, "FLOP")));
-}
+void ParameterPanel::updateSummary() { m_summary->setText(m_kind.summary(m_params)); }
 
 }  // namespace ntk::ui

@@ -1,7 +1,7 @@
 #pragma once
-// The controls, built from the one parameter table (core/params/parameters.h), with the
-// resulting r, parameter counts, memory and FLOPs of both methods beside them. Impossible
-// settings are refused in place with the reason.
+// The controls, built from a parameter table (core/params/parameters.h): the comparison's, with
+// the resulting r, parameter counts, memory and FLOPs of both methods beside them, or the NTK
+// view's. Impossible settings are refused in place with the reason.
 
 #include "core/params/parameters.h"
 
@@ -14,11 +14,23 @@ class QDoubleSpinBox;
 
 namespace ntk::ui {
 
+/// What a panel edits: its table, how m is read (for the logarithmic slider), how a setting is
+/// checked (throws std::invalid_argument with the reason), and the summary under the controls.
+struct PanelKind {
+  std::span<const core::ParamSpec> table;
+  Eigen::Index (*prefix_length)(const core::Parameters&);
+  void (*check)(const core::Parameters&);
+  QString (*summary)(const core::Parameters&);
+  bool seed_shortcut;  ///< Ctrl+N draws a new seed (one panel only: shortcuts must be unique)
+};
+PanelKind comparisonPanelKind();
+PanelKind ntkPanelKind();
+
 class ParameterPanel : public QWidget {
   Q_OBJECT
 
  public:
-  explicit ParameterPanel(QWidget* parent = nullptr);
+  explicit ParameterPanel(const PanelKind& kind = comparisonPanelKind(), QWidget* parent = nullptr);
 
   /// The parameters the controls show (the last valid ones).
   const core::Parameters& parameters() const { return m_params; }
@@ -45,6 +57,7 @@ class ParameterPanel : public QWidget {
   void show(const Control& c, const core::Parameters& p);
   void updateSummary();
 
+  PanelKind m_kind;
   std::vector<Control> m_controls;
   core::Parameters m_params;
   QSlider* m_mSlider = nullptr;

@@ -6,15 +6,35 @@
 
 namespace ntk::ui {
 
+namespace {
+
+QJsonObject tableToJson(const core::Parameters& p, std::span<const core::ParamSpec> table) {
+  QJsonObject out;
+  for (const core::ParamSpec& s : table)
+    out.insert(QString::fromUtf8(s.key.data(), qsizetype(s.key.size())), QString::fromStdString(s.get(p)));
+  return out;
+}
+
+// Sets the entries of `values` through `table`; returns the reason of the first bad one.
+QString tableFromJson(const QJsonObject& values, std::span<const core::ParamSpec> table, core::Parameters& p) {
+  for (auto it = values.begin(); it != values.end(); ++it) {
+    try {
+      core::parameter_spec(it.key().toStdString(), table).set(p, it.value().toString().toStdString());
+    } catch (const std::invalid_argument& e) {
+      return QString::fromUtf8(e.what());
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
 QByteArray sessionToJson(const Session& session) {
-  QJsonObject params;
-  for (const core::ParamSpec& s : core::parameter_specs())
-    params.insert(QString::fromUtf8(s.key.data(), qsizetype(s.key.size())),
-                  QString::fromStdString(s.get(session.params)));
   QJsonObject root;
   root.insert("format", "ntk-explorer session");
   root.insert("schema_version", session_schema_version);
-  root.insert("parameters", params);
+  root.insert("parameters", tableToJson(session.params, core::parameter_specs()));
+  root.insert("ntk", tableToJson(session.params, core::ntk_parameter_specs()));
   root.insert("view", session.view);
   return QJsonDocument(root).toJson(QJsonDocument::Indented);
 }
@@ -39,14 +59,10 @@ std::optional<Session> sessionFromJson(const QByteArray& json, const QString& or
                     .arg(session_schema_version));
   if (version < 1) return fail(QObject::tr("has no valid schema_version"));
   Session session{core::default_parameters(), root.value("view").toObject()};
-  const QJsonObject params = root.value("parameters").toObject();
-  for (auto it = params.begin(); it != params.end(); ++it) {
-    try {
-      core::parameter_spec(it.key().toStdString()).set(session.params, it.value().toString().toStdString());
-    } catch (const std::invalid_argument& e) {
-      return fail(QString::fromUtf8(e.what()));
-    }
-  }
+  for (const auto& [key, table] : {std::pair{"parameters", core::parameter_specs()},
+                                    std::pair{"ntk", core::ntk_parameter_specs()}})
+    if (const QString why = tableFromJson(root.value(key).toObject(), table, session.params); !why.isEmpty())
+      return fail(why);
   try {
     core::validate(session.params);
   } catch (const std::invalid_argument& e) {

@@ -1,0 +1,125 @@
+#include "ui/compute/ntk_controller.h"
+
+#include "core/kernels/cost_model.h"
+
+#include <QMetaObject>
+#include <chrono>
+#include <cmath>
+#include <stdexcept>
+
+namespace ntk::ui {
+namespace {
+
+constexpr auto publish_every = std::chrono::milliseconds(40);  // a growing curve redraws at 25 Hz
+
+}  // namespace
+
+NtkController::NtkController(QObject* parent) : QObject(parent) {
+  qRegisterMetaType<NtkResultPtr>();
+  qRegisterMetaType<TrainingPtr>();
+}
+
+void NtkController::request(const core::Parameters& params) {
+  m_params = params;
+  m_view.replace([this, params](const std::function<bool()>& alive) { computeView(params, alive); });
+  reset();
+}
+
+void NtkController::computeView(const core::Parameters& params, const std::function<bool()>& alive) {
+  auto result = std::make_shared<NtkResult>();
+  result->params = params;
+  const core::NtkSpec& spec = params.ntk.model;
+  const auto emitSnapshot = [&] {
+    NtkResultPtr snapshot = std::make_shared<const NtkResult>(*result);
+    QMetaObject::invokeMethod(this, [this, snapshot] { emit viewProgress(snapshot); }, Qt::QueuedConnection);
+  };
+  try {
+    core::check_ntk_memory(spec, core::default_memory_budget_bytes);
+    result->view = core::ntk_view(spec);
+    const std::vector<Eigen::Index> widths = core::ntk_widths(spec);
+    std::vector<Eigen::Index> law;
+    for (const Eigen::Index m : {spec.m / 4, spec.m, 4 * spec.m})
+      if (m >= 1) law.push_back(m);
+    result->planned = int(widths.size() + law.size());
+    if (!alive()) return;
+    emitSnapshot();
+    for (const Eigen::Index m : widths) {
+      if (!alive()) return;
+      result->widths.push_back(core::ntk_width_point(spec, m));
+      emitSnapshot();
+    }
+    for (const Eigen::Index m : law) {
+      core::NtkSpec at = spec;
+      at.m = m;
+      core::GradientDescentOptions options;
+      options.eta = params.ntk.eta;
+      options.steps = params.ntk.steps;
+      options.spectrum_every = params.ntk.steps + 1;  // the loss is all this curve needs
+      options.progress = [&](std::int64_t, std::int64_t) { return alive(); };
+      const core::GradientDescentRun run = core::train_prefix_keys(core::make_problem(at), spec.sigma, options);
+      if (run.status == core::Status::cancelled) return;
+      result->law.push_back({m, run.steps});
+      emitSnapshot();
+    }
+  } catch (const std::exception& e) {
+    const QString message = QString::fromUtf8(e.what());
+    if (alive()) QMetaObject::invokeMethod(this, [this, message] { emit failed(message); }, Qt::QueuedConnection);
+  }
+}
+
+void NtkController::publish(bool playing) {
+  m_state.playing = playing;
+  TrainingPtr snapshot = std::make_shared<const TrainingState>(m_state);
+  QMetaObject::invokeMethod(this, [this, snapshot] { emit trainingChanged(snapshot); }, Qt::QueuedConnection);
+}
+
+void NtkController::reset() {
+  const core::Parameters params = m_params;
+  m_training.replace([this, params](const std::function<bool()>&) {
+    try {
+      core::check_ntk_memory(params.ntk.model, core::default_memory_budget_bytes);
+      m_trainer = std::make_unique<core::PrefixTrainer>(core::make_problem(params.ntk.model),
+                                                        params.ntk.model.sigma, params.ntk.eta);
+    } catch (const std::exception& e) {
+      m_trainer.reset();
+      const QString message = QString::fromUtf8(e.what());
+      QMetaObject::invokeMethod(this, [this, message] { emit failed(message); }, Qt::QueuedConnection);
+      return;
+    }
+    m_state = {params, {params.ntk.model.m, {m_trainer->current()}}, m_trainer->eta(), m_trainer->lambda_star(),
+               false, core::Status::ok};
+    publish(false);
+  });
+}
+
+void NtkController::runSteps(int count, const std::function<bool()>& alive) {
+  if (!m_trainer) return;
+  auto last = std::chrono::steady_clock::now();
+  for (int i = 0; i < count && alive() && m_state.status == core::Status::ok; ++i) {
+    m_state.curve.steps.push_back(m_trainer->advance());
+    if (!std::isfinite(m_state.curve.steps.back().loss)) m_state.status = core::Status::not_finite;
+    if (std::chrono::steady_clock::now() - last > publish_every) {
+      publish(true);
+      last = std::chrono::steady_clock::now();
+    }
+  }
+  publish(false);
+}
+
+void NtkController::play() {
+  m_training.replace([this](const std::function<bool()>& alive) {
+    if (m_trainer) runSteps(m_state.params.ntk.steps - m_trainer->current().step, alive);
+  });
+}
+
+void NtkController::pause() {
+  m_training.replace([this](const std::function<bool()>&) {
+    if (m_trainer) publish(false);
+  });
+}
+
+void NtkController::step() {
+  m_training.replace([this](const std::function<bool()>& alive) { runSteps(1, alive); });
+}
+
+}  // namespace ntk::ui

@@ -1,0 +1,78 @@
+#pragma once
+// The NTK view's work off the GUI thread: the kernels, spectra and concentration series of a
+// setting (latest request wins), and a gradient-descent run the user plays, pauses, steps and
+// resets. Each has its own worker, so a long series never holds up training.
+
+#include "core/ntk/gradient_descent.h"
+#include "core/ntk/ntk_view.h"
+#include "core/params/parameters.h"
+#include "ui/compute/job_runner.h"
+
+#include <QObject>
+#include <memory>
+#include <vector>
+
+namespace ntk::ui {
+
+/// A training curve: the steps of one run.
+struct TrainingCurve {
+  Eigen::Index m = 0;
+  std::vector<core::TrainStep> steps;
+};
+
+/// What the NTK and training tabs show of one setting, as far as computed.
+struct NtkResult {
+  core::Parameters params;
+  core::NtkView view;
+  std::vector<core::NtkWidthPoint> widths;  ///< over core::ntk_widths(params.ntk.model)
+  std::vector<TrainingCurve> law;           ///< loss against compute at m / 4, m and 4 m
+  int planned = 0;                          ///< widths plus law runs when complete
+  bool complete() const { return int(widths.size() + law.size()) == planned; }
+};
+using NtkResultPtr = std::shared_ptr<const NtkResult>;
+
+/// The live run.
+struct TrainingState {
+  core::Parameters params;
+  TrainingCurve curve;
+  double eta = 0, lambda_star = 0;
+  bool playing = false;
+  core::Status status = core::Status::ok;
+};
+using TrainingPtr = std::shared_ptr<const TrainingState>;
+
+class NtkController : public QObject {
+  Q_OBJECT
+
+ public:
+  explicit NtkController(QObject* parent = nullptr);
+
+  /// Computes the view of `params` (cancelling an older request) and resets the run to step 0.
+  void request(const core::Parameters& params);
+  void play();   ///< steps until params.ntk.steps, publishing the curve as it grows
+  void pause();  ///< stops after the current step; the run keeps its state
+  void step();   ///< one step
+  void reset();  ///< back to step 0
+
+ signals:
+  void viewProgress(ntk::ui::NtkResultPtr result);
+  void trainingChanged(ntk::ui::TrainingPtr state);
+  void failed(QString message);
+
+ private:
+  void computeView(const core::Parameters& params, const std::function<bool()>& alive);
+  void publish(bool playing);
+  void runSteps(int count, const std::function<bool()>& alive);
+
+  // Touched only by jobs of m_training (one at a time, on its worker).
+  std::unique_ptr<core::PrefixTrainer> m_trainer;
+  TrainingState m_state;
+  core::Parameters m_params;  ///< GUI thread: the setting of the last request
+  JobRunner m_view;
+  JobRunner m_training;
+};
+
+}  // namespace ntk::ui
+
+Q_DECLARE_METATYPE(ntk::ui::NtkResultPtr)
+Q_DECLARE_METATYPE(ntk::ui::TrainingPtr)

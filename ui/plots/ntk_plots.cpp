@@ -1,0 +1,178 @@
+#include "ui/plots/ntk_plots.h"
+
+#include "ui/plots/plot_helpers.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace ntk::ui {
+namespace {
+
+using Steps = std::vector<core::TrainStep>;
+
+template <typename Field>
+std::vector<double> column(const Steps& steps, Field field) {
+  std::vector<double> out;
+  for (const core::TrainStep& s : steps) out.push_back(field(s));
+  return out;
+}
+
+std::vector<double> values(const Eigen::VectorXd& v) { return {v.data(), v.data() + v.size()}; }
+
+// A horizontal reference line at y across [x0, x1].
+void addLevel(QCustomPlot* plot, QCPAxisRect* rect, double x0, double x1, double y, const QString& name) {
+  addCurve(plot, rect, name, QPen(Qt::black, 1, Qt::DashLine), QCPScatterStyle::ssNone, {x0, x1}, {y, y});
+}
+
+// Least-squares slope of ln(loss) against compute: loss ~ exp(-rate C).
+double exponentialRate(const Steps& steps) {
+  double n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
+  for (const core::TrainStep& s : steps)
+    if (s.loss > 0 && std::isfinite(s.loss)) {
+      const double y = std::log(s.loss);
+      n += 1, sx += s.compute, sy += y, sxx += s.compute * s.compute, sxy += s.compute * y;
+    }
+  const double denominator = n * sxx - sx * sx;
+  return n >= 3 && denominator > 0 ? -(n * sxy - sx * sy) / denominator : NAN;
+}
+
+QString line(const QStringList& fields) { return fields.join(',') + "\n"; }
+
+}  // namespace
+
+NtkPlot::NtkPlot(QWidget* parent) : QCustomPlot(parent) {
+  m_spectrum = addPanel(this, 0, 0, tr("Spectra: H* and H(W)/m at the start"), tr("eigenvalue rank (largest first)"),
+                        tr("eigenvalue"), false, true, Qt::AlignBottom | Qt::AlignLeft);
+  m_lambda = addPanel(this, 0, 1, tr("Smallest eigenvalue against the width m"), tr("width m (prefix length)"),
+                      tr("λ_min"), true, true, Qt::AlignBottom | Qt::AlignRight);
+  m_distance = addPanel(this, 0, 2, tr("Concentration of H(W)/m around H*"), tr("width m (prefix length)"),
+                        tr("‖H(W)/m − H*‖_F / ‖H*‖_F"), true, true);
+}
+
+void NtkPlot::setResult(NtkResultPtr result) {
+  m_result = std::move(result);
+  clearPlot(this);
+  if (m_result) {
+    const core::NtkView& v = m_result->view;
+    const auto descending = [](const Eigen::VectorXd& e) {
+      std::vector<double> out = values(e);
+      std::reverse(out.begin(), out.end());
+      return out;
+    };
+    std::vector<double> ranks;
+    for (Eigen::Index i = 0; i < v.limit_spectrum.eigenvalues.size(); ++i) ranks.push_back(double(i));
+    addCurve(this, m_spectrum,
+             tr("H* (λ_min %1, condition %2)").arg(v.limit_spectrum.lambda_min, 0, 'g', 3).arg(v.limit_spectrum.condition, 0, 'g', 3),
+             QPen(palette::blue, 2), QCPScatterStyle::ssNone, ranks, descending(v.limit_spectrum.eigenvalues));
+    if (v.empirical_spectrum.complete)
+      addCurve(this, m_spectrum,
+               tr("H(W)/m at m = %1 (λ_min %2)").arg(v.spec.m).arg(v.empirical_spectrum.lambda_min, 0, 'g', 3),
+               QPen(palette::vermillion, 1), QCPScatterStyle::ssDisc, ranks, descending(v.empirical_spectrum.eigenvalues))
+          ->setLineStyle(QCPGraph::lsNone);
+    addNote(this, m_spectrum, tr("effective rank: H* %1, H(W)/m %2\nH* = I_d ⊗ K: each eigenvalue d times")
+                                  .arg(v.limit_spectrum.effective_rank, 0, 'f', 1)
+                                  .arg(v.empirical_spectrum.effective_rank, 0, 'f', 1));
+    std::vector<double> m, lambda, distance;
+    for (const core::NtkWidthPoint& p : m_result->widths) {
+      m.push_back(double(p.m));
+      lambda.push_back(p.lambda_min);
+      distance.push_back(p.distance);
+    }
+    addCurve(this, m_lambda, tr("λ_min(H(W)/m)"), QPen(palette::vermillion, 2), QCPScatterStyle::ssDisc, m, lambda);
+    if (!m.empty()) addLevel(this, m_lambda, m.front(), m.back(), v.limit_spectrum.lambda_min, tr("λ_min(H*)"));
+    addCurve(this, m_distance, tr("measured"), QPen(palette::blue, 2), QCPScatterStyle::ssDisc, m, distance);
+    addInverseSqrtGuide(this, m_distance, m, distance);
+    addPowerFit(this, m_distance, m, distance, tr("distance"), "m");
+    if (!m_result->complete()) addNote(this, m_distance, tr("computing…"));
+  }
+  for (QCPAxisRect* rect : {m_spectrum, m_lambda, m_distance}) fitRange(rect);
+  replot(rpQueuedReplot);
+}
+
+QString NtkPlot::csv() const {
+  QString out = line({"series", "x", "y"});
+  if (!m_result) return out;
+  const core::NtkView& v = m_result->view;
+  const auto spectrum = [&](const QString& name, const Eigen::VectorXd& e) {
+    for (Eigen::Index i = 0; i < e.size(); ++i)
+      out += line({name, QString::number(i), QString::number(e(e.size() - 1 - i), 'g', 17)});
+  };
+  spectrum("limit_eigenvalue", v.limit_spectrum.eigenvalues);
+  spectrum("empirical_eigenvalue", v.empirical_spectrum.eigenvalues);
+  for (const core::NtkWidthPoint& p : m_result->widths) {
+    out += line({"lambda_min", QString::number(p.m), QString::number(p.lambda_min, 'g', 17)});
+    out += line({"distance", QString::number(p.m), QString::number(p.distance, 'g', 17)});
+  }
+  return out;
+}
+
+TrainingPlot::TrainingPlot(QWidget* parent) : QCustomPlot(parent) {
+  m_loss = addPanel(this, 0, 0, tr("Loss during gradient descent"), tr("step t"), tr("loss"), false, true);
+  m_lambda = addPanel(this, 0, 1, tr("λ_min(H(W(t))/m) during training"), tr("step t"), tr("λ_min"), false, false,
+                      Qt::AlignBottom | Qt::AlignRight);
+  m_movement = addPanel(this, 1, 0, tr("Largest weight movement max_r |w_r(t) − w_r(0)|"), tr("step t"),
+                        tr("movement"), false, false, Qt::AlignBottom | Qt::AlignRight);
+  m_compute = addPanel(this, 1, 1, tr("Loss against compute C = N D T (N = m d, D = n)"), tr("compute C"), tr("loss"),
+                       true, true);
+}
+
+void TrainingPlot::setState(TrainingPtr state) {
+  m_state = std::move(state);
+  redraw();
+}
+
+void TrainingPlot::setLaw(NtkResultPtr result) {
+  m_law = std::move(result);
+  redraw();
+}
+
+void TrainingPlot::redraw() {
+  clearPlot(this);
+  if (m_state) {
+    const Steps& steps = m_state->curve.steps;
+    const std::vector<double> t = column(steps, [](const core::TrainStep& s) { return double(s.step); });
+    addCurve(this, m_loss, tr("loss (m = %1, η = %2)").arg(m_state->curve.m).arg(m_state->eta, 0, 'g', 3),
+             QPen(palette::vermillion, 2), QCPScatterStyle::ssNone, t,
+             column(steps, [](const core::TrainStep& s) { return s.loss; }));
+    addCurve(this, m_loss, tr("NTK prediction loss(0)(1 − η m λ)^(2t)"), QPen(Qt::black, 1, Qt::DashLine),
+             QCPScatterStyle::ssNone, t, column(steps, [](const core::TrainStep& s) { return s.predicted_loss; }));
+    addCurve(this, m_lambda, tr("λ_min(H(W(t))/m)"), QPen(palette::vermillion, 2), QCPScatterStyle::ssDisc, t,
+             column(steps, [](const core::TrainStep& s) { return s.lambda_min; }))
+        ->setLineStyle(QCPGraph::lsNone);
+    if (!t.empty()) addLevel(this, m_lambda, t.front(), std::max(1.0, t.back()), m_state->lambda_star, tr("λ_min(H*)"));
+    addCurve(this, m_movement, tr("max_r |w_r(t) − w_r(0)|"), QPen(palette::blue, 2), QCPScatterStyle::ssNone, t,
+             column(steps, [](const core::TrainStep& s) { return s.weight_movement; }));
+    if (m_state->status != core::Status::ok)
+      addNote(this, m_loss, tr("stopped: the loss overflowed (lower η)"));
+  }
+  if (m_law) {
+    const QColor colours[] = {palette::sky, palette::blue, palette::purple};
+    int i = 0;
+    for (const TrainingCurve& run : m_law->law)
+      addCurve(this, m_compute, tr("m = %1: ln loss ≈ a − κ C, κ = %2").arg(run.m).arg(exponentialRate(run.steps), 0, 'g', 3),
+               QPen(colours[i++ % 3], 2), QCPScatterStyle::ssNone,
+               column(run.steps, [](const core::TrainStep& s) { return s.compute; }),
+               column(run.steps, [](const core::TrainStep& s) { return s.loss; }));
+  }
+  for (QCPAxisRect* rect : {m_loss, m_lambda, m_movement, m_compute}) fitRange(rect);
+  if (m_state)  // the whole run's horizon, so a playing curve grows across fixed axes
+    for (QCPAxisRect* rect : {m_loss, m_lambda, m_movement})
+      rect->axis(QCPAxis::atBottom)->setRange(0, std::max(1, m_state->params.ntk.steps));
+  replot(rpQueuedReplot);
+}
+
+QString TrainingPlot::csv() const {
+  QString out = line({"series", "step", "loss", "lambda_min", "weight_movement", "compute", "predicted_loss"});
+  const auto rows = [&](const QString& name, const Steps& steps) {
+    for (const core::TrainStep& s : steps)
+      out += line({name, QString::number(s.step), QString::number(s.loss, 'g', 17), QString::number(s.lambda_min, 'g', 17),
+                   QString::number(s.weight_movement, 'g', 17), QString::number(s.compute, 'g', 17),
+                   QString::number(s.predicted_loss, 'g', 17)});
+  };
+  if (m_state) rows("run", m_state->curve.steps);
+  if (m_law)
+    for (const TrainingCurve& run : m_law->law) rows(QString("law_m=%1").arg(run.m), run.steps);
+  return out;
+}
+
+}  // namespace ntk::ui
