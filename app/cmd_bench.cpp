@@ -6,11 +6,14 @@
 #include "core/kernels/cost_model.h"
 #include "core/kernels/ntk_attention.h"
 #include "core/kernels/prefix_attention.h"
+#include "core/ntk/gradient_descent.h"
+#include "core/ntk/spectrum.h"
 #include "core/util/parallel.h"
 
 #include <Eigen/Core>
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <functional>
 #include <sys/resource.h>
@@ -102,6 +105,25 @@ void attention_cases(Eigen::Index L, Eigen::Index d, Eigen::Index m, int reps,
   out.push_back({"ntk_taylor2" + tag, ntk_s, cost.ntk.flops / ntk_s / 1e9});
 }
 
+// The NTK view (issue 4): the empirical kernel and its full spectrum, and one step of the
+// window's gradient descent (with lambda_min of H(W)/m, as the window computes it every step).
+// FLOPs counted: the kernel product J J^T, 2 (n d)^2 m, and for a step also the gradient, 8 n d m.
+void ntk_cases(bool quick, std::vector<CaseResult>& out) {
+  const core::NtkSpec big{64, 8, 4096, 1.0, 7};
+  const core::NtkProblem p = core::make_problem(big);
+  const double nd = double(big.n * big.d);
+  const double kernel_s = median_seconds(quick ? 1 : 5, [&] {
+    const core::Spectrum s = core::symmetric_spectrum(core::empirical_ntk(p.W0, p.a, p.X) / double(big.m));
+    if (!s.complete) std::abort();
+  });
+  out.push_back({"ntk_kernel_and_spectrum_n64_d8_m4096", kernel_s, 2 * nd * nd * double(big.m) / kernel_s / 1e9});
+  const core::NtkSpec small{32, 4, 1024, 1.0, 7};
+  core::PrefixTrainer trainer(core::make_problem(small), small.sigma);
+  const double step_s = median_seconds(quick ? 3 : 21, [&] { trainer.advance(); });
+  const double snd = double(small.n * small.d), sm = double(small.m);
+  out.push_back({"ntk_train_step_n32_d4_m1024", step_s, (2 * snd * snd * sm + 8 * snd * sm) / step_s / 1e9});
+}
+
 int run(const Args& args, std::ostream& out, std::ostream& err) {
   apply_thread_option(args);
   const bool quick = args.has("quick");
@@ -116,6 +138,8 @@ int run(const Args& args, std::ostream& out, std::ostream& err) {
     err << "bench: L=" << s.L << " d=" << s.d << " m=" << s.m << '\n';
     attention_cases(s.L, s.d, s.m, s.m > 65536 ? 3 : 5, cases);
   }
+  err << "bench: NTK view\n";
+  ntk_cases(quick, cases);
 
   if (args.has("json")) {
     std::string list = "[";
