@@ -86,7 +86,8 @@ int train_attention(const Args& args, const fs::path& dir, std::ostream& out, st
     for (const std::string& v : parse_axis("m=" + *sweep).values) lengths.push_back(std::stoll(v));
   }
   fs::create_directories(dir);
-  std::string table = core::csv_line({"m", "final_loss", "trained_error", "closed_error", "z_distance", "status"});
+  std::string table =
+      core::csv_line({"m", "final_loss", "trained_error", "closed_error", "z_distance", "backtracks", "status"});
   out << std::setprecision(4);
   for (const Eigen::Index m : lengths) {
     params.workload.m = m;
@@ -95,10 +96,12 @@ int train_attention(const Args& args, const fs::path& dir, std::ostream& out, st
     if (run.status == core::Status::cancelled) return exit_interrupted;
     const double final_loss = run.steps.empty() ? NAN : run.steps.back().loss;
     table += core::csv_line({std::to_string(m), format_number(final_loss), format_number(run.trained_error),
-                             format_number(run.closed_error), format_number(run.z_distance), core::to_string(run.status)});
+                             format_number(run.closed_error), format_number(run.z_distance),
+                             std::to_string(run.backtracks), core::to_string(run.status)});
     out << "m " << m << ": loss " << (run.steps.empty() ? NAN : run.steps.front().loss) << " -> " << final_loss
         << "; held-out max-abs error trained " << run.trained_error << ", closed form " << run.closed_error
-        << "; |Z - Z_closed| / |Z_closed| " << run.z_distance << " (" << core::to_string(run.status) << ")\n";
+        << "; |Z - Z_closed| / |Z_closed| " << run.z_distance << "; " << run.backtracks << " steps taken back ("
+        << core::to_string(run.status) << ")\n";
     if (lengths.size() > 1) continue;
     std::string csv = core::csv_line({"step", "loss"});
     for (const core::AttentionTrainStep& s : run.steps) csv += core::csv_line({std::to_string(s.step), format_number(s.loss)});
@@ -111,6 +114,7 @@ int train_attention(const Args& args, const fs::path& dir, std::ostream& out, st
                                                      .add("trained_error", run.trained_error)
                                                      .add("closed_error", run.closed_error)
                                                      .add("z_distance", run.z_distance)
+                                                     .add("backtracks", static_cast<long long>(run.backtracks))
                                                      .add("status", core::to_string(run.status))
                                                      .str());
     if (run.status != core::Status::ok) return exit_numerical;

@@ -5,6 +5,7 @@
 #include "core/kernels/ntk_attention.h"
 #include "core/kernels/prefix_attention.h"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -34,9 +35,8 @@ Inputs draw_inputs(const WorkloadSpec& spec, const InputPart& fixed, std::uint64
 // Adam (Kingma and Ba 2015) or plain gradient descent on one parameter array.
 struct Stepper {
   Optimizer optimizer;
-  double rate;
   Eigen::ArrayXXd first, second;
-  void step(Eigen::Ref<Eigen::MatrixXd> x, const Eigen::MatrixXd& gradient, int t) {
+  void step(Eigen::Ref<Eigen::MatrixXd> x, const Eigen::MatrixXd& gradient, int t, double rate) {
     if (optimizer == Optimizer::gradient_descent) {
       x -= rate * gradient;
       return;
@@ -49,6 +49,8 @@ struct Stepper {
     x.array() -= rate * (first / c1) / ((second / c2).sqrt() + eps);
   }
 };
+
+constexpr int max_backtracks = 30;
 
 }  // namespace
 
@@ -109,13 +111,27 @@ AttentionTrainRun train_ntk_attention(const Parameters& params, const AttentionT
     fill_random(ZA, Distribution::gaussian, 1e-2, spec.seed, Stream::training_inputs, Eigen::Index(1) << 40);
     fill_random(ZB, Distribution::gaussian, 1e-2, spec.seed, Stream::training_inputs, (Eigen::Index(1) << 40) + r);
   }
-  Stepper z_step{options.optimizer, options.learning_rate, {}, {}}, zb_step = z_step, k_step = z_step;
+  Stepper z_step{options.optimizer, {}, {}}, zb_step = z_step, k_step = z_step;
+  // The step warms up over the first 5% of the run and decays linearly to zero: from zero
+  // parameters the denominator is the input's alone, and full steps at once overshoot it by a
+  // factor m; the decay removes the noise of fresh inputs at the end.
+  const double warmup = std::max(1.0, 0.05 * options.steps);
+  double backoff = 1;
+  Eigen::MatrixXd last_Z = Z, last_ZA = ZA, last_ZB = ZB;
+  Eigen::VectorXd last_k = k;
 
   for (int t = 0; t <= options.steps; ++t) {
     if (s > 0) Z = ZA * ZB;
     const Inputs in = draw_inputs(spec, fixed, std::uint64_t(t));
     const Eigen::MatrixXd target = prefix_attention(in.Q, in.K, in.V, prefix, {params.causal, 512, {}}).T;
     const AttentionLoss at = attention_loss(in.Q, in.K, in.V, target, phi, Z, k, m, params.causal);
+    if (at.status == Status::non_positive_denominator && t > 0 && run.backtracks < max_backtracks) {
+      // The last step crossed D_ii = 0 for this input: take it back and halve all later steps.
+      Z = last_Z, ZA = last_ZA, ZB = last_ZB, k = last_k;
+      backoff /= 2;
+      ++run.backtracks;
+      continue;
+    }
     if (at.status != Status::ok) {
       run.status = at.status;
       break;
@@ -130,15 +146,18 @@ AttentionTrainRun train_ntk_attention(const Parameters& params, const AttentionT
       run.status = Status::cancelled;
       break;
     }
+    last_Z = Z, last_ZA = ZA, last_ZB = ZB, last_k = k;
+    const double rate = options.learning_rate * backoff * std::min(1.0, (t + 1) / warmup) *
+                        (1.0 - double(t) / double(options.steps));
     const Eigen::MatrixXd& dZ = at.dZ;
     if (s > 0) {
       const Eigen::MatrixXd dZA = dZ * ZB.transpose(), dZB = ZA.transpose() * dZ;
-      z_step.step(ZA, dZA, t + 1);
-      zb_step.step(ZB, dZB, t + 1);
+      z_step.step(ZA, dZA, t + 1, rate);
+      zb_step.step(ZB, dZB, t + 1, rate);
     } else {
-      z_step.step(Z, dZ, t + 1);
+      z_step.step(Z, dZ, t + 1, rate);
     }
-    k_step.step(k, at.dk, t + 1);
+    k_step.step(k, at.dk, t + 1, rate);
   }
   if (s > 0) Z = ZA * ZB;
   run.Z = m * Z;
@@ -148,6 +167,7 @@ AttentionTrainRun train_ntk_attention(const Parameters& params, const AttentionT
 
   // Held-out inputs: draws no training step used.
   const NtkParams trained{run.Z, run.k, Status::ok, 0};
+  run.trained_error = run.closed_error = 0;
   for (int e = 0; e < options.eval_inputs; ++e) {
     const Inputs in = draw_inputs(spec, fixed, (std::uint64_t(1) << 32) + std::uint64_t(e));
     const Eigen::MatrixXd target = prefix_attention(in.Q, in.K, in.V, prefix, {params.causal, 512, {}}).T;

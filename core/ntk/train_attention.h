@@ -11,6 +11,7 @@
 #include "core/params/parameters.h"
 #include "core/util/progress.h"
 
+#include <cmath>
 #include <vector>
 
 namespace ntk::core {
@@ -19,7 +20,7 @@ enum class Optimizer { adam, gradient_descent };
 
 struct AttentionTrainOptions {
   Optimizer optimizer = Optimizer::adam;
-  double learning_rate = 0.02;
+  double learning_rate = 0.02;  ///< peak step: warmed up over the first 5% of steps, then linearly to 0
   int steps = 300;
   int eval_inputs = 8;  ///< held-out inputs for comparing trained and closed-form parameters
   Progress progress;    ///< units: steps
@@ -36,9 +37,10 @@ struct AttentionTrainRun {
   Eigen::VectorXd k;     ///< r, trained
   Eigen::MatrixXd Z_closed;  ///< the closed form of the same prefix
   Eigen::VectorXd k_closed;
-  double trained_error = 0;  ///< mean over held-out inputs of the max-abs error of T
-  double closed_error = 0;   ///< the same for the closed-form Z and k
+  double trained_error = NAN;  ///< mean over held-out inputs of the max-abs error of T (NaN unless ok)
+  double closed_error = NAN;   ///< the same for the closed-form Z and k
   double z_distance = 0;     ///< |Z - Z_closed|_F / |Z_closed|_F
+  int backtracks = 0;        ///< steps taken back because they made a denominator D_ii <= 0
   Status status = Status::ok;
 };
 
