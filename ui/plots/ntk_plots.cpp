@@ -69,7 +69,8 @@ void NtkPlot::setResult(NtkResultPtr result) {
                tr("H(W)/m at m = %1 (λ_min %2)").arg(v.spec.m).arg(v.empirical_spectrum.lambda_min, 0, 'g', 3),
                QPen(palette::vermillion, 1), QCPScatterStyle::ssDisc, ranks, descending(v.empirical_spectrum.eigenvalues))
           ->setLineStyle(QCPGraph::lsNone);
-    addNote(this, m_spectrum, tr("effective rank: H* %1, H(W)/m %2\nH* = I_d ⊗ K: each eigenvalue d times")
+    addNote(this, m_spectrum, tr("the standard stylized form (method.md section 8)\neffective rank: H* %1, H(W)/m %2\n"
+                                  "H* = I_d ⊗ K: each eigenvalue d times")
                                   .arg(v.limit_spectrum.effective_rank, 0, 'f', 1)
                                   .arg(v.empirical_spectrum.effective_rank, 0, 'f', 1));
     std::vector<double> m, lambda, distance;
@@ -109,7 +110,7 @@ QString NtkPlot::csv() const {
 TrainingPlot::TrainingPlot(QWidget* parent) : QCustomPlot(parent) {
   m_loss = addPanel(this, 0, 0, tr("Loss during gradient descent"), tr("step t"), tr("loss"), false, true);
   m_lambda = addPanel(this, 0, 1, tr("λ_min(H(W(t))/m) during training"), tr("step t"), tr("λ_min"), false, false,
-                      Qt::AlignBottom | Qt::AlignRight);
+                      Qt::AlignVCenter | Qt::AlignRight);
   m_movement = addPanel(this, 1, 0, tr("Largest weight movement max_r |w_r(t) − w_r(0)|"), tr("step t"),
                         tr("movement"), false, false, Qt::AlignBottom | Qt::AlignRight);
   m_compute = addPanel(this, 1, 1, tr("Loss against compute C = N D T (N = m d, D = n)"), tr("compute C"), tr("loss"),
@@ -131,14 +132,15 @@ void TrainingPlot::redraw() {
   if (m_state) {
     const Steps& steps = m_state->curve.steps;
     const std::vector<double> t = column(steps, [](const core::TrainStep& s) { return double(s.step); });
-    addCurve(this, m_loss, tr("loss (m = %1, η = %2)").arg(m_state->curve.m).arg(m_state->eta, 0, 'g', 3),
+    addCurve(this, m_loss, tr("loss of the stylized model (m = %1, η = %2)").arg(m_state->curve.m).arg(m_state->eta, 0, 'g', 3),
              QPen(palette::vermillion, 2), QCPScatterStyle::ssNone, t,
              column(steps, [](const core::TrainStep& s) { return s.loss; }));
     addCurve(this, m_loss, tr("NTK prediction loss(0)(1 − η m λ)^(2t)"), QPen(Qt::black, 1, Qt::DashLine),
              QCPScatterStyle::ssNone, t, column(steps, [](const core::TrainStep& s) { return s.predicted_loss; }));
-    addCurve(this, m_lambda, tr("λ_min(H(W(t))/m)"), QPen(palette::vermillion, 2), QCPScatterStyle::ssDisc, t,
-             column(steps, [](const core::TrainStep& s) { return s.lambda_min; }))
-        ->setLineStyle(QCPGraph::lsNone);
+    QCPGraph* lambda = addCurve(this, m_lambda, tr("λ_min(H(W(t))/m)"), QPen(palette::vermillion, 2),
+                                QCPScatterStyle::ssDisc, t, column(steps, [](const core::TrainStep& s) { return s.lambda_min; }));
+    lambda->setLineStyle(QCPGraph::lsNone);
+    lambda->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, palette::vermillion, 3));
     if (!t.empty()) addLevel(this, m_lambda, t.front(), std::max(1.0, t.back()), m_state->lambda_star, tr("λ_min(H*)"));
     addCurve(this, m_movement, tr("max_r |w_r(t) − w_r(0)|"), QPen(palette::blue, 2), QCPScatterStyle::ssNone, t,
              column(steps, [](const core::TrainStep& s) { return s.weight_movement; }));
