@@ -1,5 +1,6 @@
 #include "ui/main_window.h"
 
+#include "ui/dialogs/help_dialog.h"
 #include "ui/export/plot_actions.h"
 #include "ui/export/plot_export.h"
 #include "ui/panels/parameter_panel.h"
@@ -19,6 +20,7 @@
 #include <QSaveFile>
 #include <QSettings>
 #include <QGridLayout>
+#include <QIcon>
 #include <QHBoxLayout>
 #include <QVBoxLayout>
 #include <QLabel>
@@ -83,6 +85,7 @@ MainWindow::MainWindow(QWidget* parent)
       m_undo(new QUndoStack(this)),
       m_committed(m_panel->parameters()) {
   setWindowTitle(tr("NTK-Attention Explorer"));
+  setWindowIcon(QIcon(":/ntk-explorer.svg"));
   auto* dock = new QDockWidget(tr("Parameters"), this);
   dock->setObjectName("parameters");
   for (ParameterPanel* panel : {m_panel, m_ntkPanel}) {
@@ -294,6 +297,12 @@ void MainWindow::buildMenus() {
   training->addAction(tr("&Step"), QKeySequence(Qt::Key_F7), m_ntk, &NtkController::step);
   training->addAction(tr("&Reset"), QKeySequence(Qt::Key_F8), m_ntk, &NtkController::reset);
   buildViewMenu();
+  QMenu* help = menuBar()->addMenu(tr("&Help"));
+  help->addAction(tr("&Contents"), QKeySequence(Qt::Key_F1), this, [this] {
+    auto* dialog = new HelpDialog(this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->show();
+  });
 }
 
 void MainWindow::buildViewMenu() {

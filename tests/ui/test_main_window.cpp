@@ -1,6 +1,7 @@
 // The window on the offscreen platform: controls round-trip through parameters, a burst of
 // changes ends with the plots of the last setting, and the window renders non-empty plots.
 
+#include "ui/dialogs/help_dialog.h"
 #include "ui/main_window.h"
 #include "ui/export/plot_actions.h"
 #include "ui/export/plot_export.h"
@@ -216,6 +217,20 @@ class MainWindowTest : public QObject {
     QTest::qWait(200);
     QCOMPARE(state->curve.steps.back().step, reached);
     QVERIFY(shown.count() > 3);
+  }
+
+  void helpViewRendersTheFormulasAndWhatIsReconstructed() {
+    ntk::ui::HelpDialog help;
+    help.show();
+    const QString text = help.text();
+    for (const char* says : {"Algorithm 1", "Algorithm 2", "standard stylized form", "could not be checked",
+                             "Glossary", "Bounded entries", "F6, F7, F8"})
+      QVERIFY2(text.contains(says), says);
+    const QImage image = help.grab().toImage();
+    QSet<QRgb> colours;
+    for (int y = 0; y < image.height(); y += 3)
+      for (int x = 0; x < image.width(); x += 3) colours.insert(image.pixel(x, y));
+    QVERIFY(colours.size() > 20);  // text was drawn
   }
 
   void undoAndRedoOfParameterChanges() {
