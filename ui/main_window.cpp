@@ -4,6 +4,7 @@
 #include "ui/export/plot_actions.h"
 #include "ui/export/plot_export.h"
 #include "ui/panels/parameter_panel.h"
+#include "ui/panels/training_tab.h"
 #include "ui/session/session_file.h"
 #include "ui/plots/attention_map_plot.h"
 #include "ui/plots/color_maps.h"
@@ -21,8 +22,6 @@
 #include <QSettings>
 #include <QGridLayout>
 #include <QIcon>
-#include <QHBoxLayout>
-#include <QVBoxLayout>
 #include <QLabel>
 #include <QProgressBar>
 #include <QPushButton>
@@ -75,6 +74,7 @@ MainWindow::MainWindow(QWidget* parent)
       m_ntk(new NtkController(this)),
       m_ntkPlot(new NtkPlot),
       m_trainingPlot(new TrainingPlot),
+      m_trainingTab(new TrainingTab(m_ntk, m_trainingPlot)),
       m_panels(new QStackedWidget),
       m_caption(new QLabel),
       m_metrics(new QLabel),
@@ -113,7 +113,7 @@ MainWindow::MainWindow(QWidget* parent)
   m_tabs->addTab(m_limitPlot, tr("&Infinite limit"));
   m_tabs->addTab(m_costPlot, tr("Co&st"));
   m_tabs->addTab(m_ntkPlot, tr("&NTK"));
-  m_tabs->addTab(buildTrainingTab(), tr("&Training"));
+  m_tabs->addTab(m_trainingTab, tr("&Training"));
   setCentralWidget(m_tabs);
   // The NTK and training tabs have their own settings: the dock shows the panel of the tab.
   connect(m_tabs, &QTabWidget::currentChanged, this, [this, dock](int) {
@@ -293,7 +293,7 @@ void MainWindow::buildMenus() {
   });
   compute->addAction(tr("C&lear the pin"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P), this, [this] { pin(nullptr); });
   QMenu* training = menuBar()->addMenu(tr("&Training"));
-  training->addAction(tr("&Play or pause"), QKeySequence(Qt::Key_F6), m_play, &QPushButton::click);
+  training->addAction(tr("&Play or pause"), QKeySequence(Qt::Key_F6), m_trainingTab, &TrainingTab::playOrPause);
   training->addAction(tr("&Step"), QKeySequence(Qt::Key_F7), m_ntk, &NtkController::step);
   training->addAction(tr("&Reset"), QKeySequence(Qt::Key_F8), m_ntk, &NtkController::reset);
   buildViewMenu();
@@ -354,27 +354,6 @@ core::Parameters MainWindow::currentParameters() const {
   return p;
 }
 
-QWidget* MainWindow::buildTrainingTab() {
-  auto* tab = new QWidget;
-  auto* layout = new QVBoxLayout(tab);
-  auto* bar = new QHBoxLayout;
-  m_play = new QPushButton(tr("Play"));
-  auto* step = new QPushButton(tr("Step"));
-  auto* reset = new QPushButton(tr("Reset"));
-  m_play->setToolTip(tr("Run gradient descent up to the set number of steps, or pause it (F6)"));
-  step->setToolTip(tr("One gradient-descent step (F7)"));
-  reset->setToolTip(tr("Back to the initial keys W(0) (F8)"));
-  connect(m_play, &QPushButton::clicked, this, [this] { m_playing ? m_ntk->pause() : m_ntk->play(); });
-  connect(step, &QPushButton::clicked, m_ntk, &NtkController::step);
-  connect(reset, &QPushButton::clicked, m_ntk, &NtkController::reset);
-  m_trainingStatus = new QLabel;
-  for (QWidget* w : std::initializer_list<QWidget*>{m_play, step, reset}) bar->addWidget(w);
-  bar->addWidget(m_trainingStatus, 1);
-  layout->addLayout(bar);
-  layout->addWidget(m_trainingPlot, 1);
-  return tab;
-}
-
 void MainWindow::buildNtkWiring() {
   connect(m_ntkPanel, &ParameterPanel::parametersChanged, m_ntk,
           [this](const core::Parameters& p, bool) { m_ntk->request(p); });
@@ -385,21 +364,11 @@ void MainWindow::buildNtkWiring() {
     emit ntkShown();
   });
   connect(m_ntk, &NtkController::trainingChanged, this, [this](TrainingPtr state) {
-    m_playing = state->playing;
-    m_play->setText(m_playing ? tr("Pause") : tr("Play"));
-    const core::TrainStep& last = state->curve.steps.back();
-    m_trainingStatus->setText(tr("step %1 of %2   loss %3   η = %4   η m λ_min(H*) = %5")
-                                  .arg(last.step)
-                                  .arg(state->params.ntk.steps)
-                                  .arg(last.loss, 0, 'e', 3)
-                                  .arg(state->eta, 0, 'g', 3)
-                                  .arg(state->eta * double(state->curve.m) * state->lambda_star, 0, 'g', 3));
     m_training = state;
-    m_trainingPlot->setState(std::move(state));
+    m_trainingTab->showState(std::move(state));
     emit trainingShown();
   });
-  connect(m_ntk, &NtkController::failed, this,
-          [this](const QString& message) { m_trainingStatus->setText(tr("Not computed: %1").arg(message)); });
+  connect(m_ntk, &NtkController::failed, m_trainingTab, &TrainingTab::showFailure);
   m_ntk->request(m_ntkPanel->parameters());
 }
 

@@ -25,6 +25,7 @@ class LimitPlot;
 class NtkPlot;
 class OutputPlot;
 class TrainingPlot;
+class TrainingTab;
 class ParameterPanel;
 
 class MainWindow : public QMainWindow {
@@ -75,7 +76,6 @@ class MainWindow : public QMainWindow {
   void showResult(ComparisonPtr result);
   void buildMenus();
   void buildViewMenu();
-  QWidget* buildTrainingTab();
   void buildNtkWiring();
   void applyParameters(const core::Parameters& params);  ///< from undo/redo: show and compute
   void rememberRecent(const QString& path);
@@ -95,10 +95,8 @@ class MainWindow : public QMainWindow {
   NtkController* m_ntk;
   NtkPlot* m_ntkPlot;
   TrainingPlot* m_trainingPlot;
+  TrainingTab* m_trainingTab;
   QStackedWidget* m_panels;
-  QPushButton* m_play = nullptr;
-  QLabel* m_trainingStatus = nullptr;
-  bool m_playing = false;
   QLabel* m_caption;
   QLabel* m_metrics;
   QLabel* m_recomputing;
