@@ -26,8 +26,10 @@ void print_overview(std::ostream& out) {
          "Exit codes: 0 success, 2 bad usage or input, 3 numerical failure, 130 interrupted.\n\n"
          "Exact attention is the paper's Algorithm 1 and NTK-Attention its Algorithm 2. Parts of\n"
          "the paper could not be checked: the Taylor error bound printed here and the\n"
-         "infinite-prefix limit are this program's own derivations, and ELU+1 follows the\n"
-         "authors' public code. docs/method.md says what is reconstructed and why.\n";
+         "infinite-prefix limit are this program's own derivations, ELU+1 follows the\n"
+         "authors' public code, and the NTK view (ntk, train --target prefix) uses the\n"
+         "standard stylized form of the network, not necessarily the paper's exact one.\n"
+         "docs/method.md says what is reconstructed and why.\n";
 }
 
 void print_command_help(const Command& c, std::ostream& out) {
