@@ -164,7 +164,6 @@ MainWindow::MainWindow(QWidget* parent)
     m_series = std::move(series);
     for (ScalingPlot* plot : std::initializer_list<ScalingPlot*>{m_errorPlot, m_limitPlot, m_costPlot})
       plot->setSeries(m_series);
-    emit seriesShown();
   });
   connect(m_controller, &ComputeController::idle, this, [this] { setBusy(false); });
   connect(m_controller, &ComputeController::failed, this, [this](quint64, const QString& message) {
@@ -361,7 +360,6 @@ void MainWindow::buildNtkWiring() {
     m_ntkResult = result;
     m_ntkPlot->setResult(result);
     m_trainingPlot->setLaw(result);
-    emit ntkShown();
   });
   connect(m_ntk, &NtkController::trainingChanged, this, [this](TrainingPtr state) {
     m_training = state;

@@ -68,8 +68,6 @@ class MainWindow : public QMainWindow {
 
  signals:
   void resultShown();
-  void seriesShown();
-  void ntkShown();       ///< the NTK tab got a new (partial) result
   void trainingShown();  ///< the training tab got a new state of the run
 
  private:
