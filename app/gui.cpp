@@ -1,15 +1,28 @@
 #include "app/gui.h"
 
 #include "app/cli_args.h"
+#include "ui/lessons/lesson_panel.h"
 #include "ui/main_window.h"
 
 #include <QApplication>
 #include <QTimer>
+#include <charconv>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 
 namespace ntk::app {
 namespace {
+
+constexpr const char* usage =
+    "ntk-explorer: the window takes [--open FILE.ntksession] [--lesson N [--step K]] [--presenter]\n"
+    "  [--theme light|dark] [--screenshot OUT.png]; run 'ntk-explorer --help' for the headless commands\n";
+
+struct WindowOptions {
+  std::string session, screenshot, theme;
+  int lesson = 0, step = 1;  // 1-based; lesson 0: none
+  bool presenter = false;
+};
 
 bool have_display() {
   for (const char* var : {"QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY"}) {
@@ -19,23 +32,68 @@ bool have_display() {
   return false;
 }
 
+std::optional<int> whole_number(const std::string& text) {
+  int value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+// The options, or nullopt after saying on stderr what is wrong.
+std::optional<WindowOptions> parse(const std::vector<std::string>& args) {
+  WindowOptions o;
+  bool stepped = false;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& flag = args[i];
+    if (flag == "--presenter") {
+      o.presenter = true;
+      continue;
+    }
+    std::string* text = flag == "--open" ? &o.session : flag == "--screenshot" ? &o.screenshot
+                        : flag == "--theme"                                  ? &o.theme
+                                                                              : nullptr;
+    const bool number = flag == "--lesson" || flag == "--step";
+    if ((!text && !number) || i + 1 >= args.size()) {
+      std::cerr << (text || number ? "ntk-explorer: " + flag + " needs a value\n" : "ntk-explorer: unknown option " + flag + "\n")
+                << usage;
+      return std::nullopt;
+    }
+    const std::string& value = args[++i];
+    if (text) {
+      *text = value;
+      continue;
+    }
+    const std::optional<int> n = whole_number(value);
+    (flag == "--lesson" ? o.lesson : o.step) = n.value_or(-1);
+    stepped = stepped || flag == "--step";
+  }
+  const int lessons = int(ui::builtinLessons().size());
+  if (o.lesson < 0 || o.lesson > lessons || (stepped && o.lesson == 0)) {
+    std::cerr << "ntk-explorer: --lesson takes 1 to " << lessons << (stepped ? " (and --step needs it)" : "") << '\n';
+    return std::nullopt;
+  }
+  const int cards = o.lesson ? int(ui::builtinLessons()[std::size_t(o.lesson - 1)].cards.size()) : 1;
+  if (o.step < 1 || o.step > cards) {
+    std::cerr << "ntk-explorer: lesson " << o.lesson << " has steps 1 to " << cards << '\n';
+    return std::nullopt;
+  }
+  if (!o.theme.empty() && o.theme != "light" && o.theme != "dark") {
+    std::cerr << "ntk-explorer: --theme takes light or dark\n";
+    return std::nullopt;
+  }
+  return o;
+}
+
 }  // namespace
 
 bool wants_gui(const std::vector<std::string>& args) {
-  return args.empty() || args.front() == "--screenshot" || args.front() == "--open";
+  static const std::string window_options[] = {"--screenshot", "--open", "--lesson", "--step", "--presenter", "--theme"};
+  return args.empty() || std::find(std::begin(window_options), std::end(window_options), args.front()) != std::end(window_options);
 }
 
 int run_gui(int argc, char** argv) {
-  const std::vector<std::string> args(argv + 1, argv + argc);
-  std::string screenshot, session;
-  for (std::size_t i = 0; i < args.size(); i += 2) {
-    if ((args[i] != "--screenshot" && args[i] != "--open") || i + 1 >= args.size()) {
-      std::cerr << "ntk-explorer: the window takes [--open FILE.ntksession] [--screenshot OUT.png];\n"
-                   "run 'ntk-explorer --help' for the headless commands\n";
-      return exit_usage;
-    }
-    (args[i] == "--open" ? session : screenshot) = args[i + 1];
-  }
+  const std::optional<WindowOptions> options = parse({argv + 1, argv + argc});
+  if (!options) return exit_usage;
   if (!have_display()) {
     std::cerr << "ntk-explorer: no display (DISPLAY, WAYLAND_DISPLAY and QT_QPA_PLATFORM are unset),\n"
                  "so the window cannot open. Every computation also runs headless:\n"
@@ -48,23 +106,28 @@ int run_gui(int argc, char** argv) {
   QApplication::setApplicationName("NTK-Attention Explorer");
   QApplication::setOrganizationName("ntk-explorer");
   ui::MainWindow window;
-  window.show();
-  if (!session.empty()) {
-    const QString error = window.openSession(QString::fromStdString(session));
+  const WindowOptions& o = *options;
+  if (!o.theme.empty() || o.presenter) window.setLook({o.theme.empty() ? window.look().dark : o.theme == "dark", o.presenter});
+  if (o.presenter && o.screenshot.empty()) window.showFullScreen();
+  else if (o.presenter) window.resize(1920, 1080);  // a projector's full screen
+  if (!window.isVisible()) window.show();
+  if (!o.session.empty()) {
+    const QString error = window.openSession(QString::fromStdString(o.session));
     if (!error.isEmpty()) {
       std::cerr << "ntk-explorer: " << error.toStdString() << '\n';
       return exit_usage;
     }
   }
-  if (!screenshot.empty()) {
+  if (o.lesson) window.lessonPanel()->open(o.lesson, o.step - 1);
+  if (!o.screenshot.empty()) {
     // Once every tab has its complete result, so whichever tab is open shows all its points.
     auto* poll = new QTimer(&window);
     QObject::connect(poll, &QTimer::timeout, &window, [&, poll] {
       if (!window.settled()) return;
       poll->stop();
       QTimer::singleShot(200, &window, [&] {
-        const bool ok = window.grab().save(QString::fromStdString(screenshot));
-        if (!ok) std::cerr << "ntk-explorer: cannot write " << screenshot << '\n';
+        const bool ok = window.grab().save(QString::fromStdString(o.screenshot));
+        if (!ok) std::cerr << "ntk-explorer: cannot write " << o.screenshot << '\n';
         QApplication::exit(ok ? exit_ok : exit_usage);
       });
     });

@@ -1,6 +1,7 @@
 #pragma once
-// The window: `ntk-explorer [--screenshot OUT.png]`. Without a display it says so and points to
-// the headless commands instead of aborting inside Qt.
+// The window: `ntk-explorer [--open S] [--lesson N [--step K]] [--presenter] [--theme T]
+// [--screenshot OUT.png]`. Without a display it says so and points to the headless commands
+// instead of aborting inside Qt.
 
 #include <string>
 #include <vector>

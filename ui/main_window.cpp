@@ -1,8 +1,10 @@
 #include "ui/main_window.h"
 
-#include "ui/dialogs/help_dialog.h"
 #include "ui/export/plot_actions.h"
 #include "ui/export/plot_export.h"
+#include "ui/lessons/lesson_panel.h"
+#include "ui/lessons/spotlight.h"
+#include "ui/look/window_look.h"
 #include "ui/panels/parameter_panel.h"
 #include "ui/panels/training_tab.h"
 #include "ui/session/session_file.h"
@@ -14,9 +16,7 @@
 
 #include <QDir>
 #include <QDockWidget>
-#include <QFileDialog>
 #include <QMenuBar>
-#include <QMessageBox>
 #include <QCloseEvent>
 #include <QSaveFile>
 #include <QSettings>
@@ -26,6 +26,8 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QScrollArea>
+#include <QScrollBar>
+#include <QSignalBlocker>
 #include <QStackedWidget>
 #include <QStatusBar>
 #include <QTabWidget>
@@ -76,6 +78,9 @@ MainWindow::MainWindow(QWidget* parent)
       m_trainingPlot(new TrainingPlot),
       m_trainingTab(new TrainingTab(m_ntk, m_trainingPlot)),
       m_panels(new QStackedWidget),
+      m_lessonDock(new QDockWidget(tr("Lesson"), this)),
+      m_lessons(new LessonPanel),
+      m_spotlight(new Spotlight),
       m_caption(new QLabel),
       m_metrics(new QLabel),
       m_recomputing(new QLabel(tr("recomputing…"))),
@@ -92,11 +97,19 @@ MainWindow::MainWindow(QWidget* parent)
     auto* scroll = new QScrollArea;
     scroll->setWidget(panel);
     scroll->setWidgetResizable(true);
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     m_panels->addWidget(scroll);
   }
   dock->setWidget(m_panels);
   dock->setFeatures(QDockWidget::DockWidgetMovable);
   addDockWidget(Qt::LeftDockWidgetArea, dock);
+  m_lessonDock->setObjectName("lesson");
+  m_lessonDock->setWidget(m_lessons);
+  m_lessonDock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetClosable);
+  addDockWidget(Qt::RightDockWidgetArea, m_lessonDock);
+  m_lessonDock->hide();
+  connect(m_lessons, &LessonPanel::cardShown, this, &MainWindow::showCard);
+  connect(m_lessons, &LessonPanel::lockChanged, this, &MainWindow::lockControls);
 
   auto* maps = new QWidget;
   auto* grid = new QGridLayout(maps);
@@ -128,6 +141,7 @@ MainWindow::MainWindow(QWidget* parent)
   for (const auto& [plot, name] : names) {
     plot->setObjectName(name);
     addPlotActions(plot);
+    followLook(plot);
   }
 
   m_metrics->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -150,11 +164,7 @@ MainWindow::MainWindow(QWidget* parent)
           [this](const core::Parameters& p, bool immediate) {
             setBusy(true);
             m_controller->request(p, immediate);
-            if (!immediate) return;  // a drag becomes one undo step when released
-            m_undo->push(new ParameterChange(m_committed, p, [this](const core::Parameters& q) {
-              applyParameters(q);
-            }));
-            m_committed = p;
+            if (immediate) commit(p);  // a drag becomes one undo step when released
           });
   connect(m_controller, &ComputeController::progressChanged, m_progress,
           [this](quint64, int percent) { m_progress->setValue(percent); });
@@ -178,7 +188,56 @@ MainWindow::MainWindow(QWidget* parent)
   buildMenus();
   resize(1500, 850);
   restoreGeometry(QSettings().value("window/geometry").toByteArray());
+  setLook({QSettings().value("view/dark", false).toBool(), false});
 }
+
+void MainWindow::commit(const core::Parameters& params) {
+  m_undo->push(new ParameterChange(m_committed, params, [this](const core::Parameters& q) { applyParameters(q); }));
+  m_committed = params;
+}
+
+void MainWindow::setLook(const PlotLook& look) {
+  m_look = look;
+  applyWindowLook(look);
+  for (QCustomPlot* plot : plots()) setPlotLook(plot, look);
+  menuBar()->setVisible(!look.presenter);
+  statusBar()->setVisible(!look.presenter);
+  lockControls(m_lessons->locking());
+  // The panels scroll vertically only: the dock is as wide as their widest row in this font.
+  for (QScrollArea* scroll : m_panels->findChildren<QScrollArea*>(Qt::FindDirectChildrenOnly))
+    scroll->setMinimumWidth(scroll->widget()->minimumSizeHint().width() + scroll->verticalScrollBar()->sizeHint().width() +
+                            2 * scroll->frameWidth());
+  for (const auto& [action, on] : {std::pair{m_darkAction, look.dark}, std::pair{m_presenterAction, look.presenter}}) {
+    const QSignalBlocker quiet(action);
+    action->setChecked(on);
+  }
+}
+
+void MainWindow::showCard(const Lesson* lesson, int card) {
+  if (!lesson) return m_spotlight->frame(nullptr);
+  m_lessonDock->show();
+  const core::Parameters params = cardParameters(*lesson, card);
+  const LessonCard& c = lesson->cards[std::size_t(card)];
+  m_ntkPanel->setParameters(params);
+  m_ntk->request(params);
+  if (c.train) m_ntk->play();
+  commit(params);
+  applyParameters(params);
+  for (QCustomPlot* plot : plots()) {
+    if (plot->objectName() != c.plot) continue;
+    for (int i = 0; i < m_tabs->count(); ++i)
+      if (m_tabs->widget(i) == plot || m_tabs->widget(i)->isAncestorOf(plot)) m_tabs->setCurrentIndex(i);
+    m_spotlight->frame(plot);
+  }
+}
+
+void MainWindow::lockControls(bool lock) {
+  const Lesson* lesson = m_lessons->lesson();
+  m_panel->setLocked(lock, lesson ? lesson->free : QStringList{}, m_look.presenter);
+  m_ntkPanel->setLocked(lock, lesson ? lesson->freeNtk : QStringList{}, m_look.presenter);
+}
+
+QWidget* MainWindow::spotlighted() const { return m_spotlight->target(); }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
   QSettings().setValue("window/geometry", saveGeometry());
@@ -231,89 +290,6 @@ void MainWindow::fillRecentMenu() {
   m_recentMenu->setEnabled(!m_recentMenu->isEmpty());
 }
 
-void MainWindow::buildMenus() {
-  QMenu* file = menuBar()->addMenu(tr("&File"));
-  const QString filter = tr("NTK-Attention sessions (*.ntksession)");
-  file->addAction(tr("&Open session…"), QKeySequence::Open, this, [this, filter] {
-    const QString path = QFileDialog::getOpenFileName(this, tr("Open session"), QString(), filter);
-    if (path.isEmpty()) return;
-    const QString error = openSession(path);
-    if (!error.isEmpty()) QMessageBox::warning(this, tr("Cannot open the session"), error + tr("\n\nThe current session is unchanged."));
-  });
-  m_recentMenu = file->addMenu(tr("Open &recent"));
-  m_recentMenu->setObjectName("recent");
-  fillRecentMenu();
-  auto save_as = [this, filter] {
-    QString path = QFileDialog::getSaveFileName(this, tr("Save session"), m_sessionPath, filter);
-    if (path.isEmpty()) return;
-    if (!path.endsWith(".ntksession")) path += ".ntksession";
-    const QString error = saveSession(path);
-    if (!error.isEmpty()) QMessageBox::warning(this, tr("Cannot save the session"), error);
-  };
-  file->addAction(tr("&Save session"), QKeySequence::Save, this, [this, save_as] {
-    if (m_sessionPath.isEmpty()) return save_as();
-    const QString error = saveSession(m_sessionPath);
-    if (!error.isEmpty()) QMessageBox::warning(this, tr("Cannot save the session"), error);
-  });
-  // SaveAs and Quit have no standard key on some platforms (the offscreen one among them).
-  file->addAction(tr("Save session &as…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S), this, save_as);
-  file->addSeparator();
-  QAction* bundle = file->addAction(tr("Export &bundle…"), this, [this] {
-    const QString folder = QFileDialog::getExistingDirectory(this, tr("Export every plot into"));
-    if (folder.isEmpty()) return;
-    const QString error = exportBundle(folder);
-    if (!error.isEmpty()) QMessageBox::warning(this, tr("Export failed"), error);
-    else statusBar()->showMessage(tr("Exported every plot to %1").arg(folder), 5000);
-  });
-  bundle->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E));
-  file->addSeparator();
-  QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
-  quit->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Q));
-  QMenu* edit = menuBar()->addMenu(tr("&Edit"));
-  QAction* undo = m_undo->createUndoAction(this, tr("&Undo"));
-  undo->setShortcut(QKeySequence::Undo);
-  QAction* redo = m_undo->createRedoAction(this, tr("&Redo"));
-  redo->setShortcut(QKeySequence::Redo);
-  edit->addAction(undo);
-  edit->addAction(redo);
-  edit->addSeparator();
-  edit->addAction(tr("&Copy plot (image and CSV)"), QKeySequence::Copy, this, [this] { copyPlot(currentPlot()); });
-  edit->addAction(tr("&Export plot…"), QKeySequence(Qt::CTRL | Qt::Key_E), this,
-                  [this] { exportPlotInteractively(currentPlot(), this); });
-  QMenu* compute = menuBar()->addMenu(tr("&Compute"));
-  compute->addAction(tr("&Recompute"), QKeySequence(Qt::Key_F5), this, &MainWindow::computeNow);
-  compute->addAction(tr("&Cancel"), QKeySequence(Qt::Key_Escape), this, [this] {
-    if (m_recomputing->isVisible()) m_cancel->click();
-  });
-  compute->addSeparator();
-  compute->addAction(tr("&Pin the scaling curves"), QKeySequence(Qt::CTRL | Qt::Key_P), this, [this] {
-    pin(m_series);
-    statusBar()->showMessage(tr("Pinned: the scaling plots keep these curves in grey"), 4000);
-  });
-  compute->addAction(tr("C&lear the pin"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P), this, [this] { pin(nullptr); });
-  QMenu* training = menuBar()->addMenu(tr("&Training"));
-  training->addAction(tr("&Play or pause"), QKeySequence(Qt::Key_F6), m_trainingTab, &TrainingTab::playOrPause);
-  training->addAction(tr("&Step"), QKeySequence(Qt::Key_F7), m_ntk, &NtkController::step);
-  training->addAction(tr("&Reset"), QKeySequence(Qt::Key_F8), m_ntk, &NtkController::reset);
-  buildViewMenu();
-  QMenu* help = menuBar()->addMenu(tr("&Help"));
-  help->addAction(tr("&Contents"), QKeySequence(Qt::Key_F1), this, [this] {
-    auto* dialog = new HelpDialog(this);
-    dialog->setAttribute(Qt::WA_DeleteOnClose);
-    dialog->show();
-  });
-}
-
-void MainWindow::buildViewMenu() {
-  QMenu* view = menuBar()->addMenu(tr("&View"));
-  for (int i = 0; i < m_tabs->count(); ++i)
-    view->addAction(m_tabs->tabText(i).remove('&'), QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + i)), this,
-                    [this, i] { m_tabs->setCurrentIndex(i); });
-  view->addSeparator();
-  view->addAction(tr("Go to the &prefix length"), QKeySequence(Qt::CTRL | Qt::Key_L), this,
-                  [this] { m_panel->control("m")->setFocus(); });
-}
-
 QString MainWindow::exportBundle(const QString& folder) {
   if (!m_shown) return tr("nothing computed yet");
   if (!QDir().mkpath(folder)) return tr("cannot create %1").arg(folder);
@@ -344,6 +320,7 @@ QList<QCustomPlot*> MainWindow::plots() const {
 
 bool MainWindow::settled() const {
   return m_shown && m_series && m_series->complete() && m_ntkResult && m_ntkResult->complete() && m_training &&
+         !m_training->playing &&
          m_ntkResult->params.ntk.model.m == m_ntkPanel->parameters().ntk.model.m;
 }
 

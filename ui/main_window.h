@@ -3,6 +3,7 @@
 
 #include "ui/compute/compute_controller.h"
 #include "ui/compute/ntk_controller.h"
+#include "ui/look/plot_look.h"
 
 #include <QMainWindow>
 
@@ -15,6 +16,8 @@ class QCustomPlot;
 class QUndoStack;
 class QPushButton;
 class QTimer;
+class QDockWidget;
+class QAction;
 
 namespace ntk::ui {
 
@@ -27,6 +30,9 @@ class OutputPlot;
 class TrainingPlot;
 class TrainingTab;
 class ParameterPanel;
+class LessonPanel;
+class Spotlight;
+struct Lesson;
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
@@ -36,6 +42,13 @@ class MainWindow : public QMainWindow {
 
   ParameterPanel* parameterPanel() const { return m_panel; }
   ParameterPanel* ntkPanel() const { return m_ntkPanel; }
+  LessonPanel* lessonPanel() const { return m_lessons; }
+  /// The plot the open lesson card points at (null without a lesson).
+  QWidget* spotlighted() const;
+  /// The theme and presenter mode of the window and every plot (full screen is the F11
+  /// action's business, so screenshots keep their size).
+  void setLook(const PlotLook& look);
+  PlotLook look() const { return m_look; }
   NtkController* ntkController() const { return m_ntk; }
   /// Every tab has its complete result: the comparison, its scaling series, the NTK view and
   /// the training run (for screenshots and tests).
@@ -74,6 +87,10 @@ class MainWindow : public QMainWindow {
   void showResult(ComparisonPtr result);
   void buildMenus();
   void buildViewMenu();
+  void buildLessonMenu();
+  void showCard(const Lesson* lesson, int card);
+  void lockControls(bool lock);
+  void commit(const core::Parameters& params);  ///< one undo step to `params`
   void buildNtkWiring();
   void applyParameters(const core::Parameters& params);  ///< from undo/redo: show and compute
   void rememberRecent(const QString& path);
@@ -95,6 +112,12 @@ class MainWindow : public QMainWindow {
   TrainingPlot* m_trainingPlot;
   TrainingTab* m_trainingTab;
   QStackedWidget* m_panels;
+  QDockWidget* m_lessonDock;
+  LessonPanel* m_lessons;
+  Spotlight* m_spotlight;
+  QAction* m_darkAction = nullptr;
+  QAction* m_presenterAction = nullptr;
+  PlotLook m_look;
   QLabel* m_caption;
   QLabel* m_metrics;
   QLabel* m_recomputing;

@@ -21,6 +21,7 @@ NtkController::NtkController(QObject* parent) : QObject(parent) {
 
 void NtkController::request(const core::Parameters& params) {
   m_params = params;
+  ++m_setting;
   m_view.replace([this, params](const std::function<bool()>& alive) { computeView(params, alive); });
   reset();
 }
@@ -73,22 +74,28 @@ void NtkController::publish(bool playing) {
   QMetaObject::invokeMethod(this, [this, snapshot] { emit trainingChanged(snapshot); }, Qt::QueuedConnection);
 }
 
+bool NtkController::restart(const core::Parameters& params, quint64 setting, bool force) {
+  if (!force && m_trainedSetting == setting) return bool(m_trainer);
+  m_trainedSetting = setting;
+  try {
+    core::check_ntk_memory(params.ntk.model, core::default_memory_budget_bytes);
+    m_trainer = std::make_unique<core::PrefixTrainer>(core::make_problem(params.ntk.model), params.ntk.model.sigma,
+                                                      params.ntk.eta);
+  } catch (const std::exception& e) {
+    m_trainer.reset();
+    const QString message = QString::fromUtf8(e.what());
+    QMetaObject::invokeMethod(this, [this, message] { emit failed(message); }, Qt::QueuedConnection);
+    return false;
+  }
+  m_state = {params, {params.ntk.model.m, {m_trainer->current()}}, m_trainer->eta(), m_trainer->lambda_star(),
+             false, core::Status::ok};
+  publish(false);
+  return true;
+}
+
 void NtkController::reset() {
-  const core::Parameters params = m_params;
-  m_training.replace([this, params](const std::function<bool()>&) {
-    try {
-      core::check_ntk_memory(params.ntk.model, core::default_memory_budget_bytes);
-      m_trainer = std::make_unique<core::PrefixTrainer>(core::make_problem(params.ntk.model),
-                                                        params.ntk.model.sigma, params.ntk.eta);
-    } catch (const std::exception& e) {
-      m_trainer.reset();
-      const QString message = QString::fromUtf8(e.what());
-      QMetaObject::invokeMethod(this, [this, message] { emit failed(message); }, Qt::QueuedConnection);
-      return;
-    }
-    m_state = {params, {params.ntk.model.m, {m_trainer->current()}}, m_trainer->eta(), m_trainer->lambda_star(),
-               false, core::Status::ok};
-    publish(false);
+  m_training.replace([this, params = m_params, setting = m_setting](const std::function<bool()>&) {
+    restart(params, setting, true);
   });
 }
 
@@ -107,8 +114,8 @@ void NtkController::runSteps(int count, const std::function<bool()>& alive) {
 }
 
 void NtkController::play() {
-  m_training.replace([this](const std::function<bool()>& alive) {
-    if (m_trainer) runSteps(m_state.params.ntk.steps - m_trainer->current().step, alive);
+  m_training.replace([this, params = m_params, setting = m_setting](const std::function<bool()>& alive) {
+    if (restart(params, setting, false)) runSteps(m_state.params.ntk.steps - m_trainer->current().step, alive);
   });
 }
 
@@ -119,7 +126,9 @@ void NtkController::pause() {
 }
 
 void NtkController::step() {
-  m_training.replace([this](const std::function<bool()>& alive) { runSteps(1, alive); });
+  m_training.replace([this, params = m_params, setting = m_setting](const std::function<bool()>& alive) {
+    if (restart(params, setting, false)) runSteps(1, alive);
+  });
 }
 
 }  // namespace ntk::ui

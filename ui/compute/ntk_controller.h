@@ -62,11 +62,17 @@ class NtkController : public QObject {
  private:
   void computeView(const core::Parameters& params, const std::function<bool()>& alive);
   void publish(bool playing);
+  /// Worker side: a fresh run of `params` unless the run already belongs to `setting`; false if
+  /// the setting cannot be trained (reported through failed()). A reset that a play or step
+  /// replaced before it ran is done here, so they never act on an older setting.
+  bool restart(const core::Parameters& params, quint64 setting, bool force);
   void runSteps(int count, const std::function<bool()>& alive);
 
   // Touched only by jobs of m_training (one at a time, on its worker).
   std::unique_ptr<core::PrefixTrainer> m_trainer;
   TrainingState m_state;
+  quint64 m_trainedSetting = 0;
+  quint64 m_setting = 0;  ///< GUI thread: counts requests
   core::Parameters m_params;  ///< GUI thread: the setting of the last request
   JobRunner m_view;
   JobRunner m_training;

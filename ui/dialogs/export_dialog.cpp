@@ -13,9 +13,9 @@
 
 namespace ntk::ui {
 
-ExportDialog::ExportDialog(const QString& suggestedPath, QSize size, QWidget* parent)
+ExportDialog::ExportDialog(const QString& suggestedPath, QSize size, const PlotLook& shown, QWidget* parent)
     : QDialog(parent), m_path(new QLineEdit(suggestedPath)), m_width(new QSpinBox), m_height(new QSpinBox),
-      m_scale(new QComboBox) {
+      m_scale(new QComboBox), m_look(new QComboBox), m_shown(shown) {
   setWindowTitle(tr("Export plot"));
   auto* browse = new QPushButton(tr("&Browse…"));
   connect(browse, &QPushButton::clicked, this, [this] {
@@ -38,11 +38,15 @@ ExportDialog::ExportDialog(const QString& suggestedPath, QSize size, QWidget* pa
   m_scale->addItem(tr("3.125× (300 dpi)"), 3.125);
   m_scale->setCurrentIndex(2);
   m_scale->setToolTip(tr("PNG only: multiplies the pixels, so lines and text keep their size"));
+  m_look->addItem(tr("Light (for print and slides)"));
+  m_look->addItem(tr("As on screen"));
+  m_look->setToolTip(tr("The theme and presenter sizes of the window, or the light default"));
   auto* form = new QFormLayout(this);
   form->addRow(tr("&File (.png, .svg, .pdf or .csv):"), file);
   form->addRow(tr("&Width:"), m_width);
   form->addRow(tr("&Height:"), m_height);
   form->addRow(tr("PNG &scale:"), m_scale);
+  form->addRow(tr("&Look:"), m_look);
   auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
   connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
   connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
@@ -52,5 +56,6 @@ ExportDialog::ExportDialog(const QString& suggestedPath, QSize size, QWidget* pa
 QString ExportDialog::path() const { return m_path->text(); }
 QSize ExportDialog::size() const { return {m_width->value(), m_height->value()}; }
 double ExportDialog::scale() const { return m_scale->currentData().toDouble(); }
+PlotLook ExportDialog::look() const { return m_look->currentIndex() == 1 ? m_shown : PlotLook{}; }
 
 }  // namespace ntk::ui

@@ -15,7 +15,7 @@ namespace ntk::ui {
 
 void copyPlot(QCustomPlot* plot) {
   auto* data = new QMimeData;
-  data->setImageData(plot->toPixmap().toImage());
+  data->setImageData(plotImage(plot));
   if (const auto* source = dynamic_cast<const CsvSource*>(plot)) {
     const QString csv = source->csv();
     data->setText(csv);
@@ -26,9 +26,10 @@ void copyPlot(QCustomPlot* plot) {
 
 void exportPlotInteractively(QCustomPlot* plot, QWidget* parent) {
   const QString name = plot->objectName().isEmpty() ? QString("plot") : plot->objectName();
-  ExportDialog dialog(QDir::home().filePath(name + ".png"), plot->size(), parent);
+  ExportDialog dialog(QDir::home().filePath(name + ".png"), plot->size(), plotLook(plot), parent);
   if (dialog.exec() != QDialog::Accepted) return;
-  const QString error = exportPlot(plot, dialog.path(), dialog.size().width(), dialog.size().height(), dialog.scale());
+  const QString error = exportPlot(plot, dialog.path(), dialog.size().width(), dialog.size().height(), dialog.scale(),
+                                   dialog.look());
   if (!error.isEmpty()) QMessageBox::warning(parent, QObject::tr("Export failed"), error);
 }
 

@@ -22,12 +22,8 @@ QString via_temporary(const QString& path, Write write) {
   return {};
 }
 
-}  // namespace
-
-QStringList exportFormats() { return {"png", "svg", "pdf", "csv"}; }
-
-QString exportPlot(QCustomPlot* plot, const QString& path, int width, int height, double scale) {
-  const QString suffix = QFileInfo(path).suffix().toLower();
+QString render(QCustomPlot* plot, const QString& path, const QString& suffix, int width, int height,
+               double scale) {
   if (width <= 0) width = plot->width();
   if (height <= 0) height = plot->height();
   if (suffix == "png")
@@ -47,6 +43,23 @@ QString exportPlot(QCustomPlot* plot, const QString& path, int width, int height
       plot->toPainter(&painter, width, height);
       return painter.end();
     });
+  return QObject::tr("unknown format '%1'; use one of %2").arg(suffix, exportFormats().join(", "));
+}
+
+}  // namespace
+
+QStringList exportFormats() { return {"png", "svg", "pdf", "csv"}; }
+
+QImage plotImage(QCustomPlot* plot, const PlotLook& look) {
+  applyLook(plot, look);
+  const QImage image = plot->toPixmap().toImage();
+  applyLook(plot, plotLook(plot));
+  return image;
+}
+
+QString exportPlot(QCustomPlot* plot, const QString& path, int width, int height, double scale,
+                   const PlotLook& look) {
+  const QString suffix = QFileInfo(path).suffix().toLower();
   if (suffix == "csv") {
     const auto* source = dynamic_cast<const CsvSource*>(plot);
     if (!source) return QObject::tr("this plot has no data to export as CSV");
@@ -55,7 +68,10 @@ QString exportPlot(QCustomPlot* plot, const QString& path, int width, int height
     file.write(source->csv().toUtf8());
     return file.commit() ? QString() : QObject::tr("cannot write %1").arg(path);
   }
-  return QObject::tr("unknown format '%1'; use one of %2").arg(suffix, exportFormats().join(", "));
+  applyLook(plot, look);
+  const QString error = render(plot, path, suffix, width, height, scale);
+  applyLook(plot, plotLook(plot));
+  return error;
 }
 
 }  // namespace ntk::ui

@@ -2,6 +2,9 @@
 // Rendering separate from dialogs: every plot to PNG (at a size and scale, so 300 dpi prints),
 // SVG and PDF, and its data to CSV. Callable from tests and the command line.
 
+#include "ui/look/plot_look.h"
+
+#include <QImage>
 #include <QString>
 #include <QStringList>
 
@@ -19,9 +22,13 @@ class CsvSource {
 /// Writes `plot` to `path`; the format follows the suffix: .png, .svg, .pdf, or .csv (the plot
 /// must then be a CsvSource). width and height in pixels (0: the plot's own size); `scale`
 /// multiplies the PNG's pixels (2 at 150 dpi gives 300 dpi). Returns an empty string on success,
-/// else what went wrong. The file appears only when complete.
+/// else what went wrong. The file appears only when complete. Drawn with `look` (light unless
+/// asked otherwise, whatever the screen shows); the plot on screen keeps its own.
 QString exportPlot(QCustomPlot* plot, const QString& path, int width = 0, int height = 0,
-                   double scale = 1.0);
+                   double scale = 1.0, const PlotLook& look = {});
+
+/// The plot at its own size in `look` (light unless asked otherwise), for the clipboard.
+QImage plotImage(QCustomPlot* plot, const PlotLook& look = {});
 
 /// The suffixes exportPlot understands.
 QStringList exportFormats();

@@ -86,7 +86,7 @@ ParameterPanel::ParameterPanel(const PanelKind& kind, QWidget* parent)
 }
 
 void ParameterPanel::build() {
-  auto* form = new QFormLayout(this);
+  auto* form = m_form = new QFormLayout(this);
   for (const core::ParamSpec& spec : m_kind.table) {
     QWidget* widget = nullptr;
     const QString tip = QString::fromUtf8(spec.help.data(), qsizetype(spec.help.size()));
@@ -118,7 +118,7 @@ void ParameterPanel::build() {
     }
     widget->setToolTip(tip);
     widget->setObjectName(QString::fromUtf8(spec.key.data(), qsizetype(spec.key.size())));
-    m_controls.push_back({&spec, widget});
+    m_controls.push_back({&spec, widget, form->rowCount()});
     const QString label = QString::fromUtf8(spec.label.data(), qsizetype(spec.label.size()));
     if (spec.key == "m") {
       m_mBox = static_cast<QDoubleSpinBox*>(widget);
@@ -134,6 +134,7 @@ void ParameterPanel::build() {
       form->addRow(label, row);
     } else if (spec.key == "seed") {
       auto* button = new QPushButton(tr("New seed"));
+      m_seedButton = button;
       button->setToolTip(m_kind.seed_shortcut ? tr("Draw a new random seed (Ctrl+N)") : tr("Draw a new random seed"));
       if (m_kind.seed_shortcut) button->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_N));
       connect(button, &QPushButton::clicked, this, &ParameterPanel::newSeed);
@@ -147,10 +148,12 @@ void ParameterPanel::build() {
   }
   m_summary = new QLabel;
   m_summary->setWordWrap(true);
+  m_summary->setMinimumWidth(1);  // wraps to the controls' width instead of widening the dock
   m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
   form->addRow(m_summary);
   m_error = new QLabel;
   m_error->setWordWrap(true);
+  m_error->setMinimumWidth(1);
   m_error->setStyleSheet("color: #b2182b; font-weight: bold");
   form->addRow(m_error);
 }
@@ -159,6 +162,17 @@ QWidget* ParameterPanel::control(const QString& key) const {
   for (const Control& c : m_controls)
     if (c.widget->objectName() == key) return c.widget;
   return nullptr;
+}
+
+void ParameterPanel::setLocked(bool locked, const QStringList& free, bool hide) {
+  for (const Control& c : m_controls) {
+    const QString key = c.widget->objectName();
+    const bool enabled = !locked || free.contains(key);
+    c.widget->setEnabled(enabled);
+    m_form->setRowVisible(c.row, enabled || !hide);
+    if (key == "m") m_mSlider->setEnabled(enabled);
+    if (key == "seed") m_seedButton->setEnabled(enabled);
+  }
 }
 
 QString ParameterPanel::text(const Control& c) const {

@@ -5,9 +5,11 @@
 
 #include "core/params/parameters.h"
 
+#include <QStringList>
 #include <QWidget>
 #include <vector>
 
+class QFormLayout;
 class QLabel;
 class QSlider;
 class QDoubleSpinBox;
@@ -38,6 +40,9 @@ class ParameterPanel : public QWidget {
   void setParameters(const core::Parameters& params);
   /// The control of a parameter key (for tests and keyboard focus); nullptr if unknown.
   QWidget* control(const QString& key) const;
+  /// With `locked`, enables only the controls of the `free` keys (a lesson's), and with `hide`
+  /// (presenter mode) shows only them; else every control is enabled and shown.
+  void setLocked(bool locked, const QStringList& free = {}, bool hide = false);
 
  signals:
   /// immediate = false while a slider is dragged (the controller throttles those).
@@ -47,6 +52,7 @@ class ParameterPanel : public QWidget {
   struct Control {
     const core::ParamSpec* spec;
     QWidget* widget;
+    int row;  ///< in the form
   };
 
   void build();
@@ -62,6 +68,8 @@ class ParameterPanel : public QWidget {
   core::Parameters m_params;
   QSlider* m_mSlider = nullptr;
   QDoubleSpinBox* m_mBox = nullptr;
+  QWidget* m_seedButton = nullptr;
+  QFormLayout* m_form = nullptr;
   QLabel* m_summary = nullptr;
   QLabel* m_error = nullptr;
   bool m_updating = false;

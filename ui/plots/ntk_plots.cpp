@@ -41,11 +41,11 @@ QString line(const QStringList& fields) { return fields.join(',') + "\n"; }
 }  // namespace
 
 NtkPlot::NtkPlot(QWidget* parent) : QCustomPlot(parent) {
-  m_spectrum = addPanel(this, 0, 0, tr("Spectra: H* and H(W)/m at the start"), tr("eigenvalue rank (largest first)"),
+  m_spectrum = addPanel(this, 0, 0, tr("Spectra of H* and H(W)/m"), tr("eigenvalue rank (largest first)"),
                         tr("eigenvalue"), false, true, Qt::AlignBottom | Qt::AlignLeft);
-  m_lambda = addPanel(this, 0, 1, tr("Smallest eigenvalue against the width m"), tr("width m (prefix length)"),
+  m_lambda = addPanel(this, 0, 1, tr("λ_min against the width m"), tr("width m (prefix length)"),
                       tr("λ_min"), true, true, Qt::AlignBottom | Qt::AlignRight);
-  m_distance = addPanel(this, 0, 2, tr("Concentration of H(W)/m around H*"), tr("width m (prefix length)"),
+  m_distance = addPanel(this, 0, 2, tr("Distance of H(W)/m to H*"), tr("width m (prefix length)"),
                         tr("‖H(W)/m − H*‖_F / ‖H*‖_F"), true, true);
 }
 
@@ -69,8 +69,8 @@ void NtkPlot::setResult(NtkResultPtr result) {
                tr("H(W)/m at m = %1 (λ_min %2)").arg(v.spec.m).arg(v.empirical_spectrum.lambda_min, 0, 'g', 3),
                QPen(palette::vermillion, 1), QCPScatterStyle::ssDisc, ranks, descending(v.empirical_spectrum.eigenvalues))
           ->setLineStyle(QCPGraph::lsNone);
-    addNote(this, m_spectrum, tr("the standard stylized form (method.md section 8)\neffective rank: H* %1, H(W)/m %2\n"
-                                  "H* = I_d ⊗ K: each eigenvalue d times")
+    addNote(this, m_spectrum, tr("the standard stylized form (method.md §8)\neffective rank: H* %1, H(W)/m %2\n"
+                                  "H* = I_d ⊗ K: eigenvalues d-fold")
                                   .arg(v.limit_spectrum.effective_rank, 0, 'f', 1)
                                   .arg(v.empirical_spectrum.effective_rank, 0, 'f', 1));
     std::vector<double> m, lambda, distance;
@@ -108,12 +108,13 @@ QString NtkPlot::csv() const {
 }
 
 TrainingPlot::TrainingPlot(QWidget* parent) : QCustomPlot(parent) {
-  m_loss = addPanel(this, 0, 0, tr("Loss during gradient descent"), tr("step t"), tr("loss"), false, true);
-  m_lambda = addPanel(this, 0, 1, tr("λ_min(H(W(t))/m) during training"), tr("step t"), tr("λ_min"), false, false,
+  m_loss = addPanel(this, 0, 0, tr("Loss during gradient descent"), tr("step t"), tr("loss"), false, true,
+                    Qt::AlignVCenter | Qt::AlignRight);
+  m_lambda = addPanel(this, 0, 1, tr("λ_min during training"), tr("step t"), tr("λ_min(H(W(t))/m)"), false, false,
                       Qt::AlignVCenter | Qt::AlignRight);
-  m_movement = addPanel(this, 1, 0, tr("Largest weight movement max_r |w_r(t) − w_r(0)|"), tr("step t"),
-                        tr("movement"), false, false, Qt::AlignBottom | Qt::AlignRight);
-  m_compute = addPanel(this, 1, 1, tr("Loss against compute C = N D T (N = m d, D = n)"), tr("compute C"), tr("loss"),
+  m_movement = addPanel(this, 1, 0, tr("Weight movement"), tr("step t"),
+                        tr("max_r |w_r(t) − w_r(0)|"), false, false, Qt::AlignBottom | Qt::AlignRight);
+  m_compute = addPanel(this, 1, 1, tr("Loss against compute"), tr("compute C = N D T (N = m d, D = n)"), tr("loss"),
                        true, true);
 }
 
@@ -132,10 +133,10 @@ void TrainingPlot::redraw() {
   if (m_state) {
     const Steps& steps = m_state->curve.steps;
     const std::vector<double> t = column(steps, [](const core::TrainStep& s) { return double(s.step); });
-    addCurve(this, m_loss, tr("loss of the stylized model (m = %1, η = %2)").arg(m_state->curve.m).arg(m_state->eta, 0, 'g', 3),
+    addCurve(this, m_loss, tr("loss (m = %1, η = %2)").arg(m_state->curve.m).arg(m_state->eta, 0, 'g', 3),
              QPen(palette::vermillion, 2), QCPScatterStyle::ssNone, t,
              column(steps, [](const core::TrainStep& s) { return s.loss; }));
-    addCurve(this, m_loss, tr("NTK prediction loss(0)(1 − η m λ)^(2t)"), QPen(Qt::black, 1, Qt::DashLine),
+    addCurve(this, m_loss, tr("NTK bound loss(0)(1 − η m λ_min)^(2t)"), QPen(Qt::black, 1, Qt::DashLine),
              QCPScatterStyle::ssNone, t, column(steps, [](const core::TrainStep& s) { return s.predicted_loss; }));
     QCPGraph* lambda = addCurve(this, m_lambda, tr("λ_min(H(W(t))/m)"), QPen(palette::vermillion, 2),
                                 QCPScatterStyle::ssDisc, t, column(steps, [](const core::TrainStep& s) { return s.lambda_min; }));

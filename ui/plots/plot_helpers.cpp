@@ -144,6 +144,7 @@ void addNote(QCustomPlot* plot, QCPAxisRect* rect, const QString& text) {
   item->position->setAxisRect(rect);
   item->position->setCoords(0.02, 0.02);
   item->setPositionAlignment(Qt::AlignLeft | Qt::AlignTop);
+  item->setTextAlignment(Qt::AlignLeft);
   item->setText(text);
 }
 

@@ -102,7 +102,7 @@ QString ScalingPlot::csv() const {
 }
 
 ErrorScalingPlot::ErrorScalingPlot(QWidget* parent) : ScalingPlot(parent) {
-  m_byLength = addPanel(this, 0, 0, tr("NTK-Attention's error against prefix length m"),
+  m_byLength = addPanel(this, 0, 0, tr("NTK-Attention's error against m"),
                         tr("prefix length m"), tr("max-abs error ‖T − PrefixAttn‖∞"), true, true);
   m_byFeature = addPanel(this, 0, 1, tr("…and against the feature dimension r"),
                          tr("feature dimension r"), tr("max-abs error ‖T − PrefixAttn‖∞"), true, true,
@@ -118,13 +118,13 @@ void ErrorScalingPlot::redraw() {
   if (m_series) {
     const QPen pen(palette::vermillion, 2);
     curve(this, m_byLength, tr("measured"), pen, QCPScatterStyle::ssDisc, m_series->by_length, by_m, max_abs);
-    curve(this, m_byLength, tr("Taylor bound (worst case, where it applies)"), QPen(palette::purple, 2, Qt::DashLine),
+    curve(this, m_byLength, tr("Taylor bound (worst case)"), QPen(palette::purple, 2, Qt::DashLine),
              QCPScatterStyle::ssNone, m_series->by_length, by_m, bound);
     addFit(this, m_byLength, m_series->by_length, by_m, max_abs, tr("error"), "m");
     addCurrent(this, m_byLength, m_series->current, by_m, max_abs);
     curve(this, m_byFeature, tr("measured at m = %1").arg(m_series->params.workload.m), pen,
              QCPScatterStyle::ssDisc, m_series->by_feature, by_r, max_abs);
-    curve(this, m_byFeature, tr("Taylor bound (worst case, where it applies)"), QPen(palette::purple, 2, Qt::DashLine),
+    curve(this, m_byFeature, tr("Taylor bound (worst case)"), QPen(palette::purple, 2, Qt::DashLine),
              QCPScatterStyle::ssNone, m_series->by_feature, by_r, bound);
     addFit(this, m_byFeature, m_series->by_feature, by_r, max_abs, tr("error"), "r");
     addCurrent(this, m_byFeature, m_series->current, by_r, max_abs);
@@ -144,7 +144,7 @@ void ErrorScalingPlot::redraw() {
 }
 
 LimitPlot::LimitPlot(QWidget* parent) : ScalingPlot(parent) {
-  addPanel(this, 0, 0, tr("Exact attention against its infinite-prefix limit"), tr("prefix length m"),
+  addPanel(this, 0, 0, tr("Exact attention against its m → ∞ limit"), tr("prefix length m"),
            tr("max-abs distance to the m → ∞ closed form"), true, true);
   m_title = qobject_cast<QCPTextElement*>(plotLayout()->element(0, 0));
 }
@@ -169,8 +169,8 @@ void LimitPlot::redraw() {
 }
 
 CostPlot::CostPlot(QWidget* parent) : ScalingPlot(parent) {
-  m_time = addPanel(this, 0, 0, tr("Measured time per evaluation"), tr("prefix length m"), tr("seconds"), true, true);
-  m_memory = addPanel(this, 0, 1, tr("Memory each method keeps (from the array sizes)"), tr("prefix length m"),
+  m_time = addPanel(this, 0, 0, tr("Time per evaluation (measured)"), tr("prefix length m"), tr("seconds"), true, true);
+  m_memory = addPanel(this, 0, 1, tr("Memory kept (from the array sizes)"), tr("prefix length m"),
                       tr("bytes"), true, true);
 }
 

@@ -18,8 +18,12 @@ QJsonObject tableToJson(const core::Parameters& p, std::span<const core::ParamSp
 // Sets the entries of `values` through `table`; returns the reason of the first bad one.
 QString tableFromJson(const QJsonObject& values, std::span<const core::ParamSpec> table, core::Parameters& p) {
   for (auto it = values.begin(); it != values.end(); ++it) {
+    const QJsonValue v = it.value();
+    const QString text = v.isDouble() ? QString::number(v.toDouble(), 'g', 17)
+                         : v.isBool() ? QString(v.toBool() ? "true" : "false")
+                                      : v.toString();
     try {
-      core::parameter_spec(it.key().toStdString(), table).set(p, it.value().toString().toStdString());
+      core::parameter_spec(it.key().toStdString(), table).set(p, text.toStdString());
     } catch (const std::invalid_argument& e) {
       return QString::fromUtf8(e.what());
     }
@@ -28,6 +32,13 @@ QString tableFromJson(const QJsonObject& values, std::span<const core::ParamSpec
 }
 
 }  // namespace
+
+QString setParameters(const QJsonObject& values, core::Parameters& params) {
+  for (const auto& [key, table] : {std::pair{"parameters", core::parameter_specs()},
+                                    std::pair{"ntk", core::ntk_parameter_specs()}})
+    if (QString why = tableFromJson(values.value(key).toObject(), table, params); !why.isEmpty()) return why;
+  return {};
+}
 
 QByteArray sessionToJson(const Session& session) {
   QJsonObject root;
@@ -59,10 +70,7 @@ std::optional<Session> sessionFromJson(const QByteArray& json, const QString& or
                     .arg(session_schema_version));
   if (version < 1) return fail(QObject::tr("has no valid schema_version"));
   Session session{core::default_parameters(), root.value("view").toObject()};
-  for (const auto& [key, table] : {std::pair{"parameters", core::parameter_specs()},
-                                    std::pair{"ntk", core::ntk_parameter_specs()}})
-    if (const QString why = tableFromJson(root.value(key).toObject(), table, session.params); !why.isEmpty())
-      return fail(why);
+  if (const QString why = setParameters(root, session.params); !why.isEmpty()) return fail(why);
   try {
     core::validate(session.params);
   } catch (const std::invalid_argument& e) {

@@ -17,6 +17,12 @@ struct Session {
   QJsonObject view;  ///< window state the UI wants back (current tab, ...)
 };
 
+/// Sets the values of `values` ({"parameters": {key: value}, "ntk": {key: value}}, values as
+/// strings or numbers) on `params` through the parameter tables. Returns the reason of the first
+/// bad key or value (and leaves `params` partly set), else an empty string. Shared by sessions
+/// and lessons.
+QString setParameters(const QJsonObject& values, core::Parameters& params);
+
 /// The JSON text of a session.
 QByteArray sessionToJson(const Session& session);
 

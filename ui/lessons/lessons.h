@@ -1,0 +1,52 @@
+#pragma once
+// The numbered lessons (resources/lessons.json): each a preset and a short sequence of cards.
+// A card sets parameters, points at a plot, says what to notice and asks one question; a lesson
+// names the controls students may still change.
+
+#include "core/params/parameters.h"
+
+#include <QJsonObject>
+#include <QString>
+#include <QStringList>
+#include <optional>
+#include <vector>
+
+namespace ntk::ui {
+
+struct LessonCard {
+  QString title;
+  QJsonObject set;   ///< {"parameters": {...}, "ntk": {...}}: applied on top of the cards before it
+  QString plot;      ///< objectName of the plot the card points at (MainWindow::plots())
+  QString text;      ///< what to notice (rich text)
+  QString question;  ///< one question for the class
+  bool train = false;  ///< the card plays the training run to its end
+};
+
+struct Lesson {
+  int number = 0;  ///< 1-based
+  QString title;
+  QJsonObject preset;  ///< like LessonCard::set, on top of the defaults
+  QStringList free;    ///< comparison keys students may change while the lesson locks the rest
+  QStringList freeNtk; ///< NTK-view keys students may change
+  std::vector<LessonCard> cards;
+};
+
+/// Parses lessons JSON ({"format": "ntk-explorer lessons", "lessons": [...]}) and checks every
+/// card: its parameters apply and validate, and the free keys exist. (That each card's plot
+/// exists is the window's business, and its tests'.) On failure returns nullopt and sets `error`
+/// to the lesson, card and reason.
+std::optional<std::vector<Lesson>> lessonsFromJson(const QByteArray& json, QString* error);
+
+/// The parameters card `card` (0-based) shows: the defaults, the preset, then the settings of
+/// cards 0..card in order (so any card can be opened directly). The lessons are checked when
+/// parsed; throws std::invalid_argument for a card out of range.
+core::Parameters cardParameters(const Lesson& lesson, int card);
+
+/// The text of the lessons built into the program (resources/lessons.json).
+QByteArray builtinLessonsJson();
+
+/// The built-in lessons, parsed once (empty, with a warning on stderr, if they do not parse:
+/// a bug the tests catch).
+const std::vector<Lesson>& builtinLessons();
+
+}  // namespace ntk::ui

@@ -1,0 +1,32 @@
+#pragma once
+// How the plots look: light or dark, and the presenter's large fonts and thick lines. A plot
+// keeps its own colours and sizes as the base; the look is applied on top of them before every
+// replot, so the plot code never needs to know the theme. Exports use the light look unless
+// asked otherwise.
+
+#include <QColor>
+
+class QCustomPlot;
+
+namespace ntk::ui {
+
+struct PlotLook {
+  bool dark = false;
+  bool presenter = false;  ///< large fonts, thick lines, high contrast (a projector at the back of a room)
+  bool operator==(const PlotLook&) const = default;
+};
+
+QColor lookBackground(const PlotLook& look);
+QColor lookForeground(const PlotLook& look);
+
+/// Makes `plot` restyle itself with its look before every replot (call once per plot).
+void followLook(QCustomPlot* plot);
+/// The look `plot` follows (light by default) and setting it (replots).
+PlotLook plotLook(const QCustomPlot* plot);
+void setPlotLook(QCustomPlot* plot, const PlotLook& look);
+
+/// Restyles every part of `plot` now, from the base colours, pens and fonts each part had when
+/// it was first styled (so a part must get its own style before its first replot).
+void applyLook(QCustomPlot* plot, const PlotLook& look);
+
+}  // namespace ntk::ui

@@ -1,0 +1,142 @@
+// The menus of the main window: every action has a shortcut, and the shortcuts keep working
+// when presenter mode hides the menu bar.
+
+#include "ui/main_window.h"
+
+#include "ui/dialogs/help_dialog.h"
+#include "ui/export/plot_actions.h"
+#include "ui/lessons/lesson_panel.h"
+#include "ui/panels/parameter_panel.h"
+#include "ui/panels/training_tab.h"
+
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QSettings>
+#include <QStatusBar>
+#include <QTabWidget>
+#include <QUndoStack>
+
+namespace ntk::ui {
+
+void MainWindow::buildMenus() {
+  QMenu* file = menuBar()->addMenu(tr("&File"));
+  const QString filter = tr("NTK-Attention sessions (*.ntksession)");
+  file->addAction(tr("&Open session…"), QKeySequence::Open, this, [this, filter] {
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open session"), QString(), filter);
+    if (path.isEmpty()) return;
+    const QString error = openSession(path);
+    if (!error.isEmpty()) QMessageBox::warning(this, tr("Cannot open the session"), error + tr("\n\nThe current session is unchanged."));
+  });
+  m_recentMenu = file->addMenu(tr("Open &recent"));
+  m_recentMenu->setObjectName("recent");
+  fillRecentMenu();
+  auto save_as = [this, filter] {
+    QString path = QFileDialog::getSaveFileName(this, tr("Save session"), m_sessionPath, filter);
+    if (path.isEmpty()) return;
+    if (!path.endsWith(".ntksession")) path += ".ntksession";
+    const QString error = saveSession(path);
+    if (!error.isEmpty()) QMessageBox::warning(this, tr("Cannot save the session"), error);
+  };
+  file->addAction(tr("&Save session"), QKeySequence::Save, this, [this, save_as] {
+    if (m_sessionPath.isEmpty()) return save_as();
+    const QString error = saveSession(m_sessionPath);
+    if (!error.isEmpty()) QMessageBox::warning(this, tr("Cannot save the session"), error);
+  });
+  // SaveAs and Quit have no standard key on some platforms (the offscreen one among them).
+  file->addAction(tr("Save session &as…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S), this, save_as);
+  file->addSeparator();
+  QAction* bundle = file->addAction(tr("Export &bundle…"), this, [this] {
+    const QString folder = QFileDialog::getExistingDirectory(this, tr("Export every plot into"));
+    if (folder.isEmpty()) return;
+    const QString error = exportBundle(folder);
+    if (!error.isEmpty()) QMessageBox::warning(this, tr("Export failed"), error);
+    else statusBar()->showMessage(tr("Exported every plot to %1").arg(folder), 5000);
+  });
+  bundle->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E));
+  file->addSeparator();
+  QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
+  quit->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Q));
+  QMenu* edit = menuBar()->addMenu(tr("&Edit"));
+  QAction* undo = m_undo->createUndoAction(this, tr("&Undo"));
+  undo->setShortcut(QKeySequence::Undo);
+  QAction* redo = m_undo->createRedoAction(this, tr("&Redo"));
+  redo->setShortcut(QKeySequence::Redo);
+  edit->addAction(undo);
+  edit->addAction(redo);
+  edit->addSeparator();
+  edit->addAction(tr("&Copy plot (image and CSV)"), QKeySequence::Copy, this, [this] { copyPlot(currentPlot()); });
+  edit->addAction(tr("&Export plot…"), QKeySequence(Qt::CTRL | Qt::Key_E), this,
+                  [this] { exportPlotInteractively(currentPlot(), this); });
+  QMenu* compute = menuBar()->addMenu(tr("&Compute"));
+  compute->addAction(tr("&Recompute"), QKeySequence(Qt::Key_F5), this, &MainWindow::computeNow);
+  compute->addAction(tr("&Cancel"), QKeySequence(Qt::Key_Escape), this, [this] {
+    if (m_recomputing->isVisible()) m_cancel->click();
+  });
+  compute->addSeparator();
+  compute->addAction(tr("&Pin the scaling curves"), QKeySequence(Qt::CTRL | Qt::Key_P), this, [this] {
+    pin(m_series);
+    statusBar()->showMessage(tr("Pinned: the scaling plots keep these curves in grey"), 4000);
+  });
+  compute->addAction(tr("C&lear the pin"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P), this, [this] { pin(nullptr); });
+  QMenu* training = menuBar()->addMenu(tr("&Training"));
+  training->addAction(tr("&Play or pause"), QKeySequence(Qt::Key_F6), m_trainingTab, &TrainingTab::playOrPause);
+  training->addAction(tr("&Step"), QKeySequence(Qt::Key_F7), m_ntk, &NtkController::step);
+  training->addAction(tr("&Reset"), QKeySequence(Qt::Key_F8), m_ntk, &NtkController::reset);
+  buildViewMenu();
+  buildLessonMenu();
+  QMenu* help = menuBar()->addMenu(tr("&Help"));
+  help->addAction(tr("&Contents"), QKeySequence(Qt::Key_F1), this, [this] {
+    auto* dialog = new HelpDialog(this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->show();
+  });
+  // Shortcuts keep working in presenter mode, where the menu bar is hidden.
+  for (QAction* menu : menuBar()->actions())
+    for (QAction* action : menu->menu()->actions())
+      if (!action->isSeparator() && !action->menu()) addAction(action);
+}
+
+void MainWindow::buildViewMenu() {
+  QMenu* view = menuBar()->addMenu(tr("&View"));
+  for (int i = 0; i < m_tabs->count(); ++i)
+    view->addAction(m_tabs->tabText(i).remove('&'), QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + i)), this,
+                    [this, i] { m_tabs->setCurrentIndex(i); });
+  view->addSeparator();
+  view->addAction(tr("Go to the &prefix length"), QKeySequence(Qt::CTRL | Qt::Key_L), this,
+                  [this] { m_panel->control("m")->setFocus(); });
+  view->addSeparator();
+  m_darkAction = view->addAction(tr("&Dark theme"));
+  m_darkAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_D));
+  m_presenterAction = view->addAction(tr("P&resenter mode (large, high contrast, full screen)"));
+  m_presenterAction->setShortcut(QKeySequence(Qt::Key_F11));
+  for (QAction* action : {m_darkAction, m_presenterAction}) {
+    action->setCheckable(true);
+    connect(action, &QAction::triggered, this, [this] {
+      setLook({m_darkAction->isChecked(), m_presenterAction->isChecked()});
+      QSettings().setValue("view/dark", m_look.dark);
+    });
+  }
+  connect(m_presenterAction, &QAction::triggered, this, [this](bool on) { on ? showFullScreen() : showNormal(); });
+}
+
+void MainWindow::buildLessonMenu() {
+  QMenu* menu = menuBar()->addMenu(tr("&Lessons"));
+  for (const Lesson& lesson : builtinLessons())
+    menu->addAction(tr("&%1. %2").arg(lesson.number).arg(lesson.title),
+                    QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key(Qt::Key_0 + lesson.number)), this,
+                    [this, n = lesson.number] { m_lessons->open(n); });
+  menu->addSeparator();
+  menu->addAction(tr("&Next card"), QKeySequence(Qt::Key_PageDown), m_lessons, &LessonPanel::next);
+  menu->addAction(tr("&Previous card"), QKeySequence(Qt::Key_PageUp), m_lessons, &LessonPanel::previous);
+  menu->addAction(tr("&End the lesson"), QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_0), this, [this] { m_lessons->open(0); });
+  QAction* panel = m_lessonDock->toggleViewAction();
+  panel->setText(tr("Show the lesson &panel"));
+  panel->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_K));
+  menu->addAction(panel);
+}
+
+}  // namespace ntk::ui
