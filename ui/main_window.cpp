@@ -57,7 +57,21 @@ class ParameterChange : public QUndoCommand {
   bool m_pushed = false;
 };
 
-constexpr int slow_ms = 500;  // work longer than this shows progress and a cancel button
+// Scrolls vertically only: as wide as its panel's widest row, in whatever font is current.
+class VerticalScroll : public QScrollArea {
+ public:
+  QSize minimumSizeHint() const override {
+    const int width = widget()->minimumSizeHint().width() + verticalScrollBar()->sizeHint().width() + 2 * frameWidth();
+    return {width, QScrollArea::minimumSizeHint().height()};
+  }
+};
+
+constexpr int slow_ms = 500;
+
+// The same values for every parameter of `table`.
+bool same(std::span<const core::ParamSpec> table, const core::Parameters& a, const core::Parameters& b) {
+  return std::all_of(table.begin(), table.end(), [&](const core::ParamSpec& s) { return s.get(a) == s.get(b); });
+}  // work longer than this shows progress and a cancel button
 
 }  // namespace
 
@@ -78,6 +92,7 @@ MainWindow::MainWindow(QWidget* parent)
       m_trainingPlot(new TrainingPlot),
       m_trainingTab(new TrainingTab(m_ntk, m_trainingPlot)),
       m_panels(new QStackedWidget),
+      m_parameterDock(new QDockWidget(tr("Parameters"), this)),
       m_lessonDock(new QDockWidget(tr("Lesson"), this)),
       m_lessons(new LessonPanel),
       m_spotlight(new Spotlight),
@@ -91,10 +106,10 @@ MainWindow::MainWindow(QWidget* parent)
       m_committed(m_panel->parameters()) {
   setWindowTitle(tr("NTK-Attention Explorer"));
   setWindowIcon(QIcon(":/ntk-explorer.svg"));
-  auto* dock = new QDockWidget(tr("Parameters"), this);
+  QDockWidget* dock = m_parameterDock;
   dock->setObjectName("parameters");
   for (ParameterPanel* panel : {m_panel, m_ntkPanel}) {
-    auto* scroll = new QScrollArea;
+    auto* scroll = new VerticalScroll;
     scroll->setWidget(panel);
     scroll->setWidgetResizable(true);
     scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
@@ -201,16 +216,17 @@ void MainWindow::setLook(const PlotLook& look) {
   applyWindowLook(look);
   for (QCustomPlot* plot : plots()) setPlotLook(plot, look);
   menuBar()->setVisible(!look.presenter);
-  statusBar()->setVisible(!look.presenter);
   lockControls(m_lessons->locking());
-  // The panels scroll vertically only: the dock is as wide as their widest row in this font.
-  for (QScrollArea* scroll : m_panels->findChildren<QScrollArea*>(Qt::FindDirectChildrenOnly))
-    scroll->setMinimumWidth(scroll->widget()->minimumSizeHint().width() + scroll->verticalScrollBar()->sizeHint().width() +
-                            2 * scroll->frameWidth());
   for (const auto& [action, on] : {std::pair{m_darkAction, look.dark}, std::pair{m_presenterAction, look.presenter}}) {
     const QSignalBlocker quiet(action);
     action->setChecked(on);
   }
+}
+
+void MainWindow::fitPresenterDocks() {
+  // The plots get the room: the parameter dock shrinks to the controls a lesson leaves shown.
+  if (m_look.presenter)
+    resizeDocks({m_parameterDock, m_lessonDock}, {0, 30 * fontMetrics().averageCharWidth()}, Qt::Horizontal);
 }
 
 void MainWindow::showCard(const Lesson* lesson, int card) {
@@ -235,6 +251,7 @@ void MainWindow::lockControls(bool lock) {
   const Lesson* lesson = m_lessons->lesson();
   m_panel->setLocked(lock, lesson ? lesson->free : QStringList{}, m_look.presenter);
   m_ntkPanel->setLocked(lock, lesson ? lesson->freeNtk : QStringList{}, m_look.presenter);
+  fitPresenterDocks();
 }
 
 QWidget* MainWindow::spotlighted() const { return m_spotlight->target(); }
@@ -319,9 +336,12 @@ QList<QCustomPlot*> MainWindow::plots() const {
 }
 
 bool MainWindow::settled() const {
-  return m_shown && m_series && m_series->complete() && m_ntkResult && m_ntkResult->complete() && m_training &&
-         !m_training->playing &&
-         m_ntkResult->params.ntk.model.m == m_ntkPanel->parameters().ntk.model.m;
+  const core::Parameters& comparison = m_panel->parameters();
+  const core::Parameters& ntk = m_ntkPanel->parameters();
+  return m_shown && same(core::parameter_specs(), m_shown->params, comparison) && m_series && m_series->complete() &&
+         same(core::parameter_specs(), m_series->params, comparison) && m_ntkResult && m_ntkResult->complete() &&
+         same(core::ntk_parameter_specs(), m_ntkResult->params, ntk) && m_training && !m_training->playing &&
+         same(core::ntk_parameter_specs(), m_training->params, ntk);
 }
 
 core::Parameters MainWindow::currentParameters() const {

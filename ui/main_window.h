@@ -90,6 +90,7 @@ class MainWindow : public QMainWindow {
   void buildLessonMenu();
   void showCard(const Lesson* lesson, int card);
   void lockControls(bool lock);
+  void fitPresenterDocks();
   void commit(const core::Parameters& params);  ///< one undo step to `params`
   void buildNtkWiring();
   void applyParameters(const core::Parameters& params);  ///< from undo/redo: show and compute
@@ -112,6 +113,7 @@ class MainWindow : public QMainWindow {
   TrainingPlot* m_trainingPlot;
   TrainingTab* m_trainingTab;
   QStackedWidget* m_panels;
+  QDockWidget* m_parameterDock;
   QDockWidget* m_lessonDock;
   LessonPanel* m_lessons;
   Spotlight* m_spotlight;

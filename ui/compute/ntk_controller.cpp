@@ -89,7 +89,7 @@ bool NtkController::restart(const core::Parameters& params, quint64 setting, boo
   }
   m_state = {params, {params.ntk.model.m, {m_trainer->current()}}, m_trainer->eta(), m_trainer->lambda_star(),
              false, core::Status::ok};
-  publish(false);
+  if (force) publish(false);  // a play or step publishes when it has run
   return true;
 }
 

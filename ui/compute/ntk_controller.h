@@ -62,9 +62,10 @@ class NtkController : public QObject {
  private:
   void computeView(const core::Parameters& params, const std::function<bool()>& alive);
   void publish(bool playing);
-  /// Worker side: a fresh run of `params` unless the run already belongs to `setting`; false if
-  /// the setting cannot be trained (reported through failed()). A reset that a play or step
-  /// replaced before it ran is done here, so they never act on an older setting.
+  /// Worker side: a fresh run of `params` unless the run already belongs to `setting` (`force`:
+  /// always, and publish it); false if the setting cannot be trained (reported through
+  /// failed()). A reset that a play or step replaced before it ran is done here, so they never
+  /// act on an older setting.
   bool restart(const core::Parameters& params, quint64 setting, bool force);
   void runSteps(int count, const std::function<bool()>& alive);
 

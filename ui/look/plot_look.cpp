@@ -1,5 +1,6 @@
 #include "ui/look/plot_look.h"
 
+#include <QApplication>
 #include <qcustomplot.h>
 
 Q_DECLARE_METATYPE(QCPScatterStyle)
@@ -8,7 +9,7 @@ namespace ntk::ui {
 namespace {
 
 constexpr double presenter_font = 1.5, presenter_line = 2.0, presenter_marker = 1.6;
-constexpr double presenter_legend_font = 1.25;  // legends sit inside the panels: they grow less
+constexpr double presenter_legend_font = 1.25;  // legends and notes sit inside the panels: they grow less
 
 // What `object` looked like before the first styling: stored once, returned ever after.
 template <typename T>
@@ -83,7 +84,7 @@ void styleGraph(QCPGraph* graph, const PlotLook& look) {
 void styleItem(QCPAbstractItem* item, const PlotLook& look) {
   if (auto* text = qobject_cast<QCPItemText*>(item)) {
     text->setColor(tone(base(text, "ntkColor", text->color()), look));
-    text->setFont(sized(base(text, "ntkFont", text->font()), look));
+    text->setFont(sized(base(text, "ntkFont", text->font()), look, false, presenter_legend_font));
   } else if (auto* line = qobject_cast<QCPItemStraightLine*>(item)) {
     line->setPen(tonePen(base(line, "ntkPen", line->pen()), look));
   } else if (auto* segment = qobject_cast<QCPItemLine*>(item)) {
@@ -101,8 +102,10 @@ void applyLook(QCustomPlot* plot, const PlotLook& look) {
   for (QCPAxis* axis : plot->findChildren<QCPAxis*>()) styleAxis(axis, look);
   for (QCPLegend* legend : plot->findChildren<QCPLegend*>()) styleLegend(legend, look);
   for (QCPAbstractLegendItem* entry : plot->findChildren<QCPAbstractLegendItem*>()) {
+    // An entry starts with its legend's current font; its base is its legend's.
     entry->setTextColor(lookForeground(look));
-    entry->setFont(sized(base(entry, "ntkFont", entry->font()), look, false, presenter_legend_font));
+    const QFont legend_base = entry->parentLegend()->property("ntkFont").value<QFont>();
+    entry->setFont(sized(legend_base, look, false, presenter_legend_font));
   }
   for (QCPTextElement* title : plot->findChildren<QCPTextElement*>()) {
     title->setTextColor(lookForeground(look));
@@ -115,7 +118,13 @@ void applyLook(QCustomPlot* plot, const PlotLook& look) {
   for (QCPAbstractItem* item : plot->findChildren<QCPAbstractItem*>()) styleItem(item, look);
 }
 
+QFont platformFont() {
+  static const QFont font = QApplication::font();
+  return font;
+}
+
 void followLook(QCustomPlot* plot) {
+  plot->setFont(platformFont());
   QObject::connect(plot, &QCustomPlot::beforeReplot, plot, [plot] { applyLook(plot, plotLook(plot)); });
 }
 

@@ -5,6 +5,7 @@
 // asked otherwise.
 
 #include <QColor>
+#include <QFont>
 
 class QCustomPlot;
 
@@ -16,10 +17,15 @@ struct PlotLook {
   bool operator==(const PlotLook&) const = default;
 };
 
+/// The application font as the platform set it, before any presenter enlargement (captured on
+/// the first call, which the window makes before changing the font).
+QFont platformFont();
+
 QColor lookBackground(const PlotLook& look);
 QColor lookForeground(const PlotLook& look);
 
-/// Makes `plot` restyle itself with its look before every replot (call once per plot).
+/// Makes `plot` restyle itself with its look before every replot (call once per plot, right after
+/// constructing it). The plot keeps the platform font, so parts added later start from it too.
 void followLook(QCustomPlot* plot);
 /// The look `plot` follows (light by default) and setting it (replots).
 PlotLook plotLook(const QCustomPlot* plot);

@@ -34,11 +34,10 @@ QPalette darkPalette() {
 }  // namespace
 
 void applyWindowLook(const PlotLook& look) {
-  static const QFont platform_font = QApplication::font();
   // Fusion is the one style that draws any palette as given.
   if (QApplication::style()->name() != "fusion") QApplication::setStyle(QStyleFactory::create("Fusion"));
   QApplication::setPalette(look.dark ? darkPalette() : QApplication::style()->standardPalette());
-  QFont font = platform_font;
+  QFont font = platformFont();
   if (look.presenter) {
     const double size = font.pointSizeF() > 0 ? font.pointSizeF() : 10;
     font.setPointSizeF(size * 1.5);

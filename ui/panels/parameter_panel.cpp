@@ -126,6 +126,7 @@ void ParameterPanel::build() {
       m_mSlider->setRange(0, slider_octaves * slider_steps_per_octave);
       m_mSlider->setToolTip(tip + " (logarithmic: 1 to 2^24; type larger values)");
       m_mSlider->setObjectName("m_slider");
+      m_mSlider->setMinimumWidth(120);  // a narrow dock still leaves a slider to drag
       connect(m_mSlider, &QSlider::valueChanged, this, &ParameterPanel::onSliderMoved);
       connect(m_mSlider, &QSlider::sliderReleased, this, [this] { onEdited(true); });
       auto* row = new QHBoxLayout;

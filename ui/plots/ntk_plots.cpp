@@ -69,7 +69,7 @@ void NtkPlot::setResult(NtkResultPtr result) {
                tr("H(W)/m at m = %1 (λ_min %2)").arg(v.spec.m).arg(v.empirical_spectrum.lambda_min, 0, 'g', 3),
                QPen(palette::vermillion, 1), QCPScatterStyle::ssDisc, ranks, descending(v.empirical_spectrum.eigenvalues))
           ->setLineStyle(QCPGraph::lsNone);
-    addNote(this, m_spectrum, tr("the standard stylized form (method.md §8)\neffective rank: H* %1, H(W)/m %2\n"
+    addNote(this, m_spectrum, tr("stylized form, method.md §8\neffective rank: H* %1, H(W)/m %2\n"
                                   "H* = I_d ⊗ K: eigenvalues d-fold")
                                   .arg(v.limit_spectrum.effective_rank, 0, 'f', 1)
                                   .arg(v.empirical_spectrum.effective_rank, 0, 'f', 1));

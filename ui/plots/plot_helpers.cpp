@@ -119,7 +119,12 @@ void fitRange(QCPAxisRect* rect) {
   }
   if (!any) return;
   const auto widen = [](QCPAxis* axis, QCPRange r, double low_factor, double high_factor) {
-    if (isLog(axis)) return axis->setRange(r.lower / low_factor, r.upper * high_factor);
+    if (isLog(axis)) {
+      // At least two decades: narrower, the log ticker falls back to linear ticks whose
+      // one-digit labels repeat (10^-2, 10^-2, 2·10^-2).
+      const double short_by = std::max(1.0, 100 / (r.upper * high_factor / (r.lower / low_factor)));
+      return axis->setRange(r.lower / low_factor / std::sqrt(short_by), r.upper * high_factor * std::sqrt(short_by));
+    }
     const double pad = std::max(r.size(), std::abs(r.upper) * 1e-3 + 1e-300) * 0.06;
     axis->setRange(r.lower - pad, r.upper + pad);
   };

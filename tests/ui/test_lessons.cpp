@@ -1,0 +1,193 @@
+// The lessons, presenter mode and themes on the offscreen platform: every lesson loads, every
+// card applies its parameters, points at an existing plot and locks what it should; the first
+// card of each lesson is rendered in presenter mode into lesson-screenshots/ (look at them);
+// themes restyle the plots while exports stay light.
+
+#include "ui/export/plot_export.h"
+#include "ui/lessons/lesson_panel.h"
+#include "ui/main_window.h"
+#include "ui/panels/parameter_panel.h"
+
+#include <QDir>
+#include <QMenuBar>
+#include <QSet>
+#include <QTemporaryDir>
+#include <QtTest>
+#include <qcustomplot.h>
+
+using ntk::ui::Lesson;
+using ntk::ui::MainWindow;
+
+namespace {
+
+int colourCount(const QImage& image) {
+  QSet<QRgb> colours;
+  for (int y = 0; y < image.height(); y += 4)
+    for (int x = 0; x < image.width(); x += 4) colours.insert(image.pixel(x, y));
+  return int(colours.size());
+}
+
+QString values(std::span<const ntk::core::ParamSpec> table, const ntk::core::Parameters& p) {
+  QStringList out;
+  for (const ntk::core::ParamSpec& s : table) out << QString::fromStdString(std::string(s.key) + "=" + s.get(p));
+  return out.join(' ');
+}
+
+bool isDark(QRgb pixel) { return qGray(pixel) < 60; }
+
+}  // namespace
+
+class LessonTest : public QObject {
+  Q_OBJECT
+
+ private slots:
+  void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+
+  void builtinLessonsParse() {
+    QString error;
+    const auto lessons = ntk::ui::lessonsFromJson(ntk::ui::builtinLessonsJson(), &error);
+    QVERIFY2(lessons, qPrintable(error));
+    QVERIFY(lessons->size() >= 7);
+    QCOMPARE(ntk::ui::builtinLessons().size(), lessons->size());
+    for (const Lesson& lesson : *lessons) {
+      QVERIFY(lesson.cards.size() >= 2);
+      QVERIFY(!lesson.free.isEmpty() || !lesson.freeNtk.isEmpty());
+      for (const auto& card : lesson.cards) {
+        QVERIFY(!card.title.isEmpty() && !card.plot.isEmpty());
+        QVERIFY2(card.question.contains('?'), qPrintable(card.question));
+      }
+    }
+  }
+
+  void malformedLessonsAreRefusedWithTheReason() {
+    const struct { QByteArray json; const char* says; } bad[] = {
+        {"not json", "not a lessons file"},
+        {R"({"format": "ntk-explorer lessons", "lessons": [{"title": "t", "cards": []}]})", "lesson 1: has no cards"},
+        {R"({"format": "ntk-explorer lessons", "lessons": [{"title": "t", "free": {"parameters": ["bogus"]},
+            "cards": [{"text": "x", "question": "y?"}]}]})", "unknown parameter 'bogus'"},
+        {R"({"format": "ntk-explorer lessons", "lessons": [{"title": "t",
+            "cards": [{"text": "x", "question": "y?"}, {"set": {"parameters": {"L": 0}}, "text": "x", "question": "y?"}]}]})",
+         "lesson 1, card 2: --L must be"},
+        {R"({"format": "ntk-explorer lessons", "lessons": [{"title": "t", "cards": [{"text": "x"}]}]})",
+         "card 1: a lesson needs a title, a card a text and a question"},
+    };
+    for (const auto& b : bad) {
+      QString error;
+      QVERIFY(!ntk::ui::lessonsFromJson(b.json, &error));
+      QVERIFY2(error.contains(b.says), qPrintable(error));
+    }
+  }
+
+  void everyCardAppliesPointsAtAPlotAndLocks() {
+    MainWindow w;
+    w.show();
+    ntk::ui::LessonPanel* panel = w.lessonPanel();
+    for (const Lesson& lesson : ntk::ui::builtinLessons()) {
+      for (int card = 0; card < int(lesson.cards.size()); ++card) {
+        const QString where = QString("lesson %1 card %2").arg(lesson.number).arg(card + 1);
+        panel->open(lesson.number, card);
+        QCOMPARE(panel->lesson(), &lesson);
+        QCOMPARE(panel->card(), card);
+        const ntk::core::Parameters want = ntk::ui::cardParameters(lesson, card);
+        QCOMPARE(values(ntk::core::parameter_specs(), w.parameterPanel()->parameters()),
+                 values(ntk::core::parameter_specs(), want));
+        QCOMPARE(values(ntk::core::ntk_parameter_specs(), w.ntkPanel()->parameters()),
+                 values(ntk::core::ntk_parameter_specs(), want));
+        QVERIFY2(w.spotlighted() && w.spotlighted()->objectName() == lesson.cards[std::size_t(card)].plot,
+                 qPrintable(where + ": no plot named " + lesson.cards[std::size_t(card)].plot));
+        QVERIFY2(w.spotlighted()->isVisible(), qPrintable(where));  // its tab is the current one
+        for (const auto& [table, free, controls] :
+             {std::tuple{ntk::core::parameter_specs(), lesson.free, w.parameterPanel()},
+              std::tuple{ntk::core::ntk_parameter_specs(), lesson.freeNtk, w.ntkPanel()}})
+          for (const ntk::core::ParamSpec& s : table) {
+            const QString key = QString::fromUtf8(s.key.data(), qsizetype(s.key.size()));
+            QVERIFY2(controls->control(key)->isEnabled() == free.contains(key), qPrintable(where + " " + key));
+          }
+      }
+    }
+    panel->open(0);
+    QVERIFY(!w.spotlighted());
+    QVERIFY(w.parameterPanel()->control("d")->isEnabled());
+    QVERIFY(w.ntkPanel()->control("n")->isEnabled());
+  }
+
+  void firstCardsRenderInPresenterMode() {
+    QDir().mkpath("lesson-screenshots");
+    MainWindow w;  // one window, as a teacher goes from lesson to lesson
+    w.setLook({false, true});
+    w.resize(1920, 1080);
+    w.show();
+    for (const Lesson& lesson : ntk::ui::builtinLessons()) {
+      w.lessonPanel()->open(lesson.number, 0);
+      QTRY_VERIFY_WITH_TIMEOUT(w.settled(), 120000);
+      QTest::qWait(200);
+      QVERIFY(!w.menuBar()->isVisible());
+      // Presenter mode shows only the controls the lesson frees.
+      if (!lesson.free.contains("d")) QVERIFY(!w.parameterPanel()->control("d")->isVisibleTo(w.parameterPanel()));
+      const QImage image = w.grab().toImage();
+      const QString path = QString("lesson-screenshots/lesson-%1.png").arg(lesson.number);
+      QVERIFY(image.save(path));
+      QVERIFY2(colourCount(image) > 100, qPrintable(path));
+    }
+  }
+
+  void presenterModeEnlargesAndThickens() {
+    MainWindow w;
+    QCustomPlot* plot = w.plots()[4];  // error scaling
+    plot->replot();
+    const double font = plot->xAxis->labelFont().pointSizeF();
+    const double line = plot->xAxis->basePen().widthF();
+    w.setLook({false, true});
+    plot->replot();
+    QCOMPARE(plot->xAxis->labelFont().pointSizeF(), 1.5 * font);
+    QVERIFY(plot->xAxis->basePen().widthF() > line);
+    w.setLook({false, false});
+    plot->replot();
+    QCOMPARE(plot->xAxis->labelFont().pointSizeF(), font);  // back to the base, not compounded
+  }
+
+  void keysWorkWithTheMenuBarHidden() {
+    MainWindow w;
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    w.activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(&w));
+    QTest::keyClick(&w, Qt::Key_F11);
+    QVERIFY(w.look().presenter);
+    QVERIFY(!w.menuBar()->isVisible());
+    QTest::keyClick(&w, Qt::Key_1, Qt::ControlModifier | Qt::AltModifier);
+    QVERIFY(w.lessonPanel()->lesson());
+    QCOMPARE(w.lessonPanel()->lesson()->number, 1);
+    QTest::keyClick(&w, Qt::Key_PageDown);
+    QCOMPARE(w.lessonPanel()->card(), 1);
+    QTest::keyClick(&w, Qt::Key_PageUp);
+    QCOMPARE(w.lessonPanel()->card(), 0);
+    QTest::keyClick(&w, Qt::Key_F11);
+    QVERIFY(!w.look().presenter);
+    QVERIFY(w.menuBar()->isVisible());
+  }
+
+  void darkThemeOnScreenLightExports() {
+    MainWindow w;
+    w.resize(1400, 800);
+    w.show();
+    w.computeNow();
+    QTRY_VERIFY_WITH_TIMEOUT(w.shownResult(), 20000);
+    w.setLook({true, false});
+    QCustomPlot* plot = w.plots()[3];  // outputs
+    plot->replot();
+    QVERIFY(isDark(plot->toPixmap(400, 300).toImage().pixel(2, 2)));
+    QTemporaryDir dir;
+    const QString path = dir.filePath("outputs.png");
+    QCOMPARE(ntk::ui::exportPlot(plot, path, 400, 300), QString());
+    QCOMPARE(QImage(path).pixel(2, 2), qRgb(255, 255, 255));
+    QCOMPARE(ntk::ui::exportPlot(plot, path, 400, 300, 1.0, w.look()), QString());  // "as on screen"
+    QVERIFY(isDark(QImage(path).pixel(2, 2)));
+    QVERIFY(isDark(plot->toPixmap(400, 300).toImage().pixel(2, 2)));  // the screen keeps its look
+    QVERIFY(qGray(QApplication::palette().color(QPalette::Window).rgb()) < 80);  // the widgets too
+    w.setLook({false, false});
+  }
+};
+
+QTEST_MAIN(LessonTest)
+#include "test_lessons.moc"
