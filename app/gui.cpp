@@ -5,6 +5,7 @@
 #include "ui/main_window.h"
 
 #include <QApplication>
+#include <QSize>
 #include <QTimer>
 #include <charconv>
 #include <cstdlib>
@@ -109,7 +110,9 @@ int run_gui(int argc, char** argv) {
   const WindowOptions& o = *options;
   if (!o.theme.empty() || o.presenter) window.setLook({o.theme.empty() ? window.look().dark : o.theme == "dark", o.presenter});
   if (o.presenter && o.screenshot.empty()) window.showFullScreen();
-  else if (o.presenter) window.resize(1920, 1080);  // a projector's full screen
+  // The offscreen platform's screen is 800 x 600: render at a projector's or a desktop's size.
+  else if (!o.screenshot.empty() && QGuiApplication::platformName() == "offscreen")
+    window.resize(o.presenter ? QSize(1920, 1080) : QSize(1500, 850));
   if (!window.isVisible()) window.show();
   if (!o.session.empty()) {
     const QString error = window.openSession(QString::fromStdString(o.session));

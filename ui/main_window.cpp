@@ -25,6 +25,7 @@
 #include <QLabel>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScreen>
 #include <QScrollArea>
 #include <QScrollBar>
 #include <QSignalBlocker>
@@ -79,9 +80,9 @@ MainWindow::MainWindow(QWidget* parent)
     : QMainWindow(parent),
       m_panel(new ParameterPanel),
       m_controller(new ComputeController(this)),
-      m_exactMap(new AttentionMapPlot(tr("Exact softmax weights"))),
-      m_ntkMap(new AttentionMapPlot(tr("Weights NTK-Attention implies"))),
-      m_diffMap(new AttentionMapPlot(tr("Difference (NTK - exact)"))),
+      m_exactMap(new AttentionMapPlot(tr("Exact softmax"))),
+      m_ntkMap(new AttentionMapPlot(tr("NTK-Attention"))),
+      m_diffMap(new AttentionMapPlot(tr("NTK − exact"))),
       m_outputs(new OutputPlot),
       m_errorPlot(new ErrorScalingPlot),
       m_limitPlot(new LimitPlot),
@@ -132,6 +133,7 @@ MainWindow::MainWindow(QWidget* parent)
   grid->addWidget(m_ntkMap, 0, 1);
   grid->addWidget(m_diffMap, 0, 2);
   m_caption->setWordWrap(true);
+  m_caption->setMinimumWidth(1);  // wraps under the maps instead of widening the window
   grid->addWidget(m_caption, 1, 0, 1, 3);
   grid->setRowStretch(0, 1);
   m_tabs = new QTabWidget;
@@ -201,7 +203,7 @@ MainWindow::MainWindow(QWidget* parent)
   });
   buildNtkWiring();
   buildMenus();
-  resize(1500, 850);
+  resize(QSize(1500, 850).boundedTo(screen()->availableSize()));  // fits a 1280 x 720 screen at 150%
   restoreGeometry(QSettings().value("window/geometry").toByteArray());
   setLook({QSettings().value("view/dark", false).toBool(), false});
 }

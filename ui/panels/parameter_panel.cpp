@@ -111,6 +111,7 @@ void ParameterPanel::build() {
         box->setDecimals(spec.type == core::ParamType::integer ? 0 : 3);
         box->setSingleStep(spec.type == core::ParamType::integer ? 1 : 0.05);
         box->setKeyboardTracking(false);  // typing 4096 is one change, not four
+        box->setMinimumWidth(100);        // not as wide as the largest value (2^53 for a seed)
         connect(box, &QDoubleSpinBox::valueChanged, this, [this] { onEdited(true); });
         widget = box;
         break;
@@ -126,7 +127,7 @@ void ParameterPanel::build() {
       m_mSlider->setRange(0, slider_octaves * slider_steps_per_octave);
       m_mSlider->setToolTip(tip + " (logarithmic: 1 to 2^24; type larger values)");
       m_mSlider->setObjectName("m_slider");
-      m_mSlider->setMinimumWidth(120);  // a narrow dock still leaves a slider to drag
+      m_mSlider->setMinimumWidth(90);  // a narrow dock still leaves a slider to drag
       connect(m_mSlider, &QSlider::valueChanged, this, &ParameterPanel::onSliderMoved);
       connect(m_mSlider, &QSlider::sliderReleased, this, [this] { onEdited(true); });
       auto* row = new QHBoxLayout;

@@ -17,6 +17,7 @@ AttentionMapPlot::AttentionMapPlot(const QString& title, QWidget* parent) : QCus
   m_scale->setMarginGroup(QCP::msBottom | QCP::msTop, group);
   yAxis->setLabel(tr("query"));
   yAxis->setRangeReversed(true);
+  xAxis->ticker()->setTickCount(2);  // a narrow map keeps its labels apart
   m_boundary = new QCPItemStraightLine(this);
   m_boundary->setPen(QPen(Qt::white, 2, Qt::DashLine));
   setMouseTracking(true);
@@ -42,8 +43,8 @@ void AttentionMapPlot::setMap(const Eigen::MatrixXd& weights, Eigen::Index prefi
   yAxis->setRange(-0.5, rows - 0.5);
   m_boundary->point1->setCoords(double(prefix_bins) - 0.5, 0);
   m_boundary->point2->setCoords(double(prefix_bins) - 0.5, 1);
-  xAxis->setLabel(keys_per_bin > 1 ? tr("prefix bins (%1 keys each) | input keys").arg(keys_per_bin, 0, 'g', 4)
-                                   : tr("prefix keys | input keys"));
+  // How many keys a bin holds is in the caption under the maps.
+  xAxis->setLabel(keys_per_bin > 1 ? tr("prefix bins | input") : tr("prefix keys | input"));
   replot(QCustomPlot::rpQueuedReplot);
 }
 
