@@ -224,7 +224,7 @@ class MainWindowTest : public QObject {
     help.show();
     const QString text = help.text();
     for (const char* says : {"Algorithm 1", "Algorithm 2", "standard stylized form", "could not be checked",
-                             "Glossary", "Bounded entries", "F6, F7, F8"})
+                             "Glossary", "Bounded entries", "F6, F7, F8", "Lessons and presenter mode", "F11"})
       QVERIFY2(text.contains(says), says);
     const QImage image = help.grab().toImage();
     QSet<QRgb> colours;
