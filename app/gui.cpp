@@ -7,6 +7,7 @@
 #include <QApplication>
 #include <QSize>
 #include <QTimer>
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 #include <iostream>

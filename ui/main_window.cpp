@@ -67,12 +67,12 @@ class VerticalScroll : public QScrollArea {
   }
 };
 
-constexpr int slow_ms = 500;
+constexpr int slow_ms = 500;  // work longer than this shows progress and a cancel button
 
 // The same values for every parameter of `table`.
 bool same(std::span<const core::ParamSpec> table, const core::Parameters& a, const core::Parameters& b) {
   return std::all_of(table.begin(), table.end(), [&](const core::ParamSpec& s) { return s.get(a) == s.get(b); });
-}  // work longer than this shows progress and a cancel button
+}
 
 }  // namespace
 
@@ -236,10 +236,12 @@ void MainWindow::showCard(const Lesson* lesson, int card) {
   m_lessonDock->show();
   const core::Parameters params = cardParameters(*lesson, card);
   const LessonCard& c = lesson->cards[std::size_t(card)];
-  m_ntkPanel->setParameters(params);
-  m_ntk->request(params);
+  if (!same(core::ntk_parameter_specs(), params, m_ntkPanel->parameters())) {
+    m_ntkPanel->setParameters(params);
+    m_ntk->request(params);
+  }
   if (c.train) m_ntk->play();
-  commit(params);
+  if (!same(core::parameter_specs(), params, m_committed)) commit(params);
   applyParameters(params);
   for (QCustomPlot* plot : plots()) {
     if (plot->objectName() != c.plot) continue;
