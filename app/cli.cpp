@@ -19,8 +19,9 @@ void print_overview(std::ostream& out) {
       << ": exact prefix attention against NTK-Attention\n"
          "(arXiv 2406.14036, \"Towards Infinite-Long Prefix in Transformer\").\n\n"
          "Usage: "
-      << program << " [--open FILE.ntksession] [--screenshot OUT.png]   the window\n"
-      << "       " << program << " COMMAND [options]                             headless\n\nCommands:\n";
+      << program << " [--open FILE.ntksession] [--lesson N [--step K]] [--presenter]\n"
+      << "                    [--theme light|dark] [--screenshot OUT.png]     the window\n"
+      << "       " << program << " COMMAND [options]" << std::string(31, ' ') << "headless\n\nCommands:\n";
   for (const Command& c : commands()) out << "  " << c.name << std::string(10 - c.name.size(), ' ') << c.summary << '\n';
   out << "\nRun '" << program << " COMMAND --help' for a command's options.\n"
          "Exit codes: 0 success, 2 bad usage or input, 3 numerical failure, 130 interrupted.\n\n"

@@ -12,7 +12,7 @@ namespace ntk::ui {
 LessonPanel::LessonPanel(QWidget* parent)
     : QWidget(parent), m_choice(new QComboBox), m_heading(new QLabel), m_text(new QLabel), m_question(new QLabel),
       m_previous(new QPushButton(tr("◀ &Back"))), m_next(new QPushButton(tr("&Next ▶"))),
-      m_lock(new QCheckBox(tr("&Lock the other controls"))) {
+      m_lock(new QCheckBox(tr("Loc&k the other controls"))) {
   m_choice->addItem(tr("Free exploration (no lesson)"));
   for (const Lesson& lesson : builtinLessons()) m_choice->addItem(tr("%1. %2").arg(lesson.number).arg(lesson.title));
   m_choice->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
