@@ -255,6 +255,8 @@ void MainWindow::lockControls(bool lock) {
   const Lesson* lesson = m_lessons->lesson();
   m_panel->setLocked(lock, lesson ? lesson->free : QStringList{}, m_look.presenter);
   m_ntkPanel->setLocked(lock, lesson ? lesson->freeNtk : QStringList{}, m_look.presenter);
+  // A scroll area does not pass its panel's new minimum width on by itself.
+  for (VerticalScroll* scroll : m_panels->findChildren<VerticalScroll*>()) scroll->updateGeometry();
   fitPresenterDocks();
 }
 
