@@ -96,7 +96,7 @@ MainWindow::MainWindow(QWidget* parent)
       m_parameterDock(new QDockWidget(tr("Parameters"), this)),
       m_lessonDock(new QDockWidget(tr("Lesson"), this)),
       m_lessons(new LessonPanel),
-      m_spotlight(new Spotlight),
+      m_spotlight(new Spotlight(this)),  // moves onto the plot a card points at
       m_caption(new QLabel),
       m_metrics(new QLabel),
       m_recomputing(new QLabel(tr("recomputing…"))),
