@@ -55,7 +55,8 @@ void styleAxis(QCPAxis* axis, const PlotLook& look) {
   axis->setTickLabelColor(fg);
   axis->setLabelFont(sized(base(axis, "ntkLabelFont", axis->labelFont()), look, true));
   axis->setTickLabelFont(sized(base(axis, "ntkTickFont", axis->tickLabelFont()), look));
-  const QColor grid = look.dark ? QColor(80, 80, 88) : QColor(look.presenter ? 190 : 205, 205, 205);
+  const int grey = look.presenter ? 185 : 205;  // presenter: solid and a little darker, for a projector
+  const QColor grid = look.dark ? QColor(80, 80, 88) : QColor(grey, grey, grey);
   axis->grid()->setPen(QPen(grid, 1, look.presenter ? Qt::SolidLine : Qt::DotLine));
   axis->grid()->setSubGridPen(Qt::NoPen);
   axis->grid()->setZeroLinePen(QPen(grid, 1));
