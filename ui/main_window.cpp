@@ -231,18 +231,20 @@ void MainWindow::fitPresenterDocks() {
     resizeDocks({m_parameterDock, m_lessonDock}, {0, 30 * fontMetrics().averageCharWidth()}, Qt::Horizontal);
 }
 
-void MainWindow::showCard(const Lesson* lesson, int card) {
+void MainWindow::showCard(const Lesson* lesson, int card, bool apply) {
   if (!lesson) return m_spotlight->frame(nullptr);
   m_lessonDock->show();
-  const core::Parameters params = cardParameters(*lesson, card);
   const LessonCard& c = lesson->cards[std::size_t(card)];
-  if (!same(core::ntk_parameter_specs(), params, m_ntkPanel->parameters())) {
-    m_ntkPanel->setParameters(params);
-    m_ntk->request(params);
+  if (apply) {
+    const core::Parameters params = cardParameters(*lesson, card);
+    if (!same(core::ntk_parameter_specs(), params, m_ntkPanel->parameters())) {
+      m_ntkPanel->setParameters(params);
+      m_ntk->request(params);
+    }
+    if (c.train) m_ntk->play();
+    if (!same(core::parameter_specs(), params, m_committed)) commit(params);
+    applyParameters(params);
   }
-  if (c.train) m_ntk->play();
-  if (!same(core::parameter_specs(), params, m_committed)) commit(params);
-  applyParameters(params);
   for (QCustomPlot* plot : plots()) {
     if (plot->objectName() != c.plot) continue;
     for (int i = 0; i < m_tabs->count(); ++i)
@@ -276,6 +278,7 @@ QString MainWindow::openSession(const QString& path) {
   m_ntk->request(session->params);
   m_committed = session->params;
   m_undo->clear();
+  m_lessons->open(session->view.value("lesson").toInt(0), session->view.value("card").toInt(0), false);
   m_tabs->setCurrentIndex(session->view.value("tab").toInt(0));
   m_sessionPath = path;
   rememberRecent(path);
@@ -286,6 +289,10 @@ QString MainWindow::openSession(const QString& path) {
 QString MainWindow::saveSession(const QString& path) {
   QJsonObject view;
   view.insert("tab", m_tabs->currentIndex());
+  if (const Lesson* lesson = m_lessons->lesson()) {
+    view.insert("lesson", lesson->number);
+    view.insert("card", m_lessons->card());
+  }
   const QString error = ui::saveSession(path, {currentParameters(), view});
   if (error.isEmpty()) {
     m_sessionPath = path;

@@ -88,7 +88,7 @@ class MainWindow : public QMainWindow {
   void buildMenus();
   void buildViewMenu();
   void buildLessonMenu();
-  void showCard(const Lesson* lesson, int card);
+  void showCard(const Lesson* lesson, int card, bool apply);
   void lockControls(bool lock);
   void fitPresenterDocks();
   void commit(const core::Parameters& params);  ///< one undo step to `params`

@@ -9,6 +9,7 @@
 #include "ui/panels/parameter_panel.h"
 
 #include <QDir>
+#include <QDoubleSpinBox>
 #include <QMenuBar>
 #include <QSet>
 #include <QTemporaryDir>
@@ -109,6 +110,27 @@ class LessonTest : public QObject {
     QVERIFY(!w.spotlighted());
     QVERIFY(w.parameterPanel()->control("d")->isEnabled());
     QVERIFY(w.ntkPanel()->control("n")->isEnabled());
+  }
+
+  void sessionKeepsTheLessonCardAndTheStudentsChange() {
+    QTemporaryDir dir;
+    const QString path = dir.filePath("class.ntksession");
+    {
+      MainWindow w;
+      w.lessonPanel()->open(3, 1);
+      qobject_cast<QDoubleSpinBox*>(w.parameterPanel()->control("degree"))->setValue(5);  // free in lesson 3
+      QCOMPARE(w.parameterPanel()->parameters().feature.degree, 5);
+      QCOMPARE(w.saveSession(path), QString());
+    }
+    MainWindow w;
+    QCOMPARE(w.openSession(path), QString());
+    QVERIFY(w.lessonPanel()->lesson());
+    QCOMPARE(w.lessonPanel()->lesson()->number, 3);
+    QCOMPARE(w.lessonPanel()->card(), 1);
+    QCOMPARE(w.parameterPanel()->parameters().feature.degree, 5);  // the session's, not the card's 4
+    QVERIFY(!w.parameterPanel()->control("d")->isEnabled());
+    QVERIFY(w.spotlighted());
+    QCOMPARE(w.spotlighted()->objectName(), QString("error_scaling"));
   }
 
   void firstCardsRenderInPresenterMode() {

@@ -54,11 +54,11 @@ const Lesson* LessonPanel::lesson() const {
 
 bool LessonPanel::locking() const { return lesson() && m_lock->isChecked(); }
 
-void LessonPanel::open(int number, int card) {
+void LessonPanel::open(int number, int card, bool apply) {
   m_choice->setCurrentIndex(std::clamp(number, 0, int(builtinLessons().size())));
   m_card = lesson() ? std::clamp(card, 0, int(lesson()->cards.size()) - 1) : 0;
   refresh();
-  emit cardShown(lesson(), m_card);
+  emit cardShown(lesson(), m_card, apply);
   emit lockChanged(locking());
 }
 

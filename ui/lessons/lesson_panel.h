@@ -19,8 +19,9 @@ class LessonPanel : public QWidget {
  public:
   explicit LessonPanel(QWidget* parent = nullptr);
 
-  /// Opens card `card` (0-based) of lesson `number` (1-based; 0 ends the lesson).
-  void open(int number, int card = 0);
+  /// Opens card `card` (0-based) of lesson `number` (1-based; 0 ends the lesson). Without
+  /// `apply` the card is shown but its parameters are not set (a reopened session keeps its own).
+  void open(int number, int card = 0, bool apply = true);
   void next();
   void previous();
   /// The open lesson, or nullptr in free exploration.
@@ -29,8 +30,8 @@ class LessonPanel : public QWidget {
   bool locking() const;
 
  signals:
-  /// A card was opened (lesson null: free exploration).
-  void cardShown(const ntk::ui::Lesson* lesson, int card);
+  /// A card was opened (lesson null: free exploration); `apply`: set its parameters.
+  void cardShown(const ntk::ui::Lesson* lesson, int card, bool apply);
   /// The lock was switched, or a lesson began or ended.
   void lockChanged(bool lock);
 
