@@ -26,7 +26,6 @@ LessonPanel::LessonPanel(QWidget* parent)
     label->setWordWrap(true);
     label->setTextFormat(Qt::RichText);
   }
-  m_question->setObjectName("question");
   m_question->setFrameShape(QFrame::StyledPanel);
   m_question->setMargin(6);
   auto* buttons = new QHBoxLayout;
