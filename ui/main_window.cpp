@@ -69,6 +69,13 @@ class VerticalScroll : public QScrollArea {
 
 constexpr int slow_ms = 500;  // work longer than this shows progress and a cancel button
 
+// The index of the tab that holds `widget` (itself a tab or inside one), -1 if none.
+int tabOf(const QTabWidget* tabs, const QWidget* widget) {
+  for (int i = 0; i < tabs->count(); ++i)
+    if (tabs->widget(i) == widget || tabs->widget(i)->isAncestorOf(widget)) return i;
+  return -1;
+}
+
 // The same values for every parameter of `table`.
 bool same(std::span<const core::ParamSpec> table, const core::Parameters& a, const core::Parameters& b) {
   return std::all_of(table.begin(), table.end(), [&](const core::ParamSpec& s) { return s.get(a) == s.get(b); });
@@ -147,7 +154,8 @@ MainWindow::MainWindow(QWidget* parent)
   setCentralWidget(m_tabs);
   // The NTK and training tabs have their own settings: the dock shows the panel of the tab.
   connect(m_tabs, &QTabWidget::currentChanged, this, [this, dock](int) {
-    const bool ntk = m_tabs->currentWidget() == m_ntkPlot || m_tabs->currentWidget()->isAncestorOf(m_trainingPlot);
+    const int tab = m_tabs->currentIndex();
+    const bool ntk = tab == tabOf(m_tabs, m_ntkPlot) || tab == tabOf(m_tabs, m_trainingPlot);
     m_panels->setCurrentIndex(ntk ? 1 : 0);
     dock->setWindowTitle(ntk ? tr("NTK model") : tr("Parameters"));
   });
@@ -247,8 +255,7 @@ void MainWindow::showCard(const Lesson* lesson, int card, bool apply) {
   }
   for (QCustomPlot* plot : plots()) {
     if (plot->objectName() != c.plot) continue;
-    for (int i = 0; i < m_tabs->count(); ++i)
-      if (m_tabs->widget(i) == plot || m_tabs->widget(i)->isAncestorOf(plot)) m_tabs->setCurrentIndex(i);
+    m_tabs->setCurrentIndex(tabOf(m_tabs, plot));
     m_spotlight->frame(plot);
   }
 }
@@ -381,10 +388,9 @@ void MainWindow::buildNtkWiring() {
 }
 
 QCustomPlot* MainWindow::currentPlot() const {
-  QWidget* tab = m_tabs->currentWidget();
   QCustomPlot* first = nullptr;
   for (QCustomPlot* plot : plots()) {
-    if (plot != tab && !tab->isAncestorOf(plot)) continue;
+    if (tabOf(m_tabs, plot) != m_tabs->currentIndex()) continue;
     if (plot->hasFocus()) return plot;
     if (!first) first = plot;
   }
