@@ -63,7 +63,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     for (const std::string& t : rest)
       if (t == "--help" || t == "-h") return print_command_help(c, out), exit_ok;
     try {
-      return c.run(Args(rest, c.options), out, err);
+      return c.run(Args(rest, c.options, c.name), out, err);
     } catch (const std::invalid_argument& e) {  // UsageError and bad input from the core
       err << program << ' ' << c.name << ": error: " << e.what() << "\nRun '" << program << ' '
           << c.name << " --help' for the options.\n";

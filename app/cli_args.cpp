@@ -1,5 +1,6 @@
 #include "app/cli_args.h"
 
+#include "core/io/provenance.h"
 #include "core/kernels/cost_model.h"
 #include "core/util/parallel.h"
 
@@ -8,7 +9,11 @@
 
 namespace ntk::app {
 
-Args::Args(const std::vector<std::string>& tokens, const std::vector<OptionSpec>& accepted) {
+Args::Args(const std::vector<std::string>& tokens, const std::vector<OptionSpec>& accepted,
+           const std::string& command) {
+  m_command_line = {"ntk-explorer"};
+  if (!command.empty()) m_command_line.push_back(command);
+  m_command_line.insert(m_command_line.end(), tokens.begin(), tokens.end());
   for (std::size_t i = 0; i < tokens.size(); ++i) {
     const std::string& t = tokens[i];
     if (t.rfind("--", 0) != 0 || t.size() == 2) {
@@ -62,6 +67,10 @@ long long Args::integer(const std::string& name, long long fallback, long long l
     throw UsageError("--" + name + " must be an integer from " + std::to_string(lo) + " to " +
                      std::to_string(hi) + " (got '" + *v + "')");
   return out;
+}
+
+std::string run_provenance(const Args& args, const std::vector<std::filesystem::path>& inputs) {
+  return core::provenance_json({args.command_line(), inputs, core::thread_count(), "float64"});
 }
 
 std::vector<OptionSpec> parameter_options(std::span<const core::ParamSpec> table) {

@@ -4,6 +4,7 @@
 
 #include "core/params/parameters.h"
 
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <ostream>
@@ -32,8 +33,13 @@ struct OptionSpec {
 class Args {
  public:
   /// Parses `tokens` (the arguments after the subcommand). Options not in `accepted` raise a
-  /// UsageError; tokens that do not start with "--" are positional.
-  Args(const std::vector<std::string>& tokens, const std::vector<OptionSpec>& accepted);
+  /// UsageError; tokens that do not start with "--" are positional. `command` names the
+  /// subcommand, for command_line().
+  Args(const std::vector<std::string>& tokens, const std::vector<OptionSpec>& accepted,
+       const std::string& command = "");
+
+  /// The whole command line as typed: the program, the subcommand, every token.
+  const std::vector<std::string>& command_line() const { return m_command_line; }
 
   bool has(const std::string& name) const { return m_values.count(name) > 0; }
   std::optional<std::string> value(const std::string& name) const;
@@ -45,7 +51,12 @@ class Args {
  private:
   std::map<std::string, std::vector<std::string>> m_values;
   std::vector<std::string> m_positional;
+  std::vector<std::string> m_command_line;
 };
+
+/// The provenance (core/io/provenance.h) of this run's outputs: its command line, the input
+/// files `inputs`, the thread count, float64.
+std::string run_provenance(const Args& args, const std::vector<std::filesystem::path>& inputs = {});
 
 /// Options for every entry of a parameter table (by default the comparison's: --mode, --L, ...).
 std::vector<OptionSpec> parameter_options(std::span<const core::ParamSpec> table = core::parameter_specs());

@@ -4,6 +4,7 @@
 #include "app/progress_printer.h"
 #include "app/result_files.h"
 #include "core/io/npy.h"
+#include "core/io/text_formats.h"
 #include "core/pipeline/comparison.h"
 
 #include <cstdio>
@@ -13,6 +14,8 @@ namespace ntk::app {
 namespace {
 
 namespace fs = std::filesystem;
+
+constexpr const char* input_names[] = {"Q.npy", "K.npy", "V.npy", "KP.npy", "VP.npy"};
 
 struct ArrayInputs {
   Eigen::MatrixXd Q, K, V, KP, VP;
@@ -28,13 +31,11 @@ ArrayInputs read_inputs(const fs::path& dir, double budget) {
     core::NpyArray a = core::read_npy(path, budget);
     if (a.shape.size() != 2)
       throw UsageError(path.string() + " must be a 2-D array (rows are tokens)");
+    core::check_finite(a, path);
     target = std::move(a.data);
   };
-  load("Q.npy", in.Q);
-  load("K.npy", in.K);
-  load("V.npy", in.V);
-  load("KP.npy", in.KP);
-  load("VP.npy", in.VP);
+  Eigen::MatrixXd* targets[] = {&in.Q, &in.K, &in.V, &in.KP, &in.VP};
+  for (int i = 0; i < 5; ++i) load(input_names[i], *targets[i]);
   if (in.KP.rows() != in.VP.rows() || in.KP.cols() != in.VP.cols())
     throw UsageError("KP.npy is " + std::to_string(in.KP.rows()) + " x " + std::to_string(in.KP.cols()) +
                      " but VP.npy is " + std::to_string(in.VP.rows()) + " x " +
@@ -56,19 +57,22 @@ void print_table(const core::Comparison& c, std::ostream& out) {
   out << "workload: L=" << p.workload.L << " d=" << p.workload.d << " m=" << p.workload.m
       << (p.causal ? " causal" : "") << '\n';
   std::snprintf(line, sizeof line, "%-30s %8s %11s %11s %11s %10s\n", "method", "r", "max_abs",
-                "rel_fro", "mse", "seconds");
+                "rel_fro", "mse", "time");
   out << line;
-  std::snprintf(line, sizeof line, "%-30s %8s %11s %11s %11s %10.4f\n", "exact prefix attention",
-                "-", "-", "-", "-", c.exact_seconds);
+  std::snprintf(line, sizeof line, "%-30s %8s %11s %11s %11s %10s\n", "exact prefix attention",
+                "-", "-", "-", "-", core::format_duration(c.exact_seconds).c_str());
   out << line;
-  std::snprintf(line, sizeof line, "%-30s %8lld %11.3e %11.3e %11.3e %10.4f\n",
+  std::snprintf(line, sizeof line, "%-30s %8lld %11.3e %11.3e %11.3e %10s\n",
                 method_label(c).c_str(), static_cast<long long>(c.r), c.errors.max_abs,
-                c.errors.rel_fro, c.errors.mse, c.approx_seconds);
+                c.errors.rel_fro, c.errors.mse, core::format_duration(c.approx_seconds).c_str());
   out << line;
-  std::snprintf(line, sizeof line,
-                "compressing the prefix into Z and k took %.4f s (once per prefix)\n",
-                c.compress_seconds);
-  out << line;
+  out << "compressing the prefix into Z and k took " << core::format_duration(c.compress_seconds)
+      << " (once per prefix)\n";
+  out << "times: wall clock on " << c.threads << (c.threads == 1 ? " thread" : " threads")
+      << ", the median of " << c.exact_runs << " (exact), " << c.compress_runs << " (compression) and "
+      << c.approx_runs << " (NTK-Attention) runs; steps under "
+      << core::format_duration(core::timing_budget_seconds) << " are repeated up to " << core::max_timing_runs
+      << " times\n";
   std::snprintf(line, sizeof line, "prefix share of attention (mean over queries): %.4f\n",
                 c.exact.prefix_mass.mean());
   out << line;
@@ -105,17 +109,22 @@ int run(const Args& args, std::ostream& out, std::ostream& err) {
       throw UsageError("--omega gives FAVOR+ directions; use it with --feature favor");
     core::NpyArray a = core::read_npy(*omega, budget);
     if (a.shape.size() != 2) throw UsageError(*omega + " must be a 2-D array (r x d)");
+    core::check_finite(a, *omega);
     params.feature.omega = std::move(a.data);
   }
+  std::vector<fs::path> files;
+  if (const auto omega = args.value("omega")) files.emplace_back(*omega);
   install_interrupt_handler();
   const core::ComparisonOptions options{stderr_progress(err, "comparing"), budget};
   core::Comparison c;
-  if (const auto dir = args.value("inputs")) {
+  const auto dir = args.value("inputs");
+  if (dir) {
     for (const std::string& key : given_parameter_options(args))
       for (const char* workload_key : {"mode", "L", "d", "m", "scale", "dist"})
         if (key == workload_key)
           throw UsageError("--" + key + " describes a generated workload; it cannot be combined with --inputs");
     const ArrayInputs in = read_inputs(*dir, budget);
+    for (const char* name : input_names) files.push_back(fs::path(*dir) / name);
     params.workload.L = in.Q.rows();
     params.workload.d = in.Q.cols();
     params.workload.m = in.KP.rows();
@@ -129,17 +138,16 @@ int run(const Args& args, std::ostream& out, std::ostream& err) {
     return exit_interrupted;
   }
   print_table(c, out);
-  if (const auto dir = args.value("out")) {
-    write_comparison(c, *dir);
-    out << "wrote exact.npy approx.npy Z.npy k.npy row_error.npy metrics.json to " << *dir << '\n';
+  if (const auto out_dir = args.value("out")) {
+    write_comparison(c, dir ? core::InputSource::arrays : core::InputSource::generated, run_provenance(args, files),
+                     *out_dir);
+    out << "wrote exact.npy approx.npy Z.npy k.npy" << (c.low_rank ? " Z_A.npy Z_B.npy" : "")
+        << (c.omega.size() > 0 ? " omega.npy" : "") << " row_error.npy prefix_mass.npy metrics.json to " << *out_dir
+        << '\n';
   }
+  if (!c.degeneracy.empty()) err << "warning: " << c.degeneracy << '\n';
   if (c.status != core::Status::ok) {
-    err << "numerical failure: " << core::to_string(c.status);
-    if (c.status == core::Status::non_positive_denominator)
-      err << " in " << c.approx.bad_rows
-          << " rows: the odd-degree Taylor polynomial went negative; use an even degree or a "
-             "smaller --scale";
-    err << '\n';
+    err << "numerical failure: " << core::diagnosis(c) << '\n';
     return exit_numerical;
   }
   return exit_ok;

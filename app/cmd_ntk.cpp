@@ -14,7 +14,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-int run(const Args& args, std::ostream& out, std::ostream&) {
+int run(const Args& args, std::ostream& out, std::ostream& err) {
   core::Parameters params = core::default_parameters();
   apply_parameter_options(args, params, core::ntk_parameter_specs());
   apply_thread_option(args);
@@ -28,18 +28,32 @@ int run(const Args& args, std::ostream& out, std::ostream&) {
   core::write_npy(d / "X.npy", view.problem.X);
   core::write_npy(d / "H_empirical.npy", view.empirical);
   core::write_npy(d / "H_limit.npy", view.limit);
-  core::write_text_atomic(d / "eigenvalues.csv", core::eigenvalue_csv(view));
+  const bool solved = view.limit_spectrum.status == core::Status::ok && view.empirical_spectrum.status == core::Status::ok;
+  if (solved) core::write_text_atomic(d / "eigenvalues.csv", core::eigenvalue_csv(view));
   out << "model: the standard stylized form (method.md section 8; the paper's exact network could not be checked)\n"
       << "n=" << spec.n << " d=" << spec.d << " m=" << spec.m << " sigma=" << spec.sigma << " seed=" << spec.seed << "\n"
-      << std::setprecision(4)
-      << "H*:      lambda_min " << view.limit_spectrum.lambda_min << "  lambda_max " << view.limit_spectrum.lambda_max
-      << "  condition " << view.limit_spectrum.condition << "  effective rank " << view.limit_spectrum.effective_rank << "\n"
-      << "H(W)/m:  lambda_min " << view.empirical_spectrum.lambda_min << "  lambda_max "
-      << view.empirical_spectrum.lambda_max << "  condition " << view.empirical_spectrum.condition
-      << "  effective rank " << view.empirical_spectrum.effective_rank
-      << (view.empirical_spectrum.complete ? "" : "  (extreme eigenvalues only, Lanczos)") << "\n"
-      << "|H(W)/m - H*|_F / |H*|_F = " << view.distance << "\n"
-      << "wrote X.npy H_empirical.npy H_limit.npy (index l n + i) eigenvalues.csv to " << d.string() << '\n';
+      << std::setprecision(4);
+  const auto print = [&](const char* name, const core::Spectrum& s) {
+    out << name << "trace " << s.trace << "  |.|_F " << s.frobenius << "  effective rank " << s.effective_rank;
+    if (s.status == core::Status::ok)
+      out << "  lambda_min " << s.lambda_min << "  lambda_max " << s.lambda_max << "  condition " << s.condition
+          << (s.complete ? "" : "  (extreme eigenvalues only, Lanczos)");
+    else
+      out << "  eigenvalues: " << core::to_string(s.status);
+    out << '\n';
+  };
+  print("H*:      ", view.limit_spectrum);
+  print("H(W)/m:  ", view.empirical_spectrum);
+  out << "|H(W)/m - H*|_F / |H*|_F = " << view.distance << "\n"
+      << "wrote X.npy H_empirical.npy H_limit.npy (index l n + i)" << (solved ? " eigenvalues.csv" : "") << " to "
+      << d.string() << '\n';
+  if (!solved) {
+    err << "numerical failure: the eigensolver did not converge on the " << view.limit.rows() << " x "
+        << view.limit.rows() << " kernels (the smallest eigenvalues cluster); eigenvalues.csv not written. "
+        << "The trace, norm and effective rank above need no eigensolver and are right; lower n or d for the "
+           "whole spectrum\n";
+    return exit_numerical;
+  }
   return exit_ok;
 }
 

@@ -41,18 +41,24 @@ int train_prefix(const Args& args, const fs::path& dir, std::ostream& out, std::
   options.progress = stderr_progress(err, "training");
   const core::GradientDescentRun run =
       core::train_prefix_keys(core::make_problem(params.ntk.model), params.ntk.model.sigma, options);
-  std::string csv = core::csv_line({"step", "loss", "lambda_min", "weight_movement", "compute", "predicted_loss"});
+  std::string csv = core::csv_line({"step", "loss", "lambda_min", "weight_movement", "compute",
+                                    "predicted_loss_infinite_width", "predicted_loss_finite_width"});
   for (const core::TrainStep& s : run.steps)
     csv += core::csv_line({std::to_string(s.step), format_number(s.loss), format_number(s.lambda_min),
-                           format_number(s.weight_movement), format_number(s.compute), format_number(s.predicted_loss)});
+                           format_number(s.weight_movement), format_number(s.compute),
+                           format_number(s.predicted_loss_infinite), format_number(s.predicted_loss_finite)});
   fs::create_directories(dir);
   core::write_text_atomic(dir / "loss.csv", csv);
   const core::TrainStep& last = run.steps.back();
   out << "model: the standard stylized form (method.md section 8; the paper's exact network could not be checked)\n"
-      << std::setprecision(4) << "eta " << run.eta << ", lambda_min(H*) " << run.lambda_star << ", eta m lambda "
+      << std::setprecision(4) << "eta " << run.eta << ", lambda_min(H*) " << run.lambda_star
+      << ", lambda_min(H(W(0))/m) " << run.lambda_initial << ", eta m lambda_min(H*) "
       << run.eta * double(params.ntk.model.m) * run.lambda_star << "\n"
-      << "loss " << run.steps.front().loss << " -> " << last.loss << " after " << last.step << " steps (NTK prediction "
-      << last.predicted_loss << "); max weight movement " << last.weight_movement << "\n"
+      << "loss " << run.steps.front().loss << " -> " << last.loss << " after " << last.step << " steps\n"
+      << "NTK predictions (not bounds): infinite-width (H*) " << last.predicted_loss_infinite
+      << ", finite-width (H(W(0))/m) " << last.predicted_loss_finite
+      << "; late in training a finite network follows the finite-width rate\n"
+      << "max weight movement " << last.weight_movement << "\n"
       << "wrote loss.csv to " << dir.string() << '\n';
   if (run.status == core::Status::cancelled) return exit_interrupted;
   return run.status == core::Status::ok ? exit_ok : exit_numerical;

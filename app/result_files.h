@@ -15,12 +15,16 @@ struct MetricField {
   double value;
 };
 
-/// r, the error metrics, the prefix mass, the limit distance, the Taylor bound and the timings
-/// (timings last, named *_seconds). Missing values (no bound, no limit) are NaN.
+/// r, the error metrics, the prefix mass (exact) and share (NTK-Attention), the smallest
+/// denominator ratio, the limit distance, the Taylor bound and the timings (timings last, named
+/// *_seconds). Missing values (no bound, no limit) are NaN.
 std::vector<MetricField> metric_fields(const core::Comparison& c);
 
-/// Writes exact.npy, approx.npy, Z.npy, k.npy (Z_A.npy, Z_B.npy with a rank), row_error.npy,
-/// prefix_mass.npy and metrics.json (parameters, metrics, status) into `dir`.
-void write_comparison(const core::Comparison& c, const std::filesystem::path& dir);
+/// Writes exact.npy, approx.npy, Z.npy, k.npy (Z_A.npy, Z_B.npy with a rank; omega.npy, the
+/// FAVOR+ directions), row_error.npy, prefix_mass.npy and metrics.json into `dir`. metrics.json
+/// holds the parameters that applied to `source` (core::parameter_applies), the metrics, the
+/// status, any degeneracy and `provenance` (a JSON object).
+void write_comparison(const core::Comparison& c, core::InputSource source, const std::string& provenance,
+                      const std::filesystem::path& dir);
 
 }  // namespace ntk::app

@@ -1,5 +1,6 @@
 #include "ui/main_window.h"
 
+#include "core/io/text_formats.h"
 #include "ui/export/plot_actions.h"
 #include "ui/export/plot_export.h"
 #include "ui/lessons/lesson_panel.h"
@@ -449,18 +450,18 @@ void MainWindow::showResult(ComparisonPtr result) {
   m_metrics->setText(
       c.status == core::Status::ok
           ? tr("r = %1   max-abs error %2   relative Frobenius %3   MSE %4   prefix share %5   "
-               "exact %6 ms, NTK-Attention %7 ms")
+               "exact %6, NTK-Attention %7 (medians, %8 threads)")
                 .arg(c.r)
                 .arg(c.errors.max_abs, 0, 'e', 2)
                 .arg(c.errors.rel_fro, 0, 'e', 2)
                 .arg(c.errors.mse, 0, 'e', 2)
                 .arg(c.exact.prefix_mass.mean(), 0, 'f', 3)
-                .arg(c.exact_seconds * 1e3, 0, 'f', 1)
-                .arg(c.approx_seconds * 1e3, 0, 'f', 2)
-          : tr("NTK-Attention failed: %1 (%2 rows). An odd Taylor degree can make the "
-               "denominator negative; use an even degree or a smaller entry scale.")
-                .arg(core::to_string(c.status))
-                .arg(c.approx.bad_rows));
+                .arg(QString::fromStdString(core::format_duration(c.exact_seconds)),
+                     QString::fromStdString(core::format_duration(c.approx_seconds)))
+                .arg(c.threads)
+          : tr("NTK-Attention failed: %1.").arg(QString::fromStdString(core::diagnosis(c))));
+  if (!c.degeneracy.empty())
+    m_metrics->setText(m_metrics->text() + "\n" + tr("Warning: %1.").arg(QString::fromStdString(c.degeneracy)));
   emit resultShown();
 }
 

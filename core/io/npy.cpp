@@ -2,6 +2,7 @@
 
 #include <bit>
 #include <charconv>
+#include <cmath>
 #include <cstring>
 #include <limits>
 #include <stdexcept>
@@ -198,6 +199,20 @@ void write_npy_vector(const std::filesystem::path& path, const Eigen::Ref<const 
   NpyWriter w(path, v.size(), 1, true);
   w.append_rows(v);
   w.finish();
+}
+
+void check_finite(const NpyArray& a, const std::filesystem::path& path) {
+  if (a.data.allFinite()) return;
+  for (Eigen::Index i = 0; i < a.data.rows(); ++i)
+    for (Eigen::Index j = 0; j < a.data.cols(); ++j) {
+      const double v = a.data(i, j);
+      if (std::isfinite(v)) continue;
+      const std::string index = a.shape.size() == 2   ? "[" + std::to_string(i) + ", " + std::to_string(j) + "]"
+                                : a.shape.size() == 1 ? "[" + std::to_string(i) + "]"
+                                                      : "[]";
+      throw std::invalid_argument(path.string() + " holds " + (std::isnan(v) ? "NaN" : "an infinite value") +
+                                  " at index " + index + "; every entry must be a finite number");
+    }
 }
 
 }  // namespace ntk::core

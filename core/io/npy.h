@@ -21,6 +21,10 @@ struct NpyArray {
 /// array larger than max_bytes once converted to float64.
 NpyArray read_npy(const std::filesystem::path& path, double max_bytes = 4e9);
 
+/// Throws std::invalid_argument naming `path` and the index, in the file's own shape, of the
+/// first NaN or infinite entry of `a` (in C order).
+void check_finite(const NpyArray& a, const std::filesystem::path& path);
+
 /// Writes a float64 C-order .npy row block by row block, so arrays larger than memory can be
 /// written. The file appears under its name only when finish() succeeds (write, then rename).
 class NpyWriter {

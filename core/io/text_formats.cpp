@@ -20,6 +20,17 @@ std::string format_number(double v) {
   return buf;
 }
 
+std::string format_duration(double seconds) {
+  // 0.9995 and not 1: 999.7 us rounds to "1.00 ms", never to "1000 us".
+  const double a = std::abs(seconds);
+  const double unit = a >= 0.9995 ? 1 : a >= 0.9995e-3 ? 1e-3 : a >= 0.9995e-6 ? 1e-6 : 1e-9;
+  const char* name = unit == 1 ? "s" : unit == 1e-3 ? "ms" : unit == 1e-6 ? "us" : "ns";
+  const double v = seconds / unit;
+  char text[48];
+  std::snprintf(text, sizeof text, "%.*f %s", std::abs(v) >= 99.95 ? 0 : std::abs(v) >= 9.995 ? 1 : 2, v, name);
+  return text;
+}
+
 CsvTable parse_csv(const std::string& text, const std::string& origin) {
   CsvTable table;
   std::istringstream in(text);
@@ -121,7 +132,14 @@ JsonObject& JsonObject::add(const std::string& key, bool value) {
 }
 
 JsonObject& JsonObject::add_raw(const std::string& key, const std::string& json) {
-  m_fields.emplace_back(key, json);
+  // A nested object from str() is indented one level deeper and loses its final newline.
+  std::string text;
+  for (std::size_t i = 0; i < json.size(); ++i) {
+    if (json[i] == '\n' && i + 1 == json.size()) break;
+    text += json[i];
+    if (json[i] == '\n') text += "  ";
+  }
+  m_fields.emplace_back(key, text);
   return *this;
 }
 

@@ -12,6 +12,10 @@ namespace ntk::core {
 /// Shortest decimal text that reads back to the same double ("nan", "inf" as NumPy writes them).
 std::string format_number(double v);
 
+/// A duration with three significant digits in the unit that suits it: "812 ns", "45.3 us",
+/// "12.0 ms", "3.41 s" (ASCII "us", so any terminal shows it).
+std::string format_duration(double seconds);
+
 /// A CSV table: a header line and rows of the same width. Fields never contain commas here.
 struct CsvTable {
   std::vector<std::string> header;

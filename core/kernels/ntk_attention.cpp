@@ -30,6 +30,8 @@ NtkResult evaluate(const Eigen::Ref<const Eigen::MatrixXd>& Q,
   NtkResult out;
   out.T.resize(Q.rows(), Q.cols());
   out.denominator.resize(Q.rows());
+  out.prefix_share.resize(Q.rows());
+  Eigen::VectorXd magnitude(Q.rows());
   // Fixed blocks of queries, one task each: the same arithmetic whatever the thread count.
   const Eigen::Index blocks = (Q.rows() + query_block - 1) / query_block;
   parallel_tasks(blocks, [&](Eigen::Index b) {
@@ -41,21 +43,33 @@ NtkResult evaluate(const Eigen::Ref<const Eigen::MatrixXd>& Q,
     // exp(-M_i) scales row i of phi(Q); every finite factor cancels in D^{-1}(...).
     Eigen::MatrixXd F = phi.apply(Q.middleRows(first, n));
     F.array().colwise() *= (-M.transpose()).array().exp();
-    out.denominator.segment(first, n) = A.colwise().sum().transpose() + F * k;
+    const Eigen::VectorXd input = A.colwise().sum().transpose();
+    const Eigen::VectorXd prefix = F * k;
+    out.denominator.segment(first, n) = input + prefix;
+    out.prefix_share.segment(first, n) = prefix.cwiseQuotient(input + prefix);
+    magnitude.segment(first, n) = input + F.cwiseAbs() * k.cwiseAbs();
     out.T.middleRows(first, n) = A.transpose() * V + phi_z(F);
   });
+  Eigen::Index non_finite_rows = 0;
   for (Eigen::Index i = 0; i < out.T.rows(); ++i) {
-    if (out.denominator(i) > 0.0) {
-      out.T.row(i) /= out.denominator(i);
+    const double D = out.denominator(i);
+    if (std::isfinite(D) && D > 0.0) {
+      out.T.row(i) /= D;
+      non_finite_rows += !out.T.row(i).allFinite();
+      out.min_denominator_ratio = std::min(out.min_denominator_ratio, D / magnitude(i));
+      out.ill_conditioned_rows += D < denominator_cancellation_limit * magnitude(i);
     } else {
       out.T.row(i).setConstant(std::numeric_limits<double>::quiet_NaN());
       ++out.bad_rows;
+      non_finite_rows += !std::isfinite(D);
     }
   }
-  if (out.bad_rows > 0)
-    out.status = Status::non_positive_denominator;
-  else if (!out.T.allFinite())
+  if (non_finite_rows > 0)
     out.status = Status::not_finite;
+  else if (out.bad_rows > 0)
+    out.status = Status::non_positive_denominator;
+  else if (out.ill_conditioned_rows > 0)
+    out.status = Status::ill_conditioned_denominator;
   return out;
 }
 

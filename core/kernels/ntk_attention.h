@@ -24,10 +24,18 @@ struct LowRankZ {
   Eigen::MatrixXd B;  ///< s x d
 };
 
+/// D_ii is judged against the magnitude of its terms, sum_j A'_ij + sum_r |phi(q_i)_r| |k_r|:
+/// below this fraction of it (more than 1 - 1e-6 of the terms cancel) the row is ill-conditioned
+/// (method.md section 3).
+inline constexpr double denominator_cancellation_limit = 1e-6;
+
 struct NtkResult {
   Eigen::MatrixXd T;            ///< L x d
   Eigen::VectorXd denominator;  ///< L, D_ii scaled by exp(-max_j S_X[i, j])
-  Eigen::Index bad_rows = 0;    ///< rows whose denominator is not positive
+  Eigen::VectorXd prefix_share; ///< L, (phi(Q) k)_i / D_ii: the prefix's share of row i's mass
+  Eigen::Index bad_rows = 0;    ///< rows whose denominator is not positive, or not finite
+  Eigen::Index ill_conditioned_rows = 0;  ///< rows whose D_ii is positive but cancels (see above)
+  double min_denominator_ratio = 1;       ///< min_i D_ii / magnitude of its terms
   Status status = Status::ok;
 };
 
@@ -39,7 +47,9 @@ NtkParams compress_prefix(const PrefixSource& prefix, const FeatureMap& phi,
 
 /// Evaluates T stably: with M_i the row maximum of S_X, A' = exp(S_X - M) and the phi terms
 /// scaled by exp(-M). A non-positive D_ii (odd Taylor degree, large negative scores) gives
-/// status non_positive_denominator and NaN in those rows of T, counted in bad_rows.
+/// status non_positive_denominator and NaN in those rows of T, counted in bad_rows; a NaN or
+/// infinite one (non-finite or overflowing inputs) status not_finite; a positive one that
+/// cancels (denominator_cancellation_limit) status ill_conditioned_denominator, T kept.
 NtkResult ntk_attention(const Eigen::Ref<const Eigen::MatrixXd>& Q,
                         const Eigen::Ref<const Eigen::MatrixXd>& K,
                         const Eigen::Ref<const Eigen::MatrixXd>& V, const FeatureMap& phi,

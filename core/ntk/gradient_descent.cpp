@@ -7,6 +7,13 @@
 #include <utility>
 
 namespace ntk::core {
+namespace {
+
+double predicted_loss(double loss0, double rate, int step) {
+  return rate >= 0 && rate < 1 ? loss0 * std::pow(rate, 2.0 * step) : NAN;
+}
+
+}  // namespace
 
 PrefixTrainer::PrefixTrainer(NtkProblem problem, double sigma, double eta, int spectrum_every)
     : m_problem(std::move(problem)), m_W(m_problem.W0) {
@@ -16,10 +23,13 @@ PrefixTrainer::PrefixTrainer(NtkProblem problem, double sigma, double eta, int s
   m_lambda_star = limit.lambda_min;
   m_eta = eta > 0 ? eta : 1.0 / (double(m) * limit.lambda_max);
   m_every = spectrum_every > 0 ? spectrum_every : (n * d <= 256 ? 1 : 10);
-  m_rate = 1.0 - m_eta * double(m) * m_lambda_star;  // per step, slowest mode
-  m_current = record(0);
+  m_current = record(0);  // step 0 always has lambda_min(H(W(0))/m)
   m_loss0 = m_current.loss;
-  m_current.predicted_loss = m_rate >= 0 && m_rate < 1 ? m_loss0 : NAN;
+  m_lambda_initial = m_current.lambda_min;
+  m_rate_infinite = 1.0 - m_eta * double(m) * m_lambda_star;
+  m_rate_finite = 1.0 - m_eta * double(m) * m_lambda_initial;
+  m_current.predicted_loss_infinite = predicted_loss(m_loss0, m_rate_infinite, 0);
+  m_current.predicted_loss_finite = predicted_loss(m_loss0, m_rate_finite, 0);
 }
 
 TrainStep PrefixTrainer::record(int step) const {
@@ -32,7 +42,8 @@ TrainStep PrefixTrainer::record(int step) const {
                      : NAN;
   s.weight_movement = (m_W - m_problem.W0).colwise().norm().maxCoeff();
   s.compute = double(m) * double(d) * double(n) * double(step);
-  s.predicted_loss = m_rate >= 0 && m_rate < 1 ? m_loss0 * std::pow(m_rate, 2.0 * step) : NAN;
+  s.predicted_loss_infinite = predicted_loss(m_loss0, m_rate_infinite, step);
+  s.predicted_loss_finite = predicted_loss(m_loss0, m_rate_finite, step);
   return s;
 }
 
@@ -49,6 +60,7 @@ GradientDescentRun train_prefix_keys(const NtkProblem& problem, double sigma,
   GradientDescentRun run;
   run.eta = trainer.eta();
   run.lambda_star = trainer.lambda_star();
+  run.lambda_initial = trainer.lambda_initial();
   run.steps.push_back(trainer.current());
   for (int t = 0; t < options.steps && std::isfinite(run.steps.back().loss); ++t) {
     if (options.progress && !options.progress(t, options.steps)) {

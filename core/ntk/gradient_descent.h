@@ -5,6 +5,7 @@
 #include "core/ntk/stylized_model.h"
 #include "core/util/progress.h"
 
+#include <cmath>
 #include <vector>
 
 namespace ntk::core {
@@ -15,7 +16,12 @@ struct TrainStep {
   double lambda_min = 0;       ///< lambda_min(H(W(t)) / m); NaN on steps where it is not computed
   double weight_movement = 0;  ///< max_r |w_r(t) - w_r(0)|
   double compute = 0;          ///< C = N D T: N = m d trainable numbers, D = n data points, T = t
-  double predicted_loss = 0;   ///< loss(0) (1 - eta m lambda)^(2t), lambda = lambda_min(H*); NaN if eta m lambda >= 1
+  /// The NTK's linear-rate predictions loss(0) (1 - eta m lambda)^(2t) (method.md section 8),
+  /// NaN when eta m lambda >= 1. Neither is a bound: the finite-width one, with
+  /// lambda = lambda_min(H(W(0))/m), is the rate a finite network follows late in training; the
+  /// infinite-width one, with lambda = lambda_min(H*), is what it tends to as m grows.
+  double predicted_loss_infinite = 0;
+  double predicted_loss_finite = 0;
 };
 
 struct GradientDescentOptions {
@@ -30,6 +36,7 @@ struct GradientDescentRun {
   Eigen::MatrixXd W;             ///< the keys after the last step
   double eta = 0;                ///< the step used
   double lambda_star = 0;        ///< lambda_min(H*)
+  double lambda_initial = 0;     ///< lambda_min(H(W(0))/m)
   Status status = Status::ok;    ///< cancelled, or not_finite when the loss overflowed
 };
 
@@ -46,13 +53,15 @@ class PrefixTrainer {
   const Eigen::MatrixXd& W() const { return m_W; }
   double eta() const { return m_eta; }
   double lambda_star() const { return m_lambda_star; }
+  double lambda_initial() const { return m_lambda_initial; }
 
  private:
   TrainStep record(int step) const;
 
   NtkProblem m_problem;
   Eigen::MatrixXd m_W;
-  double m_eta = 0, m_lambda_star = 0, m_rate = 0, m_loss0 = 0;
+  double m_eta = 0, m_lambda_star = 0, m_lambda_initial = 0, m_loss0 = 0;
+  double m_rate_infinite = NAN, m_rate_finite = NAN;  ///< 1 - eta m lambda per step, slowest mode
   int m_every = 1;
   TrainStep m_current;
 };

@@ -16,6 +16,8 @@ Spectrum limit_spectrum(const Eigen::MatrixXd& X, double sigma, Eigen::Index d) 
   s.eigenvalues.resize(once.size() * d);
   for (Eigen::Index i = 0; i < once.size(); ++i) s.eigenvalues.segment(i * d, d).setConstant(once(i));
   s.effective_rank *= double(d);  // trace and squared norm both scale by d
+  s.trace *= double(d);
+  s.frobenius *= std::sqrt(double(d));
   return s;
 }
 

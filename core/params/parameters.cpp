@@ -211,6 +211,16 @@ Eigen::Index feature_dimension(const Parameters& p) {
   return feature_dimension(p.feature, p.workload.d);
 }
 
+bool parameter_applies(std::string_view key, const Parameters& p, InputSource source) {
+  const bool generated = source == InputSource::generated;
+  const bool drawn_favor = p.feature.kind == FeatureKind::favor && p.feature.omega.size() == 0;
+  if (key == "mode" || key == "scale" || key == "dist") return generated;
+  if (key == "seed") return generated || drawn_favor;
+  if (key == "degree") return p.feature.kind == FeatureKind::taylor;
+  if (key == "features" || key == "orthogonal") return drawn_favor;
+  return true;
+}
+
 void validate(const Parameters& p) {
   validate(p.workload);
   const Eigen::Index r = feature_dimension(p);

@@ -71,6 +71,15 @@ Eigen::Index feature_dimension(const Parameters& p);
 /// defaults are written).
 std::string command_line(const Parameters& p);
 
+/// Where a comparison's inputs come from: a seeded workload, or arrays the user gave.
+enum class InputSource { generated, arrays };
+
+/// Whether the comparison parameter `key` affects a comparison of `p`: mode, scale and dist only
+/// a generated workload (L, d and m always describe the inputs); degree only the Taylor map;
+/// features and orthogonal only FAVOR+ with drawn directions (not a given omega); seed a
+/// generated workload or drawn FAVOR+ directions.
+bool parameter_applies(std::string_view key, const Parameters& p, InputSource source);
+
 /// Cross-parameter checks (rank <= min(r, d), sizes valid); throws std::invalid_argument.
 void validate(const Parameters& p);
 

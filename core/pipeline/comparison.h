@@ -12,6 +12,7 @@
 
 #include <Eigen/Core>
 #include <optional>
+#include <string>
 
 namespace ntk::core {
 
@@ -24,6 +25,7 @@ struct ComparisonOptions {
 struct Comparison {
   Parameters params;
   Eigen::Index r = 0;
+  Eigen::MatrixXd omega;          ///< the FAVOR+ directions used (r x d), drawn or given; else empty
   ExactResult exact;
   NtkParams compressed;           ///< closed-form Z and k
   std::optional<LowRankZ> low_rank;  ///< when params.rank > 0
@@ -33,9 +35,29 @@ struct Comparison {
   std::optional<double> limit_distance;  ///< max-abs distance of exact output to the m -> inf limit
   CostEstimate cost;
   std::optional<AttentionMap> exact_map, ntk_map;  ///< when ComparisonOptions::map_columns > 0
+  /// Wall-clock medians over exact_runs, compress_runs, approx_runs runs of each step on
+  /// `threads` OpenMP threads: steps under timing_budget_seconds are repeated up to
+  /// max_timing_runs times.
   double exact_seconds = 0, compress_seconds = 0, approx_seconds = 0;
+  int exact_runs = 0, compress_runs = 0, approx_runs = 0, threads = 1;
   Status status = Status::ok;     ///< the first non-ok status of the three steps
+  /// Empty, or why NTK-Attention has degenerated although its status is ok: its prefix term
+  /// vanished (below degenerate_prefix_share of exact attention's prefix mass), so it returns
+  /// attention over the input alone (Taylor and ELU+1 at large entry scales, FAVOR+ features
+  /// that underflow to 0).
+  std::string degeneracy;
 };
+
+inline constexpr double timing_budget_seconds = 0.02;
+inline constexpr int max_timing_runs = 5;
+
+/// NTK-Attention has degenerated when its mean prefix share is below this fraction of exact
+/// attention's (and exact attention puts at least 1% of its mass on the prefix).
+inline constexpr double degenerate_prefix_share = 1e-3;
+
+/// One sentence for a comparison whose status is not ok: what failed, in how many rows, and
+/// what to change. Empty when the status is ok.
+std::string diagnosis(const Comparison& c);
 
 /// Runs both methods on given arrays (Q, K, V: L x d; the prefix). `omega`, when not empty,
 /// gives the FAVOR+ directions. Throws std::invalid_argument for bad shapes or parameters.

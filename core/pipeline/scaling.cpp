@@ -1,20 +1,12 @@
 #include "core/pipeline/scaling.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 
 namespace ntk::core {
 namespace {
 
 constexpr Eigen::Index first_length = 16;
-constexpr double cheap_seconds = 0.02;  // points faster than this are timed repeatedly
-constexpr int max_repeats = 5;
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
 
 }  // namespace
 
@@ -81,23 +73,7 @@ ScalingPoint scaling_point(const Comparison& c) {
 ScalingPoint scaling_point(const Parameters& p, const Progress& progress) {
   ComparisonOptions options;
   options.progress = progress;
-  std::vector<double> exact, ntk, compress;
-  Comparison c;
-  const auto start = std::chrono::steady_clock::now();
-  do {
-    c = compare_methods(p, options);
-    if (c.status == Status::cancelled) break;
-    exact.push_back(c.exact_seconds);
-    ntk.push_back(c.approx_seconds);
-    compress.push_back(c.compress_seconds);
-  } while (int(exact.size()) < max_repeats &&
-           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() < cheap_seconds);
-  ScalingPoint point = scaling_point(c);
-  if (c.status == Status::cancelled) return point;
-  point.exact_seconds = median(exact);
-  point.ntk_seconds = median(ntk);
-  point.compress_seconds = median(compress);
-  return point;
+  return scaling_point(compare_methods(p, options));
 }
 
 std::optional<LogLogFit> fit_log_log(const std::vector<double>& x, const std::vector<double>& y) {

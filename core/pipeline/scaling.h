@@ -33,11 +33,10 @@ std::vector<Eigen::Index> scaling_lengths(const Parameters& p);
 /// size to vary, so just `p`.
 std::vector<Parameters> feature_variants(const Parameters& p);
 
-/// `c` reduced to a point (its single timings as they are).
+/// `c` reduced to a point.
 ScalingPoint scaling_point(const Comparison& c);
 
-/// Compares `p` (no maps) and reduces it to a point. Cheap points (under 20 ms) are repeated up
-/// to 5 times and the median time kept, as single timings of microsecond runs are mostly noise.
+/// Compares `p` (no maps) and reduces it to a point (its timings are the comparison's medians).
 /// `progress` cancels (status cancelled); std::invalid_argument for impossible parameters.
 ScalingPoint scaling_point(const Parameters& p, const Progress& progress = {});
 

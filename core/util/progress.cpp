@@ -8,6 +8,8 @@ const char* to_string(Status status) {
     case Status::cancelled: return "cancelled";
     case Status::non_positive_denominator: return "non-positive denominator";
     case Status::not_finite: return "not finite";
+    case Status::ill_conditioned_denominator: return "ill-conditioned denominator";
+    case Status::not_converged: return "not converged";
   }
   return "unknown";
 }

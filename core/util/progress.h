@@ -16,6 +16,8 @@ enum class Status {
   cancelled,                 ///< the Progress callable returned false
   non_positive_denominator,  ///< NTK-Attention's D_ii <= 0 for some row (odd Taylor degree)
   not_finite,                ///< an overflow produced inf or NaN
+  ill_conditioned_denominator,  ///< D_ii > 0 but below 1e-6 of the magnitude of its terms (method.md 3)
+  not_converged,             ///< an iterative eigensolver stopped before its tolerance
 };
 
 const char* to_string(Status status);

@@ -32,7 +32,8 @@ TEST_F(CliNtk, TrainPrefixWritesTheLossCurve) {
   ASSERT_EQ(run.code, 0) << run.err;
   const core::CsvTable loss = core::read_csv(m_dir / "t" / "loss.csv");
   EXPECT_EQ(loss.header,
-            (std::vector<std::string>{"step", "loss", "lambda_min", "weight_movement", "compute", "predicted_loss"}));
+            (std::vector<std::string>{"step", "loss", "lambda_min", "weight_movement", "compute",
+                                      "predicted_loss_infinite_width", "predicted_loss_finite_width"}));
   ASSERT_EQ(loss.rows.size(), 21u);
   EXPECT_LT(std::stod(loss.rows.back()[1]), std::stod(loss.rows.front()[1]));
   EXPECT_EQ(std::stod(loss.rows.back()[4]), 2048.0 * 4 * 32 * 20);  // C = m d n T

@@ -4,6 +4,8 @@
 #include "tests/test_util.h"
 
 #include <Eigen/SVD>
+#include <cmath>
+#include <limits>
 #include <gtest/gtest.h>
 
 namespace ntk::core {
@@ -109,6 +111,46 @@ TEST(NtkAttention, LowRankEvaluationMatchesTheProduct) {
   const NtkParams product{lr.A * lr.B, p.k};
   EXPECT_LT(rel_error(ntk_attention(Q, K, V, phi, lr, p.k, true).T,
                       ntk_attention(Q, K, V, phi, product, true).T), 1e-12);
+}
+
+// Regression (issue 10, item 4): a positive denominator that is the small difference of large
+// terms gave outputs of order 1e6 with status ok. Taylor g = 1, d = 1: phi(x) = (1, x). Input
+// scores -16 make exp(-M) = e^16; the prefix term k = (100, S) with 100 + 4 S = (-2 + 1e-3) e^-16
+// leaves D = 1e-3 against terms of about 1.8e9.
+TEST(NtkAttention, CancellingDenominatorIsIllConditionedNotOk) {
+  const Eigen::MatrixXd Q = Eigen::MatrixXd::Constant(2, 1, 4.0), K = Eigen::MatrixXd::Constant(2, 1, -4.0),
+                        V = Eigen::MatrixXd::Ones(2, 1);
+  const FeatureMap phi(taylor(1), 1);
+  const double S = -(100 + (2 - 1e-3) * std::exp(-16.0)) / 4;
+  NtkParams params{Eigen::MatrixXd::Ones(2, 1), Eigen::VectorXd(2)};
+  params.k << 100, S;
+  const NtkResult r = ntk_attention(Q, K, V, phi, params, false);
+  EXPECT_EQ(r.status, Status::ill_conditioned_denominator);
+  EXPECT_EQ(r.ill_conditioned_rows, 2);
+  EXPECT_EQ(r.bad_rows, 0);
+  EXPECT_GT(r.denominator.minCoeff(), 0);
+  EXPECT_LT(r.min_denominator_ratio, denominator_cancellation_limit);
+  // An even degree on ordinary inputs: every row well conditioned, the prefix share in (0, 1).
+  const Eigen::MatrixXd Qn = random_matrix(9, 3, 0.5, 1), Kn = random_matrix(9, 3, 0.5, 2),
+                        Vn = random_matrix(9, 3, 1, 3), KP = random_matrix(300, 3, 0.5, 4),
+                        VP = random_matrix(300, 3, 1, 5);
+  const FeatureMap even(taylor(2), 3);
+  const NtkResult ok = ntk_attention(Qn, Kn, Vn, even, compress_prefix(MatrixPrefix(KP, VP), even), false);
+  EXPECT_EQ(ok.status, Status::ok);
+  EXPECT_GT(ok.min_denominator_ratio, 0.5);
+  EXPECT_GT(ok.prefix_share.minCoeff(), 0.9);
+  EXPECT_LT(ok.prefix_share.maxCoeff(), 1.0);
+}
+
+// Regression (issue 10, item 3): a NaN input made every denominator NaN, reported as a negative
+// odd-degree polynomial. NaN is not finite, not negative.
+TEST(NtkAttention, NonFiniteInputIsNotANegativeDenominator) {
+  Eigen::MatrixXd Q = random_matrix(4, 2, 0.5, 1);
+  Q(1, 1) = std::numeric_limits<double>::quiet_NaN();
+  const Eigen::MatrixXd K = random_matrix(4, 2, 0.5, 2), V = random_matrix(4, 2, 1, 3);
+  const FeatureMap phi(taylor(2), 2);
+  const NtkParams zero{Eigen::MatrixXd::Zero(phi.dim(), 2), Eigen::VectorXd::Zero(phi.dim())};
+  EXPECT_EQ(ntk_attention(Q, K, V, phi, zero, false).status, Status::not_finite);
 }
 
 }  // namespace

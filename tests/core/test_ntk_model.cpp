@@ -4,6 +4,7 @@
 #include "core/util/parallel.h"
 
 #include <Eigen/Eigenvalues>
+#include <cmath>
 #include <gtest/gtest.h>
 
 namespace ntk::core {
@@ -88,7 +89,7 @@ TEST(Spectrum, DenseAndLanczosPairsHaveSmallResiduals) {
   EXPECT_EQ(dense.eigenvalues.size(), 300);
   EXPECT_LT(dense.max_residual, 1e-12);
   EXPECT_NEAR(dense.eigenvalues.sum(), H.trace(), 1e-9 * H.trace());
-  const Spectrum lanczos = symmetric_spectrum(H, 50, 6);
+  const Spectrum lanczos = symmetric_spectrum(H, {.dense_limit = 50, .extreme = 6});
   ASSERT_EQ(lanczos.status, Status::ok);
   EXPECT_FALSE(lanczos.complete);
   EXPECT_EQ(lanczos.eigenvalues.size(), 12);
@@ -97,6 +98,30 @@ TEST(Spectrum, DenseAndLanczosPairsHaveSmallResiduals) {
   EXPECT_NEAR(lanczos.lambda_max, dense.lambda_max, 1e-9 * dense.lambda_max);
   EXPECT_NEAR(lanczos.effective_rank, dense.effective_rank, 1e-9 * dense.effective_rank);
   EXPECT_NEAR(dense.condition, dense.lambda_max / dense.lambda_min, 1e-12 * dense.condition);
+}
+
+// Regression (issue 10, item 2): a Lanczos run that stops short was reported as an all-zero
+// spectrum. Now it falls back to the dense solver where it can, and otherwise says
+// not_converged with NaN extremes, while the traces still give the effective rank.
+TEST(Spectrum, UnconvergedLanczosIsAStatusNeverZeros) {
+  Eigen::MatrixXd A = Eigen::MatrixXd::Random(300, 300);
+  const Eigen::MatrixXd H = A * A.transpose() / 300;
+  const Spectrum dense = symmetric_spectrum(H);
+  const SpectrumOptions starved{.dense_limit = 50, .extreme = 6, .max_iterations = 1, .dense_fallback = 100};
+  const Spectrum failed = symmetric_spectrum(H, starved);
+  EXPECT_EQ(failed.status, Status::not_converged);
+  EXPECT_EQ(failed.eigenvalues.size(), 0);
+  EXPECT_TRUE(std::isnan(failed.lambda_min));
+  EXPECT_TRUE(std::isnan(failed.lambda_max));
+  EXPECT_NEAR(failed.effective_rank, dense.effective_rank, 1e-9 * dense.effective_rank);
+  EXPECT_NEAR(failed.trace, dense.eigenvalues.sum(), 1e-9 * failed.trace);
+  EXPECT_NEAR(failed.frobenius, dense.eigenvalues.norm(), 1e-9 * failed.frobenius);
+  SpectrumOptions fallback = starved;
+  fallback.dense_fallback = 300;
+  const Spectrum redone = symmetric_spectrum(H, fallback);
+  EXPECT_EQ(redone.status, Status::ok);
+  EXPECT_TRUE(redone.complete);
+  EXPECT_NEAR(redone.lambda_max, dense.lambda_max, 1e-9 * dense.lambda_max);
 }
 
 // Wide model, small step: the loss falls at least as fast as the linear rate the NTK predicts
@@ -112,8 +137,8 @@ TEST(GradientDescent, WideModelFollowsTheNtkPrediction) {
   ASSERT_EQ(run.steps.size(), 61u);
   for (std::size_t t = 1; t < run.steps.size(); ++t) {
     EXPECT_LT(run.steps[t].loss, run.steps[t - 1].loss) << "step " << t;
-    ASSERT_TRUE(std::isfinite(run.steps[t].predicted_loss));
-    EXPECT_LE(run.steps[t].loss, 1.1 * run.steps[t].predicted_loss) << "step " << t;
+    ASSERT_TRUE(std::isfinite(run.steps[t].predicted_loss_infinite));
+    EXPECT_LE(run.steps[t].loss, 1.1 * run.steps[t].predicted_loss_infinite) << "step " << t;
     EXPECT_NEAR(run.steps[t].lambda_min, run.steps[0].lambda_min, 0.05 * run.steps[0].lambda_min) << "step " << t;
   }
   EXPECT_NEAR(run.steps[0].lambda_min, run.lambda_star, 0.3 * run.lambda_star);  // m = 2^14: within 30%
@@ -125,6 +150,28 @@ TEST(GradientDescent, WideModelFollowsTheNtkPrediction) {
   EXPECT_LT(run.steps.back().weight_movement, narrow_run.steps.back().weight_movement / 2)
       << run.steps.back().weight_movement << " vs " << narrow_run.steps.back().weight_movement;
   EXPECT_DOUBLE_EQ(run.steps.back().compute, 16384.0 * 3 * 12 * 60);
+}
+
+// Regression (issue 10, item 1): the infinite-width curve loss(0)(1 - eta m lambda_min(H*))^(2t)
+// was called a bound, but late in training a finite network follows its own kernel's rate,
+// 2 ln(1 - eta m lambda_min(H(W(0))/m)) per step in log-loss, and crosses the H* curve.
+TEST(GradientDescent, LateTrainingFollowsTheFiniteWidthRate) {
+  const NtkSpec spec{32, 4, 1024, 1.0, 1};  // the defaults of `train --target prefix`
+  GradientDescentOptions options;
+  options.steps = 7000;
+  options.spectrum_every = options.steps + 1;  // lambda_min at step 0 only: the rates need no more
+  const GradientDescentRun run = train_prefix_keys(make_problem(spec), spec.sigma, options);
+  ASSERT_EQ(run.status, Status::ok);
+  const double eta_m = run.eta * double(spec.m);
+  const double finite = 2 * std::log(1 - eta_m * run.lambda_initial);
+  const double infinite = 2 * std::log(1 - eta_m * run.lambda_star);
+  const double slope = (std::log(run.steps[7000].loss) - std::log(run.steps[5000].loss)) / 2000;
+  EXPECT_NEAR(slope, finite, 0.15 * std::abs(finite)) << "infinite-width rate " << infinite;
+  EXPECT_GT(std::abs(slope - infinite), 0.5 * std::abs(infinite));
+  EXPECT_GT(run.steps[7000].loss, run.steps[7000].predicted_loss_infinite);  // not a bound
+  EXPECT_DOUBLE_EQ(run.steps[0].predicted_loss_finite, run.steps[0].loss);
+  EXPECT_NEAR(run.steps[7000].predicted_loss_finite,
+              run.steps[0].loss * std::pow(1 - eta_m * run.lambda_initial, 2 * 7000), 1e-9 * run.steps[7000].predicted_loss_finite);
 }
 
 TEST(GradientDescent, IndependentOfTheThreadCount) {

@@ -69,10 +69,15 @@ void NtkPlot::setResult(NtkResultPtr result) {
                tr("H(W)/m at m = %1 (λ_min %2)").arg(v.spec.m).arg(v.empirical_spectrum.lambda_min, 0, 'g', 3),
                QPen(palette::vermillion, 1), QCPScatterStyle::ssDisc, ranks, descending(v.empirical_spectrum.eigenvalues))
           ->setLineStyle(QCPGraph::lsNone);
-    addNote(this, m_spectrum, tr("stylized form, method.md §8\neffective rank: H* %1, H(W)/m %2\n"
-                                  "H* = I_d ⊗ K: eigenvalues d-fold")
-                                  .arg(v.limit_spectrum.effective_rank, 0, 'f', 1)
-                                  .arg(v.empirical_spectrum.effective_rank, 0, 'f', 1));
+    QString note = tr("stylized form, method.md §8\neffective rank: H* %1, H(W)/m %2\n"
+                      "H* = I_d ⊗ K: eigenvalues d-fold")
+                       .arg(v.limit_spectrum.effective_rank, 0, 'f', 1)
+                       .arg(v.empirical_spectrum.effective_rank, 0, 'f', 1);
+    for (const core::Spectrum* s : {&v.limit_spectrum, &v.empirical_spectrum})
+      if (s->status != core::Status::ok)
+        note += tr("\n%1: eigensolver failed (%2), eigenvalues not shown")
+                    .arg(s == &v.limit_spectrum ? "H*" : "H(W)/m", core::to_string(s->status));
+    addNote(this, m_spectrum, note);
     std::vector<double> m, lambda, distance;
     for (const core::NtkWidthPoint& p : m_result->widths) {
       m.push_back(double(p.m));
@@ -136,8 +141,14 @@ void TrainingPlot::redraw() {
     addCurve(this, m_loss, tr("loss (m = %1, η = %2)").arg(m_state->curve.m).arg(m_state->eta, 0, 'g', 3),
              QPen(palette::vermillion, 2), QCPScatterStyle::ssNone, t,
              column(steps, [](const core::TrainStep& s) { return s.loss; }));
-    addCurve(this, m_loss, tr("NTK bound loss(0)(1 − η m λ_min)^(2t)"), QPen(Qt::black, 1, Qt::DashLine),
-             QCPScatterStyle::ssNone, t, column(steps, [](const core::TrainStep& s) { return s.predicted_loss; }));
+    addCurve(this, m_loss, tr("infinite-width prediction, λ_min(H*)"), QPen(Qt::black, 1, Qt::DashLine),
+             QCPScatterStyle::ssNone, t, column(steps, [](const core::TrainStep& s) { return s.predicted_loss_infinite; }));
+    addCurve(this, m_loss, tr("finite-width prediction, λ_min(H(W(0))/m)"), QPen(palette::blue, 1, Qt::DotLine),
+             QCPScatterStyle::ssNone, t, column(steps, [](const core::TrainStep& s) { return s.predicted_loss_finite; }));
+    QString note = tr("predictions loss(0)(1 − η m λ)^(2t), not bounds:\n"
+                      "late in training the loss follows the finite-width one");
+    if (m_state->status != core::Status::ok) note += tr("\nstopped: the loss overflowed (lower η)");
+    addNote(this, m_loss, note);
     QCPGraph* lambda = addCurve(this, m_lambda, tr("λ_min(H(W(t))/m)"), QPen(palette::vermillion, 2),
                                 QCPScatterStyle::ssDisc, t, column(steps, [](const core::TrainStep& s) { return s.lambda_min; }));
     lambda->setLineStyle(QCPGraph::lsNone);
@@ -145,8 +156,6 @@ void TrainingPlot::redraw() {
     if (!t.empty()) addLevel(this, m_lambda, t.front(), std::max(1.0, t.back()), m_state->lambda_star, tr("λ_min(H*)"));
     addCurve(this, m_movement, tr("max_r |w_r(t) − w_r(0)|"), QPen(palette::blue, 2), QCPScatterStyle::ssNone, t,
              column(steps, [](const core::TrainStep& s) { return s.weight_movement; }));
-    if (m_state->status != core::Status::ok)
-      addNote(this, m_loss, tr("stopped: the loss overflowed (lower η)"));
   }
   if (m_law) {
     const QColor colours[] = {palette::sky, palette::blue, palette::purple};
@@ -165,12 +174,14 @@ void TrainingPlot::redraw() {
 }
 
 QString TrainingPlot::csv() const {
-  QString out = line({"series", "step", "loss", "lambda_min", "weight_movement", "compute", "predicted_loss"});
+  QString out = line({"series", "step", "loss", "lambda_min", "weight_movement", "compute",
+                      "predicted_loss_infinite_width", "predicted_loss_finite_width"});
   const auto rows = [&](const QString& name, const Steps& steps) {
     for (const core::TrainStep& s : steps)
       out += line({name, QString::number(s.step), QString::number(s.loss, 'g', 17), QString::number(s.lambda_min, 'g', 17),
                    QString::number(s.weight_movement, 'g', 17), QString::number(s.compute, 'g', 17),
-                   QString::number(s.predicted_loss, 'g', 17)});
+                   QString::number(s.predicted_loss_infinite, 'g', 17),
+                   QString::number(s.predicted_loss_finite, 'g', 17)});
   };
   if (m_state) rows("run", m_state->curve.steps);
   if (m_law)

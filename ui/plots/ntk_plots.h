@@ -2,7 +2,7 @@
 // The NTK view's plots (method.md section 8; the model is the standard stylized form, the
 // paper's exact network could not be checked): spectra, lambda_min and the concentration of
 // H(W)/m around H* against the width m; and a gradient-descent run: loss with the NTK's
-// predicted rate, lambda_min over time, weight movement, and loss against compute.
+// predicted rates (infinite- and finite-width), lambda_min over time, weight movement, and loss against compute.
 
 #include "ui/compute/ntk_controller.h"
 #include "ui/export/plot_export.h"
@@ -35,8 +35,8 @@ class TrainingPlot : public QCustomPlot, public CsvSource {
   explicit TrainingPlot(QWidget* parent = nullptr);
   void setState(TrainingPtr state);
   void setLaw(NtkResultPtr result);
-  /// series,step,loss,lambda_min,weight_movement,compute,predicted_loss: the run, then the
-  /// loss-against-compute runs (series law_m=M).
+  /// series,step,loss,lambda_min,weight_movement,compute,predicted_loss_infinite_width,
+  /// predicted_loss_finite_width: the run, then the loss-against-compute runs (series law_m=M).
   QString csv() const override;
 
  private:

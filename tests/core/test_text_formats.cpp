@@ -1,0 +1,52 @@
+#include "core/io/provenance.h"
+#include "core/io/sha256.h"
+#include "core/io/text_formats.h"
+
+#include <fstream>
+#include <gtest/gtest.h>
+
+namespace ntk::core {
+namespace {
+
+// Regression (issue 10, item 10): times under 0.1 ms printed as 0.0000.
+TEST(TextFormats, DurationsKeepThreeSignificantDigits) {
+  EXPECT_EQ(format_duration(3.4142), "3.41 s");
+  EXPECT_EQ(format_duration(0.0123), "12.3 ms");
+  EXPECT_EQ(format_duration(0.000745), "745 us");
+  EXPECT_EQ(format_duration(4.53e-5), "45.3 us");
+  EXPECT_EQ(format_duration(8.12e-7), "812 ns");
+  EXPECT_EQ(format_duration(0.0009997), "1.00 ms");  // never "1000 us"
+  EXPECT_EQ(format_duration(1234.5), "1234 s");
+}
+
+// FIPS 180-4 examples.
+TEST(Sha256, KnownDigests) {
+  EXPECT_EQ(sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
+            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+  const std::string million(1000000, 'a');
+  EXPECT_EQ(sha256_hex(million), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+  const auto path = std::filesystem::temp_directory_path() / "ntk_sha256_test.txt";
+  std::ofstream(path, std::ios::binary) << million;
+  EXPECT_EQ(sha256_file(path), sha256_hex(million));
+  std::filesystem::remove(path);
+}
+
+TEST(Provenance, NamesTheProgramCommandInputsAndDate) {
+  const auto path = std::filesystem::temp_directory_path() / "ntk_provenance_input.txt";
+  std::ofstream(path, std::ios::binary) << "abc";
+  const std::string json = provenance_json({{"ntk-explorer", "compare", "--m", "16"}, {path}, 3, "float64"});
+  EXPECT_NE(json.find("\"version\": \"" NTK_VERSION "\""), std::string::npos) << json;
+  EXPECT_NE(json.find("\"command_line\": [\"ntk-explorer\", \"compare\", \"--m\", \"16\"]"), std::string::npos) << json;
+  EXPECT_NE(json.find("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"), std::string::npos);
+  EXPECT_NE(json.find("\"threads\": 3"), std::string::npos);
+  EXPECT_NE(json.find("\"precision\": \"float64\""), std::string::npos);
+  EXPECT_NE(json.find("\"date\": \"20"), std::string::npos);
+  EXPECT_NE(json.find("\"commit\": "), std::string::npos);
+  std::filesystem::remove(path);
+  EXPECT_THROW(provenance_json({{}, {path}, 1, "float64"}), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace ntk::core
