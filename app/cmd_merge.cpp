@@ -1,9 +1,8 @@
 // ntk-explorer merge: joins the CSV files of a sharded sweep into what one run writes.
 
 #include "app/commands.h"
+#include "app/sweep_plan.h"
 #include "core/io/text_formats.h"
-
-#include <map>
 
 namespace ntk::app {
 namespace {
@@ -12,39 +11,33 @@ int run(const Args& args, std::ostream& out, std::ostream&) {
   const auto path = args.value("out");
   if (!path) throw UsageError("--out FILE.csv is required");
   if (args.positional().empty()) throw UsageError("give the shard CSV files to merge");
-  std::vector<std::string> header;
-  std::map<long long, std::vector<std::string>> rows;
-  long long total = -1;
+  SweepCsv all;
+  const std::string& first = args.positional().front();
   for (const std::string& file : args.positional()) {
-    core::CsvTable t = core::read_csv(file);
-    if (t.header.size() < 2 || t.header[0] != "point" || t.header[1] != "points")
-      throw UsageError(file + " is not a sweep CSV (its first columns must be point,points)");
-    if (header.empty()) header = t.header;
-    if (t.header != header) throw UsageError(file + " has other columns than " + args.positional().front());
-    for (auto& r : t.rows) {
-      long long index = 0, points = 0;
-      try {
-        index = std::stoll(r[0]);
-        points = std::stoll(r[1]);
-      } catch (const std::exception&) {
-        throw UsageError(file + ": a row has a point index that is not a number");
-      }
-      if (total >= 0 && points != total)
-        throw UsageError(file + " belongs to a sweep of " + std::to_string(points) +
-                         " points, the others to " + std::to_string(total));
-      total = points;
-      if (!rows.emplace(index, std::move(r)).second)
+    SweepCsv shard = read_sweep_csv(file);
+    if (all.header.empty()) all.header = shard.header;
+    if (shard.header != all.header) throw UsageError(file + " has other columns than " + first);
+    if (shard.rows.empty()) continue;
+    if (!all.fingerprint.empty() && shard.fingerprint != all.fingerprint)
+      throw UsageError(file + " belongs to another sweep than " + first + " (fingerprint " + shard.fingerprint +
+                       " against " + all.fingerprint + "): other fixed options, another grid or another version");
+    if (all.points >= 0 && shard.points != all.points)
+      throw UsageError(file + " belongs to a sweep of " + std::to_string(shard.points) + " points, the others to " +
+                       std::to_string(all.points));
+    all.fingerprint = shard.fingerprint;
+    all.points = shard.points;
+    for (auto& [index, r] : shard.rows)
+      if (!all.rows.emplace(index, std::move(r)).second)
         throw UsageError("point " + std::to_string(index) + " appears twice (the same shard given twice?)");
-    }
   }
-  if (total < 0) total = 0;
-  if (static_cast<long long>(rows.size()) != total)
-    throw UsageError("the shards hold " + std::to_string(rows.size()) + " of the sweep's " +
-                     std::to_string(total) + " points; rerun the missing or interrupted shards");
-  std::string text = core::csv_line(header);
-  for (const auto& [index, r] : rows) text += core::csv_line(r);
+  if (all.rows.empty()) throw UsageError("the files hold no rows: nothing to merge");
+  if (static_cast<long long>(all.rows.size()) != all.points)
+    throw UsageError("the shards hold " + std::to_string(all.rows.size()) + " of the sweep's " +
+                     std::to_string(all.points) + " points; finish the missing or interrupted shards with --resume");
+  std::string text = core::csv_line(all.header);
+  for (const auto& [index, r] : all.rows) text += core::csv_line(r);
   core::write_text_atomic(*path, text);
-  out << "merged " << rows.size() << " rows into " << *path << '\n';
+  out << "merged " << all.rows.size() << " rows of sweep " << all.fingerprint << " into " << *path << '\n';
   return exit_ok;
 }
 

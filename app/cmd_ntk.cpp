@@ -26,6 +26,10 @@ int run(const Args& args, std::ostream& out, std::ostream& err) {
   fs::create_directories(*dir);
   const fs::path d = *dir;
   core::write_npy(d / "X.npy", view.problem.X);
+  core::write_npy(d / "Y.npy", view.problem.Y);
+  core::write_npy(d / "W0.npy", view.problem.W0);
+  core::write_npy(d / "a.npy", view.problem.a);
+  core::write_text_atomic(d / "provenance.json", run_provenance(args));
   core::write_npy(d / "H_empirical.npy", view.empirical);
   core::write_npy(d / "H_limit.npy", view.limit);
   const bool solved = view.limit_spectrum.status == core::Status::ok && view.empirical_spectrum.status == core::Status::ok;
@@ -45,7 +49,8 @@ int run(const Args& args, std::ostream& out, std::ostream& err) {
   print("H*:      ", view.limit_spectrum);
   print("H(W)/m:  ", view.empirical_spectrum);
   out << "|H(W)/m - H*|_F / |H*|_F = " << view.distance << "\n"
-      << "wrote X.npy H_empirical.npy H_limit.npy (index l n + i)" << (solved ? " eigenvalues.csv" : "") << " to "
+      << "wrote X.npy Y.npy W0.npy a.npy (the model) H_empirical.npy H_limit.npy (index l n + i)"
+      << (solved ? " eigenvalues.csv" : "") << " provenance.json to "
       << d.string() << '\n';
   if (!solved) {
     err << "numerical failure: the eigensolver did not converge on the " << view.limit.rows() << " x "

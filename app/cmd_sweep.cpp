@@ -1,5 +1,7 @@
 // ntk-explorer sweep: one CSV row per parameter point, written as each point finishes, so an
-// interrupt leaves a valid CSV of the finished rows. --shard computes one deterministic slice.
+// interrupt leaves a valid CSV of the finished rows. --shard computes one deterministic slice;
+// --resume computes only the points the CSV lacks. Every row carries the sweep's fingerprint,
+// and FILE.csv.provenance.json says how the file was made.
 
 #include "app/commands.h"
 #include "app/progress_printer.h"
@@ -12,23 +14,40 @@
 namespace ntk::app {
 namespace {
 
+namespace fs = std::filesystem;
+
 std::vector<std::string> header(const core::Comparison& any) {
-  std::vector<std::string> h{"point", "points"};
+  std::vector<std::string> h{"point", "points", "sweep"};
   for (const core::ParamSpec& s : core::parameter_specs()) h.emplace_back(s.key);
   for (const MetricField& f : metric_fields(any)) h.push_back(f.name);
   h.emplace_back("status");
   return h;
 }
 
-std::vector<std::string> row(const SweepPoint& p, long long total, const core::Comparison& c) {
-  std::vector<std::string> r{std::to_string(p.index), std::to_string(total)};
+std::vector<std::string> row(const SweepPoint& p, long long total, const std::string& fingerprint,
+                             const core::Comparison& c) {
+  std::vector<std::string> r{std::to_string(p.index), std::to_string(total), fingerprint};
   for (const core::ParamSpec& s : core::parameter_specs()) r.push_back(s.get(p.params));
   for (const MetricField& f : metric_fields(c)) r.push_back(core::format_number(f.value));
   r.emplace_back(core::to_string(c.status));
   return r;
 }
 
+// The rows of an earlier run of the same sweep at `path` (none when it does not exist).
+std::map<long long, std::vector<std::string>> finished_rows(const fs::path& path, const std::vector<std::string>& head,
+                                                            const std::string& fingerprint, std::ostream& err) {
+  if (!fs::exists(path)) return {};
+  SweepCsv done = read_sweep_csv(path);
+  if (done.header != head) throw UsageError(path.string() + " has other columns than this sweep writes; it cannot be resumed");
+  if (!done.rows.empty() && done.fingerprint != fingerprint)
+    throw UsageError(path.string() + " belongs to another sweep (fingerprint " + done.fingerprint + ", this one " +
+                     fingerprint + "): other options, another grid or another version");
+  if (done.dropped_cut_row) err << "resume: dropped the last row of " << path.string() << ", cut mid-row\n";
+  return std::move(done.rows);
+}
+
 int run(const Args& args, std::ostream& out, std::ostream& err) {
+  install_interrupt_handler();
   apply_thread_option(args);
   core::Parameters base = core::default_parameters();
   apply_parameter_options(args, base);
@@ -36,35 +55,56 @@ int run(const Args& args, std::ostream& out, std::ostream& err) {
   if (!path) throw UsageError("--out FILE.csv is required");
   std::vector<SweepAxis> axes;
   for (const std::string& v : args.values("vary")) axes.push_back(parse_axis(v));
-  if (axes.empty()) throw UsageError("give at least one --vary KEY=VALUES, e.g. --vary m=16..65536:log");
+  if (axes.empty()) throw UsageError("give at least one --vary KEY=VALUES, e.g. --vary m=16..65536:log2");
   const std::vector<SweepPoint> points = expand(base, axes);
   const auto [shard, shards] = parse_shard(args.value("shard").value_or("1/1"));
+  const double budget = memory_budget_bytes(args);
   const auto total = static_cast<long long>(points.size());
+  const std::string fingerprint = sweep_fingerprint(base, axes);
+  const std::vector<std::string> head = header(core::Comparison{});
+  err << "sweep " << fingerprint << ", " << total << " points:\n" << describe_grid(axes);
 
-  std::ofstream csv(*path, std::ios::trunc);
-  if (!csv) throw UsageError("cannot write " + *path);
-  csv << core::csv_line(header(core::Comparison{}));
-  csv.flush();
-  install_interrupt_handler();
-  const core::ComparisonOptions options{stderr_progress(err, "point"), memory_budget_bytes(args)};
-  long long done = 0, failures = 0;
+  std::map<long long, std::vector<std::string>> done;
+  if (args.has("resume")) done = finished_rows(*path, head, fingerprint, err);
+  std::string kept = core::csv_line(head);
+  for (const auto& [index, r] : done) kept += core::csv_line(r);
+  core::write_text_atomic(*path, kept);
+  core::write_text_atomic(*path + ".provenance.json",
+                          core::JsonObject()
+                              .add("sweep", fingerprint)
+                              .add("points", static_cast<long long>(total))
+                              .add("shard", std::to_string(shard) + "/" + std::to_string(shards))
+                              .add("grid", describe_grid(axes))
+                              .add_raw("provenance", run_provenance(args))
+                              .str());
+  std::ofstream csv(*path, std::ios::app);
+  if (!csv) throw UsageError("cannot append to " + *path);
+
+  const core::ComparisonOptions options{stderr_progress(err, "point"), budget};
+  long long expected = 0, failures = 0, computed = 0;
   for (const SweepPoint& p : points) {
     if (p.index % shards != shard - 1) continue;
-    if (interrupted.load()) break;
+    ++expected;
+    if (done.count(p.index) || interrupted.load()) continue;
     err << "point " << p.index + 1 << " of " << total << '\n';
     const core::Comparison c = core::compare_methods(p.params, options);
     if (c.status == core::Status::cancelled) break;
     failures += c.status != core::Status::ok;
-    csv << core::csv_line(row(p, total, c));
+    csv << core::csv_line(row(p, total, fingerprint, c));
     csv.flush();
-    ++done;
+    if (!csv) throw std::runtime_error("cannot write " + *path + " (disk full?); its finished rows are kept");
+    done.emplace(p.index, std::vector<std::string>{});
+    ++computed;
   }
-  const long long expected = (total - shard + shards) / shards;
-  if (done < expected) {
-    err << "interrupted: " << *path << " holds the " << done << " finished rows of " << expected << '\n';
+  const long long have = static_cast<long long>(done.size());
+  if (have < expected) {
+    err << "interrupted: " << *path << " holds " << have << " of the " << expected
+        << " rows; rerun the same line with --resume to finish\n";
     return exit_interrupted;
   }
-  out << "wrote " << done << " rows to " << *path << (shards > 1 ? " (shard " + std::to_string(shard) + "/" + std::to_string(shards) + ")" : "") << '\n';
+  out << "wrote " << computed << " rows to " << *path
+      << (have > computed ? " (" + std::to_string(have - computed) + " were there already)" : "")
+      << (shards > 1 ? " (shard " + std::to_string(shard) + "/" + std::to_string(shards) + ")" : "") << '\n';
   if (failures > 0) err << failures << " points had a numerical failure (see the status column)\n";
   return exit_ok;
 }
@@ -74,12 +114,14 @@ int run(const Args& args, std::ostream& out, std::ostream& err) {
 Command sweep_command() {
   std::vector<OptionSpec> options = parameter_options();
   options.push_back({"vary", true, true,
-                     "KEY=a..b:log | KEY=a..b | KEY=a..b:N | KEY=v1,v2,... (repeat for a grid; first is outermost)"});
-  options.push_back({"out", true, false, "the CSV file to write"});
+                     "KEY=a..b | KEY=a..b:N | KEY=a..b:log2 | KEY=a..b:log:N | KEY=v1,v2,... (ranges include both "
+                     "ends; repeat for a grid, the first outermost)"});
+  options.push_back({"out", true, false, "the CSV file to write (and FILE.csv.provenance.json beside it)"});
   options.push_back({"shard", true, false, "K/N: compute only points with index % N == K - 1"});
+  options.push_back({"resume", false, false, "keep the rows FILE.csv has of this same sweep; compute only the rest"});
   for (const OptionSpec& o : resource_options()) options.push_back(o);
   return {"sweep", "Compare the two methods over a grid of parameters, one CSV row per point",
-          "sweep --vary KEY=VALUES [--vary ...] [parameter options] [--shard K/N] --out FILE.csv",
+          "sweep --vary KEY=VALUES [--vary ...] [parameter options] [--shard K/N] [--resume] --out FILE.csv",
           options, run};
 }
 

@@ -39,8 +39,8 @@ int train_prefix(const Args& args, const fs::path& dir, std::ostream& out, std::
   options.eta = params.ntk.eta;
   options.steps = params.ntk.steps;
   options.progress = stderr_progress(err, "training");
-  const core::GradientDescentRun run =
-      core::train_prefix_keys(core::make_problem(params.ntk.model), params.ntk.model.sigma, options);
+  const core::NtkProblem problem = core::make_problem(params.ntk.model);
+  const core::GradientDescentRun run = core::train_prefix_keys(problem, params.ntk.model.sigma, options);
   std::string csv = core::csv_line({"step", "loss", "lambda_min", "weight_movement", "compute",
                                     "predicted_loss_infinite_width", "predicted_loss_finite_width"});
   for (const core::TrainStep& s : run.steps)
@@ -49,6 +49,12 @@ int train_prefix(const Args& args, const fs::path& dir, std::ostream& out, std::
                            format_number(s.predicted_loss_infinite), format_number(s.predicted_loss_finite)});
   fs::create_directories(dir);
   core::write_text_atomic(dir / "loss.csv", csv);
+  core::write_npy(dir / "X.npy", problem.X);
+  core::write_npy(dir / "Y.npy", problem.Y);
+  core::write_npy(dir / "W0.npy", problem.W0);
+  core::write_npy(dir / "a.npy", problem.a);
+  core::write_npy(dir / "W.npy", run.W);
+  core::write_text_atomic(dir / "provenance.json", run_provenance(args));
   const core::TrainStep& last = run.steps.back();
   out << "model: the standard stylized form (method.md section 8; the paper's exact network could not be checked)\n"
       << std::setprecision(4) << "eta " << run.eta << ", lambda_min(H*) " << run.lambda_star
@@ -59,7 +65,8 @@ int train_prefix(const Args& args, const fs::path& dir, std::ostream& out, std::
       << ", finite-width (H(W(0))/m) " << last.predicted_loss_finite
       << "; late in training a finite network follows the finite-width rate\n"
       << "max weight movement " << last.weight_movement << "\n"
-      << "wrote loss.csv to " << dir.string() << '\n';
+      << "wrote loss.csv X.npy Y.npy W0.npy a.npy W.npy (the model, before and after) provenance.json to "
+      << dir.string() << '\n';
   if (run.status == core::Status::cancelled) return exit_interrupted;
   return run.status == core::Status::ok ? exit_ok : exit_numerical;
 }
@@ -78,6 +85,7 @@ core::AttentionTrainOptions attention_options(const Args& args) {
   }
   options.steps = int(args.integer("steps", 2000, 0, 10000000));
   options.eval_inputs = int(args.integer("eval", 8, 1, 100000));
+  options.memory_budget_bytes = memory_budget_bytes(args);
   return options;
 }
 
@@ -93,7 +101,8 @@ int train_attention(const Args& args, const fs::path& dir, std::ostream& out, st
   }
   fs::create_directories(dir);
   std::string table =
-      core::csv_line({"m", "final_loss", "trained_error", "closed_error", "z_distance", "backtracks", "status"});
+      core::csv_line({"m", "final_loss", "trained_error", "closed_error", "closed_error_full_rank", "z_distance",
+                      "backtracks", "status"});
   out << std::setprecision(4);
   for (const Eigen::Index m : lengths) {
     params.workload.m = m;
@@ -102,32 +111,48 @@ int train_attention(const Args& args, const fs::path& dir, std::ostream& out, st
     if (run.status == core::Status::cancelled) return exit_interrupted;
     const double final_loss = run.steps.empty() ? NAN : run.steps.back().loss;
     table += core::csv_line({std::to_string(m), format_number(final_loss), format_number(run.trained_error),
-                             format_number(run.closed_error), format_number(run.z_distance),
+                             format_number(run.closed_error), format_number(run.closed_error_full_rank),
+                             format_number(run.z_distance),
                              std::to_string(run.backtracks), core::to_string(run.status)});
     out << "m " << m << ": loss " << (run.steps.empty() ? NAN : run.steps.front().loss) << " -> " << final_loss
-        << "; held-out max-abs error trained " << run.trained_error << ", closed form " << run.closed_error
-        << "; |Z - Z_closed| / |Z_closed| " << run.z_distance << "; " << run.backtracks << " steps taken back ("
+        << "; held-out max-abs error trained " << run.trained_error << ", closed form "
+        << (params.rank > 0 ? "at rank " + std::to_string(params.rank) + " " : "") << run.closed_error;
+    if (params.rank > 0) out << " (full rank " << run.closed_error_full_rank << ")";
+    out << "; |Z - Z_closed| / |Z_closed| " << run.z_distance << "; " << run.backtracks << " steps taken back ("
         << core::to_string(run.status) << ")\n";
     if (lengths.size() > 1) continue;
     std::string csv = core::csv_line({"step", "loss"});
     for (const core::AttentionTrainStep& s : run.steps) csv += core::csv_line({std::to_string(s.step), format_number(s.loss)});
     core::write_text_atomic(dir / "loss.csv", csv);
     core::write_npy(dir / "Z.npy", run.Z);
-    core::write_npy(dir / "k.npy", Eigen::MatrixXd(run.k));
+    if (params.rank > 0) {
+      core::write_npy(dir / "Z_A.npy", run.Z_A);
+      core::write_npy(dir / "Z_B.npy", run.Z_B);
+    }
+    core::write_npy_vector(dir / "k.npy", run.k);  // (r,), as compare writes it
     core::write_text_atomic(dir / "result.json", core::JsonObject()
                                                      .add("m", static_cast<long long>(m))
+                                                     .add("rank", static_cast<long long>(params.rank))
                                                      .add("final_loss", final_loss)
                                                      .add("trained_error", run.trained_error)
                                                      .add("closed_error", run.closed_error)
+                                                     .add("closed_error_full_rank", run.closed_error_full_rank)
                                                      .add("z_distance", run.z_distance)
                                                      .add("backtracks", static_cast<long long>(run.backtracks))
                                                      .add("status", core::to_string(run.status))
+                                                     .add_raw("provenance", run_provenance(args))
                                                      .str());
     if (run.status != core::Status::ok) return exit_numerical;
   }
-  if (lengths.size() > 1) core::write_text_atomic(dir / "error_vs_m.csv", table);
-  out << "wrote " << (lengths.size() > 1 ? "error_vs_m.csv" : "loss.csv Z.npy k.npy result.json") << " to "
-      << dir.string() << '\n';
+  if (lengths.size() > 1) {
+    core::write_text_atomic(dir / "error_vs_m.csv", table);
+    core::write_text_atomic(dir / "provenance.json", run_provenance(args));
+  }
+  out << "wrote "
+      << (lengths.size() > 1 ? "error_vs_m.csv provenance.json"
+                             : params.rank > 0 ? "loss.csv Z.npy Z_A.npy Z_B.npy k.npy result.json"
+                                               : "loss.csv Z.npy k.npy result.json")
+      << " to " << dir.string() << '\n';
   return exit_ok;
 }
 
@@ -153,7 +178,7 @@ Command train_command() {
   options.push_back({"optimizer", true, false, "ntk-attention: adam or gd [default adam]"});
   options.push_back({"lr", true, false, "ntk-attention: learning rate [default 0.02]"});
   options.push_back({"eval", true, false, "ntk-attention: held-out inputs for the final errors [default 8]"});
-  options.push_back({"sweep-m", true, false, "ntk-attention: train for every m of a list, e.g. 2..262144:log (writes error_vs_m.csv)"});
+  options.push_back({"sweep-m", true, false, "ntk-attention: train for every m of a list, e.g. 2..262144:log2 (writes error_vs_m.csv)"});
   options.push_back({"out", true, false, "folder for loss.csv (and Z.npy k.npy result.json, or error_vs_m.csv)"});
   for (const OptionSpec& o : resource_options()) options.push_back(o);
   return {"train", "Train the prefix keys (NTK view) or NTK-Attention's Z and k; write the loss curve",

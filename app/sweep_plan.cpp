@@ -1,9 +1,13 @@
 #include "app/sweep_plan.h"
 
 #include "app/cli_args.h"
+#include "core/io/provenance.h"
+#include "core/io/sha256.h"
 #include "core/io/text_formats.h"
 
 #include <charconv>
+#include <fstream>
+#include <sstream>
 #include <cmath>
 
 namespace ntk::app {
@@ -17,6 +21,11 @@ double number(const std::string& text, const std::string& axis) {
   return v;
 }
 
+constexpr double max_axis_points = 1e6;
+const std::string grid_forms =
+    "KEY=a..b (integers, step 1), KEY=a..b:N (N evenly spaced points), KEY=a..b:log2 (doubling), "
+    "KEY=a..b:log:N (N log-spaced points) or KEY=v1,v2,...; ranges include both ends";
+
 std::string value_text(double v, core::ParamType type) {
   return type == core::ParamType::integer ? std::to_string(std::llround(v)) : core::format_number(v);
 }
@@ -25,9 +34,7 @@ std::string value_text(double v, core::ParamType type) {
 
 SweepAxis parse_axis(const std::string& text) {
   const auto eq = text.find('=');
-  if (eq == std::string::npos || eq == 0 || eq + 1 == text.size())
-    throw UsageError("--vary takes KEY=a..b:log, KEY=a..b, KEY=a..b:N or KEY=v1,v2,... (got '" +
-                     text + "')");
+  if (eq == std::string::npos || eq == 0 || eq + 1 == text.size()) throw UsageError("--vary takes " + grid_forms + " (got '" + text + "')");
   SweepAxis axis{text.substr(0, eq), {}};
   const core::ParamSpec* spec = nullptr;
   try {
@@ -43,23 +50,36 @@ SweepAxis parse_axis(const std::string& text) {
     const double lo = number(values.substr(0, dots), axis.key);
     const double hi = number(values.substr(dots + 2, colon == std::string::npos ? colon : colon - dots - 2), axis.key);
     const std::string step = colon == std::string::npos ? "" : values.substr(colon + 1);
-    if (hi < lo) throw UsageError("--vary " + axis.key + ": the range must go up (" + values + ")");
-    if (step == "log") {
-      if (lo <= 0) throw UsageError("--vary " + axis.key + ": a :log range must start above 0");
-      for (double v = lo; v <= hi * (1 + 1e-12); v *= 2) axis.values.push_back(value_text(v, spec->type));
+    const std::string where = "--vary " + axis.key + "=" + values + ": ";
+    if (!std::isfinite(lo) || !std::isfinite(hi)) throw UsageError(where + "the ends must be finite numbers");
+    if (hi < lo) throw UsageError(where + "the range must go up");
+    const auto add = [&](double v) {  // integer keys round; a point that rounds onto the last is dropped
+      const std::string t = value_text(v, spec->type);
+      if (axis.values.empty() || axis.values.back() != t) axis.values.push_back(t);
+    };
+    if (step == "log2") {
+      if (lo <= 0) throw UsageError(where + "a :log2 range must start above 0");
+      const double doublings = std::log2(hi / lo);
+      if (std::abs(doublings - std::round(doublings)) > 1e-9 || doublings > 64)
+        throw UsageError(where + "doubling from " + core::format_number(lo) + " never lands on " + core::format_number(hi) +
+                         "; end on a power-of-two multiple of the start, or give the number of points with :log:N");
+      for (int i = 0; i <= int(std::round(doublings)); ++i) add(std::ldexp(lo, i));
+    } else if (step.rfind("log:", 0) == 0 || step == "log") {
+      const double n = step == "log" ? 0 : number(step.substr(4), axis.key);
+      if (n < 2 || n > max_axis_points || n != std::floor(n))
+        throw UsageError(where + "give the number of log-spaced points, :log:N with N from 2 to 1000000 (or :log2 to double)");
+      if (lo <= 0) throw UsageError(where + "a log-spaced range must start above 0");
+      for (int i = 0; i < int(n); ++i) add(i + 1 == int(n) ? hi : lo * std::pow(hi / lo, i / (n - 1)));
     } else if (step.empty()) {
       if (spec->type != core::ParamType::integer)
-        throw UsageError("--vary " + axis.key + ": give the number of points, e.g. " + axis.key + "=" + values + ":8");
-      if (hi - lo > 1e6) throw UsageError("--vary " + axis.key + ": more than a million points");
-      for (double v = lo; v <= hi; v += 1) axis.values.push_back(value_text(v, spec->type));
+        throw UsageError(where + "give the number of points, e.g. " + axis.key + "=" + values + ":8");
+      if (hi - lo >= max_axis_points) throw UsageError(where + "more than a million points");
+      for (double v = lo; v <= hi; v += 1) add(v);
     } else {
       const double n = number(step, axis.key);
-      if (n < 2 || n > 1e6 || n != std::floor(n))
-        throw UsageError("--vary " + axis.key + ": the point count after ':' must be an integer from 2 to 1000000, or 'log'");
-      for (int i = 0; i < int(n); ++i) {
-        const std::string v = value_text(lo + (hi - lo) * i / (n - 1), spec->type);
-        if (axis.values.empty() || axis.values.back() != v) axis.values.push_back(v);
-      }
+      if (n < 2 || n > max_axis_points || n != std::floor(n))
+        throw UsageError(where + "the point count after ':' must be an integer from 2 to 1000000, or log2, or log:N");
+      for (int i = 0; i < int(n); ++i) add(i + 1 == int(n) ? hi : lo + (hi - lo) * i / (n - 1));
     }
   } else {
     std::size_t start = 0;
@@ -82,6 +102,10 @@ SweepAxis parse_axis(const std::string& text) {
 }
 
 std::vector<SweepPoint> expand(const core::Parameters& base, const std::vector<SweepAxis>& axes) {
+  for (std::size_t a = 0; a < axes.size(); ++a)
+    for (std::size_t b = 0; b < a; ++b)
+      if (axes[a].key == axes[b].key)
+        throw UsageError("--vary " + axes[a].key + " is given twice; give all its values in one --vary");
   long long total = 1;
   for (const SweepAxis& a : axes) {
     total *= static_cast<long long>(a.values.size());
@@ -104,7 +128,82 @@ std::vector<SweepPoint> expand(const core::Parameters& base, const std::vector<S
     }
     points.push_back(std::move(p));
   }
+  for (const SweepAxis& a : axes) {
+    bool used = false;
+    for (const SweepPoint& p : points) used = used || core::parameter_applies(a.key, p.params, core::InputSource::generated);
+    if (!used)
+      throw UsageError("--vary " + a.key + ": no point of this sweep uses " + a.key + " (with --feature " +
+                       core::to_string(base.feature.kind) + " it changes nothing); drop it or vary --feature too");
+  }
   return points;
+}
+
+std::string sweep_fingerprint(const core::Parameters& base, const std::vector<SweepAxis>& axes) {
+  std::string text = "ntk-explorer " + core::program_version() + "\n";
+  for (const core::ParamSpec& s : core::parameter_specs()) {
+    bool varied = false;
+    for (const SweepAxis& a : axes) varied = varied || a.key == s.key;
+    if (!varied) text += std::string(s.key) + "=" + s.get(base) + "\n";
+  }
+  for (const SweepAxis& a : axes) {
+    text += "vary " + a.key + "=";
+    for (std::size_t i = 0; i < a.values.size(); ++i) text += (i ? "," : "") + a.values[i];
+    text += "\n";
+  }
+  return core::sha256_hex(text).substr(0, 16);
+}
+
+std::string describe_grid(const std::vector<SweepAxis>& axes) {
+  std::string out;
+  for (const SweepAxis& a : axes) {
+    out += a.key + ":";
+    for (const std::string& v : a.values) out += " " + v;
+    out += " (" + std::to_string(a.values.size()) + (a.values.size() == 1 ? " point)\n" : " points)\n");
+  }
+  return out;
+}
+
+SweepCsv read_sweep_csv(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw UsageError(path.string() + ": cannot open the file");
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  std::string text = buffer.str();
+  SweepCsv out;
+  if (const auto end = text.rfind('\n'); end + 1 != text.size()) {
+    out.dropped_cut_row = end != std::string::npos;
+    text.resize(end == std::string::npos ? 0 : end + 1);
+  }
+  core::CsvTable t;
+  try {
+    t = core::parse_csv(text, path.string());
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+  if (t.header.size() < 3 || t.header[0] != "point" || t.header[1] != "points" || t.header[2] != "sweep")
+    throw UsageError(path.string() + " is not a sweep CSV of this version (its first columns must be point,points,sweep)");
+  out.header = t.header;
+  const auto integer = [&](const std::string& field, long long lo, long long hi, const char* what) {
+    long long v = 0;
+    const auto [end, err] = std::from_chars(field.data(), field.data() + field.size(), v);
+    if (err != std::errc() || end != field.data() + field.size() || v < lo || v > hi)
+      throw UsageError(path.string() + ": '" + field + "' is not a valid " + what);
+    return v;
+  };
+  for (auto& r : t.rows) {
+    const long long points = integer(r[1], 1, 10'000'000, "number of points");
+    if (out.points >= 0 && points != out.points)
+      throw UsageError(path.string() + " mixes sweeps of " + std::to_string(out.points) + " and " +
+                       std::to_string(points) + " points");
+    if (!out.fingerprint.empty() && r[2] != out.fingerprint)
+      throw UsageError(path.string() + " mixes the sweeps " + out.fingerprint + " and " + r[2]);
+    out.points = points;
+    out.fingerprint = r[2];
+    const long long index = integer(r[0], 0, points - 1, "point index");
+    if (!out.rows.emplace(index, std::move(r)).second)
+      throw UsageError(path.string() + ": point " + std::to_string(index) + " appears twice");
+  }
+  return out;
 }
 
 std::pair<long long, long long> parse_shard(const std::string& text) {

@@ -1,6 +1,8 @@
 #include "ui/main_window.h"
 
+#include "core/io/provenance.h"
 #include "core/io/text_formats.h"
+#include "core/util/parallel.h"
 #include "ui/export/plot_actions.h"
 #include "ui/export/plot_export.h"
 #include "ui/lessons/lesson_panel.h"
@@ -346,10 +348,18 @@ QString MainWindow::exportBundle(const QString& folder) {
   if (const QString error = ui::saveSession(dir.filePath("session.ntksession"), {shown, {}});
       !error.isEmpty())
     return error;
-  QSaveFile command(dir.filePath("command.txt"));
-  if (!command.open(QIODevice::WriteOnly | QIODevice::Text)) return tr("cannot write command.txt");
-  command.write((core::command_line(m_shown->params) + "\n").c_str());
-  return command.commit() ? QString() : tr("cannot write command.txt");
+  const auto write = [&](const QString& name, const std::string& text) {
+    QSaveFile file(dir.filePath(name));
+    const bool written = file.open(QIODevice::WriteOnly | QIODevice::Text) &&
+                         file.write(text.c_str(), qint64(text.size())) == qint64(text.size()) && file.commit();
+    return written ? QString() : tr("cannot write %1: %2").arg(dir.filePath(name), file.errorString());
+  };
+  if (const QString error = write("command.txt", core::command_line(m_shown->params) + "\n"); !error.isEmpty())
+    return error;
+  // Provenance: this window's command line; the equivalent computation is command.txt.
+  std::vector<std::string> arguments;
+  for (const QString& a : QCoreApplication::arguments()) arguments.push_back(a.toStdString());
+  return write("provenance.json", core::provenance_json({arguments, {}, core::thread_count(), "float64"}));
 }
 
 QList<QCustomPlot*> MainWindow::plots() const {

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <stdexcept>
 
 namespace ntk::core {
@@ -87,18 +88,26 @@ AttentionTrainRun train_ntk_attention(const Parameters& params, const AttentionT
   const WorkloadSpec& spec = params.workload;
   const Eigen::Index d = spec.d;
   const double m = double(spec.m);
-  if (2.0 * m * double(d) * sizeof(double) > default_memory_budget_bytes)
-    throw std::invalid_argument("training keeps the prefix in memory: 2 m d numbers would pass the 4 GB budget; lower m or d");
+  const Eigen::Index r = feature_dimension(params);
+  // The prefix is kept (2 m d); features of the inputs and of one prefix chunk (L + 1024) r;
+  // Z, its gradient, Adam's two moments and the last step's copy (5 r d).
+  const double bytes = sizeof(double) * (2 * m * double(d) + double(spec.L + 1024 + 5 * d) * double(r));
+  if (bytes > options.memory_budget_bytes)
+    throw std::invalid_argument("training needs about " + std::to_string(std::int64_t(bytes / 1e6)) + " MB (r = " +
+                                std::to_string(r) + ", m = " + std::to_string(spec.m) +
+                                "), over the memory budget; lower m, d or the degree, or raise --memory-budget");
   const InputPart fixed = generate_inputs(spec);
   Eigen::MatrixXd KP, VP;
   materialize(GeneratedPrefix(spec, fixed), KP, VP);
   const MatrixPrefix prefix(KP, VP);
   const FeatureMap phi(params.feature, d);
-  const Eigen::Index r = phi.dim();
 
   AttentionTrainRun run;
   const NtkParams closed = compress_prefix(prefix, phi);
-  run.Z_closed = closed.Z;
+  // The baseline has the trained parameters' shape: at rank s, the best rank-s Z (truncated SVD).
+  std::optional<LowRankZ> closed_low;
+  if (params.rank > 0) closed_low = truncate_rank(closed.Z, params.rank);
+  run.Z_closed = closed_low ? Eigen::MatrixXd(closed_low->A * closed_low->B) : closed.Z;
   run.k_closed = closed.k;
   // Trained: Z / m (or its factors) and k / m, from zero; a rank-s Z starts from small factors
   // (both zero would be a saddle point with zero gradient).
@@ -159,7 +168,11 @@ AttentionTrainRun train_ntk_attention(const Parameters& params, const AttentionT
     }
     k_step.step(k, at.dk, t + 1, rate);
   }
-  if (s > 0) Z = ZA * ZB;
+  if (s > 0) {
+    Z = ZA * ZB;
+    run.Z_A = m * ZA;
+    run.Z_B = ZB;
+  }
   run.Z = m * Z;
   run.k = m * k;
   run.z_distance = (run.Z - run.Z_closed).norm() / std::max(run.Z_closed.norm(), 1e-300);
@@ -167,15 +180,20 @@ AttentionTrainRun train_ntk_attention(const Parameters& params, const AttentionT
 
   // Held-out inputs: draws no training step used.
   const NtkParams trained{run.Z, run.k, Status::ok, 0};
-  run.trained_error = run.closed_error = 0;
+  run.trained_error = run.closed_error = run.closed_error_full_rank = 0;
   for (int e = 0; e < options.eval_inputs; ++e) {
     const Inputs in = draw_inputs(spec, fixed, (std::uint64_t(1) << 32) + std::uint64_t(e));
     const Eigen::MatrixXd target = prefix_attention(in.Q, in.K, in.V, prefix, {params.causal, 512, {}}).T;
-    run.trained_error += compare(target, ntk_attention(in.Q, in.K, in.V, phi, trained, params.causal).T).max_abs;
-    run.closed_error += compare(target, ntk_attention(in.Q, in.K, in.V, phi, closed, params.causal).T).max_abs;
+    const auto error = [&](const NtkResult& result) { return compare(target, result.T).max_abs; };
+    run.trained_error += error(ntk_attention(in.Q, in.K, in.V, phi, trained, params.causal));
+    const double full = error(ntk_attention(in.Q, in.K, in.V, phi, closed, params.causal));
+    run.closed_error_full_rank += full;
+    run.closed_error +=
+        closed_low ? error(ntk_attention(in.Q, in.K, in.V, phi, *closed_low, closed.k, params.causal)) : full;
   }
   run.trained_error /= std::max(1, options.eval_inputs);
   run.closed_error /= std::max(1, options.eval_inputs);
+  run.closed_error_full_rank /= std::max(1, options.eval_inputs);
   return run;
 }
 

@@ -7,6 +7,7 @@
 // The parameters trained are Z / m and k / m, the prefix's features per token: their optimum is
 // O(1) whatever m, so one learning rate serves m = 2 and m = 2^18 alike (k itself grows like m).
 
+#include "core/kernels/cost_model.h"
 #include "core/kernels/feature_map.h"
 #include "core/params/parameters.h"
 #include "core/util/progress.h"
@@ -23,6 +24,7 @@ struct AttentionTrainOptions {
   double learning_rate = 0.02;  ///< peak step: warmed up over the first 5% of steps, then linearly to 0
   int steps = 300;
   int eval_inputs = 8;  ///< held-out inputs for comparing trained and closed-form parameters
+  double memory_budget_bytes = default_memory_budget_bytes;  ///< refuse larger runs up front
   Progress progress;    ///< units: steps
 };
 
@@ -34,12 +36,14 @@ struct AttentionTrainStep {
 struct AttentionTrainRun {
   std::vector<AttentionTrainStep> steps;
   Eigen::MatrixXd Z;     ///< r x d, trained (Z_A Z_B when rank > 0)
+  Eigen::MatrixXd Z_A, Z_B;  ///< rank s > 0: the trained factors, r x s and s x d, Z = Z_A Z_B
   Eigen::VectorXd k;     ///< r, trained
-  Eigen::MatrixXd Z_closed;  ///< the closed form of the same prefix
+  Eigen::MatrixXd Z_closed;  ///< the closed form of the same prefix, cut to rank s by SVD when s > 0
   Eigen::VectorXd k_closed;
   double trained_error = NAN;  ///< mean over held-out inputs of the max-abs error of T (NaN unless ok)
-  double closed_error = NAN;   ///< the same for the closed-form Z and k
-  double z_distance = 0;     ///< |Z - Z_closed|_F / |Z_closed|_F
+  double closed_error = NAN;   ///< the same for the closed-form Z (at the same rank s) and k
+  double closed_error_full_rank = NAN;  ///< the same for the full-rank closed form
+  double z_distance = 0;     ///< |Z - Z_closed|_F / |Z_closed|_F, Z_closed at the same rank
   int backtracks = 0;        ///< steps taken back because they made a denominator D_ii <= 0
   Status status = Status::ok;
 };
@@ -62,7 +66,8 @@ AttentionLoss attention_loss(const Eigen::Ref<const Eigen::MatrixXd>& Q, const E
 
 /// Trains Z and k for the prefix of the seeded workload `params` (its feature map, rank and
 /// causal mask); every step draws new inputs of L tokens. Throws std::invalid_argument for bad
-/// parameters, steps < 0 or a learning rate <= 0.
+/// parameters, steps < 0, a learning rate <= 0, or a run whose memory (the kept prefix, the
+/// features, Z with its gradient and optimizer state) would pass options.memory_budget_bytes.
 AttentionTrainRun train_ntk_attention(const Parameters& params, const AttentionTrainOptions& options);
 
 }  // namespace ntk::core

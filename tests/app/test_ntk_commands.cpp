@@ -2,9 +2,14 @@
 #include "core/io/text_formats.h"
 #include "tests/app/cli_test_util.h"
 
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
 namespace ntk::test {
 namespace {
 
+namespace fs = std::filesystem;
 using CliNtk = CliTest;
 
 TEST_F(CliNtk, NtkWritesBothKernelsAndTheirSpectra) {
@@ -41,7 +46,7 @@ TEST_F(CliNtk, TrainPrefixWritesTheLossCurve) {
 
 TEST_F(CliNtk, TrainAttentionOverASweepOfM) {
   const CliRun run = cli({"train", "--target", "ntk-attention", "--mode", "projection", "--L", "8", "--d", "4",
-                          "--steps", "50", "--eval", "2", "--sweep-m", "2..64:log", "--out", path("s")});
+                          "--steps", "50", "--eval", "2", "--sweep-m", "2..64:log2", "--out", path("s")});
   ASSERT_EQ(run.code, 0) << run.err;
   const core::CsvTable table = core::read_csv(m_dir / "s" / "error_vs_m.csv");
   ASSERT_EQ(table.rows.size(), 6u);  // 2, 4, ..., 64
@@ -65,6 +70,46 @@ TEST_F(CliNtk, WrongArgumentsExitTwoWithTheReason) {
     EXPECT_EQ(run.code, 2) << b.says;
     EXPECT_NE(run.err.find(b.says), std::string::npos) << run.err;
   }
+}
+
+// Regression (issue 10, item 8): a rank-s run was compared with the full-rank closed form, the
+// factors were not saved, and k.npy was (r, 1) here but (r,) from compare.
+TEST_F(CliNtk, TrainAttentionAtRankSComparesWithTheRankSClosedForm) {
+  const CliRun run = cli({"train", "--target", "ntk-attention", "--L", "8", "--d", "4", "--m", "256", "--rank", "1",
+                          "--steps", "30", "--eval", "2", "--out", path("r")});
+  ASSERT_EQ(run.code, 0) << run.err;
+  const core::NpyArray k = core::read_npy(m_dir / "r" / "k.npy");
+  EXPECT_EQ(k.shape.size(), 1u);
+  const auto ZA = core::read_npy(m_dir / "r" / "Z_A.npy").data, ZB = core::read_npy(m_dir / "r" / "Z_B.npy").data;
+  const auto Z = core::read_npy(m_dir / "r" / "Z.npy").data;
+  EXPECT_EQ(ZA.cols(), 1);
+  EXPECT_EQ(ZB.rows(), 1);
+  EXPECT_LT((ZA * ZB - Z).norm(), 1e-12 * Z.norm());
+  std::ifstream in(m_dir / "r" / "result.json");
+  std::stringstream text;
+  text << in.rdbuf();
+  const auto field = [&](const std::string& key) {
+    const auto at = text.str().find("\"" + key + "\": ");
+    return at == std::string::npos ? NAN : std::stod(text.str().substr(at + key.size() + 4));
+  };
+  // Rank 1 of a 4-column Z: its closed form is clearly worse than the full-rank one.
+  EXPECT_GT(field("closed_error"), 2 * field("closed_error_full_rank")) << text.str();
+  EXPECT_NE(text.str().find("\"provenance\""), std::string::npos);
+  // The memory budget applies to this target too.
+  const CliRun huge = cli({"train", "--target", "ntk-attention", "--d", "64", "--degree", "6", "--memory-budget",
+                           "100", "--out", path("h")});
+  EXPECT_EQ(huge.code, 2);
+  EXPECT_NE(huge.err.find("over the memory budget"), std::string::npos) << huge.err;
+}
+
+// Item 5: ntk and train write the model they used (X, Y, W0, a) and their provenance.
+TEST_F(CliNtk, NtkWritesItsModelAndProvenance) {
+  ASSERT_EQ(cli({"ntk", "--n", "6", "--d", "2", "--m", "64", "--out", path("k")}).code, 0);
+  for (const char* f : {"X.npy", "Y.npy", "W0.npy", "a.npy", "provenance.json"})
+    EXPECT_TRUE(fs::exists(m_dir / "k" / f)) << f;
+  EXPECT_EQ(core::read_npy(m_dir / "k" / "W0.npy").data.cols(), 64);
+  ASSERT_EQ(cli({"train", "--target", "prefix", "--n", "6", "--d", "2", "--m", "64", "--steps", "3", "--out", path("t")}).code, 0);
+  for (const char* f : {"W0.npy", "W.npy", "a.npy", "Y.npy", "provenance.json"}) EXPECT_TRUE(fs::exists(m_dir / "t" / f)) << f;
 }
 
 }  // namespace

@@ -17,7 +17,7 @@ namespace {
 namespace fs = std::filesystem;
 
 TEST(SweepPlan, AxisForms) {
-  EXPECT_EQ(app::parse_axis("m=16..128:log").values, (std::vector<std::string>{"16", "32", "64", "128"}));
+  EXPECT_EQ(app::parse_axis("m=16..128:log2").values, (std::vector<std::string>{"16", "32", "64", "128"}));
   EXPECT_EQ(app::parse_axis("degree=1..3").values, (std::vector<std::string>{"1", "2", "3"}));
   EXPECT_EQ(app::parse_axis("scale=0.5..2:4").values, (std::vector<std::string>{"0.5", "1", "1.5", "2"}));
   EXPECT_EQ(app::parse_axis("feature=taylor,elu").values, (std::vector<std::string>{"taylor", "elu"}));
@@ -30,6 +30,40 @@ TEST(SweepPlan, AxisForms) {
   EXPECT_THROW(app::parse_shard("0/2"), app::UsageError);
   EXPECT_THROW(app::parse_shard("3/2"), app::UsageError);
   EXPECT_EQ(app::parse_shard("2/3"), (std::pair<long long, long long>{2, 3}));
+}
+
+// Regression (issue 10, item 7): m=10..1000:log gave 10 ... 640 and scale=0.1..1:log gave
+// 0.1 ... 0.8. Ranges now include both ends and say their step.
+TEST(SweepPlan, RangesIncludeTheirEndsAndNameTheirStep) {
+  using V = std::vector<std::string>;
+  EXPECT_EQ(app::parse_axis("m=10..1000:log:3").values, (V{"10", "100", "1000"}));
+  EXPECT_EQ(app::parse_axis("scale=0.1..1:log:2").values, (V{"0.1", "1"}));
+  EXPECT_EQ(app::parse_axis("m=16..1024:log:4").values, (V{"16", "64", "256", "1024"}));
+  EXPECT_EQ(app::parse_axis("m=1..3:log:5").values, (V{"1", "2", "3"}));  // integers rounded, repeats dropped
+  EXPECT_EQ(app::parse_axis("scale=0.1..1:3").values, (V{"0.1", "0.55", "1"}));
+  for (const char* bad : {"m=10..1000:log", "m=10..1000:log2", "scale=0.1..1:log", "m=nan..1", "m=1..inf:log2",
+                          "m=16..17179869184:log:1", "m=0..16:log:3", "scale=0.1..1:log:2.5"})
+    EXPECT_THROW(app::parse_axis(bad), app::UsageError) << bad;
+  try {
+    app::parse_axis("m=10..1000:log2");
+  } catch (const app::UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find(":log:N"), std::string::npos) << e.what();
+  }
+}
+
+TEST(SweepPlan, RepeatedOrUnusedAxesAreRefused) {
+  EXPECT_THROW(app::expand(core::default_parameters(), {app::parse_axis("m=16,32"), app::parse_axis("m=64")}),
+               app::UsageError);
+  core::Parameters favor = core::default_parameters();
+  favor.feature.kind = core::FeatureKind::favor;
+  try {
+    app::expand(favor, {app::parse_axis("degree=1..3")});
+    ADD_FAILURE() << "degree with FAVOR+ was accepted";
+  } catch (const app::UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("no point of this sweep uses degree"), std::string::npos) << e.what();
+  }
+  // Varying the map too, degree applies at some points.
+  EXPECT_EQ(app::expand(favor, {app::parse_axis("feature=taylor,favor"), app::parse_axis("degree=1..2")}).size(), 4u);
 }
 
 TEST(SweepPlan, FirstAxisIsOutermost) {
@@ -59,7 +93,7 @@ core::CsvTable without_timings(core::CsvTable t) {
 class Sweep : public CliTest {};
 
 TEST_F(Sweep, ShardsMergeIntoWhatOneRunWrites) {
-  const std::vector<std::string> grid{"sweep", "--vary", "m=16..256:log", "--vary", "feature=taylor,elu",
+  const std::vector<std::string> grid{"sweep", "--vary", "m=16..256:log2", "--vary", "feature=taylor,elu",
                                       "--L", "8", "--d", "4"};
   auto run = [&](std::vector<std::string> extra) {
     std::vector<std::string> args = grid;
@@ -90,6 +124,68 @@ TEST_F(Sweep, ShardsMergeIntoWhatOneRunWrites) {
   EXPECT_EQ(m.rows, a.rows);
 }
 
+// Regression (issue 10, item 6): merge joined shards of different sweeps; it only counted points.
+TEST_F(Sweep, MergeRefusesShardsOfAnotherSweep) {
+  const std::vector<std::string> grid{"sweep", "--vary", "m=16,32", "--vary", "degree=1..3", "--L", "4", "--d", "2",
+                                     "--shard"};
+  const auto shard = [&](const std::string& k, const std::string& file, std::vector<std::string> extra,
+                         const std::string& degrees = "degree=1..3") {
+    std::vector<std::string> args = grid;
+    args.push_back(k);
+    args.insert(args.end(), extra.begin(), extra.end());
+    args.insert(args.end(), {"--out", path(file)});
+    args[4] = degrees;
+    ASSERT_EQ(cli(args).code, 0);
+  };
+  shard("1/2", "a1.csv", {});
+  shard("2/2", "a2.csv", {});
+  shard("2/2", "scale.csv", {"--scale", "0.6"});
+  shard("2/2", "other_grid.csv", {}, "degree=2..4");
+  for (const char* other : {"scale.csv", "other_grid.csv"}) {
+    const CliRun r = cli({"merge", path("a1.csv"), path(other), "--out", path("m.csv")});
+    EXPECT_EQ(r.code, 2) << other;
+    EXPECT_NE(r.err.find("belongs to another sweep"), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(path("m.csv")));
+  }
+  const CliRun elu = cli({"sweep", "--vary", "m=16,32", "--vary", "L=4..6", "--feature", "elu", "--d", "2", "--shard",
+                          "2/2", "--out", path("elu.csv")});
+  ASSERT_EQ(elu.code, 0) << elu.err;
+  EXPECT_EQ(cli({"merge", path("a1.csv"), path("elu.csv"), "--out", path("m.csv")}).code, 2);
+  EXPECT_EQ(cli({"merge", path("a1.csv"), path("a2.csv"), "--out", path("m.csv")}).code, 0);
+  EXPECT_TRUE(fs::exists(path("a1.csv.provenance.json")));
+}
+
+// Item 6: a job stopped by its time limit is finished by rerunning the same line with --resume,
+// which computes only the points the CSV lacks (a row cut mid-field is dropped and redone).
+TEST_F(Sweep, ResumeComputesOnlyTheMissingPoints) {
+  const std::vector<std::string> line{"sweep", "--vary", "m=16..256:log2", "--L", "4", "--d", "2", "--out",
+                                      path("r.csv")};
+  ASSERT_EQ(cli(line).code, 0);
+  const core::CsvTable full = core::read_csv(path("r.csv"));
+  ASSERT_EQ(full.rows.size(), 5u);
+  {  // what a killed job leaves: two rows and half of a third
+    std::ofstream cut(path("r.csv"), std::ios::trunc);
+    cut << core::csv_line(full.header) << core::csv_line(full.rows[0]) << core::csv_line(full.rows[1])
+        << core::csv_line(full.rows[2]).substr(0, 20);
+  }
+  std::vector<std::string> resume = line;
+  resume.push_back("--resume");
+  const CliRun r = cli(resume);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("wrote 3 rows"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("2 were there already"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("cut mid-row"), std::string::npos) << r.err;
+  EXPECT_EQ(without_timings(core::read_csv(path("r.csv"))).rows, without_timings(full).rows);
+  EXPECT_EQ(core::read_csv(path("r.csv")).rows[0], full.rows[0]);  // kept, not recomputed
+  // Another sweep's CSV is not resumed into.
+  std::vector<std::string> other = resume;
+  other.insert(other.end(), {"--scale", "0.6"});
+  const CliRun refused = cli(other);
+  EXPECT_EQ(refused.code, 2);
+  EXPECT_NE(refused.err.find("belongs to another sweep"), std::string::npos) << refused.err;
+  EXPECT_EQ(core::read_csv(path("r.csv")).rows.size(), 5u);
+}
+
 TEST_F(Sweep, AnInterruptBeforeTheFirstPointLeavesAHeaderOnlyCsv) {
   app::interrupted = true;
   const CliRun r = cli({"sweep", "--vary", "m=16,32", "--out", path("x.csv")});
@@ -106,7 +202,7 @@ TEST_F(Sweep, SigintLeavesAValidCsvOfTheFinishedRows) {
   const pid_t child = fork();
   ASSERT_GE(child, 0);
   if (child == 0) {
-    const char* argv[] = {NTK_EXPLORER_PATH, "sweep", "--vary", "m=1024..1073741824:log", "--L", "4",
+    const char* argv[] = {NTK_EXPLORER_PATH, "sweep", "--vary", "m=1024..1073741824:log2", "--L", "4",
                           "--d", "4", "--out", csv.c_str(), nullptr};
     std::freopen("/dev/null", "w", stderr);
     execv(NTK_EXPLORER_PATH, const_cast<char* const*>(argv));
