@@ -9,12 +9,14 @@ namespace {
 
 constexpr const char* program = "ntk-explorer";
 
-std::vector<Command> commands() {
-  return {generate_command(), compare_command(), sweep_command(), merge_command(),
-          ntk_command(),      train_command(),   bench_command()};
+std::vector<Command> commands(std::span<const Command> extra) {
+  std::vector<Command> all = {generate_command(), compare_command(), sweep_command(), merge_command(),
+                              ntk_command(),      train_command(),   bench_command()};
+  all.insert(all.end(), extra.begin(), extra.end());
+  return all;
 }
 
-void print_overview(std::ostream& out) {
+void print_overview(std::ostream& out, std::span<const Command> extra) {
   out << "NTK-Attention Explorer " << NTK_VERSION
       << ": exact prefix attention against NTK-Attention\n"
          "(arXiv 2406.14036, \"Towards Infinite-Long Prefix in Transformer\").\n\n"
@@ -22,7 +24,7 @@ void print_overview(std::ostream& out) {
       << program << " [--open FILE.ntksession] [--lesson N [--step K]] [--presenter]\n"
       << "                    [--theme light|dark] [--screenshot OUT.png]     the window\n"
       << "       " << program << " COMMAND [options]" << std::string(31, ' ') << "headless\n\nCommands:\n";
-  for (const Command& c : commands()) out << "  " << c.name << std::string(10 - c.name.size(), ' ') << c.summary << '\n';
+  for (const Command& c : commands(extra)) out << "  " << c.name << std::string(10 - c.name.size(), ' ') << c.summary << '\n';
   out << "\nRun '" << program << " COMMAND --help' for a command's options.\n"
          "Exit codes: 0 success, 2 bad usage or input, 3 numerical failure, 130 interrupted.\n\n"
          "Exact attention is the paper's Algorithm 1 and NTK-Attention its Algorithm 2. Parts of\n"
@@ -40,24 +42,25 @@ void print_command_help(const Command& c, std::ostream& out) {
 
 }  // namespace
 
-int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
+            std::span<const Command> extra) {
   if (args.empty()) {
-    print_overview(err);
+    print_overview(err, extra);
     return exit_usage;
   }
   const std::string& name = args.front();
   if (name == "--help" || name == "-h" || name == "help") {
     if (args.size() > 1)
-      for (const Command& c : commands())
+      for (const Command& c : commands(extra))
         if (c.name == args[1]) return print_command_help(c, out), exit_ok;
-    print_overview(out);
+    print_overview(out, extra);
     return exit_ok;
   }
   if (name == "--version") {
     out << program << ' ' << NTK_VERSION << '\n';
     return exit_ok;
   }
-  for (const Command& c : commands()) {
+  for (const Command& c : commands(extra)) {
     if (c.name != name) continue;
     const std::vector<std::string> rest(args.begin() + 1, args.end());
     for (const std::string& t : rest)
@@ -74,7 +77,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     }
   }
   err << program << ": unknown command '" << name << "'\n\n";
-  print_overview(err);
+  print_overview(err, extra);
   return exit_usage;
 }
 

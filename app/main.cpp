@@ -1,6 +1,7 @@
 // ntk-explorer: the program's entry point: the window, or a headless subcommand.
 
 #include "app/cli.h"
+#include "app/cmd_lessons.h"
 #include "app/gui.h"
 #include "core/util/memory.h"
 
@@ -11,5 +12,6 @@ int main(int argc, char** argv) {
   std::ios::sync_with_stdio(false);
   const std::vector<std::string> args(argv + 1, argv + argc);
   if (ntk::app::wants_gui(args)) return ntk::app::run_gui(argc, argv);
-  return ntk::app::run_cli(args, std::cout, std::cerr);
+  const ntk::app::Command extra[] = {ntk::app::lessons_command()};
+  return ntk::app::run_cli(args, std::cout, std::cerr, extra);
 }

@@ -449,7 +449,10 @@ void MainWindow::showResult(ComparisonPtr result) {
     m_diffMap->setMap(diff, c.ntk_map->prefix_bins, c.ntk_map->keys_per_bin, QCPRange(-span, span),
                       purple_orange(), tr("signed difference"));
     m_caption->setText(
-        c.exact_map->keys_per_bin > 1
+        c.exact_map->prefix_bins == 0
+            ? tr("No prefix (m = 0): every column is one of the L input keys, and both methods are plain "
+                 "softmax attention. Exact and NTK-Attention maps share one colour scale.")
+        : c.exact_map->keys_per_bin > 1
             ? tr("The prefix (left of the dashed line) is binned: each column sums the weights of "
                  "%1 prefix keys. Exact and NTK-Attention maps share one colour scale.")
                   .arg(c.exact_map->keys_per_bin, 0, 'g', 4)

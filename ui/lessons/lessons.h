@@ -5,6 +5,7 @@
 
 #include "core/params/parameters.h"
 
+#include <QJsonArray>
 #include <QJsonObject>
 #include <QString>
 #include <QStringList>
@@ -20,6 +21,10 @@ struct LessonCard {
   QString text;      ///< what to notice (rich text)
   QString question;  ///< one question for the class
   bool train = false;  ///< the card plays the training run to its end
+  /// The numbers the text or question quotes, each with the quantity it claims, so that
+  /// `ntk-explorer lessons --check` can recompute them: [{"value": "0.996", "quantity":
+  /// "compare.prefix_mass_mean", "set": {...}}] ("set" on top of the card's parameters).
+  QJsonArray quotes;
 };
 
 struct Lesson {

@@ -43,8 +43,11 @@ void AttentionMapPlot::setMap(const Eigen::MatrixXd& weights, Eigen::Index prefi
   yAxis->setRange(-0.5, rows - 0.5);
   m_boundary->point1->setCoords(double(prefix_bins) - 0.5, 0);
   m_boundary->point2->setCoords(double(prefix_bins) - 0.5, 1);
+  m_boundary->setVisible(prefix_bins > 0);
   // How many keys a bin holds is in the caption under the maps.
-  xAxis->setLabel(keys_per_bin > 1 ? tr("prefix bins | input") : tr("prefix keys | input"));
+  xAxis->setLabel(prefix_bins == 0    ? tr("input keys")
+                  : keys_per_bin > 1 ? tr("prefix bins | input")
+                                     : tr("prefix keys | input"));
   replot(QCustomPlot::rpQueuedReplot);
 }
 

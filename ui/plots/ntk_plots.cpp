@@ -158,7 +158,7 @@ void TrainingPlot::redraw() {
              column(steps, [](const core::TrainStep& s) { return s.weight_movement; }));
   }
   if (m_law) {
-    const QColor colours[] = {palette::sky, palette::blue, palette::purple};
+    const QColor colours[] = {palette::sky, palette::blue, palette::pink};
     int i = 0;
     for (const TrainingCurve& run : m_law->law)
       addCurve(this, m_compute, tr("m = %1: ln loss ≈ a − κ C, κ = %2").arg(run.m).arg(exponentialRate(run.steps), 0, 'g', 3),

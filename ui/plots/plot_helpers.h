@@ -9,7 +9,7 @@ namespace ntk::ui {
 
 /// Okabe-Ito colours: distinguishable with every common colour-vision deficiency.
 namespace palette {
-inline const QColor blue("#0072B2"), vermillion("#D55E00"), green("#009E73"), purple("#CC79A7"),
+inline const QColor blue("#0072B2"), vermillion("#D55E00"), green("#009E73"), pink("#CC79A7"),
     orange("#E69F00"), sky("#56B4E9"), ghost(160, 160, 160);
 }
 

@@ -118,13 +118,13 @@ void ErrorScalingPlot::redraw() {
   if (m_series) {
     const QPen pen(palette::vermillion, 2);
     curve(this, m_byLength, tr("measured"), pen, QCPScatterStyle::ssDisc, m_series->by_length, by_m, max_abs);
-    curve(this, m_byLength, tr("Taylor bound (worst case)"), QPen(palette::purple, 2, Qt::DashLine),
+    curve(this, m_byLength, tr("Taylor bound (worst case)"), QPen(palette::pink, 2, Qt::DashLine),
              QCPScatterStyle::ssNone, m_series->by_length, by_m, bound);
     addFit(this, m_byLength, m_series->by_length, by_m, max_abs, tr("error"), "m");
     addCurrent(this, m_byLength, m_series->current, by_m, max_abs);
     curve(this, m_byFeature, tr("measured at m = %1").arg(m_series->params.workload.m), pen,
              QCPScatterStyle::ssDisc, m_series->by_feature, by_r, max_abs);
-    curve(this, m_byFeature, tr("Taylor bound (worst case)"), QPen(palette::purple, 2, Qt::DashLine),
+    curve(this, m_byFeature, tr("Taylor bound (worst case)"), QPen(palette::pink, 2, Qt::DashLine),
              QCPScatterStyle::ssNone, m_series->by_feature, by_r, bound);
     addFit(this, m_byFeature, m_series->by_feature, by_r, max_abs, tr("error"), "r");
     addCurrent(this, m_byFeature, m_series->current, by_r, max_abs);
