@@ -463,7 +463,7 @@ void MainWindow::showResult(ComparisonPtr result) {
   m_metrics->setText(
       c.status == core::Status::ok
           ? tr("r = %1   max-abs error %2   relative Frobenius %3   MSE %4   prefix share %5   "
-               "exact %6, NTK-Attention %7 (medians, %8 threads)")
+               "exact %6, NTK-Attention %7 (medians, %8)")
                 .arg(c.r)
                 .arg(c.errors.max_abs, 0, 'e', 2)
                 .arg(c.errors.rel_fro, 0, 'e', 2)
@@ -471,7 +471,7 @@ void MainWindow::showResult(ComparisonPtr result) {
                 .arg(c.exact.prefix_mass.mean(), 0, 'f', 3)
                 .arg(QString::fromStdString(core::format_duration(c.exact_seconds)),
                      QString::fromStdString(core::format_duration(c.approx_seconds)))
-                .arg(c.threads)
+                .arg(c.threads == 1 ? tr("1 thread") : tr("%1 threads").arg(c.threads))
           : tr("NTK-Attention failed: %1.").arg(QString::fromStdString(core::diagnosis(c))));
   if (!c.degeneracy.empty())
     m_metrics->setText(m_metrics->text() + "\n" + tr("Warning: %1.").arg(QString::fromStdString(c.degeneracy)));

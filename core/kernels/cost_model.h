@@ -1,5 +1,5 @@
 #pragma once
-// What each method costs for given sizes (method.md sections 2 and 3): floating-point operations
+// What each method costs for given sizes (method.md section 10): floating-point operations
 // per evaluation, bytes of memory, and the number of trainable parameters.
 
 #include <Eigen/Core>

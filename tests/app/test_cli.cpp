@@ -114,7 +114,7 @@ TEST_F(CliFiles, GenerateThenCompareEqualsCompareOnTheGeneratedWorkload) {
   }
 }
 
-// g = 1 with t << 0 on every prefix key: 1 + t < 0 and D goes negative (method.md section 4).
+// g = 1 with t << 0 on every prefix key: 1 + t < 0 and D goes negative (method.md section 3).
 TEST_F(CliFiles, OddDegreeWithNegativeDenominatorIsANumericalFailure) {
   const std::string dir = path("neg");
   fs::create_directories(dir);

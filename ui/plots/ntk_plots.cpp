@@ -145,10 +145,10 @@ void TrainingPlot::redraw() {
              QCPScatterStyle::ssNone, t, column(steps, [](const core::TrainStep& s) { return s.predicted_loss_infinite; }));
     addCurve(this, m_loss, tr("finite-width prediction, λ_min(H(W(0))/m)"), QPen(palette::blue, 1, Qt::DotLine),
              QCPScatterStyle::ssNone, t, column(steps, [](const core::TrainStep& s) { return s.predicted_loss_finite; }));
-    QString note = tr("predictions loss(0)(1 − η m λ)^(2t), not bounds:\n"
-                      "late in training the loss follows the finite-width one");
+    QString note = tr("two predictions loss(0)(1 − η m λ)^(2t),\nnot bounds: late in training\n"
+                      "the loss follows the finite-width one");
     if (m_state->status != core::Status::ok) note += tr("\nstopped: the loss overflowed (lower η)");
-    addNote(this, m_loss, note);
+    addNote(this, m_loss, note, Qt::AlignLeft | Qt::AlignBottom);  // the curves start at the top
     QCPGraph* lambda = addCurve(this, m_lambda, tr("λ_min(H(W(t))/m)"), QPen(palette::vermillion, 2),
                                 QCPScatterStyle::ssDisc, t, column(steps, [](const core::TrainStep& s) { return s.lambda_min; }));
     lambda->setLineStyle(QCPGraph::lsNone);

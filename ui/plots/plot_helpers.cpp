@@ -142,13 +142,13 @@ void addText(QCustomPlot* plot, QCPAxisRect* rect, double x, double y, const QSt
   item->setText(text);
 }
 
-void addNote(QCustomPlot* plot, QCPAxisRect* rect, const QString& text) {
+void addNote(QCustomPlot* plot, QCPAxisRect* rect, const QString& text, Qt::Alignment corner) {
   auto* item = new QCPItemText(plot);
   item->setClipAxisRect(rect);
   item->position->setType(QCPItemPosition::ptAxisRectRatio);
   item->position->setAxisRect(rect);
-  item->position->setCoords(0.02, 0.02);
-  item->setPositionAlignment(Qt::AlignLeft | Qt::AlignTop);
+  item->position->setCoords(corner & Qt::AlignRight ? 0.98 : 0.02, corner & Qt::AlignBottom ? 0.98 : 0.02);
+  item->setPositionAlignment(corner);
   item->setTextAlignment(Qt::AlignLeft);
   item->setText(text);
 }

@@ -46,7 +46,8 @@ void fitRange(QCPAxisRect* rect);
 
 /// Text at plot coordinates, or (note) in the panel's top-left corner.
 void addText(QCustomPlot* plot, QCPAxisRect* rect, double x, double y, const QString& text, Qt::Alignment alignment);
-void addNote(QCustomPlot* plot, QCPAxisRect* rect, const QString& text);
+void addNote(QCustomPlot* plot, QCPAxisRect* rect, const QString& text,
+             Qt::Alignment corner = Qt::AlignLeft | Qt::AlignTop);
 
 /// A vertical dashed line at x, labelled at the panel's bottom.
 void addVerticalMark(QCustomPlot* plot, QCPAxisRect* rect, double x, const QString& label);
