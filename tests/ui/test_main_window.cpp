@@ -110,6 +110,12 @@ class MainWindowTest : public QObject {
     QFile command(dir.filePath("command.txt"));
     QVERIFY(command.open(QIODevice::ReadOnly));
     QCOMPARE(command.readAll(), QByteArray("ntk-explorer compare\n"));
+    QFile provenance(dir.filePath("provenance.json"));  // issue 10, item 5
+    QVERIFY(provenance.open(QIODevice::ReadOnly));
+    const QByteArray p = provenance.readAll();
+    for (const char* key : {"\"version\": \"" NTK_VERSION "\"", "\"commit\"", "\"command_line\"", "\"threads\"",
+                            "\"precision\": \"float64\"", "\"date\""})
+      QVERIFY2(p.contains(key), key);
     QVERIFY(!QFile::exists(dir.filePath("outputs.png.partial")));
   }
 
