@@ -463,7 +463,7 @@ void MainWindow::showResult(ComparisonPtr result) {
   m_metrics->setText(
       c.status == core::Status::ok
           ? tr("r = %1   max-abs error %2   relative Frobenius %3   MSE %4   prefix share %5   "
-               "exact %6, NTK-Attention %7 (medians, %8)")
+               "exact %6, NTK-Attention %7 (one run, %8)")
                 .arg(c.r)
                 .arg(c.errors.max_abs, 0, 'e', 2)
                 .arg(c.errors.rel_fro, 0, 'e', 2)

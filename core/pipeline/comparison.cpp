@@ -20,18 +20,18 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 }
 
 // Runs step(first) and, while the runs so far took under timing_budget_seconds, again up to
-// max_timing_runs times; returns the median time. One run of a step that takes microseconds
+// `max_runs` times; returns the median time. One run of a step that takes microseconds
 // mostly measures how long a sleeping OpenMP team takes to wake (about 8 ms on a loaded
 // machine); the repeats find the team awake. Every run computes the same result.
 template <class Step>
-double median_seconds(Step&& step, int& runs) {
+double median_seconds(Step&& step, int max_runs, int& runs) {
   std::vector<double> times;
   const auto begin = std::chrono::steady_clock::now();
   do {
     const auto start = std::chrono::steady_clock::now();
     if (!step(times.empty())) break;
     times.push_back(seconds_since(start));
-  } while (int(times.size()) < max_timing_runs && seconds_since(begin) < timing_budget_seconds);
+  } while (int(times.size()) < max_runs && seconds_since(begin) < timing_budget_seconds);
   runs = int(times.size());
   if (times.empty()) return 0;
   std::sort(times.begin(), times.end());
@@ -112,7 +112,7 @@ Comparison compare_methods(const Eigen::Ref<const Eigen::MatrixXd>& Q,
                                    {params.causal, 512, first ? sub_progress(options.progress, 0, 50) : Progress{}});
         return c.exact.status == Status::ok;
       },
-      c.exact_runs);
+      options.timing_runs, c.exact_runs);
   if (c.exact.status != Status::ok) return c.status = c.exact.status, c;
   if (!c.exact.T.allFinite())
     throw std::invalid_argument(
@@ -125,7 +125,7 @@ Comparison compare_methods(const Eigen::Ref<const Eigen::MatrixXd>& Q,
         if (params.rank > 0) c.low_rank = truncate_rank(c.compressed.Z, params.rank);
         return c.compressed.status == Status::ok;
       },
-      c.compress_runs);
+      options.timing_runs, c.compress_runs);
   if (c.compressed.status != Status::ok) return c.status = c.compressed.status, c;
 
   c.approx_seconds = median_seconds(
@@ -134,7 +134,7 @@ Comparison compare_methods(const Eigen::Ref<const Eigen::MatrixXd>& Q,
                               : ntk_attention(Q, K, V, phi, c.compressed, params.causal);
         return true;
       },
-      c.approx_runs);
+      options.timing_runs, c.approx_runs);
   c.threads = thread_count();
   c.status = c.approx.status;
   c.errors = compare(c.exact.T, c.approx.T);

@@ -16,10 +16,14 @@
 
 namespace ntk::core {
 
+inline constexpr double timing_budget_seconds = 0.02;
+inline constexpr int max_timing_runs = 5;
+
 struct ComparisonOptions {
   Progress progress;                 ///< units: percent of the whole comparison
   double memory_budget_bytes = default_memory_budget_bytes;  ///< refuse larger sizes up front
   Eigen::Index map_columns = 0;      ///< > 0: also the attention maps, prefix binned to this
+  int timing_runs = max_timing_runs; ///< steps under timing_budget_seconds run up to this often
 };
 
 struct Comparison {
@@ -37,7 +41,7 @@ struct Comparison {
   std::optional<AttentionMap> exact_map, ntk_map;  ///< when ComparisonOptions::map_columns > 0
   /// Wall-clock medians over exact_runs, compress_runs, approx_runs runs of each step on
   /// `threads` OpenMP threads: steps under timing_budget_seconds are repeated up to
-  /// max_timing_runs times.
+  /// ComparisonOptions::timing_runs times.
   double exact_seconds = 0, compress_seconds = 0, approx_seconds = 0;
   int exact_runs = 0, compress_runs = 0, approx_runs = 0, threads = 1;
   Status status = Status::ok;     ///< the first non-ok status of the three steps
@@ -47,9 +51,6 @@ struct Comparison {
   /// that underflow to 0).
   std::string degeneracy;
 };
-
-inline constexpr double timing_budget_seconds = 0.02;
-inline constexpr int max_timing_runs = 5;
 
 /// NTK-Attention has degenerated when its mean prefix share is below this fraction of exact
 /// attention's (and exact attention puts at least 1% of its mass on the prefix).
