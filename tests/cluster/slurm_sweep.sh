@@ -24,12 +24,13 @@ pgrep -x slurmctld >/dev/null && skip "a slurmctld already runs on this machine;
 
 work=$(mktemp -d /tmp/ntk-slurm.XXXXXX)
 started_munge=0
-cleanup() {
+cleanup() {  # only the daemons this script started, by their pid files
   scontrol shutdown >/dev/null 2>&1 || true
   sleep 1
-  pkill -x slurmd 2>/dev/null || true
-  pkill -x slurmctld 2>/dev/null || true
-  [[ $started_munge -eq 1 ]] && pkill -x munged 2>/dev/null || true
+  for pid_file in "$work/slurmd.pid" "$work/slurmctld.pid"; do
+    [[ -s $pid_file ]] && kill "$(cat "$pid_file")" 2>/dev/null || true
+  done
+  [[ $started_munge -eq 1 && -s /run/munge/munged.pid ]] && kill "$(cat /run/munge/munged.pid)" 2>/dev/null || true
   [[ ${KEEP:-0} == 1 ]] || rm -rf "$work"
 }
 trap cleanup EXIT
