@@ -66,7 +66,10 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     for (const std::string& t : rest)
       if (t == "--help" || t == "-h") return print_command_help(c, out), exit_ok;
     try {
-      return c.run(Args(rest, c.options, c.name), out, err);
+      const Args parsed(rest, c.options, c.name);
+      if (!c.takes_files && !parsed.positional().empty())
+        throw UsageError("unexpected argument '" + parsed.positional().front() + "' (options start with --)");
+      return c.run(parsed, out, err);
     } catch (const std::invalid_argument& e) {  // UsageError and bad input from the core
       err << program << ' ' << c.name << ": error: " << e.what() << "\nRun '" << program << ' '
           << c.name << " --help' for the options.\n";

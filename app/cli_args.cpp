@@ -4,8 +4,10 @@
 #include "core/kernels/cost_model.h"
 #include "core/util/parallel.h"
 
+#include <algorithm>
 #include <charconv>
 #include <iomanip>
+#include <thread>
 
 namespace ntk::app {
 
@@ -39,9 +41,13 @@ Args::Args(const std::vector<std::string>& tokens, const std::vector<OptionSpec>
       if (i + 1 >= tokens.size() || tokens[i + 1].rfind("--", 0) == 0)
         throw UsageError("--" + name + " needs a value");
       v = tokens[++i];
+    } else if (i + 1 < tokens.size() && (tokens[i + 1] == "true" || tokens[i + 1] == "false")) {
+      v = tokens[++i];  // `--causal false` means false, not a flag followed by a stray word
     } else {
       v = "true";
     }
+    if (!spec->takes_value && v != "true" && v != "false")
+      throw UsageError("--" + name + " takes true, false or no value (got '" + v + "')");
     m_values[name].push_back(v);
   }
 }
@@ -100,12 +106,14 @@ std::vector<std::string> given_parameter_options(const Args& args) {
 }
 
 std::vector<OptionSpec> resource_options() {
-  return {{"threads", true, false, "OpenMP threads (default: all cores); results do not depend on it"},
+  return {{"threads", true, false, "OpenMP threads (default: all cores; at most 4 per core); results do not depend on it"},
           {"memory-budget", true, false, "refuse work needing more memory than this many MB (default 4000)"}};
 }
 
 void apply_thread_option(const Args& args) {
-  if (args.has("threads")) core::set_thread_count(int(args.integer("threads", 1, 1, 1024)));
+  // More threads than a few per core only oversubscribes, and thousands abort inside libgomp.
+  const long long most = 4LL * std::max(1u, std::thread::hardware_concurrency());
+  if (args.has("threads")) core::set_thread_count(int(args.integer("threads", 1, 1, most)));
 }
 
 double memory_budget_bytes(const Args& args) {

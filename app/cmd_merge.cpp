@@ -47,7 +47,9 @@ Command merge_command() {
   return {"merge", "Join the CSV files of a sharded sweep into exactly what one run writes",
           "merge SHARD.csv [SHARD.csv ...] --out FILE.csv",
           {{"out", true, false, "the merged CSV file"}},
-          run};
+          run,
+          core::parameter_specs(),
+          true};
 }
 
 }  // namespace ntk::app

@@ -11,6 +11,7 @@
 #include "core/ntk/ntk_view.h"
 #include "core/ntk/train_attention.h"
 
+#include <charconv>
 #include <filesystem>
 #include <iomanip>
 
@@ -77,11 +78,10 @@ core::AttentionTrainOptions attention_options(const Args& args) {
   if (optimizer != "adam" && optimizer != "gd") throw UsageError("--optimizer must be adam or gd (got '" + optimizer + "')");
   options.optimizer = optimizer == "adam" ? core::Optimizer::adam : core::Optimizer::gradient_descent;
   if (const auto lr = args.value("lr")) {
-    try {
-      options.learning_rate = std::stod(*lr);
-    } catch (const std::exception&) {
-      throw UsageError("--lr must be a positive number (got '" + *lr + "')");
-    }
+    const auto [end, error] = std::from_chars(lr->data(), lr->data() + lr->size(), options.learning_rate);
+    if (error != std::errc() || end != lr->data() + lr->size() || !(options.learning_rate > 0) ||
+        options.learning_rate > 100)
+      throw UsageError("--lr must be positive and at most 100, a plain number (got '" + *lr + "')");
   }
   options.steps = int(args.integer("steps", 2000, 0, 10000000));
   options.eval_inputs = int(args.integer("eval", 8, 1, 100000));

@@ -16,6 +16,7 @@ struct Command {
   std::vector<OptionSpec> options;
   int (*run)(const Args& args, std::ostream& out, std::ostream& err);
   std::span<const core::ParamSpec> table = core::parameter_specs();  ///< defaults shown in --help
+  bool takes_files = false;          ///< positional arguments (merge's shard files); else refused
 };
 
 Command generate_command();

@@ -54,6 +54,30 @@ TEST(Cli, BadUsageExitsTwoWithAHint) {
   }
 }
 
+// Regressions from issue 11: `--causal false` turned the mask on ("false" was a stray word and
+// stray words were ignored); absurd thread counts aborted in libgomp; --lr took "0.5abc".
+TEST(Cli, FlagValuesStrayWordsThreadsAndRates) {
+  const CliRun off = cli({"compare", "--L", "8", "--d", "4", "--m", "64", "--causal", "false"});
+  ASSERT_EQ(off.code, 0) << off.err;
+  EXPECT_EQ(off.out.find("causal"), std::string::npos) << off.out;
+  const CliRun on = cli({"compare", "--L", "8", "--d", "4", "--m", "64", "--causal=true"});
+  ASSERT_EQ(on.code, 0) << on.err;
+  EXPECT_NE(on.out.find("causal"), std::string::npos) << on.out;
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"compare", "--causal=maybe"},
+           {"compare", "stray"},
+           {"ntk", "--out", "x", "extra"},
+           {"compare", "--threads", "100000"},
+           {"train", "--target", "ntk-attention", "--lr", "0.5abc", "--out", "x"},
+           {"train", "--target", "ntk-attention", "--lr", "1e300", "--out", "x"},
+       }) {
+    const CliRun r = cli(args);
+    EXPECT_EQ(r.code, 2) << args[1];
+    EXPECT_NE(r.err.find("error: "), std::string::npos) << r.err;
+  }
+  EXPECT_NE(cli({"compare", "stray"}).err.find("unexpected argument 'stray'"), std::string::npos);
+}
+
 TEST(Cli, AbsurdSizesAreRefusedBeforeAnyWork) {
   const CliRun r = cli({"compare", "--d", "512", "--degree", "4"});
   EXPECT_EQ(r.code, 2);
