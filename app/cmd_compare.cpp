@@ -24,11 +24,14 @@ struct ArrayInputs {
 ArrayInputs read_inputs(const fs::path& dir, double budget) {
   if (!fs::is_directory(dir)) throw UsageError("--inputs " + dir.string() + " is not a folder");
   ArrayInputs in;
+  double left = budget;  // the five arrays together, not each on its own, must fit the budget
   auto load = [&](const char* name, Eigen::MatrixXd& target) {
     const fs::path path = dir / name;
     if (!fs::exists(path))
       throw UsageError(path.string() + " is missing; --inputs needs Q.npy K.npy V.npy KP.npy VP.npy");
-    core::NpyArray a = core::read_npy(path, budget);
+    if (left <= 0) throw UsageError("the arrays before " + path.string() + " already fill the memory budget; raise --memory-budget");
+    core::NpyArray a = core::read_npy(path, left);
+    left -= sizeof(double) * double(a.data.size());
     if (a.shape.size() != 2)
       throw UsageError(path.string() + " must be a 2-D array (rows are tokens)");
     core::check_finite(a, path);

@@ -8,7 +8,10 @@
 #include "app/result_files.h"
 #include "app/sweep_plan.h"
 #include "core/io/text_formats.h"
+#include "core/kernels/cost_model.h"
+#include "core/util/parallel.h"
 
+#include <cstdio>
 #include <fstream>
 
 namespace ntk::app {
@@ -63,6 +66,25 @@ int run(const Args& args, std::ostream& out, std::ostream& err) {
   const std::string fingerprint = sweep_fingerprint(base, axes);
   const std::vector<std::string> head = header(core::Comparison{});
   err << "sweep " << fingerprint << ", " << total << " points:\n" << describe_grid(axes);
+  // Every point of this shard against the memory budget before any work or any file, and the
+  // work the shard will do, so a grid that cannot end in reasonable time is seen at once.
+  double flops = 0;
+  for (const SweepPoint& p : points) {
+    if (p.index % shards != shard - 1) continue;
+    const core::WorkloadSpec& w = p.params.workload;
+    const core::CostSizes sizes{w.L, w.d, w.m, core::feature_dimension(p.params), p.params.rank, 1024,
+                                core::thread_count()};
+    try {
+      core::check_memory_budget(sizes, budget);
+    } catch (const std::invalid_argument& e) {
+      throw UsageError("sweep point " + std::to_string(p.index) + ": " + e.what());
+    }
+    const core::CostEstimate cost = core::estimate_cost(sizes);
+    flops += cost.exact.flops + cost.compress.flops + cost.ntk.flops;
+  }
+  char work[96];
+  std::snprintf(work, sizeof work, "this shard: about %.3g GFLOP of arithmetic", flops / 1e9);
+  err << work << " (a few seconds per 100 GFLOP on one core)\n";
 
   std::map<long long, std::vector<std::string>> done;
   if (args.has("resume")) done = finished_rows(*path, head, fingerprint, err);

@@ -1,5 +1,7 @@
 #include "core/io/npy.h"
 
+#include "core/io/text_formats.h"
+
 #include <bit>
 #include <charconv>
 #include <cmath>
@@ -147,6 +149,7 @@ NpyArray read_npy(const std::filesystem::path& path, double max_bytes) {
 NpyWriter::NpyWriter(std::filesystem::path path, std::int64_t rows, std::int64_t cols,
                      bool one_dimensional)
     : m_path(std::move(path)), m_rows(rows), m_cols(cols) {
+  check_output_path(m_path);
   m_temp = m_path;
   m_temp += ".partial";
   m_out.open(m_temp, std::ios::binary | std::ios::trunc);

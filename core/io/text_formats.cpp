@@ -77,7 +77,17 @@ std::string csv_line(const std::vector<std::string>& fields) {
   return line + "\n";
 }
 
+void check_output_path(const std::filesystem::path& path) {
+  std::error_code error;
+  const auto status = std::filesystem::status(path, error);
+  if (std::filesystem::exists(status) && !std::filesystem::is_regular_file(status))
+    throw std::invalid_argument(path.string() + " exists and is not a regular file (" +
+                                (std::filesystem::is_directory(status) ? "a directory" : "a device, FIFO or socket") +
+                                "); give the path of a file to write");
+}
+
 void write_text_atomic(const std::filesystem::path& path, const std::string& text) {
+  check_output_path(path);
   std::filesystem::path temp = path;
   temp += ".partial";
   {

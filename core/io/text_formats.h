@@ -28,7 +28,13 @@ CsvTable parse_csv(const std::string& text, const std::string& origin);
 CsvTable read_csv(const std::filesystem::path& path);
 std::string csv_line(const std::vector<std::string>& fields);
 
-/// Writes text to `path` through a temporary file and a rename. Throws std::runtime_error.
+/// Throws std::invalid_argument when `path` exists and is not a regular file (a directory, a
+/// device such as /dev/full, a FIFO): outputs replace files by a rename, which must never
+/// replace anything else.
+void check_output_path(const std::filesystem::path& path);
+
+/// Writes text to `path` through a temporary file and a rename (check_output_path first).
+/// Throws std::runtime_error when the write fails, leaving the old file as it was.
 void write_text_atomic(const std::filesystem::path& path, const std::string& text);
 
 /// A flat JSON object built in insertion order.

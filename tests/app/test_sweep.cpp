@@ -186,6 +186,25 @@ TEST_F(Sweep, ResumeComputesOnlyTheMissingPoints) {
   EXPECT_EQ(core::read_csv(path("r.csv")).rows.size(), 5u);
 }
 
+// Regressions from issue 11: a point past the memory budget was found only when reached (after
+// the CSV was truncated and earlier points computed); a device as --out was written through.
+TEST_F(Sweep, ImpossibleGridsAndSpecialFilesAreRefusedBeforeAnyWork) {
+  { std::ofstream(path("keep.csv")) << "precious\n"; }
+  const CliRun r = cli({"sweep", "--vary", "d=16..512:log2", "--degree", "4", "--out", path("keep.csv")});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("sweep point 2: "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("memory budget"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("point 1 of"), std::string::npos) << r.err;  // nothing computed
+  std::ifstream kept(path("keep.csv"));
+  std::string line;
+  std::getline(kept, line);
+  EXPECT_EQ(line, "precious");
+  const CliRun device = cli({"sweep", "--vary", "m=16,32", "--out", "/dev/full"});
+  EXPECT_EQ(device.code, 2);
+  EXPECT_NE(device.err.find("not a regular file"), std::string::npos) << device.err;
+  EXPECT_EQ(cli({"sweep", "--vary", "m=16,32", "--out", m_dir.string()}).code, 2);
+}
+
 TEST_F(Sweep, AnInterruptBeforeTheFirstPointLeavesAHeaderOnlyCsv) {
   app::interrupted = true;
   const CliRun r = cli({"sweep", "--vary", "m=16,32", "--out", path("x.csv")});

@@ -71,6 +71,16 @@ TEST_F(Truth, NonFiniteInputsNameTheFileAndIndex) {
   EXPECT_EQ(overflow.err.find("odd-degree"), std::string::npos) << overflow.err;
 }
 
+// From issue 11: the budget held per file, so two arrays of 90 MB passed a budget of 100 MB.
+TEST_F(Truth, InputArraysShareOneMemoryBudget) {
+  const std::string dir = path("big");
+  ASSERT_EQ(cli({"generate", "--L", "4", "--d", "64", "--m", "100000", "--out", dir}).code, 0);  // K_P, V_P: 51 MB each
+  const CliRun r = cli({"compare", "--inputs", dir, "--memory-budget", "80"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("VP.npy"), std::string::npos) << r.err;
+  EXPECT_EQ(cli({"compare", "--inputs", dir, "--memory-budget", "400"}).code, 0);
+}
+
 // Item 4: a positive denominator that cancels is a distinct status (exit 3), not "ok".
 TEST_F(Truth, CancellingDenominatorIsReportedNotOk) {
   const std::string dir = path("c");
