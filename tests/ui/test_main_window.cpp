@@ -294,6 +294,13 @@ class MainWindowTest : public QObject {
         {"newer.ntksession", R"({"format": "ntk-explorer session", "schema_version": 99, "parameters": {}})", "newer"},
         {"value.ntksession", R"({"format": "ntk-explorer session", "schema_version": 1, "parameters": {"L": "0"}})", "--L must be"},
         {"key.ntksession", R"({"format": "ntk-explorer session", "schema_version": 1, "parameters": {"bogus": "1"}})", "unknown parameter"},
+        // Regressions from issue 11: wrong-typed sections loaded as defaults; an array root said
+        // "no error occurred".
+        {"string.ntksession", R"({"format": "ntk-explorer session", "schema_version": 1, "parameters": "x"})", "must be an object"},
+        {"list.ntksession", R"({"format": "ntk-explorer session", "schema_version": 1, "ntk": []})", "must be an object"},
+        {"number.ntksession", R"({"format": "ntk-explorer session", "schema_version": 1, "parameters": 5})", "must be an object"},
+        {"null.ntksession", R"({"format": "ntk-explorer session", "schema_version": 1, "parameters": null})", "must be an object"},
+        {"array.ntksession", R"([1, 2])", "root is not a JSON object"},
     };
     for (const auto& b : bad) {
       const QString error = w.openSession(write(b.name, b.text));
@@ -301,6 +308,10 @@ class MainWindowTest : public QObject {
       QCOMPARE(w.parameterPanel()->parameters().workload.m, 1234);  // unchanged
     }
     QVERIFY(w.openSession(dir.filePath("missing.ntksession")).contains("cannot open"));
+    // Special files are refused before any read (/dev/zero aborted with bad_alloc, a FIFO blocked).
+    QVERIFY2(w.openSession("/dev/zero").contains("not a regular file"), qPrintable(w.openSession("/dev/zero")));
+    QVERIFY(w.openSession(dir.path()).contains("not a regular file"));
+    QCOMPARE(w.parameterPanel()->parameters().workload.m, 1234);
   }
 };
 

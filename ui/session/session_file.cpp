@@ -1,6 +1,7 @@
 #include "ui/session/session_file.h"
 
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonDocument>
 #include <QSaveFile>
 
@@ -35,8 +36,12 @@ QString tableFromJson(const QJsonObject& values, std::span<const core::ParamSpec
 
 QString setParameters(const QJsonObject& values, core::Parameters& params) {
   for (const auto& [key, table] : {std::pair{"parameters", core::parameter_specs()},
-                                    std::pair{"ntk", core::ntk_parameter_specs()}})
+                                    std::pair{"ntk", core::ntk_parameter_specs()}}) {
+    if (!values.contains(key)) continue;
+    if (!values.value(key).isObject())
+      return QObject::tr("the section \"%1\" must be an object of settings ({\"key\": value, ...})").arg(key);
     if (QString why = tableFromJson(values.value(key).toObject(), table, params); !why.isEmpty()) return why;
+  }
   return {};
 }
 
@@ -57,8 +62,8 @@ std::optional<Session> sessionFromJson(const QByteArray& json, const QString& or
     *error = QObject::tr("%1: %2").arg(origin, why);
     return std::nullopt;
   };
-  if (doc.isNull() || !doc.isObject())
-    return fail(QObject::tr("not a session file (JSON error: %1)").arg(parse.errorString()));
+  if (doc.isNull()) return fail(QObject::tr("not a session file (JSON error: %1)").arg(parse.errorString()));
+  if (!doc.isObject()) return fail(QObject::tr("not a session file (its root is not a JSON object)"));
   const QJsonObject root = doc.object();
   if (root.value("format").toString() != "ntk-explorer session")
     return fail(QObject::tr("not an ntk-explorer session file"));
@@ -82,12 +87,23 @@ std::optional<Session> sessionFromJson(const QByteArray& json, const QString& or
 QString saveSession(const QString& path, const Session& session) {
   QSaveFile file(path);
   if (!file.open(QIODevice::WriteOnly)) return QObject::tr("cannot write %1: %2").arg(path, file.errorString());
-  file.write(sessionToJson(session));
+  const QByteArray json = sessionToJson(session);
+  // A short write (a full disk) must not be committed over the old session.
+  if (file.write(json) != json.size() || !file.flush()) {
+    const QString why = file.errorString();
+    file.cancelWriting();
+    return QObject::tr("cannot write %1: %2; the old file is kept").arg(path, why);
+  }
   if (!file.commit()) return QObject::tr("cannot write %1: %2").arg(path, file.errorString());
   return {};
 }
 
 std::optional<Session> loadSession(const QString& path, QString* error) {
+  // Regular files only, checked before opening: a FIFO would block and a device never ends.
+  if (const QFileInfo info(path); info.exists() && !info.isFile()) {
+    *error = QObject::tr("%1 is not a regular file (a directory, device or FIFO); open a .ntksession file").arg(path);
+    return std::nullopt;
+  }
   QFile file(path);
   if (!file.open(QIODevice::ReadOnly)) {
     *error = QObject::tr("cannot open %1: %2").arg(path, file.errorString());
