@@ -62,6 +62,10 @@ std::optional<WindowOptions> parse(const std::vector<std::string>& args) {
     }
     const std::string& value = args[++i];
     if (text) {
+      if (value.empty()) {  // `--open ""` was silently ignored
+        std::cerr << "ntk-explorer: " << flag << " needs a value, not an empty one\n" << usage;
+        return std::nullopt;
+      }
       *text = value;
       continue;
     }
