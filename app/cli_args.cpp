@@ -46,7 +46,7 @@ Args::Args(const std::vector<std::string>& tokens, const std::vector<OptionSpec>
     } else {
       v = "true";
     }
-    if (!spec->takes_value && v != "true" && v != "false")
+    if (!spec->takes_value && v != "true" && v != "false" && v != "1" && v != "0" && v != "on" && v != "off")
       throw UsageError("--" + name + " takes true, false or no value (got '" + v + "')");
     m_values[name].push_back(v);
   }

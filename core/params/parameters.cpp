@@ -165,6 +165,12 @@ void ParamSpec::set(Parameters& p, std::string_view text) const {
       bad_value(*this, text);
     case ParamType::integer:
     case ParamType::real: {
+      // Integers written out are compared exactly: as a double, 2^53 + 1 would round to 2^53.
+      long long whole = 0;
+      if (const auto [end, err] = std::from_chars(text.data(), text.data() + text.size(), whole);
+          type == ParamType::integer && err == std::errc() && end == text.data() + text.size() &&
+          (whole < static_cast<long long>(min) || whole > static_cast<long long>(max)))
+        bad_value(*this, text);
       double v = 0;
       const auto [end, err] = std::from_chars(text.data(), text.data() + text.size(), v);
       if (err != std::errc() || end != text.data() + text.size() || !std::isfinite(v) ||

@@ -39,6 +39,12 @@ TEST(Parameters, OutOfRangeValuesNameTheRange) {
   EXPECT_THROW(parameter_spec("feature").set(p, "relu"), std::invalid_argument);
   EXPECT_THROW(parameter_spec("causal").set(p, "maybe"), std::invalid_argument);
   EXPECT_THROW(parameter_spec("nope"), std::invalid_argument);
+  // Regression (issue 11): 2^53 + 1 rounded to 2^53 as a double and was accepted as a seed.
+  EXPECT_THROW(parameter_spec("seed").set(p, "9007199254740993"), std::invalid_argument);
+  parameter_spec("seed").set(p, "9007199254740992");
+  EXPECT_EQ(p.workload.seed, 9007199254740992ULL);
+  parameter_spec("m").set(p, "1e3");  // written as a double, still whole
+  EXPECT_EQ(p.workload.m, 1000);
 }
 
 TEST(Parameters, CommandLineNamesWhatDiffersFromTheDefaults) {
