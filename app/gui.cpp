@@ -1,6 +1,7 @@
 #include "app/gui.h"
 
 #include "app/cli_args.h"
+#include "ui/export/plot_export.h"
 #include "ui/lessons/lesson_panel.h"
 #include "ui/main_window.h"
 
@@ -128,15 +129,21 @@ int run_gui(int argc, char** argv) {
   }
   if (o.lesson) window.lessonPanel()->open(o.lesson, o.step - 1);
   if (!o.screenshot.empty()) {
+    // Say at once, not after the computation, when the picture cannot be written there.
+    if (const QString why = ui::whyNotWritable(QString::fromStdString(o.screenshot), {"png", "jpg", "bmp"});
+        !why.isEmpty()) {
+      std::cerr << "ntk-explorer: " << why.toStdString() << '\n';
+      return exit_usage;
+    }
     // Once every tab has its complete result, so whichever tab is open shows all its points.
     auto* poll = new QTimer(&window);
     QObject::connect(poll, &QTimer::timeout, &window, [&, poll] {
       if (!window.settled()) return;
       poll->stop();
       QTimer::singleShot(200, &window, [&] {
-        const bool ok = window.grab().save(QString::fromStdString(o.screenshot));
-        if (!ok) std::cerr << "ntk-explorer: cannot write " << o.screenshot << '\n';
-        QApplication::exit(ok ? exit_ok : exit_usage);
+        const QString error = ui::saveImage(window.grab().toImage(), QString::fromStdString(o.screenshot));
+        if (!error.isEmpty()) std::cerr << "ntk-explorer: " << error.toStdString() << '\n';
+        QApplication::exit(error.isEmpty() ? exit_ok : exit_usage);
       });
     });
     poll->start(100);

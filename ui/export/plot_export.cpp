@@ -15,7 +15,8 @@ QString via_temporary(const QString& path, Write write) {
   const QString temp = path + ".partial";
   if (!write(temp)) {
     QFile::remove(temp);
-    return QObject::tr("cannot write %1").arg(path);
+    const QString why = whyNotWritable(path, exportFormats() + QStringList{"jpg", "bmp"});
+    return why.isEmpty() ? QObject::tr("cannot write %1 (the disk may be full)").arg(path) : why;
   }
   QFile::remove(path);
   if (!QFile::rename(temp, path)) return QObject::tr("cannot replace %1").arg(path);
@@ -57,9 +58,28 @@ QImage plotImage(QCustomPlot* plot, const PlotLook& look) {
   return image;
 }
 
+QString whyNotWritable(const QString& path, const QStringList& formats) {
+  const QFileInfo info(path);
+  if (!formats.contains(info.suffix().toLower()))
+    return QObject::tr("cannot write %1: unknown format '%2' (use %3)").arg(path, info.suffix(), formats.join(", "));
+  if (info.isDir()) return QObject::tr("cannot write %1: it is a directory").arg(path);
+  if (info.exists() && !info.isFile()) return QObject::tr("cannot write %1: it is not a regular file").arg(path);
+  const QFileInfo folder(info.absolutePath());
+  if (!folder.isDir()) return QObject::tr("cannot write %1: the folder %2 does not exist").arg(path, folder.filePath());
+  if (!folder.isWritable()) return QObject::tr("cannot write %1: permission denied (the folder %2 is read-only)").arg(path, folder.filePath());
+  return {};
+}
+
+QString saveImage(const QImage& image, const QString& path) {
+  if (const QString why = whyNotWritable(path, {"png", "jpg", "bmp"}); !why.isEmpty()) return why;
+  const QByteArray format = QFileInfo(path).suffix().toLower().toLatin1();
+  return via_temporary(path, [&](const QString& p) { return image.save(p, format.constData()); });
+}
+
 QString exportPlot(QCustomPlot* plot, const QString& path, int width, int height, double scale,
                    const PlotLook& look) {
   const QString suffix = QFileInfo(path).suffix().toLower();
+  if (const QString why = whyNotWritable(path, exportFormats()); !why.isEmpty()) return why;
   if (suffix == "csv") {
     const auto* source = dynamic_cast<const CsvSource*>(plot);
     if (!source) return QObject::tr("this plot has no data to export as CSV");

@@ -33,4 +33,12 @@ QImage plotImage(QCustomPlot* plot, const PlotLook& look = {});
 /// The suffixes exportPlot understands.
 QStringList exportFormats();
 
+/// Empty when `path` can be written as a file of one of `formats`, else why not: an unknown
+/// suffix, a directory in the way, a missing or read-only folder.
+QString whyNotWritable(const QString& path, const QStringList& formats);
+
+/// Saves `image` to `path` (its suffix gives the format) through a temporary file and a rename,
+/// so no truncated image is left; returns an empty string or what went wrong and why.
+QString saveImage(const QImage& image, const QString& path);
+
 }  // namespace ntk::ui
