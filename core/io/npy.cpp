@@ -2,6 +2,7 @@
 
 #include "core/io/text_formats.h"
 
+#include <algorithm>
 #include <bit>
 #include <charconv>
 #include <cmath>
@@ -98,6 +99,11 @@ T from_bytes(const char* p, bool swap) {
 }  // namespace
 
 NpyArray read_npy(const std::filesystem::path& path, double max_bytes) {
+  // Before opening: a FIFO would block the open, a device would never end.
+  std::error_code status_error;
+  const auto status = std::filesystem::status(path, status_error);
+  if (std::filesystem::exists(status) && !std::filesystem::is_regular_file(status))
+    fail(path, "is not a regular file (a directory, device or FIFO)");
   std::ifstream in(path, std::ios::binary);
   if (!in) fail(path, "cannot open the file (does it exist?)");
   char pre[10] = {};
@@ -118,6 +124,10 @@ NpyArray read_npy(const std::filesystem::path& path, double max_bytes) {
 
   std::int64_t rows = h.shape.empty() ? 1 : h.shape[0];
   std::int64_t cols = h.shape.size() == 2 ? h.shape[1] : 1;
+  // Each dimension on its own too: (2^63 - 1) x 0 holds nothing but no loop over it ends.
+  if (8.0 * double(std::max(rows, cols)) > max_bytes)
+    fail(path, "has a dimension of " + std::to_string(std::max(rows, cols)) +
+                   ", more than the memory budget could ever hold");
   const double count = double(rows) * double(cols);
   if (count * 8 > max_bytes)
     fail(path, "holds " + std::to_string(rows) + " x " + std::to_string(cols) +

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 namespace ntk::core {
 namespace {
@@ -107,6 +108,15 @@ TEST_F(Npy, MalformedFilesAreRefusedWithTheReason) {
   expect_refused(write_raw("{'descr': '<f8', 'fortran_order': False, 'shape': (-2, 3), }", six), "shape");
   expect_refused(write_raw("{'descr': '<f8', 'shape': (2, 3), }", six), "fortran_order");
   expect_refused(write_raw("{'fortran_order': False, 'shape': (2, 3), }", six), "descr");
+  // Regressions from issue 11: a zero-element shape with an absurd dimension passed the size
+  // check and every loop over its rows hung; a FIFO blocked the open; a directory was "opened".
+  expect_refused(write_raw("{'descr': '<f8', 'fortran_order': False, 'shape': (9223372036854775807, 0), }", ""),
+                 "could ever hold");
+  expect_refused(write_raw("{'descr': '<f8', 'fortran_order': False, 'shape': (0, 9223372036854775807), }", ""),
+                 "could ever hold");
+  ASSERT_EQ(mkfifo((m_dir / "fifo.npy").c_str(), 0600), 0);
+  expect_refused(m_dir / "fifo.npy", "not a regular file");
+  expect_refused(m_dir, "not a regular file");
 }
 
 TEST_F(Npy, UnfinishedWriterLeavesNoFile) {
