@@ -1,6 +1,7 @@
 // ntk-explorer generate: writes a seeded workload as .npy files in the reference layout.
 
 #include "app/commands.h"
+#include "app/progress_printer.h"
 #include "core/io/npy.h"
 #include "core/workload/workload.h"
 
@@ -24,8 +25,9 @@ void require_space(fs::path dir, double bytes) {
                      " MB free; lower --m or choose another --out");
 }
 
-// Streams rows [0, m) of the prefix into KP.npy and VP.npy (and P.npy in projection mode).
-void write_prefix(const WorkloadSpec& spec, const core::InputPart& in, const fs::path& dir) {
+// Streams rows [0, m) of the prefix into KP.npy and VP.npy (and P.npy in projection mode);
+// false, with no file left, when interrupted (the writers remove their temporary files).
+bool write_prefix(const WorkloadSpec& spec, const core::InputPart& in, const fs::path& dir) {
   const core::GeneratedPrefix prefix(spec, in);
   core::NpyWriter kp(dir / "KP.npy", spec.m, spec.d), vp(dir / "VP.npy", spec.m, spec.d);
   std::optional<core::NpyWriter> p;
@@ -33,6 +35,7 @@ void write_prefix(const WorkloadSpec& spec, const core::InputPart& in, const fs:
   core::PrefixScratch scratch;
   constexpr Eigen::Index rows = 65536;
   for (Eigen::Index begin = 0; begin < spec.m; begin += rows) {
+    if (interrupted.load()) return false;
     const Eigen::Index count = std::min(rows, spec.m - begin);
     const core::PrefixBlock blk = prefix.block(begin, count, scratch);
     kp.append_rows(blk.KP);
@@ -42,9 +45,11 @@ void write_prefix(const WorkloadSpec& spec, const core::InputPart& in, const fs:
   kp.finish();
   vp.finish();
   if (p) p->finish();
+  return true;
 }
 
-int run(const Args& args, std::ostream& out, std::ostream&) {
+int run(const Args& args, std::ostream& out, std::ostream& err) {
+  install_interrupt_handler();
   core::Parameters params = core::default_parameters();
   apply_parameter_options(args, params);
   const WorkloadSpec& spec = params.workload;
@@ -57,6 +62,11 @@ int run(const Args& args, std::ostream& out, std::ostream&) {
 
   const core::InputPart in = core::generate_inputs(spec);
   const fs::path d = *dir;
+  // The prefix first: an interrupt during it (the long part) leaves no file of this workload.
+  if (!write_prefix(spec, in, d)) {
+    err << "interrupted; nothing written\n";
+    return exit_interrupted;
+  }
   core::write_npy(d / "Q.npy", in.Q);
   core::write_npy(d / "K.npy", in.K);
   core::write_npy(d / "V.npy", in.V);
@@ -66,7 +76,6 @@ int run(const Args& args, std::ostream& out, std::ostream&) {
     core::write_npy(d / "WK.npy", in.WK);
     core::write_npy(d / "WV.npy", in.WV);
   }
-  write_prefix(spec, in, d);
   out << "wrote " << (spec.mode == core::WorkloadMode::projection ? "Q K V KP VP X P WQ WK WV" : "Q K V KP VP")
       << " (.npy, float64) to " << d.string() << '\n';
   return exit_ok;

@@ -215,6 +215,15 @@ TEST_F(Sweep, AnInterruptBeforeTheFirstPointLeavesAHeaderOnlyCsv) {
   EXPECT_TRUE(t.rows.empty());
 }
 
+// From issue 11: generate had no interrupt handling and left KP.npy.partial and VP.npy.partial.
+TEST_F(Sweep, AnInterruptedGenerateLeavesNoFile) {
+  app::interrupted = true;
+  const CliRun r = cli({"generate", "--m", "100000", "--out", path("w")});
+  app::interrupted = false;
+  EXPECT_EQ(r.code, 130);
+  EXPECT_TRUE(fs::is_empty(path("w"))) << "files left behind";
+}
+
 // The real program, interrupted with SIGINT once it has written its first row.
 TEST_F(Sweep, SigintLeavesAValidCsvOfTheFinishedRows) {
   const std::string csv = path("live.csv");
