@@ -36,15 +36,20 @@ std::vector<std::string> row(const SweepPoint& p, long long total, const std::st
   return r;
 }
 
-// The rows of an earlier run of the same sweep at `path` (none when it does not exist).
+// The rows of an earlier run of the same sweep and shard at `path` (none when it does not exist).
 std::map<long long, std::vector<std::string>> finished_rows(const fs::path& path, const std::vector<std::string>& head,
-                                                            const std::string& fingerprint, std::ostream& err) {
+                                                            const std::string& fingerprint, long long shard,
+                                                            long long shards, std::ostream& err) {
   if (!fs::exists(path)) return {};
   SweepCsv done = read_sweep_csv(path);
   if (done.header != head) throw UsageError(path.string() + " has other columns than this sweep writes; it cannot be resumed");
   if (!done.rows.empty() && done.fingerprint != fingerprint)
     throw UsageError(path.string() + " belongs to another sweep (fingerprint " + done.fingerprint + ", this one " +
                      fingerprint + "): other options, another grid or another version");
+  for (const auto& [index, row] : done.rows)
+    if (index % shards != shard - 1)
+      throw UsageError(path.string() + " holds point " + std::to_string(index) + ", which belongs to another shard than " +
+                       std::to_string(shard) + "/" + std::to_string(shards));
   if (done.dropped_cut_row) err << "resume: dropped the last row of " << path.string() << ", cut mid-row\n";
   return std::move(done.rows);
 }
@@ -87,7 +92,7 @@ int run(const Args& args, std::ostream& out, std::ostream& err) {
   err << work << " (a few seconds per 100 GFLOP on one core)\n";
 
   std::map<long long, std::vector<std::string>> done;
-  if (args.has("resume")) done = finished_rows(*path, head, fingerprint, err);
+  if (args.has("resume")) done = finished_rows(*path, head, fingerprint, shard, shards, err);
   std::string kept = core::csv_line(head);
   for (const auto& [index, r] : done) kept += core::csv_line(r);
   core::write_text_atomic(*path, kept);

@@ -184,6 +184,12 @@ TEST_F(Sweep, ResumeComputesOnlyTheMissingPoints) {
   EXPECT_EQ(refused.code, 2);
   EXPECT_NE(refused.err.find("belongs to another sweep"), std::string::npos) << refused.err;
   EXPECT_EQ(core::read_csv(path("r.csv")).rows.size(), 5u);
+  // Nor another shard's.
+  std::vector<std::string> shard = resume;
+  shard.insert(shard.end(), {"--shard", "2/2"});
+  const CliRun wrong_shard = cli(shard);
+  EXPECT_EQ(wrong_shard.code, 2);
+  EXPECT_NE(wrong_shard.err.find("belongs to another shard"), std::string::npos) << wrong_shard.err;
 }
 
 // Regressions from issue 11: a point past the memory budget was found only when reached (after
