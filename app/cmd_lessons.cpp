@@ -28,8 +28,8 @@ double quote_tolerance(const std::string& quote) {
   return 0.5 * std::pow(10.0, exponent - decimals) * (1 + 1e-9);
 }
 
-// Computes the quantities a card quotes; results are cached per parameter set, since several
-// quotes of one card read the same comparison or training run.
+// Computes the quantities a card quotes; comparisons and training runs are cached per parameter
+// set, since several quotes of one card read the same one.
 class Quantities {
  public:
   double value(const std::string& quantity, const core::Parameters& p) {
@@ -70,10 +70,16 @@ class Quantities {
 
   double train_field(const std::string& name, const core::Parameters& p) {
     const core::NtkSpec& s = p.ntk.model;
-    core::GradientDescentOptions options;
-    options.eta = p.ntk.eta;
-    options.steps = p.ntk.steps;
-    const core::GradientDescentRun run = core::train_prefix_keys(core::make_problem(s), s.sigma, options);
+    std::string key;
+    for (const core::ParamSpec& spec : core::ntk_parameter_specs()) key += spec.get(p) + " ";
+    auto it = m_runs.find(key);
+    if (it == m_runs.end()) {
+      core::GradientDescentOptions options;
+      options.eta = p.ntk.eta;
+      options.steps = p.ntk.steps;
+      it = m_runs.emplace(key, core::train_prefix_keys(core::make_problem(s), s.sigma, options)).first;
+    }
+    const core::GradientDescentRun& run = it->second;
     const core::TrainStep &first = run.steps.front(), &last = run.steps.back();
     if (name == "lambda_min_start") return first.lambda_min;
     if (name == "lambda_min_limit") return run.lambda_star;
@@ -83,6 +89,7 @@ class Quantities {
   }
 
   std::map<std::string, core::Comparison> m_comparisons;
+  std::map<std::string, core::GradientDescentRun> m_runs;  ///< by the NTK settings
 };
 
 // The settings a quantity depends on, as command-line options.
