@@ -7,6 +7,9 @@
 #   ./build.sh asan         runs every test under AddressSanitizer and UBSan
 #   ./build.sh bench        runs the benchmark suite (release preset); without --json it then
 #                           measures the window's responsiveness offscreen (ui_latency)
+#   ./build.sh fuzz [SECONDS]  builds the libFuzzer harnesses (clang, ASan + UBSan) and runs
+#                           each for SECONDS (default 60); a crash or leak exits 1 and leaves
+#                           the input in build/fuzz/artifacts/
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -63,8 +66,14 @@ case "$mode" in
       QT_QPA_PLATFORM=offscreen build/release/tests/ui_latency 2>/dev/null
     fi
     ;;
+  fuzz)
+    packages+=(clang libclang-rt-14-dev libomp-14-dev)
+    install_missing
+    build fuzz
+    tests/fuzz/run.sh build/fuzz/tests/fuzz "${1:-60}"
+    ;;
   *)
-    echo "usage: ./build.sh run [ARGS] | test | asan | bench [--json]" >&2
+    echo "usage: ./build.sh run [ARGS] | test | asan | bench [--json] | fuzz [SECONDS]" >&2
     exit 2
     ;;
 esac

@@ -1,6 +1,7 @@
 #include "app/cli.h"
 
 #include "app/commands.h"
+#include "app/progress_printer.h"
 
 #include <exception>
 
@@ -22,7 +23,7 @@ void print_overview(std::ostream& out, std::span<const Command> extra) {
          "(arXiv 2406.14036, \"Towards Infinite-Long Prefix in Transformer\").\n\n"
          "Usage: "
       << program << " [--open FILE.ntksession] [--lesson N [--step K]] [--presenter]\n"
-      << "                    [--theme light|dark] [--screenshot OUT.png]     the window\n"
+      << "                    [--theme light|dark] [--screenshot OUT.png [--timeout S]]  the window\n"
       << "       " << program << " COMMAND [options]" << std::string(31, ' ') << "headless\n\nCommands:\n";
   for (const Command& c : commands(extra)) out << "  " << c.name << std::string(10 - c.name.size(), ' ') << c.summary << '\n';
   out << "\nRun '" << program << " COMMAND --help' for a command's options.\n"
@@ -69,7 +70,12 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       const Args parsed(rest, c.options, c.name);
       if (!c.takes_files && !parsed.positional().empty())
         throw UsageError("unexpected argument '" + parsed.positional().front() + "' (options start with --)");
-      return c.run(parsed, out, err);
+      const int code = c.run(parsed, out, err);
+      if (code != exit_interrupted && interrupted.load()) {
+        err << program << ' ' << c.name << ": interrupted after its last step; what it printed is complete\n";
+        return exit_interrupted;
+      }
+      return code;
     } catch (const std::invalid_argument& e) {  // UsageError and bad input from the core
       err << program << ' ' << c.name << ": error: " << e.what() << "\nRun '" << program << ' '
           << c.name << " --help' for the options.\n";

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
 #include <iomanip>
 #include <thread>
 
@@ -119,6 +120,30 @@ void apply_thread_option(const Args& args) {
 double memory_budget_bytes(const Args& args) {
   const auto fallback = static_cast<long long>(core::default_memory_budget_bytes / 1e6);
   return double(args.integer("memory-budget", fallback, 1, 1LL << 40)) * 1e6;
+}
+
+OptionSpec work_budget_option() {
+  return {"work-budget", true, false,
+          "refuse work estimated at more than this many GFLOP (default 20000: ten minutes or more on one core)"};
+}
+
+core::CostSizes comparison_sizes(const core::Parameters& p) {
+  const core::WorkloadSpec& w = p.workload;
+  return {w.L, w.d, w.m, core::feature_dimension(p), p.rank, 1024, core::thread_count()};
+}
+
+double comparison_gflop(const core::Parameters& p) {
+  const core::CostEstimate c = core::estimate_cost(comparison_sizes(p));
+  return (c.exact.flops + c.compress.flops + c.ntk.flops) / 1e9;
+}
+
+void check_work_budget(const Args& args, double gflop, const std::string& what) {
+  const long long budget = args.integer("work-budget", 20000, 1, 1LL << 50);
+  if (gflop <= double(budget)) return;
+  char text[160];
+  std::snprintf(text, sizeof text, " is about %.3g GFLOP of arithmetic, over the work budget of %lld GFLOP", gflop,
+                budget);
+  throw UsageError(what + text + "; make it smaller (or split a sweep with --shard), or raise --work-budget");
 }
 
 void print_options(std::ostream& out, const std::vector<OptionSpec>& options,

@@ -117,7 +117,6 @@ int run(const Args& args, std::ostream& out, std::ostream& err) {
   }
   std::vector<fs::path> files;
   if (const auto omega = args.value("omega")) files.emplace_back(*omega);
-  install_interrupt_handler();
   const core::ComparisonOptions options{stderr_progress(err, "comparing"), budget};
   core::Comparison c;
   const auto dir = args.value("inputs");
@@ -134,6 +133,8 @@ int run(const Args& args, std::ostream& out, std::ostream& err) {
     const core::MatrixPrefix prefix(in.KP, in.VP);
     c = core::compare_methods(in.Q, in.K, in.V, prefix, params, options);
   } else {
+    core::check_memory_budget(comparison_sizes(params), budget);  // the clearer refusal first
+    check_work_budget(args, comparison_gflop(params), "this comparison");
     c = core::compare_methods(params, options);
   }
   if (c.status == core::Status::cancelled) {
@@ -167,6 +168,7 @@ Command compare_command() {
   options.push_back({"out", true, false,
                      "folder for exact.npy approx.npy Z.npy k.npy row_error.npy metrics.json"});
   for (const OptionSpec& o : resource_options()) options.push_back(o);
+  options.push_back(work_budget_option());
   return {"compare", "Compare exact prefix attention with NTK-Attention and print the error table",
           "compare [--inputs DIR | workload options] [--feature taylor|elu|favor] [--degree G] "
           "[--features R] [--omega FILE.npy] [--orthogonal] [--rank S] [--causal] [--out DIR]",

@@ -49,7 +49,6 @@ bool write_prefix(const WorkloadSpec& spec, const core::InputPart& in, const fs:
 }
 
 int run(const Args& args, std::ostream& out, std::ostream& err) {
-  install_interrupt_handler();
   core::Parameters params = core::default_parameters();
   apply_parameter_options(args, params);
   const WorkloadSpec& spec = params.workload;

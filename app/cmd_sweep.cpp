@@ -55,7 +55,6 @@ std::map<long long, std::vector<std::string>> finished_rows(const fs::path& path
 }
 
 int run(const Args& args, std::ostream& out, std::ostream& err) {
-  install_interrupt_handler();
   apply_thread_option(args);
   core::Parameters base = core::default_parameters();
   apply_parameter_options(args, base);
@@ -72,24 +71,21 @@ int run(const Args& args, std::ostream& out, std::ostream& err) {
   const std::vector<std::string> head = header(core::Comparison{});
   err << "sweep " << fingerprint << ", " << total << " points:\n" << describe_grid(axes);
   // Every point of this shard against the memory budget before any work or any file, and the
-  // work the shard will do, so a grid that cannot end in reasonable time is seen at once.
-  double flops = 0;
+  // work the shard will do, so a grid that cannot end in reasonable time is refused at once.
+  double gflop = 0;
   for (const SweepPoint& p : points) {
     if (p.index % shards != shard - 1) continue;
-    const core::WorkloadSpec& w = p.params.workload;
-    const core::CostSizes sizes{w.L, w.d, w.m, core::feature_dimension(p.params), p.params.rank, 1024,
-                                core::thread_count()};
     try {
-      core::check_memory_budget(sizes, budget);
+      core::check_memory_budget(comparison_sizes(p.params), budget);
     } catch (const std::invalid_argument& e) {
       throw UsageError("sweep point " + std::to_string(p.index) + ": " + e.what());
     }
-    const core::CostEstimate cost = core::estimate_cost(sizes);
-    flops += cost.exact.flops + cost.compress.flops + cost.ntk.flops;
+    gflop += comparison_gflop(p.params);
   }
   char work[96];
-  std::snprintf(work, sizeof work, "this shard: about %.3g GFLOP of arithmetic", flops / 1e9);
+  std::snprintf(work, sizeof work, "this shard: about %.3g GFLOP of arithmetic", gflop);
   err << work << " (a few seconds per 100 GFLOP on one core)\n";
+  check_work_budget(args, gflop, shards > 1 ? "this shard" : "this sweep");
 
   std::map<long long, std::vector<std::string>> done;
   if (args.has("resume")) done = finished_rows(*path, head, fingerprint, shard, shards, err);
@@ -119,7 +115,8 @@ int run(const Args& args, std::ostream& out, std::ostream& err) {
     failures += c.status != core::Status::ok;
     csv << core::csv_line(row(p, total, fingerprint, c));
     csv.flush();
-    if (!csv) throw std::runtime_error("cannot write " + *path + " (disk full?); its finished rows are kept");
+    if (!csv)
+      throw std::runtime_error(core::write_error(*path).what() + std::string("; its finished rows are kept (--resume)"));
     done.emplace(p.index, std::vector<std::string>{});
     ++computed;
   }
@@ -147,6 +144,7 @@ Command sweep_command() {
   options.push_back({"shard", true, false, "K/N: compute only points with index % N == K - 1"});
   options.push_back({"resume", false, false, "keep the rows FILE.csv has of this same sweep; compute only the rest"});
   for (const OptionSpec& o : resource_options()) options.push_back(o);
+  options.push_back(work_budget_option());
   return {"sweep", "Compare the two methods over a grid of parameters, one CSV row per point",
           "sweep --vary KEY=VALUES [--vary ...] [parameter options] [--shard K/N] [--resume] --out FILE.csv",
           options, run};

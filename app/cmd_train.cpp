@@ -42,6 +42,10 @@ int train_prefix(const Args& args, const fs::path& dir, std::ostream& out, std::
   options.progress = stderr_progress(err, "training");
   const core::NtkProblem problem = core::make_problem(params.ntk.model);
   const core::GradientDescentRun run = core::train_prefix_keys(problem, params.ntk.model.sigma, options);
+  if (run.status == core::Status::cancelled) {
+    err << "\ninterrupted after " << run.steps.back().step << " of " << options.steps << " steps; nothing written\n";
+    return exit_interrupted;
+  }
   std::string csv = core::csv_line({"step", "loss", "lambda_min", "weight_movement", "compute",
                                     "predicted_loss_infinite_width", "predicted_loss_finite_width"});
   for (const core::TrainStep& s : run.steps)
@@ -68,7 +72,6 @@ int train_prefix(const Args& args, const fs::path& dir, std::ostream& out, std::
       << "max weight movement " << last.weight_movement << "\n"
       << "wrote loss.csv X.npy Y.npy W0.npy a.npy W.npy (the model, before and after) provenance.json to "
       << dir.string() << '\n';
-  if (run.status == core::Status::cancelled) return exit_interrupted;
   return run.status == core::Status::ok ? exit_ok : exit_numerical;
 }
 
@@ -108,7 +111,10 @@ int train_attention(const Args& args, const fs::path& dir, std::ostream& out, st
     params.workload.m = m;
     options.progress = stderr_progress(err, "training at m = " + std::to_string(m));
     const core::AttentionTrainRun run = core::train_ntk_attention(params, options);
-    if (run.status == core::Status::cancelled) return exit_interrupted;
+    if (run.status == core::Status::cancelled) {
+      err << "\ninterrupted at m = " << m << "; nothing written\n";
+      return exit_interrupted;
+    }
     const double final_loss = run.steps.empty() ? NAN : run.steps.back().loss;
     table += core::csv_line({std::to_string(m), format_number(final_loss), format_number(run.trained_error),
                              format_number(run.closed_error), format_number(run.closed_error_full_rank),
@@ -157,7 +163,6 @@ int train_attention(const Args& args, const fs::path& dir, std::ostream& out, st
 }
 
 int run(const Args& args, std::ostream& out, std::ostream& err) {
-  install_interrupt_handler();
   apply_thread_option(args);
   const auto dir = args.value("out");
   if (!dir) throw UsageError("--out DIR is required (the folder for loss.csv)");

@@ -10,6 +10,7 @@
 #include <QTimer>
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <cstdlib>
 #include <iostream>
 #include <optional>
@@ -19,11 +20,13 @@ namespace {
 
 constexpr const char* usage =
     "ntk-explorer: the window takes [--open FILE.ntksession] [--lesson N [--step K]] [--presenter]\n"
-    "  [--theme light|dark] [--screenshot OUT.png]; run 'ntk-explorer --help' for the headless commands\n";
+    "  [--theme light|dark] [--screenshot OUT.png [--timeout SECONDS]]; run 'ntk-explorer --help' for\n"
+    "  the headless commands\n";
 
 struct WindowOptions {
   std::string session, screenshot, theme;
   int lesson = 0, step = 1;  // 1-based; lesson 0: none
+  int timeout = 120;         // seconds a screenshot run may take
   bool presenter = false;
 };
 
@@ -45,7 +48,7 @@ std::optional<int> whole_number(const std::string& text) {
 // The options, or nullopt after saying on stderr what is wrong.
 std::optional<WindowOptions> parse(const std::vector<std::string>& args) {
   WindowOptions o;
-  bool stepped = false;
+  bool stepped = false, timed = false;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& flag = args[i];
     if (flag == "--presenter") {
@@ -55,7 +58,7 @@ std::optional<WindowOptions> parse(const std::vector<std::string>& args) {
     std::string* text = flag == "--open" ? &o.session : flag == "--screenshot" ? &o.screenshot
                         : flag == "--theme"                                  ? &o.theme
                                                                               : nullptr;
-    const bool number = flag == "--lesson" || flag == "--step";
+    const bool number = flag == "--lesson" || flag == "--step" || flag == "--timeout";
     if ((!text && !number) || i + 1 >= args.size()) {
       std::cerr << (text || number ? "ntk-explorer: " + flag + " needs a value\n" : "ntk-explorer: unknown option " + flag + "\n")
                 << usage;
@@ -71,8 +74,9 @@ std::optional<WindowOptions> parse(const std::vector<std::string>& args) {
       continue;
     }
     const std::optional<int> n = whole_number(value);
-    (flag == "--lesson" ? o.lesson : o.step) = n.value_or(-1);
+    (flag == "--lesson" ? o.lesson : flag == "--step" ? o.step : o.timeout) = n.value_or(-1);
     stepped = stepped || flag == "--step";
+    timed = timed || flag == "--timeout";
   }
   const int lessons = int(ui::builtinLessons().size());
   if (o.lesson < 0 || o.lesson > lessons || (stepped && o.lesson == 0)) {
@@ -82,6 +86,14 @@ std::optional<WindowOptions> parse(const std::vector<std::string>& args) {
   const int cards = o.lesson ? int(ui::builtinLessons()[std::size_t(o.lesson - 1)].cards.size()) : 1;
   if (o.step < 1 || o.step > cards) {
     std::cerr << "ntk-explorer: lesson " << o.lesson << " has steps 1 to " << cards << '\n';
+    return std::nullopt;
+  }
+  if (timed && o.screenshot.empty()) {
+    std::cerr << "ntk-explorer: --timeout limits a --screenshot run; give --screenshot OUT.png too\n";
+    return std::nullopt;
+  }
+  if (o.timeout < 1 || o.timeout > 86400) {
+    std::cerr << "ntk-explorer: --timeout takes whole seconds from 1 to 86400\n";
     return std::nullopt;
   }
   if (!o.theme.empty() && o.theme != "light" && o.theme != "dark") {
@@ -94,7 +106,8 @@ std::optional<WindowOptions> parse(const std::vector<std::string>& args) {
 }  // namespace
 
 bool wants_gui(const std::vector<std::string>& args) {
-  static const std::string window_options[] = {"--screenshot", "--open", "--lesson", "--step", "--presenter", "--theme"};
+  static const std::string window_options[] = {"--screenshot", "--open",  "--lesson", "--step",
+                                               "--presenter",  "--theme", "--timeout"};
   return args.empty() || std::find(std::begin(window_options), std::end(window_options), args.front()) != std::end(window_options);
 }
 
@@ -135,18 +148,32 @@ int run_gui(int argc, char** argv) {
       std::cerr << "ntk-explorer: " << why.toStdString() << '\n';
       return exit_usage;
     }
-    // Once every tab has its complete result, so whichever tab is open shows all its points.
+    // Once every tab has its complete result, so whichever tab is open shows all its points; or
+    // once the settings are refused, drawn with the refusal on screen, and exit 2.
     auto* poll = new QTimer(&window);
     QObject::connect(poll, &QTimer::timeout, &window, [&, poll] {
-      if (!window.settled()) return;
+      const QString refusal = window.refusal();
+      if (!window.settled() && refusal.isEmpty()) return;
       poll->stop();
-      QTimer::singleShot(200, &window, [&] {
+      QTimer::singleShot(200, &window, [&, refusal] {
         const QString error = ui::saveImage(window.grab().toImage(), QString::fromStdString(o.screenshot));
         if (!error.isEmpty()) std::cerr << "ntk-explorer: " << error.toStdString() << '\n';
-        QApplication::exit(error.isEmpty() ? exit_ok : exit_usage);
+        if (!refusal.isEmpty())
+          std::cerr << "ntk-explorer: not computed: " << refusal.toStdString()
+                    << (error.isEmpty() ? "\n(the picture shows the window with this refusal)\n" : "\n");
+        QApplication::exit(error.isEmpty() && refusal.isEmpty() ? exit_ok : exit_usage);
       });
     });
     poll->start(100);
+    // A watchdog: a run that is still computing at the limit ends without a picture. _Exit,
+    // because a worker deep in one long solve would hold up an orderly shutdown.
+    QTimer::singleShot(std::chrono::seconds(o.timeout), &window, [&] {
+      std::cerr << "ntk-explorer: --screenshot gave up after " << o.timeout
+                << " s with the window still computing; nothing written. Give a longer --timeout, or\n"
+                   "smaller settings (the headless commands show progress: ntk-explorer --help)\n"
+                << std::flush;
+      std::_Exit(exit_usage);
+    });
   }
   window.computeNow();
   return QApplication::exec();

@@ -164,6 +164,7 @@ std::string describe_grid(const std::vector<SweepAxis>& axes) {
 }
 
 SweepCsv read_sweep_csv(const std::filesystem::path& path) {
+  core::check_input_file(path);
   std::ifstream in(path, std::ios::binary);
   if (!in) throw UsageError(path.string() + ": cannot open the file");
   std::stringstream buffer;

@@ -190,8 +190,7 @@ MainWindow::MainWindow(QWidget* parent)
 
   connect(m_panel, &ParameterPanel::parametersChanged, this,
           [this](const core::Parameters& p, bool immediate) {
-            setBusy(true);
-            m_controller->request(p, immediate);
+            requestComparison(p, immediate);
             if (immediate) commit(p);  // a drag becomes one undo step when released
           });
   connect(m_controller, &ComputeController::progressChanged, m_progress,
@@ -205,6 +204,7 @@ MainWindow::MainWindow(QWidget* parent)
   });
   connect(m_controller, &ComputeController::idle, this, [this] { setBusy(false); });
   connect(m_controller, &ComputeController::failed, this, [this](quint64, const QString& message) {
+    m_refusal = message;
     m_metrics->setText(tr("Not computed: %1").arg(message));
   });
   connect(m_cancel, &QPushButton::clicked, this, [this] {
@@ -250,7 +250,7 @@ void MainWindow::showCard(const Lesson* lesson, int card, bool apply) {
     const core::Parameters params = cardParameters(*lesson, card);
     if (!same(core::ntk_parameter_specs(), params, m_ntkPanel->parameters())) {
       m_ntkPanel->setParameters(params);
-      m_ntk->request(params);
+      requestNtk(params);
     }
     if (c.train) m_ntk->play();
     if (!same(core::parameter_specs(), params, m_committed)) commit(params);
@@ -285,7 +285,7 @@ QString MainWindow::openSession(const QString& path) {
   if (!session) return error;
   m_panel->setParameters(session->params);
   m_ntkPanel->setParameters(session->params);
-  m_ntk->request(session->params);
+  requestNtk(session->params);
   m_committed = session->params;
   m_undo->clear();
   m_lessons->open(session->view.value("lesson").toInt(0), session->view.value("card").toInt(0), false);
@@ -383,7 +383,7 @@ core::Parameters MainWindow::currentParameters() const {
 
 void MainWindow::buildNtkWiring() {
   connect(m_ntkPanel, &ParameterPanel::parametersChanged, m_ntk,
-          [this](const core::Parameters& p, bool) { m_ntk->request(p); });
+          [this](const core::Parameters& p, bool) { requestNtk(p); });
   connect(m_ntk, &NtkController::viewProgress, this, [this](NtkResultPtr result) {
     m_ntkResult = result;
     m_ntkPlot->setResult(result);
@@ -394,8 +394,11 @@ void MainWindow::buildNtkWiring() {
     m_trainingTab->showState(std::move(state));
     emit trainingShown();
   });
-  connect(m_ntk, &NtkController::failed, m_trainingTab, &TrainingTab::showFailure);
-  m_ntk->request(m_ntkPanel->parameters());
+  connect(m_ntk, &NtkController::failed, this, [this](const QString& message) {
+    m_ntkRefusal = message;
+    m_trainingTab->showFailure(message);
+  });
+  requestNtk(m_ntkPanel->parameters());
 }
 
 QCustomPlot* MainWindow::currentPlot() const {
@@ -419,9 +422,22 @@ void MainWindow::applyParameters(const core::Parameters& params) {
   computeNow();
 }
 
-void MainWindow::computeNow() {
+void MainWindow::computeNow() { requestComparison(m_panel->parameters(), true); }
+
+void MainWindow::requestComparison(const core::Parameters& params, bool immediate) {
   setBusy(true);
-  m_controller->request(m_panel->parameters(), true);
+  m_refusal.clear();
+  m_controller->request(params, immediate);
+}
+
+void MainWindow::requestNtk(const core::Parameters& params) {
+  m_ntkRefusal.clear();
+  m_ntk->request(params);
+}
+
+QString MainWindow::refusal() const {
+  if (!m_refusal.isEmpty()) return m_refusal;
+  return m_ntkRefusal.isEmpty() ? QString() : tr("the NTK view: %1").arg(m_ntkRefusal);
 }
 
 void MainWindow::setBusy(bool busy) {

@@ -53,6 +53,9 @@ class MainWindow : public QMainWindow {
   /// Every tab has its complete result: the comparison, its scaling series, the NTK view and
   /// the training run (for screenshots and tests).
   bool settled() const;
+  /// Why the current settings are not computed (the comparison's reason first, then the NTK
+  /// view's), or empty while they compute or are shown.
+  QString refusal() const;
   /// The comparison's parameters with the NTK view's settings: what a session saves.
   core::Parameters currentParameters() const;
   ComputeController* controller() const { return m_controller; }
@@ -97,6 +100,8 @@ class MainWindow : public QMainWindow {
   void rememberRecent(const QString& path);
   void fillRecentMenu();
   void setBusy(bool busy);
+  void requestComparison(const core::Parameters& params, bool immediate);
+  void requestNtk(const core::Parameters& params);
 
   ParameterPanel* m_panel;
   ComputeController* m_controller;
@@ -133,6 +138,7 @@ class MainWindow : public QMainWindow {
   QTabWidget* m_tabs;
   QMenu* m_recentMenu = nullptr;
   QString m_sessionPath;
+  QString m_refusal, m_ntkRefusal;  ///< why the current settings are not computed
   QUndoStack* m_undo;
   core::Parameters m_committed;  ///< the parameters of the last undo step
 };

@@ -99,11 +99,7 @@ T from_bytes(const char* p, bool swap) {
 }  // namespace
 
 NpyArray read_npy(const std::filesystem::path& path, double max_bytes) {
-  // Before opening: a FIFO would block the open, a device would never end.
-  std::error_code status_error;
-  const auto status = std::filesystem::status(path, status_error);
-  if (std::filesystem::exists(status) && !std::filesystem::is_regular_file(status))
-    fail(path, "is not a regular file (a directory, device or FIFO)");
+  check_input_file(path);
   std::ifstream in(path, std::ios::binary);
   if (!in) fail(path, "cannot open the file (does it exist?)");
   char pre[10] = {};
@@ -158,12 +154,13 @@ NpyArray read_npy(const std::filesystem::path& path, double max_bytes) {
 
 NpyWriter::NpyWriter(std::filesystem::path path, std::int64_t rows, std::int64_t cols,
                      bool one_dimensional)
-    : m_path(std::move(path)), m_rows(rows), m_cols(cols) {
-  check_output_path(m_path);
-  m_temp = m_path;
-  m_temp += ".partial";
+    : m_path((check_output_path(path), std::move(path))),
+      m_temp(temporary_path(m_path)),
+      m_tracked(m_temp),
+      m_rows(rows),
+      m_cols(cols) {
   m_out.open(m_temp, std::ios::binary | std::ios::trunc);
-  if (!m_out) throw std::runtime_error("cannot write " + m_temp.string());
+  if (!m_out) throw write_error(m_path);
   std::string dict = "{'descr': '<f8', 'fortran_order': False, 'shape': (" + std::to_string(rows) +
                      (one_dimensional ? ",), }" : ", " + std::to_string(cols) + "), }");
   const std::size_t unpadded = 10 + dict.size() + 1;
@@ -191,13 +188,14 @@ void NpyWriter::append_rows(const Eigen::Ref<const Eigen::MatrixXd>& block) {
   const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> rows = block;
   static_assert(std::endian::native == std::endian::little, "little-endian hosts only");
   m_out.write(reinterpret_cast<const char*>(rows.data()), std::streamsize(rows.size() * 8));
+  if (!m_out) throw write_error(m_path);
   m_written += block.rows();
 }
 
 void NpyWriter::finish() {
   if (m_written != m_rows) throw std::logic_error("NpyWriter: not every row was written");
   m_out.close();
-  if (!m_out) throw std::runtime_error("writing " + m_temp.string() + " failed (disk full?)");
+  if (!m_out) throw write_error(m_path);
   std::filesystem::rename(m_temp, m_path);
   m_finished = true;
 }

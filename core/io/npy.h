@@ -3,6 +3,8 @@
 // C or Fortran order, 0 to 2 dimensions. Everything malformed is refused with a message that
 // names the file and what is wrong; nothing is read past the memory budget.
 
+#include "core/io/temporary_files.h"
+
 #include <Eigen/Core>
 #include <cstdint>
 #include <filesystem>
@@ -42,6 +44,7 @@ class NpyWriter {
 
  private:
   std::filesystem::path m_path, m_temp;
+  TrackedTemporary m_tracked;
   std::ofstream m_out;
   std::int64_t m_rows, m_cols, m_written = 0;
   bool m_finished = false;

@@ -1,8 +1,12 @@
 #include "core/io/text_formats.h"
 
+#include "core/io/temporary_files.h"
+
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -64,6 +68,7 @@ CsvTable parse_csv(const std::string& text, const std::string& origin) {
 }
 
 CsvTable read_csv(const std::filesystem::path& path) {
+  check_input_file(path);
   std::ifstream in(path);
   if (!in) throw std::invalid_argument(path.string() + ": cannot open the file");
   std::stringstream text;
@@ -77,6 +82,19 @@ std::string csv_line(const std::vector<std::string>& fields) {
   return line + "\n";
 }
 
+void check_input_file(const std::filesystem::path& path) {
+  std::error_code error;
+  const auto status = std::filesystem::status(path, error);
+  if (std::filesystem::exists(status) && !std::filesystem::is_regular_file(status))
+    throw std::invalid_argument(path.string() + ": is not a regular file (a directory, device or FIFO)");
+}
+
+std::runtime_error write_error(const std::filesystem::path& path) {
+  const int code = errno;
+  return std::runtime_error("cannot write " + path.string() + ": " + std::strerror(code) +
+                            (code == ENOSPC ? "; free some space and run it again" : ""));
+}
+
 void check_output_path(const std::filesystem::path& path) {
   std::error_code error;
   const auto status = std::filesystem::status(path, error);
@@ -86,18 +104,26 @@ void check_output_path(const std::filesystem::path& path) {
                                 "); give the path of a file to write");
 }
 
-void write_text_atomic(const std::filesystem::path& path, const std::string& text) {
-  check_output_path(path);
+std::filesystem::path temporary_path(const std::filesystem::path& path) {
   std::filesystem::path temp = path;
   temp += ".partial";
+  return temp;
+}
+
+void write_text_atomic(const std::filesystem::path& path, const std::string& text) {
+  check_output_path(path);
+  const std::filesystem::path temp = temporary_path(path);
+  const TrackedTemporary tracked(temp);
   {
     std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+    if (!out) throw write_error(path);
     out << text;
     out.close();
     if (!out) {
+      const std::runtime_error error = write_error(path);
       std::error_code ignored;
       std::filesystem::remove(temp, ignored);
-      throw std::runtime_error("cannot write " + path.string());
+      throw error;
     }
   }
   std::filesystem::rename(temp, path);

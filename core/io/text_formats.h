@@ -3,6 +3,7 @@
 // (metrics), written so that a reader never sees a half-written file.
 
 #include <filesystem>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -29,9 +30,21 @@ CsvTable read_csv(const std::filesystem::path& path);
 std::string csv_line(const std::vector<std::string>& fields);
 
 /// Throws std::invalid_argument when `path` exists and is not a regular file (a directory, a
+/// device, a FIFO): checked before opening, since a FIFO would block the open and a device
+/// would never end.
+void check_input_file(const std::filesystem::path& path);
+
+/// The error of a failed write to `path`, with the system's reason (errno: "No space left on
+/// device", "Read-only file system", ...).
+std::runtime_error write_error(const std::filesystem::path& path);
+
+/// Throws std::invalid_argument when `path` exists and is not a regular file (a directory, a
 /// device such as /dev/full, a FIFO): outputs replace files by a rename, which must never
 /// replace anything else.
 void check_output_path(const std::filesystem::path& path);
+
+/// Where a writer puts `path`'s bytes until they are all written: "PATH.partial", same folder.
+std::filesystem::path temporary_path(const std::filesystem::path& path);
 
 /// Writes text to `path` through a temporary file and a rename (check_output_path first).
 /// Throws std::runtime_error when the write fails, leaving the old file as it was.

@@ -1,8 +1,10 @@
+#include "app/progress_printer.h"
 #include "core/io/npy.h"
 #include "core/io/text_formats.h"
 #include "tests/app/cli_test_util.h"
 #include "tests/test_util.h"
 
+#include <cstdio>
 #include <fstream>
 
 namespace ntk::test {
@@ -86,7 +88,35 @@ TEST(Cli, AbsurdSizesAreRefusedBeforeAnyWork) {
   EXPECT_EQ(cli({"compare", "--degree", "12", "--d", "512"}).code, 2);
 }
 
+// Issue 11: `compare --m 17179869184` and `sweep --vary L=1..16384` started work that could not
+// end in any reasonable time; the cost model's estimate is checked against --work-budget first.
+TEST(Cli, WorkPastTheWorkBudgetIsRefusedBeforeItStarts) {
+  const CliRun one = cli({"compare", "--m", "17179869184"});
+  EXPECT_EQ(one.code, 2);
+  core::Parameters p = core::default_parameters();
+  p.workload.m = 17179869184;
+  char said[64];
+  std::snprintf(said, sizeof said, "this comparison is about %.3g GFLOP", app::comparison_gflop(p));
+  EXPECT_NE(one.err.find(said), std::string::npos) << one.err;
+  EXPECT_NE(one.err.find("over the work budget of 20000 GFLOP"), std::string::npos) << one.err;
+  const CliRun grid = cli({"sweep", "--vary", "L=1..16384", "--out", "/nonexistent/never.csv"});
+  EXPECT_EQ(grid.code, 2);
+  EXPECT_NE(grid.err.find("this sweep is about"), std::string::npos) << grid.err;
+  EXPECT_EQ(cli({"compare", "--m", "4096", "--work-budget", "1"}).code, 0);  // 0.27 GFLOP
+  EXPECT_EQ(cli({"compare", "--m", "65536", "--L", "256", "--work-budget", "1"}).code, 2);
+}
+
 class CliFiles : public CliTest {};
+
+// Issue 11: an interrupted `train --target prefix` wrote the partial run under the final names.
+TEST_F(CliFiles, AnInterruptedTrainingWritesNothing) {
+  app::interrupted = true;
+  const CliRun r = cli({"train", "--target", "prefix", "--steps", "100", "--out", path("t")});
+  app::interrupted = false;
+  EXPECT_EQ(r.code, 130);
+  EXPECT_NE(r.err.find("nothing written"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(path("t/loss.csv")));
+}
 
 TEST_F(CliFiles, GenerateRefusesAWorkloadLargerThanTheDiskBeforeWriting) {
   const CliRun r = cli({"generate", "--m", "17179869184", "--d", "512", "--out", path("huge")});

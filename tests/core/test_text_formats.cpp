@@ -1,6 +1,10 @@
 #include "core/io/provenance.h"
 #include "core/io/sha256.h"
+#include "core/io/temporary_files.h"
 #include "core/io/text_formats.h"
+
+#include <cerrno>
+#include <sys/stat.h>
 
 #include <fstream>
 #include <gtest/gtest.h>
@@ -17,6 +21,52 @@ TEST(TextFormats, DurationsKeepThreeSignificantDigits) {
   EXPECT_EQ(format_duration(8.12e-7), "812 ns");
   EXPECT_EQ(format_duration(0.0009997), "1.00 ms");  // never "1000 us"
   EXPECT_EQ(format_duration(1234.5), "1234 s");
+}
+
+// Issue 11: `merge` of a FIFO blocked forever in the open.
+TEST(TextFormats, CsvReaderTakesRegularFilesOnly) {
+  const auto dir = std::filesystem::temp_directory_path() / "ntk_csv_special";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  ASSERT_EQ(mkfifo((dir / "fifo.csv").c_str(), 0600), 0);
+  for (const auto& path : {dir / "fifo.csv", dir, std::filesystem::path("/dev/zero")}) {
+    try {
+      read_csv(path);
+      ADD_FAILURE() << path << " was read";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find("not a regular file"), std::string::npos) << e.what();
+    }
+  }
+  std::filesystem::remove_all(dir);
+}
+
+// Issue 11: a write error said only "cannot write PATH"; it says the system's reason.
+TEST(TextFormats, WriteErrorsSayWhy) {
+  try {
+    write_text_atomic("/proc/ntk-no-such-dir/x.txt", "text");
+    ADD_FAILURE() << "written";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot write /proc/ntk-no-such-dir/x.txt: No such file or directory"),
+              std::string::npos)
+        << e.what();
+  }
+  errno = ENOSPC;
+  EXPECT_STREQ(write_error("a.csv").what(), "cannot write a.csv: No space left on device; free some space and run it again");
+}
+
+// A process ended by a signal removes the temporary files in flight (issue 11).
+TEST(TemporaryFiles, TrackedTemporariesAreRemovedOnRequest) {
+  const auto path = std::filesystem::temp_directory_path() / "ntk_tracked.partial";
+  std::ofstream(path) << "half";
+  {
+    const TrackedTemporary tracked(path);
+    remove_tracked_temporaries();
+    EXPECT_FALSE(std::filesystem::exists(path));
+  }
+  std::ofstream(path) << "kept";  // no longer tracked once its writer is gone
+  remove_tracked_temporaries();
+  EXPECT_TRUE(std::filesystem::exists(path));
+  std::filesystem::remove(path);
 }
 
 // FIPS 180-4 examples.

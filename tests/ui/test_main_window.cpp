@@ -261,6 +261,29 @@ class MainWindowTest : public QObject {
     QTRY_VERIFY_WITH_TIMEOUT(w.shownResult() && w.shownResult()->params.feature.degree == 3, 20000);
   }
 
+  // Issue 11: a session whose settings the workers refuse left --screenshot waiting forever for
+  // results; the window now says why it computes nothing, and refusal() tells the screenshot.
+  void refusedSessionSettingsAreARefusalNotAWait() {
+    QTemporaryDir dir;
+    QFile f(dir.filePath("big.ntksession"));
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(R"({"format": "ntk-explorer session", "schema_version": 1,
+               "parameters": {"d": 64, "feature": "taylor", "degree": 4}, "ntk": {"n": 2000, "m": 65536}})");
+    f.close();
+    MainWindow w;
+    QCOMPARE(w.openSession(f.fileName()), QString());
+    QTRY_VERIFY_WITH_TIMEOUT(w.refusal().contains("memory budget"), 20000);
+    QVERIFY(!w.settled());
+    // A valid setting clears it.
+    w.openSession(f.fileName());
+    ntk::core::Parameters ok = ntk::core::default_parameters();
+    w.parameterPanel()->setParameters(ok);
+    w.ntkPanel()->setParameters(ok);
+    w.computeNow();
+    emit w.ntkPanel()->parametersChanged(ok, true);
+    QTRY_VERIFY_WITH_TIMEOUT(w.refusal().isEmpty() && w.settled(), 60000);
+  }
+
   void sessionsRoundTripAndBadFilesKeepTheCurrentSession() {
     QTemporaryDir dir;
     const QString path = dir.filePath("a.ntksession");
@@ -301,6 +324,9 @@ class MainWindowTest : public QObject {
         {"number.ntksession", R"({"format": "ntk-explorer session", "schema_version": 1, "parameters": 5})", "must be an object"},
         {"null.ntksession", R"({"format": "ntk-explorer session", "schema_version": 1, "parameters": null})", "must be an object"},
         {"array.ntksession", R"([1, 2])", "root is not a JSON object"},
+        {"view.ntksession", R"({"format": "ntk-explorer session", "schema_version": 1, "view": null})", "\"view\" must be an object"},
+        // 2^53 + 1 arrives from the JSON parser as 2^53: refused, not rounded.
+        {"seed.ntksession", R"({"format": "ntk-explorer session", "schema_version": 1, "parameters": {"seed": 9007199254740993}})", "past 2^53"},
     };
     for (const auto& b : bad) {
       const QString error = w.openSession(write(b.name, b.text));

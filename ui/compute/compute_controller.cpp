@@ -88,6 +88,7 @@ void ComputeController::workerLoop() {
 }
 
 void ComputeController::run(const Job& job) {
+  ++m_started;
   const quint64 generation = job.generation;
   core::ComparisonOptions options;
   options.map_columns = map_columns;

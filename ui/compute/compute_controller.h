@@ -48,6 +48,9 @@ class ComputeController : public QObject {
   /// Cancels whatever runs or waits.
   void cancel();
 
+  /// Comparisons the worker has started so far (a burst of requests should start few).
+  int started() const { return m_started.load(); }
+
   /// Milliseconds a throttled request waits.
   static constexpr int throttle_ms = 40;
 
@@ -80,6 +83,7 @@ class ComputeController : public QObject {
   bool m_stop = false;           // guarded by m_mutex
   std::atomic<quint64> m_generation{0};  ///< bumped by what cancels the running comparison
   std::atomic<quint64> m_request{0};     ///< bumped by every request: stops the scaling series
+  std::atomic<int> m_started{0};
   std::thread m_worker;
 };
 

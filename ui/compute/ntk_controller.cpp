@@ -22,17 +22,27 @@ NtkController::NtkController(QObject* parent) : QObject(parent) {
 void NtkController::request(const core::Parameters& params) {
   m_params = params;
   ++m_setting;
-  m_view.replace([this, params](const std::function<bool()>& alive) { computeView(params, alive); });
+  m_view.replace([this, params, setting = m_setting](const std::function<bool()>& alive) {
+    computeView(params, setting, alive);
+  });
   reset();
 }
 
-void NtkController::computeView(const core::Parameters& params, const std::function<bool()>& alive) {
+void NtkController::post(quint64 setting, std::function<void()> emitter) {
+  // Queued: by the time it runs on the GUI thread a newer request may have replaced `setting`.
+  QMetaObject::invokeMethod(this, [this, setting, emitter = std::move(emitter)] {
+    if (setting == m_setting) emitter();
+  }, Qt::QueuedConnection);
+}
+
+void NtkController::computeView(const core::Parameters& params, quint64 setting,
+                                const std::function<bool()>& alive) {
   auto result = std::make_shared<NtkResult>();
   result->params = params;
   const core::NtkSpec& spec = params.ntk.model;
   const auto emitSnapshot = [&] {
     NtkResultPtr snapshot = std::make_shared<const NtkResult>(*result);
-    QMetaObject::invokeMethod(this, [this, snapshot] { emit viewProgress(snapshot); }, Qt::QueuedConnection);
+    post(setting, [this, snapshot] { emit viewProgress(snapshot); });
   };
   try {
     core::check_ntk_memory(spec, core::default_memory_budget_bytes);
@@ -64,14 +74,14 @@ void NtkController::computeView(const core::Parameters& params, const std::funct
     }
   } catch (const std::exception& e) {
     const QString message = QString::fromUtf8(e.what());
-    if (alive()) QMetaObject::invokeMethod(this, [this, message] { emit failed(message); }, Qt::QueuedConnection);
+    post(setting, [this, message] { emit failed(message); });
   }
 }
 
 void NtkController::publish(bool playing) {
   m_state.playing = playing;
   TrainingPtr snapshot = std::make_shared<const TrainingState>(m_state);
-  QMetaObject::invokeMethod(this, [this, snapshot] { emit trainingChanged(snapshot); }, Qt::QueuedConnection);
+  post(m_trainedSetting, [this, snapshot] { emit trainingChanged(snapshot); });
 }
 
 bool NtkController::restart(const core::Parameters& params, quint64 setting, bool force) {
@@ -84,7 +94,7 @@ bool NtkController::restart(const core::Parameters& params, quint64 setting, boo
   } catch (const std::exception& e) {
     m_trainer.reset();
     const QString message = QString::fromUtf8(e.what());
-    QMetaObject::invokeMethod(this, [this, message] { emit failed(message); }, Qt::QueuedConnection);
+    post(setting, [this, message] { emit failed(message); });
     return false;
   }
   m_state = {params, {params.ntk.model.m, {m_trainer->current()}}, m_trainer->eta(), m_trainer->lambda_star(),
@@ -120,8 +130,8 @@ void NtkController::play() {
 }
 
 void NtkController::pause() {
-  m_training.replace([this](const std::function<bool()>&) {
-    if (m_trainer) publish(false);
+  m_training.replace([this, params = m_params, setting = m_setting](const std::function<bool()>&) {
+    if (restart(params, setting, false)) publish(false);
   });
 }
 

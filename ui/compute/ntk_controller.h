@@ -57,10 +57,12 @@ class NtkController : public QObject {
  signals:
   void viewProgress(ntk::ui::NtkResultPtr result);
   void trainingChanged(ntk::ui::TrainingPtr state);
-  void failed(QString message);
+  void failed(QString message);  ///< the current setting cannot be computed (the reason)
 
  private:
-  void computeView(const core::Parameters& params, const std::function<bool()>& alive);
+  void computeView(const core::Parameters& params, quint64 setting, const std::function<bool()>& alive);
+  /// Runs `emitter` on the GUI thread unless a newer request has replaced `setting` by then.
+  void post(quint64 setting, std::function<void()> emitter);
   void publish(bool playing);
   /// Worker side: a fresh run of `params` unless the run already belongs to `setting` (`force`:
   /// always, and publish it); false if the setting cannot be trained (reported through
@@ -73,7 +75,7 @@ class NtkController : public QObject {
   std::unique_ptr<core::PrefixTrainer> m_trainer;
   TrainingState m_state;
   quint64 m_trainedSetting = 0;
-  quint64 m_setting = 0;  ///< GUI thread: counts requests
+  quint64 m_setting = 0;  ///< GUI thread: counts requests; what a worker posts is tagged with one
   core::Parameters m_params;  ///< GUI thread: the setting of the last request
   JobRunner m_view;
   JobRunner m_training;

@@ -4,6 +4,7 @@
 #include <QFileInfo>
 #include <QJsonDocument>
 #include <QSaveFile>
+#include <cmath>
 
 namespace ntk::ui {
 
@@ -20,6 +21,12 @@ QJsonObject tableToJson(const core::Parameters& p, std::span<const core::ParamSp
 QString tableFromJson(const QJsonObject& values, std::span<const core::ParamSpec> table, core::Parameters& p) {
   for (auto it = values.begin(); it != values.end(); ++it) {
     const QJsonValue v = it.value();
+    // JSON numbers are doubles: past 2^53 an integer may already have been rounded (a seed of
+    // 2^53 + 1 arrives as 2^53), so such a number is refused rather than silently changed.
+    if (v.isDouble() && std::abs(v.toDouble()) >= 9007199254740992.0 && v.toDouble() == std::floor(v.toDouble()))
+      return QObject::tr("\"%1\": %2 is past 2^53, where JSON numbers lose integers; write it as a string")
+          .arg(it.key())
+          .arg(v.toDouble(), 0, 'g', 17);
     const QString text = v.isDouble() ? QString::number(v.toDouble(), 'g', 17)
                          : v.isBool() ? QString(v.toBool() ? "true" : "false")
                                       : v.toString();
@@ -74,6 +81,8 @@ std::optional<Session> sessionFromJson(const QByteArray& json, const QString& or
                     .arg(version)
                     .arg(session_schema_version));
   if (version < 1) return fail(QObject::tr("has no valid schema_version"));
+  if (root.contains("view") && !root.value("view").isObject())
+    return fail(QObject::tr("the section \"view\" must be an object ({\"tab\": 0, ...})"));
   Session session{core::default_parameters(), root.value("view").toObject()};
   if (const QString why = setParameters(root, session.params); !why.isEmpty()) return fail(why);
   try {

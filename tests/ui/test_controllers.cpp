@@ -1,0 +1,124 @@
+// The window's compute controllers on their own (issue 11): cancel() drops the running result,
+// a burst of requests starts at most two computations, and nothing computed for an older
+// request ever reaches the window, whether a result, a snapshot, a training state or a failure.
+
+#include "ui/compute/compute_controller.h"
+#include "ui/compute/ntk_controller.h"
+
+#include <QSignalSpy>
+#include <QtTest>
+
+using ntk::ui::ComparisonPtr;
+using ntk::ui::ComputeController;
+using ntk::ui::NtkController;
+using ntk::ui::NtkResultPtr;
+using ntk::ui::TrainingPtr;
+
+namespace {
+
+ntk::core::Parameters comparison(Eigen::Index m) {
+  ntk::core::Parameters p = ntk::core::default_parameters();
+  p.workload.m = m;
+  return p;
+}
+
+ntk::core::Parameters ntkSetting(Eigen::Index n, Eigen::Index m) {
+  ntk::core::Parameters p = ntk::core::default_parameters();
+  p.ntk.model.n = n;
+  p.ntk.model.m = m;
+  p.ntk.steps = 50;
+  return p;
+}
+
+}  // namespace
+
+class ControllerTest : public QObject {
+  Q_OBJECT
+
+ private slots:
+  void cancelDropsTheRunningResult() {
+    ComputeController c;
+    QSignalSpy results(&c, &ComputeController::resultReady);
+    QSignalSpy idle(&c, &ComputeController::idle);
+    c.request(comparison(1 << 20), true);  // a second or more: still running when cancelled
+    QTRY_VERIFY_WITH_TIMEOUT(c.started() == 1, 10000);
+    c.cancel();
+    QTest::qWait(1500);
+    QCOMPARE(results.count(), 0);
+    // And the controller still works afterwards.
+    c.request(comparison(64), true);
+    QTRY_COMPARE_WITH_TIMEOUT(results.count(), 1, 20000);
+    QCOMPARE(results.at(0).at(1).value<ComparisonPtr>()->params.workload.m, 64);
+  }
+
+  void aBurstOfImmediateRequestsStartsAtMostTwo() {
+    ComputeController c;
+    QSignalSpy results(&c, &ComputeController::resultReady);
+    for (int i = 1; i <= 50; ++i) c.request(comparison(1000 + i), true);
+    QTRY_COMPARE_WITH_TIMEOUT(results.count(), 1, 20000);
+    QTest::qWait(300);
+    QCOMPARE(results.count(), 1);
+    QCOMPARE(results.at(0).at(1).value<ComparisonPtr>()->params.workload.m, 1050);
+    QVERIFY2(c.started() <= 2, qPrintable(QString("%1 computations started").arg(c.started())));
+  }
+
+  void aBurstOfDragRequestsStartsAtMostTwo() {
+    ComputeController c;
+    QSignalSpy results(&c, &ComputeController::resultReady);
+    for (int i = 1; i <= 50; ++i) c.request(comparison(2000 + i), false);
+    QTRY_VERIFY_WITH_TIMEOUT(!results.isEmpty() &&
+                                 results.last().at(1).value<ComparisonPtr>()->params.workload.m == 2050,
+                             20000);
+    QVERIFY2(c.started() <= 2, qPrintable(QString("%1 computations started").arg(c.started())));
+  }
+
+  void aStaleFailureIsNeverReported() {
+    ComputeController c;
+    QSignalSpy failures(&c, &ComputeController::failed);
+    QSignalSpy results(&c, &ComputeController::resultReady);
+    ntk::core::Parameters refused = comparison(64);
+    refused.workload.d = 0;  // fails at once in the worker
+    c.request(refused, true);
+    c.request(comparison(64), true);
+    QTRY_COMPARE_WITH_TIMEOUT(results.count(), 1, 20000);
+    QTest::qWait(200);
+    QCOMPARE(failures.count(), 0);
+  }
+
+  // The NTK controller posted snapshots of a replaced setting, and the window showed them.
+  void ntkSnapshotsOfAReplacedSettingAreDropped() {
+    NtkController c;
+    QSignalSpy views(&c, &NtkController::viewProgress);
+    QSignalSpy training(&c, &NtkController::trainingChanged);
+    QSignalSpy failures(&c, &NtkController::failed);
+    const ntk::core::Parameters older = ntkSetting(64, 256), newer = ntkSetting(16, 64);
+    for (int i = 0; i < 20; ++i) {
+      c.request(older);
+      c.play();
+      QTest::qWait(i);  // let some of the older work run and post
+      c.request(newer);
+    }
+    QTRY_VERIFY_WITH_TIMEOUT(!views.isEmpty() && views.last().at(0).value<NtkResultPtr>()->complete(), 60000);
+    QTest::qWait(300);
+    for (const QList<QVariant>& v : views) QCOMPARE(v.at(0).value<NtkResultPtr>()->params.ntk.model.n, 16);
+    for (const QList<QVariant>& t : training) QCOMPARE(t.at(0).value<TrainingPtr>()->params.ntk.model.n, 16);
+    QCOMPARE(failures.count(), 0);
+  }
+
+  void ntkFailureOfAReplacedSettingIsDropped() {
+    NtkController c;
+    QSignalSpy failures(&c, &NtkController::failed);
+    QSignalSpy views(&c, &NtkController::viewProgress);
+    c.request(ntkSetting(2000, 1 << 20));  // over the memory budget: fails at once
+    c.request(ntkSetting(16, 64));
+    QTRY_VERIFY_WITH_TIMEOUT(!views.isEmpty() && views.last().at(0).value<NtkResultPtr>()->complete(), 60000);
+    QCOMPARE(failures.count(), 0);
+    // Alone, the same setting is refused with its reason.
+    c.request(ntkSetting(2000, 1 << 20));
+    QTRY_COMPARE_WITH_TIMEOUT(failures.count(), 2, 10000);  // the view and the training run
+    QVERIFY(failures.at(0).at(0).toString().contains("memory budget"));
+  }
+};
+
+QTEST_MAIN(ControllerTest)
+#include "test_controllers.moc"
