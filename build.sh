@@ -7,6 +7,9 @@
 #   ./build.sh asan         runs every test under AddressSanitizer and UBSan
 #   ./build.sh bench        runs the benchmark suite (release preset); without --json it then
 #                           measures the window's responsiveness offscreen (ui_latency)
+#   ./build.sh tsan         runs the core's and the compute controllers' tests under
+#                           ThreadSanitizer (parallel loops on std::thread: libgomp is not
+#                           instrumented)
 #   ./build.sh fuzz [SECONDS]  builds the libFuzzer harnesses (clang, ASan + UBSan) and runs
 #                           each for SECONDS (default 60); a crash or leak exits 1 and leaves
 #                           the input in build/fuzz/artifacts/
@@ -50,9 +53,9 @@ case "$mode" in
     fi
     exec build/release/app/ntk-explorer "$@"
     ;;
-  test | asan)
+  test | asan | tsan)
     install_missing
-    preset=$([[ $mode == test ]] && echo dev || echo asan)
+    preset=$([[ $mode == test ]] && echo dev || echo "$mode")
     build "$preset"
     ctest --preset "$preset" -j "$(nproc)"
     ;;
@@ -73,7 +76,7 @@ case "$mode" in
     tests/fuzz/run.sh build/fuzz/tests/fuzz "${1:-60}"
     ;;
   *)
-    echo "usage: ./build.sh run [ARGS] | test | asan | bench [--json] | fuzz [SECONDS]" >&2
+    echo "usage: ./build.sh run [ARGS] | test | asan | tsan | bench [--json] | fuzz [SECONDS]" >&2
     exit 2
     ;;
 esac

@@ -2,7 +2,13 @@
 
 #include <Eigen/Core>
 #include <algorithm>
+
+#if NTK_STD_THREADS
+#include <thread>
+#include <vector>
+#else
 #include <omp.h>
+#endif
 
 namespace ntk::core {
 namespace {
@@ -52,6 +58,29 @@ bool ProgressTracker::advance(std::int64_t units) {
   return !cancelled();
 }
 
+#if NTK_STD_THREADS
+// The ThreadSanitizer build (the tsan preset): GCC's libgomp is not instrumented, so every
+// OpenMP region would be reported. The same dynamic schedule on std::thread, which TSan sees;
+// the thread count is per calling thread, as OpenMP's is.
+namespace {
+thread_local int threads_of_this_caller = int(std::max(1u, std::thread::hardware_concurrency()));
+}  // namespace
+
+void parallel_tasks(Eigen::Index tasks, const std::function<void(Eigen::Index)>& body) {
+  const auto team_size = std::min<Eigen::Index>(thread_count(), tasks);
+  std::atomic<Eigen::Index> next{0};
+  const auto work = [&] {
+    for (Eigen::Index t = next++; t < tasks; t = next++) body(t);
+  };
+  std::vector<std::jthread> team;
+  for (Eigen::Index i = 1; i < team_size; ++i) team.emplace_back(work);
+  work();
+}
+
+int thread_count() { return threads_of_this_caller; }
+
+void set_thread_count(int threads) { threads_of_this_caller = std::max(1, threads); }
+#else
 void parallel_tasks(Eigen::Index tasks, const std::function<void(Eigen::Index)>& body) {
 #pragma omp parallel for schedule(dynamic, 1)
   for (Eigen::Index t = 0; t < tasks; ++t) body(t);
@@ -60,5 +89,6 @@ void parallel_tasks(Eigen::Index tasks, const std::function<void(Eigen::Index)>&
 int thread_count() { return omp_get_max_threads(); }
 
 void set_thread_count(int threads) { omp_set_num_threads(std::max(1, threads)); }
+#endif
 
 }  // namespace ntk::core
