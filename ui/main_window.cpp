@@ -21,7 +21,6 @@
 #include <QDockWidget>
 #include <QMenuBar>
 #include <QCloseEvent>
-#include <QSaveFile>
 #include <QSettings>
 #include <QGridLayout>
 #include <QIcon>
@@ -349,10 +348,7 @@ QString MainWindow::exportBundle(const QString& folder) {
       !error.isEmpty())
     return error;
   const auto write = [&](const QString& name, const std::string& text) {
-    QSaveFile file(dir.filePath(name));
-    const bool written = file.open(QIODevice::WriteOnly | QIODevice::Text) &&
-                         file.write(text.c_str(), qint64(text.size())) == qint64(text.size()) && file.commit();
-    return written ? QString() : tr("cannot write %1: %2").arg(dir.filePath(name), file.errorString());
+    return writeFileAtomic(dir.filePath(name), QByteArray::fromStdString(text));
   };
   if (const QString error = write("command.txt", core::command_line(m_shown->params) + "\n"); !error.isEmpty())
     return error;

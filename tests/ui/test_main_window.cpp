@@ -18,6 +18,8 @@
 #include <QTemporaryDir>
 #include <QUndoStack>
 #include <QtTest>
+#include <sys/mount.h>
+#include <unistd.h>
 
 using ntk::ui::MainWindow;
 
@@ -282,6 +284,37 @@ class MainWindowTest : public QObject {
     w.computeNow();
     emit w.ntkPanel()->parametersChanged(ok, true);
     QTRY_VERIFY_WITH_TIMEOUT(w.refusal().isEmpty() && w.settled(), 60000);
+  }
+
+  // Issue 11: on a full disk the session was replaced by a 0-byte file while the window said it
+  // was saved. A 16 KB tmpfs (root only) is filled up between two saves.
+  void savingOnAFullDiskKeepsTheOldSession() {
+    if (geteuid() != 0) QSKIP("mounting a small tmpfs needs root");
+    QTemporaryDir dir;
+    const QByteArray mountPoint = dir.path().toLocal8Bit();
+    if (mount("tmpfs", mountPoint.constData(), "tmpfs", 0, "size=16k") != 0) QSKIP("cannot mount a tmpfs here");
+    const QString path = dir.filePath("class.ntksession");
+    MainWindow w;
+    QCOMPARE(w.saveSession(path), QString());
+    QFile saved(path);
+    QVERIFY(saved.open(QIODevice::ReadOnly));
+    const QByteArray before = saved.readAll();
+    saved.close();
+    {
+      QFile filler(dir.filePath("filler"));
+      QVERIFY(filler.open(QIODevice::WriteOnly));
+      filler.write(QByteArray(64 * 1024, 'x'));  // fails part way: the disk is full
+    }
+    ntk::core::Parameters p = ntk::core::default_parameters();
+    p.workload.m = 777;
+    w.parameterPanel()->setParameters(p);
+    const QString error = w.saveSession(path);
+    QVERIFY2(error.contains("old file is kept") || error.contains("No space"), qPrintable(error));
+    QVERIFY(saved.open(QIODevice::ReadOnly));
+    QCOMPARE(saved.readAll(), before);
+    saved.close();
+    QVERIFY(QDir(dir.path()).entryList({"*.partial", "*.ntksession.*"}, QDir::Files).isEmpty());
+    umount(mountPoint.constData());
   }
 
   void sessionsRoundTripAndBadFilesKeepTheCurrentSession() {

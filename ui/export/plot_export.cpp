@@ -1,9 +1,12 @@
 #include "ui/export/plot_export.h"
 
+#include "ui/session/session_file.h"
+
+#include <QBuffer>
 #include <QFileInfo>
-#include <QSaveFile>
 #include <QSvgGenerator>
 #include <QTemporaryDir>
+#include <cmath>
 #include <qcustomplot.h>
 
 namespace ntk::ui {
@@ -27,10 +30,13 @@ QString render(QCustomPlot* plot, const QString& path, const QString& suffix, in
                double scale) {
   if (width <= 0) width = plot->width();
   if (height <= 0) height = plot->height();
-  if (suffix == "png")
-    return via_temporary(path, [&](const QString& p) {
-      return plot->savePng(p, width, height, scale, -1, int(96 * scale));
-    });
+  if (suffix == "png") {
+    QImage image = plot->toPixmap(width, height, scale).toImage();
+    const int dots_per_meter = int(std::lround(96 * scale / 0.0254));
+    image.setDotsPerMeterX(dots_per_meter);
+    image.setDotsPerMeterY(dots_per_meter);
+    return saveImage(image, path);
+  }
   if (suffix == "pdf")
     return via_temporary(path, [&](const QString& p) { return plot->savePdf(p, width, height); });
   if (suffix == "svg")
@@ -72,8 +78,14 @@ QString whyNotWritable(const QString& path, const QStringList& formats) {
 
 QString saveImage(const QImage& image, const QString& path) {
   if (const QString why = whyNotWritable(path, {"png", "jpg", "bmp"}); !why.isEmpty()) return why;
+  // Encoded in memory, then written by writeFileAtomic: Qt's PNG writer, writing the file
+  // itself, leaks its row buffer when libpng fails on a full disk, and cannot say why.
   const QByteArray format = QFileInfo(path).suffix().toLower().toLatin1();
-  return via_temporary(path, [&](const QString& p) { return image.save(p, format.constData()); });
+  QByteArray bytes;
+  QBuffer buffer(&bytes);
+  buffer.open(QIODevice::WriteOnly);
+  if (!image.save(&buffer, format.constData())) return QObject::tr("cannot encode the picture as %1").arg(QString(format));
+  return writeFileAtomic(path, bytes);
 }
 
 QString exportPlot(QCustomPlot* plot, const QString& path, int width, int height, double scale,
@@ -83,10 +95,7 @@ QString exportPlot(QCustomPlot* plot, const QString& path, int width, int height
   if (suffix == "csv") {
     const auto* source = dynamic_cast<const CsvSource*>(plot);
     if (!source) return QObject::tr("this plot has no data to export as CSV");
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly | QIODevice::Text)) return QObject::tr("cannot write %1").arg(path);
-    file.write(source->csv().toUtf8());
-    return file.commit() ? QString() : QObject::tr("cannot write %1").arg(path);
+    return writeFileAtomic(path, source->csv().toUtf8());
   }
   applyLook(plot, look);
   const QString error = render(plot, path, suffix, width, height, scale);

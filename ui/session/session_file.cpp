@@ -93,19 +93,20 @@ std::optional<Session> sessionFromJson(const QByteArray& json, const QString& or
   return session;
 }
 
-QString saveSession(const QString& path, const Session& session) {
+QString writeFileAtomic(const QString& path, const QByteArray& bytes) {
   QSaveFile file(path);
   if (!file.open(QIODevice::WriteOnly)) return QObject::tr("cannot write %1: %2").arg(path, file.errorString());
-  const QByteArray json = sessionToJson(session);
-  // A short write (a full disk) must not be committed over the old session.
-  if (file.write(json) != json.size() || !file.flush()) {
+  // A short write (a full disk) must not be committed over the old file.
+  if (file.write(bytes) != bytes.size() || !file.flush()) {
     const QString why = file.errorString();
     file.cancelWriting();
     return QObject::tr("cannot write %1: %2; the old file is kept").arg(path, why);
   }
-  if (!file.commit()) return QObject::tr("cannot write %1: %2").arg(path, file.errorString());
+  if (!file.commit()) return QObject::tr("cannot write %1: %2; the old file is kept").arg(path, file.errorString());
   return {};
 }
+
+QString saveSession(const QString& path, const Session& session) { return writeFileAtomic(path, sessionToJson(session)); }
 
 std::optional<Session> loadSession(const QString& path, QString* error) {
   // Regular files only, checked before opening: a FIFO would block and a device never ends.

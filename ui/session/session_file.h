@@ -30,6 +30,11 @@ QByteArray sessionToJson(const Session& session);
 /// to do. `origin` names the file in messages.
 std::optional<Session> sessionFromJson(const QByteArray& json, const QString& origin, QString* error);
 
+/// Writes `bytes` to `path` through a temporary file beside it (QSaveFile): every byte and the
+/// commit are checked, so on a full disk or a read-only folder the old file is kept. Returns an
+/// empty string on success, else the path and the system's reason. Sessions and exports use it.
+QString writeFileAtomic(const QString& path, const QByteArray& bytes);
+
 /// Writes `session` to `path` atomically (temporary file, then rename). Returns an empty
 /// string on success, else the reason.
 QString saveSession(const QString& path, const Session& session);
