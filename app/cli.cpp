@@ -24,7 +24,7 @@ void print_overview(std::ostream& out, std::span<const Command> extra) {
          "Usage: "
       << program << " [--open FILE.ntksession] [--lesson N [--step K]] [--presenter]\n"
       << "                    [--theme light|dark] [--screenshot OUT.png [--timeout S]]  the window\n"
-      << "       " << program << " COMMAND [options]" << std::string(31, ' ') << "headless\n\nCommands:\n";
+      << "       " << program << " COMMAND [options]" << std::string(43, ' ') << "headless\n\nCommands:\n";
   for (const Command& c : commands(extra)) out << "  " << c.name << std::string(10 - c.name.size(), ' ') << c.summary << '\n';
   out << "\nRun '" << program << " COMMAND --help' for a command's options.\n"
          "Exit codes: 0 success, 2 bad usage or input, 3 numerical failure, 130 interrupted.\n\n"
