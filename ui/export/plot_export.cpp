@@ -5,7 +5,6 @@
 #include <QBuffer>
 #include <QFileInfo>
 #include <QSvgGenerator>
-#include <QTemporaryDir>
 #include <cmath>
 #include <qcustomplot.h>
 
