@@ -4,44 +4,62 @@
 #include "app/progress_printer.h"
 #include "app/result_files.h"
 #include "core/io/npy.h"
+#include "core/io/npz.h"
 #include "core/io/text_formats.h"
 #include "core/pipeline/comparison.h"
 
 #include <cstdio>
 #include <filesystem>
+#include <map>
 
 namespace ntk::app {
 namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* input_names[] = {"Q.npy", "K.npy", "V.npy", "KP.npy", "VP.npy"};
 
 struct ArrayInputs {
   Eigen::MatrixXd Q, K, V, KP, VP;
 };
 
-ArrayInputs read_inputs(const fs::path& dir, double budget) {
-  if (!fs::is_directory(dir)) throw UsageError("--inputs " + dir.string() + " is not a folder");
+constexpr const char* input_keys[] = {"Q", "K", "V", "KP", "VP"};
+
+void take_matrix(core::NpyArray& a, const fs::path& name, Eigen::MatrixXd& target) {
+  if (a.shape.size() != 2) throw UsageError(name.string() + " must be a 2-D array (rows are tokens)");
+  core::check_finite(a, name);
+  target = std::move(a.data);
+}
+
+// The five arrays from a folder of .npy files or from one .npz archive.
+ArrayInputs read_inputs(const fs::path& source, double budget) {
   ArrayInputs in;
-  double left = budget;  // the five arrays together, not each on its own, must fit the budget
-  auto load = [&](const char* name, Eigen::MatrixXd& target) {
-    const fs::path path = dir / name;
-    if (!fs::exists(path))
-      throw UsageError(path.string() + " is missing; --inputs needs Q.npy K.npy V.npy KP.npy VP.npy");
-    if (left <= 0) throw UsageError("the arrays before " + path.string() + " already fill the memory budget; raise --memory-budget");
-    core::NpyArray a = core::read_npy(path, left);
-    left -= sizeof(double) * double(a.data.size());
-    if (a.shape.size() != 2)
-      throw UsageError(path.string() + " must be a 2-D array (rows are tokens)");
-    core::check_finite(a, path);
-    target = std::move(a.data);
-  };
   Eigen::MatrixXd* targets[] = {&in.Q, &in.K, &in.V, &in.KP, &in.VP};
-  for (int i = 0; i < 5; ++i) load(input_names[i], *targets[i]);
+  if (is_npz(source)) {
+    std::map<std::string, core::NpyArray> arrays = core::read_npz(source, budget);
+    for (int i = 0; i < 5; ++i) {
+      const auto found = arrays.find(input_keys[i]);
+      if (found == arrays.end())
+        throw UsageError(source.string() + " has no array " + input_keys[i] +
+                         "; --inputs FILE.npz needs Q, K, V, KP and VP (np.savez(FILE, Q=Q, K=K, V=V, KP=KP, VP=VP))");
+      take_matrix(found->second, source.string() + "[" + input_keys[i] + "]", *targets[i]);
+    }
+  } else {
+    if (!fs::is_directory(source))
+      throw UsageError("--inputs " + source.string() + " is neither a folder nor an .npz file");
+    double left = budget;  // the five arrays together, not each on its own, must fit the budget
+    for (int i = 0; i < 5; ++i) {
+      const fs::path path = source / (std::string(input_keys[i]) + ".npy");
+      if (!fs::exists(path))
+        throw UsageError(path.string() + " is missing; --inputs needs Q.npy K.npy V.npy KP.npy VP.npy");
+      if (left <= 0) throw UsageError("the arrays before " + path.string() + " already fill the memory budget; raise --memory-budget");
+      core::NpyArray a = core::read_npy(path, left);
+      left -= sizeof(double) * double(a.data.size());
+      take_matrix(a, path, *targets[i]);
+    }
+  }
   if (in.KP.rows() != in.VP.rows() || in.KP.cols() != in.VP.cols())
-    throw UsageError("KP.npy is " + std::to_string(in.KP.rows()) + " x " + std::to_string(in.KP.cols()) +
-                     " but VP.npy is " + std::to_string(in.VP.rows()) + " x " +
+    throw UsageError("KP is " + std::to_string(in.KP.rows()) + " x " + std::to_string(in.KP.cols()) +
+                     " but VP is " + std::to_string(in.VP.rows()) + " x " +
                      std::to_string(in.VP.cols()) + "; they must match");
   return in;
 }
@@ -126,7 +144,9 @@ int run(const Args& args, std::ostream& out, std::ostream& err) {
         if (key == workload_key)
           throw UsageError("--" + key + " describes a generated workload; it cannot be combined with --inputs");
     const ArrayInputs in = read_inputs(*dir, budget);
-    for (const char* name : input_names) files.push_back(fs::path(*dir) / name);
+    if (is_npz(*dir)) files.emplace_back(*dir);
+    else
+      for (const char* key : input_keys) files.push_back(fs::path(*dir) / (std::string(key) + ".npy"));
     params.workload.L = in.Q.rows();
     params.workload.d = in.Q.cols();
     params.workload.m = in.KP.rows();
@@ -141,14 +161,14 @@ int run(const Args& args, std::ostream& out, std::ostream& err) {
     err << "\ninterrupted; nothing written\n";
     return exit_interrupted;
   }
-  print_table(c, out);
-  if (const auto out_dir = args.value("out")) {
-    write_comparison(c, dir ? core::InputSource::arrays : core::InputSource::generated, run_provenance(args, files),
-                     *out_dir);
-    out << "wrote exact.npy approx.npy Z.npy k.npy" << (c.low_rank ? " Z_A.npy Z_B.npy" : "")
-        << (c.omega.size() > 0 ? " omega.npy" : "") << " row_error.npy prefix_mass.npy metrics.json to " << *out_dir
-        << '\n';
-  }
+  const core::InputSource source = dir ? core::InputSource::arrays : core::InputSource::generated;
+  const std::string provenance = run_provenance(args, files);
+  // With --json, stdout holds the JSON alone (what --out would write as metrics.json).
+  std::ostream& report = args.has("json") ? err : out;
+  if (args.has("json")) out << metrics_json(c, source, provenance) << '\n';
+  else print_table(c, out);
+  if (const auto out_path = args.value("out"))
+    report << "wrote " << write_comparison(c, source, provenance, *out_path) << " to " << *out_path << '\n';
   if (!c.degeneracy.empty()) err << "warning: " << c.degeneracy << '\n';
   if (c.status != core::Status::ok) {
     err << "numerical failure: " << core::diagnosis(c) << '\n';
@@ -162,16 +182,18 @@ int run(const Args& args, std::ostream& out, std::ostream& err) {
 Command compare_command() {
   std::vector<OptionSpec> options = parameter_options();
   options.push_back({"inputs", true, false,
-                     "folder with Q.npy K.npy V.npy KP.npy VP.npy (float64/float32, C or Fortran order) "
-                     "instead of a generated workload"});
+                     "folder with Q.npy K.npy V.npy KP.npy VP.npy, or FILE.npz with arrays Q K V KP VP "
+                     "(float64/float32, C or Fortran order), instead of a generated workload"});
   options.push_back({"omega", true, false, "FAVOR+ directions as an r x d .npy file"});
   options.push_back({"out", true, false,
-                     "folder for exact.npy approx.npy Z.npy k.npy row_error.npy metrics.json"});
+                     "folder for exact.npy approx.npy Z.npy k.npy row_error.npy prefix_mass.npy metrics.json, "
+                     "or FILE.npz holding them all"});
+  options.push_back({"json", false, false, "print metrics.json (metrics and provenance) to stdout instead of the table"});
   for (const OptionSpec& o : resource_options()) options.push_back(o);
   options.push_back(work_budget_option());
   return {"compare", "Compare exact prefix attention with NTK-Attention and print the error table",
           "compare [--inputs DIR | workload options] [--feature taylor|elu|favor] [--degree G] "
-          "[--features R] [--omega FILE.npy] [--orthogonal] [--rank S] [--causal] [--out DIR]",
+          "[--features R] [--omega FILE.npy] [--orthogonal] [--rank S] [--causal] [--out DIR|FILE.npz] [--json]",
           options, run};
 }
 

@@ -19,23 +19,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::vector<std::string> header(const core::Comparison& any) {
-  std::vector<std::string> h{"point", "points", "sweep"};
-  for (const core::ParamSpec& s : core::parameter_specs()) h.emplace_back(s.key);
-  for (const MetricField& f : metric_fields(any)) h.push_back(f.name);
-  h.emplace_back("status");
-  return h;
-}
-
-std::vector<std::string> row(const SweepPoint& p, long long total, const std::string& fingerprint,
-                             const core::Comparison& c) {
-  std::vector<std::string> r{std::to_string(p.index), std::to_string(total), fingerprint};
-  for (const core::ParamSpec& s : core::parameter_specs()) r.push_back(s.get(p.params));
-  for (const MetricField& f : metric_fields(c)) r.push_back(core::format_number(f.value));
-  r.emplace_back(core::to_string(c.status));
-  return r;
-}
-
 // The rows of an earlier run of the same sweep and shard at `path` (none when it does not exist).
 std::map<long long, std::vector<std::string>> finished_rows(const fs::path& path, const std::vector<std::string>& head,
                                                             const std::string& fingerprint, long long shard,
@@ -68,7 +51,7 @@ int run(const Args& args, std::ostream& out, std::ostream& err) {
   const double budget = memory_budget_bytes(args);
   const auto total = static_cast<long long>(points.size());
   const std::string fingerprint = sweep_fingerprint(base, axes);
-  const std::vector<std::string> head = header(core::Comparison{});
+  const std::vector<std::string> head = sweep_header();
   err << "sweep " << fingerprint << ", " << total << " points:\n" << describe_grid(axes);
   // Every point of this shard against the memory budget before any work or any file, and the
   // work the shard will do, so a grid that cannot end in reasonable time is refused at once.
@@ -113,7 +96,7 @@ int run(const Args& args, std::ostream& out, std::ostream& err) {
     const core::Comparison c = core::compare_methods(p.params, options);
     if (c.status == core::Status::cancelled) break;
     failures += c.status != core::Status::ok;
-    csv << core::csv_line(row(p, total, fingerprint, c));
+    csv << core::csv_line(sweep_row(p.index, total, fingerprint, c));
     csv.flush();
     if (!csv)
       throw std::runtime_error(core::write_error(*path).what() + std::string("; its finished rows are kept (--resume)"));

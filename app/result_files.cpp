@@ -1,6 +1,7 @@
 #include "app/result_files.h"
 
 #include "core/io/npy.h"
+#include "core/io/npz.h"
 #include "core/io/text_formats.h"
 
 #include <limits>
@@ -32,21 +33,21 @@ std::vector<MetricField> metric_fields(const core::Comparison& c) {
   };
 }
 
-void write_comparison(const core::Comparison& c, core::InputSource source, const std::string& provenance,
-                      const std::filesystem::path& dir) {
-  std::filesystem::create_directories(dir);
-  core::write_npy(dir / "exact.npy", c.exact.T);
-  core::write_npy(dir / "approx.npy", c.approx.T);
-  core::write_npy(dir / "Z.npy", c.compressed.Z);
-  core::write_npy_vector(dir / "k.npy", c.compressed.k);
+void for_each_array(const core::Comparison& c, const ArrayVisitor& visit) {
+  visit("exact", c.exact.T, false);
+  visit("approx", c.approx.T, false);
+  visit("Z", c.compressed.Z, false);
+  visit("k", c.compressed.k, true);
   if (c.low_rank) {
-    core::write_npy(dir / "Z_A.npy", c.low_rank->A);
-    core::write_npy(dir / "Z_B.npy", c.low_rank->B);
+    visit("Z_A", c.low_rank->A, false);
+    visit("Z_B", c.low_rank->B, false);
   }
-  if (c.omega.size() > 0) core::write_npy(dir / "omega.npy", c.omega);
-  core::write_npy_vector(dir / "row_error.npy", c.errors.row_max_abs);
-  core::write_npy_vector(dir / "prefix_mass.npy", c.exact.prefix_mass);
+  if (c.omega.size() > 0) visit("omega", c.omega, false);
+  visit("row_error", c.errors.row_max_abs, true);
+  visit("prefix_mass", c.exact.prefix_mass, true);
+}
 
+std::string metrics_json(const core::Comparison& c, core::InputSource source, const std::string& provenance) {
   core::JsonObject json;
   json.add("inputs", source == core::InputSource::generated ? "generated workload" : "arrays (--inputs)");
   for (const core::ParamSpec& s : core::parameter_specs()) {
@@ -76,7 +77,50 @@ void write_comparison(const core::Comparison& c, core::InputSource source, const
            "the Taylor bound and the m -> infinity limit are this program's derivations; "
            "docs/method.md says what could not be checked against the paper");
   json.add_raw("provenance", provenance);
-  core::write_text_atomic(dir / "metrics.json", json.str());
+  return json.str();
+}
+
+bool is_npz(const std::filesystem::path& path) { return path.extension() == ".npz"; }
+
+std::string write_comparison(const core::Comparison& c, core::InputSource source, const std::string& provenance,
+                             const std::filesystem::path& out) {
+  std::string names;
+  if (is_npz(out)) {
+    core::NpzWriter npz;
+    for_each_array(c, [&](const char* name, const Eigen::Ref<const Eigen::MatrixXd>& a, bool one_dimensional) {
+      if (one_dimensional) npz.add_vector(name, a.col(0));
+      else npz.add(name, a);
+      names += std::string(name) + " ";
+    });
+    npz.add_file("metrics.json", metrics_json(c, source, provenance));
+    npz.write(out);
+    return names + "metrics.json";
+  }
+  std::filesystem::create_directories(out);
+  for_each_array(c, [&](const char* name, const Eigen::Ref<const Eigen::MatrixXd>& a, bool one_dimensional) {
+    if (one_dimensional) core::write_npy_vector(out / (std::string(name) + ".npy"), a.col(0));
+    else core::write_npy(out / (std::string(name) + ".npy"), a);
+    names += std::string(name) + ".npy ";
+  });
+  core::write_text_atomic(out / "metrics.json", metrics_json(c, source, provenance));
+  return names + "metrics.json";
+}
+
+std::vector<std::string> sweep_header() {
+  std::vector<std::string> h{"point", "points", "sweep"};
+  for (const core::ParamSpec& s : core::parameter_specs()) h.emplace_back(s.key);
+  for (const MetricField& f : metric_fields(core::Comparison{})) h.push_back(f.name);
+  h.emplace_back("status");
+  return h;
+}
+
+std::vector<std::string> sweep_row(long long index, long long total, const std::string& fingerprint,
+                                   const core::Comparison& c) {
+  std::vector<std::string> r{std::to_string(index), std::to_string(total), fingerprint};
+  for (const core::ParamSpec& s : core::parameter_specs()) r.push_back(s.get(c.params));
+  for (const MetricField& f : metric_fields(c)) r.push_back(core::format_number(f.value));
+  r.emplace_back(core::to_string(c.status));
+  return r;
 }
 
 }  // namespace ntk::app

@@ -98,10 +98,7 @@ T from_bytes(const char* p, bool swap) {
 
 }  // namespace
 
-NpyArray read_npy(const std::filesystem::path& path, double max_bytes) {
-  check_input_file(path);
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(path, "cannot open the file (does it exist?)");
+NpyArray read_npy(std::istream& in, std::uintmax_t size, const std::filesystem::path& path, double max_bytes) {
   char pre[10] = {};
   if (!in.read(pre, 8) || std::memcmp(pre, magic, 6) != 0)
     fail(path, "not a NumPy .npy file (the magic string is missing)");
@@ -131,11 +128,10 @@ NpyArray read_npy(const std::filesystem::path& path, double max_bytes) {
                    " MB (raise --memory-budget if you mean it)");
   const std::uintmax_t data_start = 8 + std::uintmax_t(len_bytes) + header_len;
   const std::uintmax_t expected = data_start + std::uintmax_t(count) * std::uintmax_t(h.item_size);
-  const std::uintmax_t actual = std::filesystem::file_size(path);
-  if (actual != expected)
+  if (size != expected)
     fail(path, "the shape says " + std::to_string(expected - data_start) + " data bytes but the file has " +
-                   std::to_string(actual > data_start ? actual - data_start : 0) +
-                   (actual < expected ? " (truncated)" : " (trailing bytes)"));
+                   std::to_string(size > data_start ? size - data_start : 0) +
+                   (size < expected ? " (truncated)" : " (trailing bytes)"));
 
   std::vector<char> raw(std::size_t(count) * std::size_t(h.item_size));
   if (!in.read(raw.data(), std::streamsize(raw.size()))) fail(path, "truncated data");
@@ -152,6 +148,33 @@ NpyArray read_npy(const std::filesystem::path& path, double max_bytes) {
   return out;
 }
 
+NpyArray read_npy(const std::filesystem::path& path, double max_bytes) {
+  check_input_file(path);
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail(path, "cannot open the file (does it exist?)");
+  return read_npy(in, std::filesystem::file_size(path), path, max_bytes);
+}
+
+std::string npy_header(std::int64_t rows, std::int64_t cols, bool one_dimensional) {
+  std::string dict = "{'descr': '<f8', 'fortran_order': False, 'shape': (" + std::to_string(rows) +
+                     (one_dimensional ? ",), }" : ", " + std::to_string(cols) + "), }");
+  const std::size_t unpadded = 10 + dict.size() + 1;
+  dict.append((64 - unpadded % 64) % 64, ' ');
+  dict += '\n';
+  const auto len = static_cast<std::uint16_t>(dict.size());
+  std::string header(magic, 6);
+  header += {1, 0, static_cast<char>(len & 0xff), static_cast<char>(len >> 8)};
+  return header + dict;
+}
+
+std::string npy_bytes(const Eigen::Ref<const Eigen::MatrixXd>& a, bool one_dimensional) {
+  const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> rows = a;
+  static_assert(std::endian::native == std::endian::little, "little-endian hosts only");
+  std::string bytes = npy_header(a.rows(), a.cols(), one_dimensional);
+  bytes.append(reinterpret_cast<const char*>(rows.data()), std::size_t(rows.size()) * 8);
+  return bytes;
+}
+
 NpyWriter::NpyWriter(std::filesystem::path path, std::int64_t rows, std::int64_t cols,
                      bool one_dimensional)
     : m_path((check_output_path(path), std::move(path))),
@@ -161,18 +184,7 @@ NpyWriter::NpyWriter(std::filesystem::path path, std::int64_t rows, std::int64_t
       m_cols(cols) {
   m_out.open(m_temp, std::ios::binary | std::ios::trunc);
   if (!m_out) throw write_error(m_path);
-  std::string dict = "{'descr': '<f8', 'fortran_order': False, 'shape': (" + std::to_string(rows) +
-                     (one_dimensional ? ",), }" : ", " + std::to_string(cols) + "), }");
-  const std::size_t unpadded = 10 + dict.size() + 1;
-  dict.append((64 - unpadded % 64) % 64, ' ');
-  dict += '\n';
-  const auto len = static_cast<std::uint16_t>(dict.size());
-  m_out.write(magic, 6);
-  const char version[2] = {1, 0};
-  m_out.write(version, 2);
-  const char len_bytes[2] = {static_cast<char>(len & 0xff), static_cast<char>(len >> 8)};
-  m_out.write(len_bytes, 2);
-  m_out << dict;
+  m_out << npy_header(rows, cols, one_dimensional);
 }
 
 NpyWriter::~NpyWriter() {

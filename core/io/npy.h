@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <istream>
+#include <string>
 #include <vector>
 
 namespace ntk::core {
@@ -22,6 +24,9 @@ struct NpyArray {
 /// unsupported dtype, more than two dimensions, a size that does not match the file, or an
 /// array larger than max_bytes once converted to float64.
 NpyArray read_npy(const std::filesystem::path& path, double max_bytes = 4e9);
+/// The same from `in`, whose next `size` bytes are one whole .npy file (an .npz member);
+/// `path` names it in messages.
+NpyArray read_npy(std::istream& in, std::uintmax_t size, const std::filesystem::path& path, double max_bytes);
 
 /// Throws std::invalid_argument naming `path` and the index, in the file's own shape, of the
 /// first NaN or infinite entry of `a` (in C order).
@@ -50,6 +55,10 @@ class NpyWriter {
   bool m_finished = false;
 };
 
+/// The .npy header (magic, version 1.0, dict) of a float64 C-order array.
+std::string npy_header(std::int64_t rows, std::int64_t cols, bool one_dimensional);
+/// A whole float64 C-order .npy file in memory (an .npz member).
+std::string npy_bytes(const Eigen::Ref<const Eigen::MatrixXd>& a, bool one_dimensional = false);
 void write_npy(const std::filesystem::path& path, const Eigen::Ref<const Eigen::MatrixXd>& a);
 /// A 1-D array.
 void write_npy_vector(const std::filesystem::path& path, const Eigen::Ref<const Eigen::VectorXd>& v);

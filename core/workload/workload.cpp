@@ -54,7 +54,7 @@ InputPart generate_inputs(const WorkloadSpec& spec) {
   return in;
 }
 
-MatrixPrefix::MatrixPrefix(const Eigen::MatrixXd& KP, const Eigen::MatrixXd& VP)
+MatrixPrefix::MatrixPrefix(const Eigen::Ref<const Eigen::MatrixXd>& KP, const Eigen::Ref<const Eigen::MatrixXd>& VP)
     : m_KP(KP), m_VP(VP) {
   if (KP.rows() != VP.rows() || KP.cols() != VP.cols())
     throw std::invalid_argument("K_P and V_P must have the same shape");

@@ -60,17 +60,19 @@ class PrefixSource {
                             PrefixScratch& scratch) const = 0;
 };
 
-/// A prefix held in memory (m x d each); the arrays must outlive the source.
+/// A prefix held in memory (m x d each), viewed without a copy when the arrays are column-major
+/// with contiguous columns (a MatrixXd, a mapped Fortran-order NumPy array); the arrays must
+/// outlive the source.
 class MatrixPrefix final : public PrefixSource {
  public:
-  MatrixPrefix(const Eigen::MatrixXd& KP, const Eigen::MatrixXd& VP);
+  MatrixPrefix(const Eigen::Ref<const Eigen::MatrixXd>& KP, const Eigen::Ref<const Eigen::MatrixXd>& VP);
   Eigen::Index rows() const override { return m_KP.rows(); }
   Eigen::Index dim() const override { return m_KP.cols(); }
   PrefixBlock block(Eigen::Index begin, Eigen::Index count, PrefixScratch&) const override;
 
  private:
-  const Eigen::MatrixXd& m_KP;
-  const Eigen::MatrixXd& m_VP;
+  Eigen::Ref<const Eigen::MatrixXd> m_KP;
+  Eigen::Ref<const Eigen::MatrixXd> m_VP;
 };
 
 /// The prefix of a seeded workload, drawn row block by row block (memory O(count * d)).

@@ -212,7 +212,7 @@ TEST_F(CliFiles, MalformedInputFoldersAreRefused) {
   fs::remove(dir + "/KP.npy");
   expect_error("KP.npy is missing");
   const CliRun r = cli({"compare", "--inputs", path("nowhere")});
-  EXPECT_NE(r.err.find("is not a folder"), std::string::npos);
+  EXPECT_NE(r.err.find("is neither a folder nor an .npz file"), std::string::npos) << r.err;
 }
 
 }  // namespace

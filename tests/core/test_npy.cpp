@@ -1,10 +1,13 @@
 #include "core/io/npy.h"
+#include "core/io/npz.h"
 #include "tests/test_util.h"
 
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
+#include <iterator>
+#include <map>
 #include <sys/stat.h>
 
 namespace ntk::core {
@@ -126,6 +129,71 @@ TEST_F(Npy, UnfinishedWriterLeavesNoFile) {
   }  // destroyed before finish(), as when an exception unwinds
   EXPECT_FALSE(fs::exists(m_dir / "w.npy"));
   EXPECT_FALSE(fs::exists(m_dir / "w.npy.partial"));
+}
+
+// .npz archives as NumPy writes them: np.savez (stored, with ZIP64 extras in the local headers)
+// and np.savez_compressed (deflated), float32 Fortran order in the second; made by
+// np.savez("stored.npz", A=np.arange(6.).reshape(2, 3), v=[1.5, -2]) and its compressed twin.
+TEST_F(Npy, ReadsNumpyArchivesStoredAndCompressed) {
+  const fs::path dir = fs::path(NTK_TEST_DATA_DIR) / "npz";
+  Eigen::MatrixXd A(2, 3);
+  A << 0, 1, 2, 3, 4, 5;
+  for (const char* name : {"stored.npz", "compressed.npz"}) {
+    const std::map<std::string, NpyArray> arrays = read_npz(dir / name);
+    ASSERT_EQ(arrays.size(), 2u) << name;
+    EXPECT_EQ(arrays.at("A").data, A) << name;
+    EXPECT_EQ(arrays.at("A").shape, (std::vector<std::int64_t>{2, 3}));
+    EXPECT_EQ(arrays.at("v").data, Eigen::Vector2d(1.5, -2.0)) << name;
+    EXPECT_EQ(arrays.at("v").shape, (std::vector<std::int64_t>{2}));
+  }
+}
+
+TEST_F(Npy, ArchiveRoundTripKeepsEveryMember) {
+  const Eigen::MatrixXd A = Eigen::MatrixXd::Random(5, 3);
+  const Eigen::VectorXd v = Eigen::VectorXd::Random(7);
+  NpzWriter npz;
+  npz.add("A", A);
+  npz.add_vector("v", v);
+  npz.add_file("metrics.json", "{}");  // not an array: skipped by the reader
+  npz.write(m_dir / "out.npz");
+  const std::map<std::string, NpyArray> arrays = read_npz(m_dir / "out.npz");
+  ASSERT_EQ(arrays.size(), 2u);
+  EXPECT_EQ(arrays.at("A").data, A);
+  EXPECT_EQ(arrays.at("v").data, v);
+  EXPECT_EQ(arrays.at("v").shape.size(), 1u);
+  EXPECT_FALSE(fs::exists(m_dir / "out.npz.partial"));
+}
+
+TEST_F(Npy, DamagedArchivesAreRefusedWithTheReason) {
+  NpzWriter npz;
+  npz.add("A", Eigen::MatrixXd::Ones(4, 4));
+  npz.write(m_dir / "good.npz");
+  std::string bytes;
+  {
+    std::ifstream in(m_dir / "good.npz", std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const auto write = [&](const std::string& name, const std::string& content) {
+    std::ofstream(m_dir / name, std::ios::binary) << content;
+    return m_dir / name;
+  };
+  const auto expect_refused = [](const fs::path& path, const std::string& reason, double budget = 4e9) {
+    try {
+      read_npz(path, budget);
+      ADD_FAILURE() << path << " was accepted";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find(reason), std::string::npos) << e.what();
+    }
+  };
+  std::string flipped = bytes;
+  flipped[200] = char(flipped[200] ^ 0x40);  // a byte of A's data
+  expect_refused(write("flipped.npz", flipped), "CRC-32");
+  expect_refused(write("cut.npz", bytes.substr(0, bytes.size() / 2)), "not a ZIP archive");
+  expect_refused(write("text.npz", "not a zip at all"), "not a ZIP archive");
+  expect_refused(write("empty.npz", ""), "not a ZIP archive");
+  expect_refused(m_dir / "missing.npz", "cannot open");
+  expect_refused(m_dir / "good.npz", "memory budget", 64);
+  expect_refused(m_dir, "not a regular file");
 }
 
 }  // namespace

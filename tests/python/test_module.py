@@ -1,0 +1,347 @@
+"""The Python module ntk_explorer against the command line, the reference cases and its promises.
+
+Run by ctest (python.module) with PYTHONPATH at the built module, NTK_EXPLORER the program and
+NTK_REFERENCE_DIR the reference cases (tests/data/reference, a copy of ../shared/reference).
+"""
+
+import json
+import os
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import ntk_explorer as nx
+
+PROGRAM = os.environ["NTK_EXPLORER"]
+REFERENCE = Path(os.environ["NTK_REFERENCE_DIR"])
+CASES = ["small", "small-causal", "medium"]
+MAPS = {  # reference tag: the feature map's keywords
+    "taylor2": dict(feature="taylor", degree=2),
+    "taylor4": dict(feature="taylor", degree=4),
+    "elu": dict(feature="elu"),
+    "favor": dict(feature="favor"),
+}
+ARRAYS = ["Q", "K", "V", "KP", "VP"]
+
+
+def case(name):
+    folder = REFERENCE / name
+    arrays = {a: np.load(folder / f"{a}.npy") for a in ARRAYS + ["omega"]}
+    return folder, arrays, json.loads((folder / "case.json").read_text())
+
+
+def run(*args):
+    return subprocess.run([PROGRAM, *map(str, args)], capture_output=True, text=True, check=False)
+
+
+def assert_close(actual, expected, rel):
+    scale = max(np.abs(expected).max(), 1e-300)
+    assert actual.shape == expected.shape
+    assert np.abs(actual - expected).max() <= rel * scale
+
+
+# ---- the same numbers as the command line and the reference ----------------------------------
+
+
+@pytest.mark.parametrize("name", CASES)
+@pytest.mark.parametrize("tag", MAPS)
+def test_reference_cases_match_the_program_and_the_reference(name, tag, tmp_path):
+    folder, a, meta = case(name)
+    extra = dict(MAPS[tag], causal=meta["causal"])
+    cli_extra = [f"--feature", extra["feature"]] + (["--degree", extra["degree"]] if "degree" in extra else [])
+    if tag == "favor":
+        cli_extra += ["--omega", folder / "omega.npy"]
+    cli_extra += ["--causal"] if meta["causal"] else []
+    done = run("compare", "--inputs", folder, *cli_extra, "--out", tmp_path / "out")
+    assert done.returncode == 0, done.stderr
+    got = nx.compare(*(a[x] for x in ARRAYS), omega=a["omega"] if tag == "favor" else None, **extra)
+    for array in ["exact", "approx", "Z", "k", "row_error", "prefix_mass"]:
+        assert_close(got[array], np.load(tmp_path / "out" / f"{array}.npy"), 1e-12)
+    assert_close(got["exact"], np.load(folder / "exact.npy"), 1e-10)
+    assert_close(got["approx"], np.load(folder / f"approx_{tag}.npy"), 1e-10)
+    assert_close(got["Z"], np.load(folder / f"Z_{tag}.npy"), 1e-10)
+    assert_close(got["k"], np.load(folder / f"k_{tag}.npy"), 1e-10)
+    metrics = json.loads((tmp_path / "out" / "metrics.json").read_text())
+    for field in ["r", "max_abs_error", "rel_fro_error", "mse", "status", "inputs", "feature"]:
+        assert got[field] == pytest.approx(metrics[field], rel=1e-12, abs=0) if isinstance(metrics[field], float) \
+            else got[field] == metrics[field]
+
+
+@pytest.mark.parametrize("tag", MAPS)
+def test_the_building_blocks_reproduce_the_reference(tag):
+    folder, a, meta = case("medium")
+    fm = dict(MAPS[tag], omega=a["omega"] if tag == "favor" else None)
+    exact = nx.exact_attention(a["Q"], a["K"], a["V"], a["KP"], a["VP"], causal=meta["causal"])
+    assert_close(exact, np.load(folder / "exact.npy"), 1e-10)
+    Z, k = nx.compress_prefix(a["KP"], a["VP"], **fm)
+    assert_close(Z, np.load(folder / f"Z_{tag}.npy"), 1e-10)
+    assert_close(k, np.load(folder / f"k_{tag}.npy"), 1e-10)
+    approx = nx.ntk_attention(a["Q"], a["K"], a["V"], Z, k, causal=meta["causal"], **fm)
+    assert_close(approx, np.load(folder / f"approx_{tag}.npy"), 1e-10)
+    phi = nx.feature_map(a["KP"], **fm)
+    assert phi.shape == (a["KP"].shape[0], Z.shape[0])
+    assert_close(phi.T @ a["VP"], Z, 1e-12)
+
+
+def test_a_generated_comparison_matches_compare_json():
+    params = dict(L=32, d=8, m=1000, scale=0.7, seed=5, feature="taylor", degree=3)
+    done = run("compare", "--json", *[f"--{k}={v}" for k, v in params.items()])
+    assert done.returncode == 0, done.stderr
+    cli = json.loads(done.stdout)
+    got = nx.compare(**params)
+    skip = {"provenance", "exact_seconds", "compress_seconds", "approx_seconds", "timing_runs"}
+    for key, value in cli.items():
+        if key in skip:
+            continue
+        if isinstance(value, float):
+            assert got[key] == pytest.approx(value, rel=1e-12, abs=1e-300, nan_ok=True), key
+        else:
+            assert got[key] == value, key
+    assert set(cli) <= set(got)
+    assert got["provenance"]["command_line"][1] == "ntk_explorer.compare"
+
+
+def test_generate_and_the_limit_match_the_program(tmp_path):
+    params = dict(mode="projection", L=16, d=4, m=300, seed=3, scale=0.5)
+    done = run("generate", *[f"--{k}={v}" for k, v in params.items()], "--out", tmp_path)
+    assert done.returncode == 0, done.stderr
+    w = nx.generate(**params)
+    assert sorted(w) == sorted(["Q", "K", "V", "KP", "VP", "X", "P", "WQ", "WK", "WV"])
+    for name, array in w.items():
+        np.testing.assert_array_equal(array, np.load(tmp_path / f"{name}.npy"))
+    limit = nx.infinite_limit(**params)
+    assert limit.shape == (16, 4)
+    assert np.abs(limit).max() > 0
+    assert np.abs(nx.infinite_limit(L=16, d=4)).max() == 0  # direct mode: the limit is 0
+
+
+def test_a_sweep_gives_the_program_s_rows(tmp_path):
+    vary = ["m=16..256:log2", "feature=taylor,elu"]
+    done = run("sweep", "--L=8", "--d=4", "--vary", vary[0], "--vary", vary[1], "--out", tmp_path / "s.csv")
+    assert done.returncode == 0, done.stderr
+    rows = nx.sweep(vary, L=8, d=4)
+    lines = (tmp_path / "s.csv").read_text().splitlines()
+    header = lines[0].split(",")
+    assert list(rows) == header
+    assert len(rows["point"]) == len(lines) - 1 == 10
+    for i, line in enumerate(lines[1:]):
+        for key, text in zip(header, line.split(",")):
+            if key.endswith("_seconds"):
+                continue
+            value = rows[key][i]
+            if isinstance(value, str):
+                assert value == text, key
+            else:
+                assert value == pytest.approx(float(text), rel=1e-6, nan_ok=True), key
+
+
+def test_the_ntk_view_matches_the_program(tmp_path):
+    params = dict(n=8, d=2, m=128, sigma=1.0, seed=2)
+    done = run("ntk", *[f"--{k}={v}" for k, v in params.items()], "--out", tmp_path)
+    assert done.returncode == 0, done.stderr
+    k = nx.ntk_kernel(**params)
+    np.testing.assert_allclose(k["empirical"], np.load(tmp_path / "H_empirical.npy"), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(k["limit"], np.load(tmp_path / "H_limit.npy"), rtol=0, atol=1e-12)
+    assert k["limit_spectrum"]["complete"] and k["limit_spectrum"]["status"] == "ok"
+    csv = np.loadtxt(tmp_path / "eigenvalues.csv", delimiter=",", skiprows=1)
+    np.testing.assert_allclose(k["limit_spectrum"]["eigenvalues"], csv[:, 1], rtol=1e-9)
+    series = nx.ntk_concentration(**params)
+    assert series["m"][0] == 16 and len(series["distance"]) == len(series["m"])
+    assert series["distance"][-1] < series["distance"][0]
+
+
+def test_training_matches_the_program(tmp_path):
+    params = dict(n=8, d=2, m=64, steps=20, seed=4)
+    done = run("train", "--target", "prefix", *[f"--{k}={v}" for k, v in params.items()], "--out", tmp_path)
+    assert done.returncode == 0, done.stderr
+    got = nx.train_prefix(**params)
+    cli = np.genfromtxt(tmp_path / "loss.csv", delimiter=",", names=True)
+    np.testing.assert_allclose(got["loss"], cli["loss"], rtol=1e-9)
+    assert got["status"] == "ok" and got["loss"][-1] < got["loss"][0]
+    np.testing.assert_allclose(got["W"], np.load(tmp_path / "W.npy"), rtol=0, atol=1e-12)
+
+
+# ---- arrays in and out ---------------------------------------------------------------------
+
+
+def test_any_layout_and_dtype_gives_the_same_result():
+    _, a, _ = case("small")
+    base = nx.exact_attention(*(a[x] for x in ARRAYS))
+    fortran = nx.exact_attention(*(np.asfortranarray(a[x]) for x in ARRAYS))
+    strided = nx.exact_attention(*(np.repeat(a[x], 2, axis=1)[:, ::2] for x in ARRAYS))
+    listed = nx.exact_attention(*(a[x].tolist() for x in ARRAYS))
+    np.testing.assert_array_equal(base, fortran)
+    np.testing.assert_array_equal(base, strided)
+    np.testing.assert_array_equal(base, listed)
+    single = nx.exact_attention(*(a[x].astype(np.float32) for x in ARRAYS))
+    assert single.dtype == np.float64
+    assert np.abs(single - base).max() < 1e-5
+    assert base.dtype == np.float64 and base.flags["F_CONTIGUOUS"]
+
+
+def test_results_do_not_depend_on_the_thread_count():
+    before = nx.threads()
+    try:
+        nx.set_threads(1)
+        one = nx.compare(L=32, d=8, m=5000)
+        nx.set_threads(2)
+        two = nx.compare(L=32, d=8, m=5000)
+    finally:
+        nx.set_threads(before)
+    for array in ["exact", "approx", "Z", "k"]:
+        np.testing.assert_array_equal(one[array], two[array])
+
+
+# ---- errors ---------------------------------------------------------------------------------
+
+
+def test_errors_name_the_argument():
+    _, a, _ = case("small")
+    Q, K, V, KP, VP = (a[x] for x in ARRAYS)
+    with pytest.raises(ValueError, match=r"^K \(3, 4\)|K .* must have Q's shape"):
+        nx.exact_attention(Q, K[:3], V, KP, VP)
+    with pytest.raises(ValueError, match="KP .* and VP"):
+        nx.exact_attention(Q, K, V, KP[:, :2], VP)
+    with pytest.raises(ValueError, match="Q must be a 2-D array"):
+        nx.exact_attention(Q[0], K, V, KP, VP)
+    with pytest.raises(TypeError, match="Q must be an array of numbers"):
+        nx.exact_attention("Q", K, V, KP, VP)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'Lx'"):
+        nx.compare(Lx=3)
+    with pytest.raises(ValueError, match="^L must be an integer from 1"):
+        nx.compare(L=0)
+    with pytest.raises(ValueError, match="^feature must be one of"):
+        nx.compare(feature="cosine")
+    with pytest.raises(ValueError, match="all of Q, K, V, KP and VP"):
+        nx.compare(Q, K, V)
+    with pytest.raises(ValueError, match="cannot be combined with arrays"):
+        nx.compare(Q, K, V, KP, VP, m=5)
+    with pytest.raises(ValueError, match="omega gives FAVOR"):
+        nx.compress_prefix(KP, VP, omega=a["omega"])
+    with pytest.raises(ValueError, match="Z .* and k .* must be r x d"):
+        nx.ntk_attention(Q, K, V, np.zeros((3, 4)), np.zeros(3))
+    with pytest.raises(ValueError, match="memory budget|over memory_budget_mb"):
+        nx.generate(m=10**9, d=64, memory_budget_mb=100)
+    with pytest.raises(ValueError, match="at least one axis"):
+        nx.sweep([])
+    with pytest.raises(ValueError):
+        nx.sweep(["m=1..2..3"])
+
+
+def test_a_non_positive_denominator_warns_and_gives_nan_rows():
+    # g = 1 with t << 0: 1 + t < 0 on every prefix key, so D goes negative (as the core's test).
+    Q, K, V = np.full((2, 1), 4.0), np.full((2, 1), -4.0), np.ones((2, 1))
+    Z, k = nx.compress_prefix(np.full((100, 1), -3.0), np.ones((100, 1)), degree=1)
+    with pytest.warns(RuntimeWarning, match="non-positive denominator in 2 rows"):
+        T = nx.ntk_attention(Q, K, V, Z, k, degree=1)
+    assert np.isnan(T).all()
+
+
+# ---- resources: leaks, the GIL, Ctrl-C ------------------------------------------------------
+
+
+def resident_mb():
+    return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
+def test_repeated_calls_do_not_leak():
+    def calls():
+        w = nx.generate(L=256, d=16, m=50000)  # KP and VP: 6.4 MB each
+        arrays = [w[x] for x in ARRAYS]
+        nx.exact_attention(*arrays)
+        nx.compress_prefix(w["KP"], w["VP"])
+        nx.feature_map(w["KP"], degree=1)  # 6.8 MB
+        nx.compare(*arrays)
+        nx.compare(L=16, d=4, m=2000)
+
+    for _ in range(5):
+        calls()
+    before = resident_mb()
+    for _ in range(30):
+        calls()
+    # Each round returns over 20 MB of arrays: 30 rounds that leaked them would hold 600 MB.
+    assert resident_mb() - before < 50
+
+
+def test_the_gil_is_released_during_a_computation():
+    done = threading.Event()
+    ticks = 0
+
+    def work():
+        nx.compare(L=128, d=32, m=2**19)
+        done.set()
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    while not done.is_set():
+        ticks += 1
+        time.sleep(0.001)
+    worker.join()
+    assert ticks > 10  # the main thread ran while the core computed
+
+
+def interrupt_after(seconds):
+    timer = threading.Timer(seconds, lambda: os.kill(os.getpid(), signal.SIGINT))
+    timer.start()
+    return timer
+
+
+@pytest.mark.parametrize("call", ["compare", "exact_attention", "train_prefix"])
+def test_ctrl_c_interrupts_a_long_call(call):
+    # One call each, of over 250 GFLOP (or 100000 training steps): tens of seconds unless interrupted.
+    if call == "compare":
+        work = lambda: nx.compare(L=256, d=64, m=2**22)
+    elif call == "exact_attention":
+        w = nx.generate(L=4096, d=16, m=2**20)
+        work = lambda: nx.exact_attention(w["Q"], w["K"], w["V"], w["KP"], w["VP"])
+    else:
+        work = lambda: nx.train_prefix(n=64, d=8, m=4096, steps=100000)
+    start = time.monotonic()
+    timer = interrupt_after(0.5)
+    with pytest.raises(KeyboardInterrupt):
+        work()
+    elapsed = time.monotonic() - start
+    timer.cancel()
+    assert elapsed < 3, f"{call} took {elapsed:.1f} s to stop"
+    assert nx.compare(L=8, d=4, m=64)["status"] == "ok"  # and the module still works
+
+
+# ---- the command line's interchange: --json, .npz in and out --------------------------------
+
+
+def test_compare_reads_and_writes_npz(tmp_path):
+    folder, a, _ = case("small")
+    np.savez(tmp_path / "in.npz", **{x: a[x] for x in ARRAYS})
+    np.savez_compressed(tmp_path / "in_compressed.npz", **{x: np.asfortranarray(a[x]).astype(np.float32) for x in ARRAYS})
+    done = run("compare", "--inputs", folder, "--out", tmp_path / "folder")
+    assert done.returncode == 0, done.stderr
+    done = run("compare", "--inputs", tmp_path / "in.npz", "--out", tmp_path / "out.npz")
+    assert done.returncode == 0, done.stderr
+    with np.load(tmp_path / "out.npz") as out:
+        for name in ["exact", "approx", "Z", "k", "row_error", "prefix_mass"]:
+            np.testing.assert_array_equal(out[name], np.load(tmp_path / "folder" / f"{name}.npy"))
+        metrics = json.loads(out["metrics.json"])
+    assert metrics["status"] == "ok" and metrics["provenance"]["inputs"][0]["path"].endswith("in.npz")
+    done = run("compare", "--inputs", tmp_path / "in_compressed.npz", "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["max_abs_error"] > 0
+    np.savez(tmp_path / "partial.npz", Q=a["Q"])
+    done = run("compare", "--inputs", tmp_path / "partial.npz")
+    assert done.returncode == 2 and "has no array K" in done.stderr
+    (tmp_path / "bad.npz").write_bytes(b"PK\x03\x04 not really a zip")
+    done = run("compare", "--inputs", tmp_path / "bad.npz")
+    assert done.returncode == 2 and "not a ZIP archive" in done.stderr
+
+
+def test_compare_json_is_the_metrics_file(tmp_path):
+    done = run("compare", "--json", "--L=16", "--d=4", "--m=100", "--out", tmp_path / "o")
+    assert done.returncode == 0, done.stderr
+    printed = json.loads(done.stdout)
+    written = json.loads((tmp_path / "o" / "metrics.json").read_text())
+    assert printed == written
+    assert "wrote" in done.stderr and "wrote" not in done.stdout
