@@ -10,6 +10,9 @@
 #   ./build.sh tsan         runs the core's and the compute controllers' tests under
 #                           ThreadSanitizer (parallel loops on std::thread: libgomp is not
 #                           instrumented)
+#   ./build.sh package      builds the Debian package build/package/ntk-explorer_VERSION_amd64.deb
+#                           (Debian's amd64 baseline, not -march=native); --check then installs
+#                           it in a fresh Debian 12 root and runs it there (root, debootstrap)
 #   ./build.sh fuzz [SECONDS]  builds the libFuzzer harnesses (clang, ASan + UBSan) and runs
 #                           each for SECONDS (default 60); a crash or leak exits 1 and leaves
 #                           the input in build/fuzz/artifacts/
@@ -70,6 +73,18 @@ case "$mode" in
       QT_QPA_PLATFORM=offscreen build/release/tests/ui_latency 2>/dev/null
     fi
     ;;
+  package)
+    packages+=(dpkg-dev)  # dpkg-shlibdeps computes the package's library dependencies
+    [[ ${1:-} == --check ]] && packages+=(debootstrap)
+    install_missing
+    build package
+    (cd build/package && cpack --preset package -B . >/dev/null)
+    deb=$(ls build/package/ntk-explorer_*_amd64.deb)
+    echo "build.sh: built $deb"
+    if [[ ${1:-} == --check ]]; then
+      tests/package/fresh_install.sh "$deb"
+    fi
+    ;;
   fuzz)
     packages+=(clang libclang-rt-14-dev libomp-14-dev)
     install_missing
@@ -77,7 +92,7 @@ case "$mode" in
     tests/fuzz/run.sh build/fuzz/tests/fuzz "${1:-60}"
     ;;
   *)
-    echo "usage: ./build.sh run [ARGS] | test | asan | tsan | bench [--json] | fuzz [SECONDS]" >&2
+    echo "usage: ./build.sh run [ARGS] | test | asan | tsan | bench [--json] | package [--check] | fuzz [SECONDS]" >&2
     exit 2
     ;;
 esac

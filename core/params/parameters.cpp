@@ -11,20 +11,6 @@
 namespace ntk::core {
 namespace {
 
-std::string range_text(const ParamSpec& s) {
-  if (s.type == ParamType::choice) {
-    std::string all;
-    for (auto c : s.choices) all += (all.empty() ? "" : ", ") + std::string(c);
-    return "one of " + all;
-  }
-  if (s.type == ParamType::flag) return "true or false";
-  const auto number = [&](double v) {
-    return s.type == ParamType::integer ? std::to_string(static_cast<long long>(v)) : format_number(v);
-  };
-  const std::string lo = number(s.min), hi = number(s.max);
-  return (s.type == ParamType::integer ? "an integer from " : "a number from ") + lo + " to " + hi;
-}
-
 [[noreturn]] void bad_value(const ParamSpec& s, std::string_view text) {
   throw std::invalid_argument("--" + std::string(s.key) + " must be " + range_text(s) +
                               " (got '" + std::string(text) + "')");
@@ -150,6 +136,20 @@ std::vector<ParamSpec> make_ntk_specs() {
 }
 
 }  // namespace
+
+std::string range_text(const ParamSpec& s) {
+  if (s.type == ParamType::choice) {
+    std::string all;
+    for (auto c : s.choices) all += (all.empty() ? "" : ", ") + std::string(c);
+    return "one of " + all;
+  }
+  if (s.type == ParamType::flag) return "true or false";
+  const auto number = [&](double v) {
+    return s.type == ParamType::integer ? std::to_string(static_cast<long long>(v)) : format_number(v);
+  };
+  const std::string lo = number(s.min), hi = number(s.max);
+  return (s.type == ParamType::integer ? "an integer from " : "a number from ") + lo + " to " + hi;
+}
 
 std::string ParamSpec::get(const Parameters& p) const { return getter(p); }
 

@@ -50,6 +50,8 @@ struct ParamSpec {
   void (*setter)(Parameters&, double, std::string_view) = nullptr;
 };
 
+/// What values a parameter takes: "an integer from 1 to 16384", "one of taylor, elu, favor", ...
+std::string range_text(const ParamSpec& s);
 /// The comparison's parameters, in the order the window and the CSV columns show them.
 std::span<const ParamSpec> parameter_specs();
 

@@ -11,9 +11,9 @@ bin=$(cd "$1" && pwd)
 seconds=$2
 work=$bin/work
 mkdir -p "$work" "$bin/artifacts"
-declare -A max_len=([npy]=4096 [session]=4096 [lessons]=65536 [csv]=8192 [cli]=1024)
+declare -A max_len=([npy]=4096 [npz]=8192 [session]=4096 [lessons]=65536 [csv]=8192 [cli]=1024)
 failed=0
-for name in npy session lessons csv cli; do
+for name in npy npz session lessons csv cli; do
   corpus=$work/$name
   mkdir -p "$corpus"
   args=(-max_total_time="$seconds" -max_len="${max_len[$name]}" -timeout=10 -rss_limit_mb=2048
