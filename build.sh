@@ -78,7 +78,7 @@ case "$mode" in
     [[ ${1:-} == --check ]] && packages+=(debootstrap)
     install_missing
     build package
-    (cd build/package && cpack --preset package -B . >/dev/null)
+    cpack --preset package >/dev/null
     deb=$(ls build/package/ntk-explorer_*_amd64.deb)
     echo "build.sh: built $deb"
     if [[ ${1:-} == --check ]]; then

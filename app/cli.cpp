@@ -68,8 +68,8 @@ void print_man_page(std::ostream& out, std::span<const Command> extra) {
       << "\n.PP\n"
       << roff("Parts of the paper could not be checked: the Taylor error bound and the infinite-prefix limit are "
               "this program's own derivations, ELU+1 follows the authors' public code, and the NTK view uses the "
-              "standard stylized form of the network. /usr/share/doc/ntk-explorer and docs/method.md in the "
-              "source say what is reconstructed and why.")
+              "standard stylized form of the network. /usr/share/doc/ntk-explorer/method.md (docs/method.md "
+              "in the source) says what is reconstructed and why.")
       << "\n.SH COMMANDS\n";
   const core::Parameters defaults = core::default_parameters();
   for (const Command& c : commands(extra)) {

@@ -6,12 +6,12 @@ set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME ntk-explorer)
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "exact prefix attention against NTK-Attention, live and headless")
-set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
-    "Explorer for arXiv 2406.14036 (Towards Infinite-Long Prefix in Transformer)\n"
-    " Computes exact prefix attention and NTK-Attention side by side on seeded workloads,\n"
-    " shows attention maps, error scaling with the prefix length, the NTK spectrum and\n"
-    " training curves, runs every computation headless (ntk-explorer COMMAND), and\n"
-    " includes the Python module ntk_explorer for NumPy arrays.")
+set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "${CPACK_PACKAGE_DESCRIPTION_SUMMARY}
+ An explorer for arXiv 2406.14036 (Towards Infinite-Long Prefix in Transformer):
+ it computes exact prefix attention and NTK-Attention side by side on seeded
+ workloads and shows attention maps, error scaling with the prefix length, the
+ NTK spectrum and training curves; runs every computation headless
+ (ntk-explorer COMMAND); and includes the Python module ntk_explorer.")
 set(CPACK_PACKAGE_CONTACT "NTK-Attention Explorer maintainers <maintainers@users.noreply.r-seed-0bdc7a46.example>")
 set(CPACK_DEBIAN_PACKAGE_SECTION science)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # ntk-explorer_VERSION_amd64.deb

@@ -62,6 +62,15 @@ std::string degeneracy(const Comparison& c) {
   return text;
 }
 
+// Returned from its own function, so the caller returns one object (GCC 12 warns falsely,
+// -Wmaybe-uninitialized, when a function moves out either of two Comparisons).
+Comparison cancelled(const Parameters& params) {
+  Comparison c;
+  c.params = params;
+  c.status = Status::cancelled;
+  return c;
+}
+
 }  // namespace
 
 std::string diagnosis(const Comparison& c) {
@@ -161,12 +170,7 @@ Comparison compare_methods(const Parameters& params, const ComparisonOptions& op
   // than those passes, so a prefix of up to 64 MB is drawn once and kept. Larger ones stream.
   Eigen::MatrixXd KP, VP;
   const bool keep = 2.0 * double(params.workload.m) * double(params.workload.d) <= keep_prefix_numbers;
-  if (keep && !materialize(generated, KP, VP, sub_progress(options.progress, 0, 1))) {
-    Comparison cancelled;
-    cancelled.params = params;
-    cancelled.status = Status::cancelled;
-    return cancelled;
-  }
+  if (keep && !materialize(generated, KP, VP, sub_progress(options.progress, 0, 1))) return cancelled(params);
   const MatrixPrefix kept(KP, VP);
   const PrefixSource& prefix = keep ? static_cast<const PrefixSource&>(kept) : generated;
   Comparison c = compare_methods(in.Q, in.K, in.V, prefix, params, options);

@@ -26,7 +26,7 @@ cp "$deb" "$root/tmp/"
 for m in proc sys dev dev/pts; do mount --bind "/$m" "$root/$m"; done
 chroot "$root" /usr/bin/env -i HOME=/root PATH=/usr/sbin:/usr/bin:/sbin:/bin TERM=dumb bash -euxo pipefail -c "
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends /tmp/$(basename "$deb") 2>&1 | tail -n 4
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends /tmp/$(basename "$deb") 2>&1 | grep -E 'newly installed|Setting up ntk-explorer'
   dpkg -s ntk-explorer | grep -E '^(Version|Depends):'
   ntk-explorer --version
   ntk-explorer compare --L 32 --d 8 --m 4096
