@@ -111,10 +111,13 @@ std::vector<OptionSpec> resource_options() {
           {"memory-budget", true, false, "refuse work needing more memory than this many MB (default 4000)"}};
 }
 
-void apply_thread_option(const Args& args) {
+int most_threads() {
   // More threads than a few per core only oversubscribes, and thousands abort inside libgomp.
-  const long long most = 4LL * std::max(1u, std::thread::hardware_concurrency());
-  if (args.has("threads")) core::set_thread_count(int(args.integer("threads", 1, 1, most)));
+  return 4 * int(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+void apply_thread_option(const Args& args) {
+  if (args.has("threads")) core::set_thread_count(int(args.integer("threads", 1, 1, most_threads())));
 }
 
 double memory_budget_bytes(const Args& args) {

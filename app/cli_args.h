@@ -70,6 +70,8 @@ std::vector<std::string> given_parameter_options(const Args& args);
 /// --threads N (sets the OpenMP thread count) and --memory-budget MB.
 std::vector<OptionSpec> resource_options();
 void apply_thread_option(const Args& args);
+/// The most threads --threads (and the Python module) accept: 4 per core.
+int most_threads();
 double memory_budget_bytes(const Args& args);
 
 /// --work-budget GFLOP, for the commands that estimate their arithmetic before starting.

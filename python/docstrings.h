@@ -25,7 +25,7 @@ and ntk_concentration between widths. set_threads(n) sets the number of threads.
 What the paper's text could not confirm (the stylized NTK model, the Taylor bound, the m -> inf
 limit) is said in docs/method.md; compare() repeats it in its 'model_note'.)";
 
-inline constexpr const char* set_threads = R"(Set the number of threads the core uses (>= 1).
+inline constexpr const char* set_threads = R"(Set the number of threads the core uses (1 to 4 per core).
 
 Results do not depend on it: the prefix is reduced in a fixed order.)";
 

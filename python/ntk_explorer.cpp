@@ -480,6 +480,12 @@ py::dict scaling(const py::kwargs& kwargs) {
                   "ntk_seconds"_a = ntk_s, "compress_seconds"_a = compress_s, "status"_a = status);
 }
 
+void set_threads(int threads) {
+  require(threads >= 1 && threads <= app::most_threads(),
+          "threads must be from 1 to " + std::to_string(app::most_threads()) + " (4 per core)");
+  core::set_thread_count(threads);
+}
+
 py::dict parameters() {
   py::dict out;
   const auto describe = [&](std::span<const core::ParamSpec> table, const core::Parameters& p) {
@@ -520,7 +526,7 @@ PYBIND11_MODULE(ntk_explorer, m) {
                            py::arg("orthogonal") = false, py::arg("seed") = 1, py::arg("omega") = py::none());
   };
   const double budget_mb = core::default_memory_budget_bytes / 1e6;
-  m.def("set_threads", &core::set_thread_count, py::arg("threads"), docs::set_threads);
+  m.def("set_threads", &set_threads, py::arg("threads"), docs::set_threads);
   m.def("threads", &core::thread_count, docs::threads);
   m.def("parameters", &parameters, docs::parameters);
   m.def("exact_attention", &exact_attention, py::arg("Q"), py::arg("K"), py::arg("V"), py::arg("KP"), py::arg("VP"),

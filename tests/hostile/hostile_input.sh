@@ -140,6 +140,22 @@ rm "$work/bad/VP.npy" && mkdir "$work/bad/VP.npy"
 inputs_case "special: VP.npy is a directory"
 expect "special: --inputs is a file" 2 30 -- "$exe" compare --inputs "$work/good/Q.npy"
 expect "special: --omega is /dev/urandom" 2 30 -- "$exe" compare --feature favor --omega /dev/urandom
+# .npz archives: special files, a cut archive, garbage, a missing member (a sound one must pass).
+python3 -c "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1], 'w'); [z.write(f'{sys.argv[2]}/{a}.npy', f'{a}.npy') for a in 'Q K V KP VP'.split()]" \
+  "$work/in.npz" "$work/good"
+"$exe" compare --inputs "$work/good" --out "$work/good.npz" >/dev/null 2>&1
+expect "npz: a sound archive is read" 0 30 -- "$exe" compare --inputs "$work/in.npz" --json
+mkfifo "$work/fifo.npz"
+for f in "$work/fifo.npz" /dev/zero "$work"; do
+  expect "special: --inputs $f as .npz" 2 30 -- bash -c "ln -sfn '$f' '$work/link.npz' && '$exe' compare --inputs '$work/link.npz'"
+done
+rm -f "$work/fifo.npz" "$work/link.npz"
+head -c 300 "$work/in.npz" >"$work/cut.npz"
+expect "npz: cut archive" 2 30 -- "$exe" compare --inputs "$work/cut.npz"
+head -c 5000 /dev/urandom >"$work/noise.npz"
+expect "npz: random bytes" 2 30 -- "$exe" compare --inputs "$work/noise.npz"
+expect "npz: arrays of another name (the output archive)" 2 30 -- "$exe" compare --inputs "$work/good.npz"
+rm -f "$work/cut.npz" "$work/noise.npz" "$work/good.npz" "$work/in.npz"
 mkfifo "$work/fifo.ntksession"
 for s in /dev/zero /dev/urandom "$work/fifo.ntksession" "$work" /nonexistent.ntksession; do
   expect "special: session $s" 2 30 -- "$exe" --open "$s" --screenshot "$work/never.png"
@@ -317,6 +333,7 @@ if [[ $(id -u) -eq 0 ]] && mkdir -p "$work/disk" && mount -t tmpfs -o size=64k t
   }
   mkdir -p "$work/disk/c" "$work/disk/n" "$work/disk/t" "$work/disk/g"
   full_case "full disk: compare" "$work/disk/c/exact.npy" -- "$exe" compare --out "$work/disk/c"
+  full_case "full disk: compare --out .npz" "$work/disk/c.npz" -- "$exe" compare --out "$work/disk/c.npz"
   full_case "full disk: ntk" "$work/disk/n/H_empirical.npy" -- "$exe" ntk --out "$work/disk/n"
   full_case "full disk: train" "$work/disk/t/loss.csv" -- "$exe" train --target prefix --steps 50 --out "$work/disk/t"
   full_case "full disk: generate" "$work/disk/g/KP.npy" -- "$exe" generate --out "$work/disk/g"
@@ -325,7 +342,7 @@ if [[ $(id -u) -eq 0 ]] && mkdir -p "$work/disk" && mount -t tmpfs -o size=64k t
   full_case "full disk: screenshot" "$work/disk/shot.png" -- "$exe" --screenshot "$work/disk/shot.png"
   mkdir -p "$work/ro" && mount -t tmpfs -o size=64k tmpfs "$work/ro" && echo precious >"$work/ro/m.csv" &&
     mount -o remount,ro "$work/ro"
-  for c in "compare --out $work/ro/c" "sweep --vary m=16,32 --L 4 --out $work/ro/m.csv" \
+  for c in "compare --out $work/ro/c" "compare --out $work/ro/c.npz" "sweep --vary m=16,32 --L 4 --out $work/ro/m.csv" \
            "merge $work/s1.csv $work/s2.csv --out $work/ro/m.csv" "--screenshot $work/ro/shot.png"; do
     read -ra argv <<<"$c"
     expect "read-only: ${argv[0]}" 2 60 -- "$exe" "${argv[@]}"

@@ -231,6 +231,8 @@ def test_errors_name_the_argument():
         nx.sweep([])
     with pytest.raises(ValueError):
         nx.sweep(["m=1..2..3"])
+    with pytest.raises(ValueError, match="threads must be from 1"):
+        nx.set_threads(0)
 
 
 def test_a_non_positive_denominator_warns_and_gives_nan_rows():
