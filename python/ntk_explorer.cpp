@@ -122,16 +122,20 @@ core::NtkSettings ntk_settings(const py::kwargs& kwargs) {
 core::FeatureMapSpec feature_spec(const std::string& feature, int degree, Eigen::Index features, bool orthogonal,
                                   std::uint64_t seed, const py::object& omega) {
   core::Parameters p = core::default_parameters();
-  core::parameter_spec("feature").set(p, feature);
-  core::parameter_spec("degree").set(p, std::to_string(degree));
-  core::parameter_spec("features").set(p, std::to_string(features));
-  core::parameter_spec("orthogonal").set(p, orthogonal ? "true" : "false");
-  core::parameter_spec("seed").set(p, std::to_string(seed));
+  const std::pair<const char*, std::string> given[] = {{"feature", feature},
+                                                       {"degree", std::to_string(degree)},
+                                                       {"features", std::to_string(features)},
+                                                       {"orthogonal", orthogonal ? "true" : "false"},
+                                                       {"seed", std::to_string(seed)}};
+  try {
+    for (const auto& [key, text] : given) core::parameter_spec(key).set(p, text);
+  } catch (const std::invalid_argument& e) {
+    raise_as_keyword(e);
+  }
   if (!omega.is_none()) {
     require(p.feature.kind == core::FeatureKind::favor, "omega gives FAVOR+ directions; use it with feature='favor'");
     p.feature.omega = view(as_matrix(omega, "omega", "r x d"));
   }
-  p.feature.seed = seed;
   return p.feature;
 }
 

@@ -217,6 +217,8 @@ def test_errors_name_the_argument():
         nx.compare(L=0)
     with pytest.raises(ValueError, match="^feature must be one of"):
         nx.compare(feature="cosine")
+    with pytest.raises(ValueError, match="^degree must be an integer from 0 to 12"):
+        nx.feature_map(Q, degree=13)
     with pytest.raises(ValueError, match="all of Q, K, V, KP and VP"):
         nx.compare(Q, K, V)
     with pytest.raises(ValueError, match="cannot be combined with arrays"):
