@@ -201,10 +201,10 @@ void NpzWriter::write(const std::filesystem::path& path) const {
                                   "give --out a folder instead");
     const std::uint32_t crc = crc32_of(bytes);
     const auto offset = zip.size();
-    // Version 2.0, no flags, stored, the DOS date 1980-01-01 (as np.savez writes).
+    // Version 2.0, no flags, stored, the DOS date 1980-01-01, mode 0644.
     const auto header = [&](std::string& out, bool central) {
       put(out, central ? central_signature : local_signature, 4);
-      if (central) put(out, 20, 2);
+      if (central) put(out, (3 << 8) | 20, 2);  // made by Unix, version 2.0: the attributes are Unix modes
       put(out, 20, 2);
       put(out, 0, 2);
       put(out, stored, 2);
