@@ -195,7 +195,9 @@ void NpzWriter::add_file(const std::string& file_name, std::string bytes) {
 
 void NpzWriter::write(const std::filesystem::path& path) const {
   std::string zip, dir;
-  for (const auto& [name, bytes] : m_members) {
+  for (const auto& member : m_members) {
+    const std::string& name = member.first;  // not a structured binding: clang 14 cannot capture one
+    const std::string& bytes = member.second;
     if (zip.size() + bytes.size() + 30 + name.size() >= saturated32)
       throw std::invalid_argument(path.string() + ": the arrays pass 4 GB, the limit of an .npz this program writes; "
                                   "give --out a folder instead");
