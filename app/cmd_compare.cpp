@@ -17,7 +17,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-
 struct ArrayInputs {
   Eigen::MatrixXd Q, K, V, KP, VP;
 };
