@@ -191,7 +191,7 @@ Command compare_command() {
   for (const OptionSpec& o : resource_options()) options.push_back(o);
   options.push_back(work_budget_option());
   return {"compare", "Compare exact prefix attention with NTK-Attention and print the error table",
-          "compare [--inputs DIR | workload options] [--feature taylor|elu|favor] [--degree G] "
+          "compare [--inputs DIR|FILE.npz | workload options] [--feature taylor|elu|favor] [--degree G] "
           "[--features R] [--omega FILE.npy] [--orthogonal] [--rank S] [--causal] [--out DIR|FILE.npz] [--json]",
           options, run};
 }
