@@ -2,6 +2,7 @@
 // both spectra (method.md section 8).
 
 #include "app/commands.h"
+#include "app/progress_printer.h"
 #include "core/io/npy.h"
 #include "core/io/text_formats.h"
 #include "core/ntk/ntk_view.h"
@@ -21,8 +22,12 @@ int run(const Args& args, std::ostream& out, std::ostream& err) {
   const auto dir = args.value("out");
   if (!dir) throw UsageError("--out DIR is required (the folder for X.npy, H_empirical.npy, H_limit.npy, eigenvalues.csv)");
   const core::NtkSpec& spec = params.ntk.model;
-  core::check_ntk_memory(spec, memory_budget_bytes(args));
-  const core::NtkView view = core::ntk_view(spec);
+  core::check_ntk_memory(spec, memory_budget_bytes(args), core::NtkWork::kernels);
+  const core::NtkView view = core::ntk_view(spec, stderr_progress(err, "kernel"));
+  if (view.status == core::Status::cancelled) {
+    err << "\ninterrupted; nothing written\n";
+    return exit_interrupted;
+  }
   fs::create_directories(*dir);
   const fs::path d = *dir;
   core::write_npy(d / "X.npy", view.problem.X);

@@ -35,7 +35,7 @@ int train_prefix(const Args& args, const fs::path& dir, std::ostream& out, std::
   refuse(args, attention_only, "prefix");
   core::Parameters params = core::default_parameters();
   apply_parameter_options(args, params, core::ntk_parameter_specs());
-  core::check_ntk_memory(params.ntk.model, memory_budget_bytes(args));
+  core::check_ntk_memory(params.ntk.model, memory_budget_bytes(args), core::NtkWork::training);
   core::GradientDescentOptions options;
   options.eta = params.ntk.eta;
   options.steps = params.ntk.steps;

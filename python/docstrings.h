@@ -19,8 +19,9 @@ degree, features, orthogonal, rank, causal; for the NTK view n, d, m, sigma, see
 
 Errors: a wrong shape or value raises ValueError naming the argument, a wrong type TypeError.
 The computation runs with the GIL released; Ctrl-C interrupts exact_attention, compress_prefix,
-compare, generate, sweep, scaling and train_prefix inside the computation (KeyboardInterrupt),
-and ntk_concentration between widths. set_threads(n) sets the number of threads.
+compare, generate, sweep, scaling, train_prefix, ntk_kernel and ntk_concentration inside the
+computation (KeyboardInterrupt; the NTK's eigensolve itself is not interruptible).
+set_threads(n) sets the number of threads.
 
 What the paper's text could not confirm (the stylized NTK model, the Taylor bound, the m -> inf
 limit) is said in docs/method.md; compare() repeats it in its 'model_note'.)";

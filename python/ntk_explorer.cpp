@@ -343,12 +343,14 @@ py::dict spectrum_dict(const core::Spectrum& s) {
 
 py::dict ntk_kernel(double memory_budget_mb, const py::kwargs& kwargs) {
   const core::NtkSpec spec = ntk_settings(kwargs).model;
-  core::check_ntk_memory(spec, memory_budget_mb * 1e6);
+  core::check_ntk_memory(spec, memory_budget_mb * 1e6, core::NtkWork::kernels);
+  Interruption interruption;
   core::NtkView v;
   {
     py::gil_scoped_release release;
-    v = core::ntk_view(spec);
+    v = core::ntk_view(spec, interruption.progress());
   }
+  interruption.raise_if_interrupted();
   return py::dict("X"_a = std::move(v.problem.X), "Y"_a = std::move(v.problem.Y), "W0"_a = std::move(v.problem.W0),
                   "a"_a = std::move(v.problem.a), "empirical"_a = std::move(v.empirical), "limit"_a = std::move(v.limit),
                   "empirical_spectrum"_a = spectrum_dict(v.empirical_spectrum),
@@ -359,12 +361,14 @@ py::dict ntk_concentration(const py::kwargs& kwargs) {
   const core::NtkSpec spec = ntk_settings(kwargs).model;
   const std::vector<Eigen::Index> widths = core::ntk_widths(spec);
   std::vector<double> distance, lambda_min;
-  for (const Eigen::Index m : widths) {  // interruptible between widths, not inside one
+  Interruption interruption;
+  for (const Eigen::Index m : widths) {
     core::NtkWidthPoint point;
     {
       py::gil_scoped_release release;
-      point = core::ntk_width_point(spec, m);
+      point = core::ntk_width_point(spec, m, interruption.progress());
     }
+    interruption.raise_if_interrupted();
     if (PyErr_CheckSignals() != 0) throw py::error_already_set();
     distance.push_back(point.distance);
     lambda_min.push_back(point.lambda_min);

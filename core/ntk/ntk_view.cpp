@@ -23,20 +23,27 @@ Spectrum limit_spectrum(const Eigen::MatrixXd& X, double sigma, Eigen::Index d) 
 
 }  // namespace
 
-void check_ntk_memory(const NtkSpec& spec, double budget_bytes) {
+void check_ntk_memory(const NtkSpec& spec, double budget_bytes, NtkWork work) {
   const double nd = double(spec.n) * double(spec.d);
-  const double bytes = 8.0 * (5 * nd * nd + (nd + 2 * double(spec.n)) * double(spec.m));
+  // Training adds the current W (d x m) and the gradient's n x m softmax, product and weights.
+  const double training = work == NtkWork::training ? 8.0 * double(spec.m) * (double(spec.d) + 4 * double(spec.n)) : 0;
+  const double bytes = ntk_kernel_bytes(spec) + training;
   if (bytes <= budget_bytes) return;
   throw std::invalid_argument("the NTK of n d = " + std::to_string(std::int64_t(nd)) + " outputs at m = " +
                               std::to_string(spec.m) + " needs about " + std::to_string(std::int64_t(bytes / 1e6)) +
                               " MB, over the memory budget; lower n, d or m, or raise --memory-budget");
 }
 
-NtkView ntk_view(const NtkSpec& spec) {
+NtkView ntk_view(const NtkSpec& spec, const Progress& progress) {
   NtkView v;
   v.spec = spec;
   v.problem = make_problem(spec);
-  v.empirical = empirical_ntk(v.problem.W0, v.problem.a, v.problem.X) / double(spec.m);
+  std::optional<Eigen::MatrixXd> H = empirical_ntk(v.problem.W0, v.problem.a, v.problem.X, progress);
+  if (!H) {
+    v.status = Status::cancelled;
+    return v;
+  }
+  v.empirical = *H / double(spec.m);
   v.limit = limit_ntk(v.problem.X, spec.sigma);
   v.empirical_spectrum = symmetric_spectrum(v.empirical);
   v.limit_spectrum = limit_spectrum(v.problem.X, spec.sigma, spec.d);
@@ -69,13 +76,15 @@ std::vector<Eigen::Index> ntk_widths(const NtkSpec& spec) {
   return widths;
 }
 
-NtkWidthPoint ntk_width_point(const NtkSpec& spec, Eigen::Index m) {
+NtkWidthPoint ntk_width_point(const NtkSpec& spec, Eigen::Index m, const Progress& progress) {
   NtkSpec at = spec;
   at.m = m;
   const NtkProblem p = make_problem(at);
-  const Eigen::MatrixXd H = empirical_ntk(p.W0, p.a, p.X) / double(m);
+  std::optional<Eigen::MatrixXd> H = empirical_ntk(p.W0, p.a, p.X, progress);
+  if (!H) return {.m = m, .status = Status::cancelled};
+  *H /= double(m);
   const Eigen::MatrixXd limit = limit_ntk(p.X, spec.sigma);
-  return {m, (H - limit).norm() / limit.norm(), symmetric_spectrum(H).lambda_min};
+  return {m, (*H - limit).norm() / limit.norm(), symmetric_spectrum(*H).lambda_min};
 }
 
 }  // namespace ntk::core

@@ -1,10 +1,19 @@
 #include "core/ntk/stylized_model.h"
 
+#include "core/util/parallel.h"
 #include "core/util/rng.h"
 
+#include <algorithm>
+#include <limits>
 #include <stdexcept>
+#include <vector>
 
 namespace ntk::core {
+namespace {
+
+constexpr Eigen::Index width_chunk = 2048;  // columns of W per step: J is nd x 2048
+
+}  // namespace
 
 NtkProblem make_problem(const NtkSpec& spec) {
   if (spec.n < 1 || spec.d < 1 || spec.m < 1)
@@ -56,22 +65,72 @@ Eigen::MatrixXd loss_gradient(const Eigen::Ref<const Eigen::MatrixXd>& W,
   return X.transpose() * G;
 }
 
-Eigen::MatrixXd empirical_ntk(const Eigen::Ref<const Eigen::MatrixXd>& W,
-                              const Eigen::Ref<const Eigen::MatrixXd>& a,
-                              const Eigen::Ref<const Eigen::MatrixXd>& X) {
-  const Eigen::Index n = X.rows(), d = a.cols(), m = W.cols();
-  const Eigen::MatrixXd S = prefix_softmax(W, X);
-  const Eigen::MatrixXd F = double(m) * (S * a);
-  Eigen::MatrixXd J(n * d, m);
-  for (Eigen::Index l = 0; l < d; ++l)
-    J.middleRows(l * n, n) = double(m) * (S.array().rowwise() * a.col(l).transpose().array() -
-                                          S.array().colwise() * (F.col(l).array() / double(m)))
-                                             .matrix();
-  Eigen::MatrixXd H = J * J.transpose();
+std::optional<Eigen::MatrixXd> empirical_ntk(const Eigen::Ref<const Eigen::MatrixXd>& W,
+                                             const Eigen::Ref<const Eigen::MatrixXd>& a,
+                                             const Eigen::Ref<const Eigen::MatrixXd>& X,
+                                             const Progress& progress) {
+  const Eigen::Index n = X.rows(), d = a.cols(), m = W.cols(), nd = n * d;
+  ProgressTracker tracker(progress, 2 * m);
+  // Pass 1, serial and in column order: the softmax's row maxima M, normalisers Z and outputs F.
+  Eigen::VectorXd M = Eigen::VectorXd::Constant(n, -std::numeric_limits<double>::infinity());
+  Eigen::VectorXd Z = Eigen::VectorXd::Zero(n);
+  Eigen::MatrixXd U = Eigen::MatrixXd::Zero(n, d);  // sum_r exp(s_ir - M_i) a_r
+  for (Eigen::Index c = 0; c < m && !tracker.cancelled(); c += width_chunk) {
+    const Eigen::Index count = std::min(width_chunk, m - c);
+    Eigen::MatrixXd E = X * W.middleCols(c, count);
+    const Eigen::VectorXd new_max = M.cwiseMax(E.rowwise().maxCoeff());
+    const Eigen::ArrayXd alpha = (M - new_max).array().exp();  // exp(-inf) = 0 on the first chunk
+    E = (E.colwise() - new_max).array().exp().matrix();
+    Z = (Z.array() * alpha).matrix() + E.rowwise().sum();
+    U = (U.array().colwise() * alpha).matrix();
+    U.noalias() += E * a.middleRows(c, count);
+    M = new_max;
+    tracker.advance(count);
+  }
+  const Eigen::MatrixXd F = double(m) * (U.array().colwise() / Z.array()).matrix();
+  // Pass 2: J over chunks, J J^T (lower triangle) per fixed segment, segments summed in order.
+  const PrefixPartition part = partition_prefix(m, width_chunk, sizeof(double) * std::size_t(nd * nd));
+  std::vector<Eigen::MatrixXd> partials(std::size_t(part.segments));
+  parallel_tasks(part.segments, [&](Eigen::Index s) {
+    Eigen::MatrixXd H = Eigen::MatrixXd::Zero(nd, nd);
+    Eigen::MatrixXd J(nd, part.chunk);
+    const Eigen::Index end = part.segment_begin(s) + part.segment_count(s);
+    for (Eigen::Index c = part.segment_begin(s); c < end && !tracker.cancelled(); c += part.chunk) {
+      const Eigen::Index count = std::min(part.chunk, end - c);
+      const Eigen::MatrixXd S =
+          ((X * W.middleCols(c, count)).colwise() - M).array().exp().colwise() / Z.array();
+      for (Eigen::Index l = 0; l < d; ++l)  // m S_ir a_rl - S_ir F_il
+        J.block(l * n, 0, n, count) =
+            ((S.array().rowwise() * a.col(l).segment(c, count).transpose().array()) * double(m) -
+             S.array().colwise() * F.col(l).array())
+                .matrix();
+      H.selfadjointView<Eigen::Lower>().rankUpdate(J.leftCols(count));
+      tracker.advance(count);
+    }
+    partials[std::size_t(s)] = std::move(H);
+  });
+  if (tracker.cancelled()) return std::nullopt;
+  Eigen::MatrixXd H = Eigen::MatrixXd::Zero(nd, nd);
+  for (const Eigen::MatrixXd& p : partials) H += p;
+  H = H.selfadjointView<Eigen::Lower>();
   const Eigen::MatrixXd G = X * X.transpose();
   for (Eigen::Index l1 = 0; l1 < d; ++l1)
     for (Eigen::Index l2 = 0; l2 < d; ++l2) H.block(l1 * n, l2 * n, n, n).array() *= G.array();
   return H;
+}
+
+double ntk_kernel_bytes(const NtkSpec& spec) {
+  const double nd = double(spec.n) * double(spec.d);
+  const double segments =
+      double(partition_prefix(spec.m, width_chunk, sizeof(double) * std::size_t(nd * nd)).segments);
+  const double per_thread = (nd + 2 * double(spec.n)) * double(width_chunk);  // J, scores and S
+  return 8.0 * ((5 + segments) * nd * nd + 2 * double(spec.d) * double(spec.m) + thread_count() * per_thread);
+}
+
+Eigen::MatrixXd empirical_ntk(const Eigen::Ref<const Eigen::MatrixXd>& W,
+                              const Eigen::Ref<const Eigen::MatrixXd>& a,
+                              const Eigen::Ref<const Eigen::MatrixXd>& X) {
+  return *empirical_ntk(W, a, X, Progress{});
 }
 
 Eigen::MatrixXd limit_kernel(const Eigen::Ref<const Eigen::MatrixXd>& X, double sigma) {

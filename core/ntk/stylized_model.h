@@ -6,8 +6,11 @@
 // fixed prefix values a in {-1, +1}^(m x d); S(x) = softmax(W^T x) over the m prefix slots and
 // F(W, x)_l = m <a_{:, l}, S(x)>; loss (1/2) sum_i |F(W, x_i) - y_i|^2.
 
+#include "core/util/progress.h"
+
 #include <Eigen/Core>
 #include <cstdint>
+#include <optional>
 
 namespace ntk::core {
 
@@ -51,7 +54,20 @@ Eigen::MatrixXd loss_gradient(const Eigen::Ref<const Eigen::MatrixXd>& W,
 
 /// The empirical NTK H(W) (nd x nd), index (l, i) = l n + i (output coordinate major):
 /// H_{(l1,i),(l2,j)} = sum_r <dF_l1(x_i)/dw_r, dF_l2(x_j)/dw_r> = (J J^T) o (1 1^T kron X X^T)
-/// with J_{(l,i), r} = m S_ir (a_rl - F_il / m): one product, no loop over pairs.
+/// with J_{(l,i), r} = m S_ir (a_rl - F_il / m). J is never held whole: it is formed over chunks
+/// of the width and J J^T accumulated over fixed segments reduced in order, so memory is
+/// O((nd)^2) whatever m is and every thread count gives the same bits. `progress` (units:
+/// columns of W, each pass) can stop it: the result is then empty.
+std::optional<Eigen::MatrixXd> empirical_ntk(const Eigen::Ref<const Eigen::MatrixXd>& W,
+                                             const Eigen::Ref<const Eigen::MatrixXd>& a,
+                                             const Eigen::Ref<const Eigen::MatrixXd>& X,
+                                             const Progress& progress);
+
+/// Bytes a problem of `spec` and its streamed empirical kernel take at their peak: the problem
+/// (W0 and a, O(d m)), the segment partials and the kernels (O((nd)^2)), one chunk per thread.
+double ntk_kernel_bytes(const NtkSpec& spec);
+
+/// The same, never cancelled.
 Eigen::MatrixXd empirical_ntk(const Eigen::Ref<const Eigen::MatrixXd>& W,
                               const Eigen::Ref<const Eigen::MatrixXd>& a,
                               const Eigen::Ref<const Eigen::MatrixXd>& X);

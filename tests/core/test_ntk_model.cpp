@@ -6,6 +6,7 @@
 #include <Eigen/Eigenvalues>
 #include <cmath>
 #include <gtest/gtest.h>
+#include <optional>
 
 namespace ntk::core {
 namespace {
@@ -45,6 +46,66 @@ TEST(NtkModel, EmpiricalKernelMatchesPairByPairGradients) {
           }
           EXPECT_NEAR(H(l1 * 3 + i, l2 * 3 + j), sum, 1e-12 * (1 + std::abs(sum)));
         }
+}
+
+// The whole Jacobian J (nd x m) at once: the product the streamed kernel must equal.
+Eigen::MatrixXd whole_jacobian_kernel(const NtkProblem& p) {
+  const Eigen::Index n = p.X.rows(), d = p.a.cols();
+  const double m = double(p.W0.cols());
+  const Eigen::MatrixXd S = prefix_softmax(p.W0, p.X), F = network_output(p.W0, p.a, p.X);
+  Eigen::MatrixXd J(n * d, p.W0.cols());
+  for (Eigen::Index l = 0; l < d; ++l)
+    J.middleRows(l * n, n) =
+        m * (S.array().rowwise() * p.a.col(l).transpose().array() - S.array().colwise() * (F.col(l).array() / m)).matrix();
+  Eigen::MatrixXd H = J * J.transpose();
+  const Eigen::MatrixXd G = p.X * p.X.transpose();
+  for (Eigen::Index l1 = 0; l1 < d; ++l1)
+    for (Eigen::Index l2 = 0; l2 < d; ++l2) H.block(l1 * n, l2 * n, n, n).array() *= G.array();
+  return H;
+}
+
+// 70001 columns: many chunks of 2048, a last partial chunk, several segments.
+TEST(NtkModel, StreamedKernelEqualsTheWholeJacobianProductForEveryThreadCount) {
+  const NtkProblem p = make_problem({7, 3, 70001, 1.0, 4});
+  const Eigen::MatrixXd whole = whole_jacobian_kernel(p);
+  const int threads = thread_count();
+  set_thread_count(1);
+  const Eigen::MatrixXd one = empirical_ntk(p.W0, p.a, p.X);
+  set_thread_count(2);
+  const Eigen::MatrixXd two = empirical_ntk(p.W0, p.a, p.X);
+  set_thread_count(threads);
+  EXPECT_LT(relative_distance(one, whole), 1e-12);
+  EXPECT_EQ((one - two).cwiseAbs().maxCoeff(), 0.0);
+  EXPECT_EQ((one - one.transpose()).cwiseAbs().maxCoeff(), 0.0);
+}
+
+TEST(NtkModel, StreamedKernelStopsWhenCancelledAndCountsItsWork) {
+  const NtkProblem p = make_problem({4, 2, 50000, 1.0, 1});
+  std::int64_t calls = 0, last_total = 0;
+  const std::optional<Eigen::MatrixXd> stopped = empirical_ntk(p.W0, p.a, p.X, [&](std::int64_t, std::int64_t total) {
+    last_total = total;
+    return ++calls < 3;
+  });
+  EXPECT_FALSE(stopped.has_value());
+  EXPECT_EQ(calls, 3);
+  std::int64_t done = 0;
+  const std::optional<Eigen::MatrixXd> whole = empirical_ntk(p.W0, p.a, p.X, [&](std::int64_t d, std::int64_t total) {
+    done = d;
+    last_total = total;
+    return true;
+  });
+  ASSERT_TRUE(whole.has_value());
+  EXPECT_EQ(done, 100000);  // two passes over the 50000 columns
+  EXPECT_EQ(last_total, 100000);
+}
+
+// The case, n = 32, d = 4, m = 2^20: the kernel no longer holds the nd x m Jacobian
+// (1 GB); what it holds is O(d m + (nd)^2). Measured peaks are in docs/performance.md.
+TEST(NtkModel, KernelMemoryGrowsWithTheProblemNotTheJacobian) {
+  const double bytes = ntk_kernel_bytes({32, 4, Eigen::Index{1} << 20, 1.0, 1});
+  EXPECT_GT(bytes, 2.0 * 4 * double(1 << 20) * 8);  // W0 and a are held
+  EXPECT_LT(bytes, 100e6);
+  EXPECT_LT(ntk_kernel_bytes({32, 4, Eigen::Index{1} << 22, 1.0, 1}), 2.0 * 4 * double(1 << 22) * 8 + 50e6);
 }
 
 TEST(NtkModel, GradientMatchesFiniteDifferences) {

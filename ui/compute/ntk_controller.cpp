@@ -45,8 +45,9 @@ void NtkController::computeView(const core::Parameters& params, quint64 setting,
     post(setting, [this, snapshot] { emit viewProgress(snapshot); });
   };
   try {
-    core::check_ntk_memory(spec, core::default_memory_budget_bytes);
-    result->view = core::ntk_view(spec);
+    core::check_ntk_memory(spec, core::default_memory_budget_bytes, core::NtkWork::training);
+    const core::Progress whileAlive = [&](std::int64_t, std::int64_t) { return alive(); };
+    result->view = core::ntk_view(spec, whileAlive);
     const std::vector<Eigen::Index> widths = core::ntk_widths(spec);
     std::vector<Eigen::Index> law;
     for (const Eigen::Index m : {spec.m / 4, spec.m, 4 * spec.m})
@@ -55,8 +56,8 @@ void NtkController::computeView(const core::Parameters& params, quint64 setting,
     if (!alive()) return;
     emitSnapshot();
     for (const Eigen::Index m : widths) {
-      if (!alive()) return;
-      result->widths.push_back(core::ntk_width_point(spec, m));
+      result->widths.push_back(core::ntk_width_point(spec, m, whileAlive));
+      if (result->widths.back().status == core::Status::cancelled) return;
       emitSnapshot();
     }
     for (const Eigen::Index m : law) {
@@ -66,7 +67,7 @@ void NtkController::computeView(const core::Parameters& params, quint64 setting,
       options.eta = params.ntk.eta;
       options.steps = params.ntk.steps;
       options.spectrum_every = params.ntk.steps + 1;  // the loss is all this curve needs
-      options.progress = [&](std::int64_t, std::int64_t) { return alive(); };
+      options.progress = whileAlive;
       const core::GradientDescentRun run = core::train_prefix_keys(core::make_problem(at), spec.sigma, options);
       if (run.status == core::Status::cancelled) return;
       result->law.push_back({m, run.steps});
@@ -88,7 +89,7 @@ bool NtkController::restart(const core::Parameters& params, quint64 setting, boo
   if (!force && m_trainedSetting == setting) return bool(m_trainer);
   m_trainedSetting = setting;
   try {
-    core::check_ntk_memory(params.ntk.model, core::default_memory_budget_bytes);
+    core::check_ntk_memory(params.ntk.model, core::default_memory_budget_bytes, core::NtkWork::training);
     m_trainer = std::make_unique<core::PrefixTrainer>(core::make_problem(params.ntk.model), params.ntk.model.sigma,
                                                       params.ntk.eta);
   } catch (const std::exception& e) {

@@ -64,7 +64,7 @@ QString ntkSummary(const core::Parameters& p) {
 }
 
 void checkNtk(const core::Parameters& p) {
-  core::check_ntk_memory(p.ntk.model, core::default_memory_budget_bytes);
+  core::check_ntk_memory(p.ntk.model, core::default_memory_budget_bytes, core::NtkWork::training);
 }
 
 }  // namespace
