@@ -230,7 +230,7 @@ py::tuple compress_prefix(const py::object& KP, const py::object& VP, const std:
   core::NtkParams z;
   {
     py::gil_scoped_release release;
-    z = core::compress_prefix(core::MatrixPrefix(view(kp), view(vp)), phi, 0, interruption.progress());
+    z = core::compress_prefix(core::MatrixPrefix(view(kp), view(vp)), phi, interruption.progress());
   }
   interruption.raise_if_interrupted();
   return py::make_tuple(std::move(z.Z), std::move(z.k));

@@ -3,6 +3,7 @@
 // into at most a given number of bins so that a prefix of millions of keys fits on screen.
 
 #include "core/kernels/feature_map.h"
+#include "core/util/progress.h"
 #include "core/workload/workload.h"
 
 #include <Eigen/Core>
@@ -15,6 +16,11 @@ struct AttentionMap {
   Eigen::MatrixXd weights;
   Eigen::Index prefix_bins = 0;
   double keys_per_bin = 1.0;  ///< m / prefix_bins (1 when nothing is binned)
+};
+
+struct AttentionMaps {
+  AttentionMap exact, ntk;
+  Status status = Status::ok;  ///< cancelled: the maps are empty
 };
 
 /// Exact softmax weights. `log_normalizer` (L) is ExactResult::log_normalizer of the same
@@ -35,5 +41,14 @@ AttentionMap ntk_attention_map(const Eigen::Ref<const Eigen::MatrixXd>& Q,
                                const PrefixSource& prefix, const FeatureMap& phi, bool causal,
                                const Eigen::Ref<const Eigen::VectorXd>& denominator,
                                Eigen::Index max_prefix_columns);
+
+/// Both maps in one pass over the prefix (each chunk drawn once for both); `progress` counts
+/// prefix rows and can stop it.
+AttentionMaps attention_maps(const Eigen::Ref<const Eigen::MatrixXd>& Q,
+                             const Eigen::Ref<const Eigen::MatrixXd>& K, const PrefixSource& prefix,
+                             const FeatureMap& phi, bool causal,
+                             const Eigen::Ref<const Eigen::VectorXd>& log_normalizer,
+                             const Eigen::Ref<const Eigen::VectorXd>& denominator,
+                             Eigen::Index max_prefix_columns, const Progress& progress = {});
 
 }  // namespace ntk::core

@@ -10,6 +10,7 @@
 #include <limits>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace ntk::core {
@@ -75,45 +76,45 @@ NtkResult evaluate(const Eigen::Ref<const Eigen::MatrixXd>& Q,
 
 }  // namespace
 
-NtkParams compress_prefix(const PrefixSource& prefix, const FeatureMap& phi, Eigen::Index chunk,
-                          const Progress& progress) {
+std::size_t state_bytes(const NtkParams& p) { return sizeof(double) * std::size_t(p.Z.size() + p.k.size()); }
+
+CompressionConsumer::CompressionConsumer(const FeatureMap& phi, std::string key)
+    : m_phi(phi), m_key(std::move(key)) {}
+
+NtkParams CompressionConsumer::initial() const {
+  return {Eigen::MatrixXd::Zero(m_phi.dim(), m_phi.input_dim()), Eigen::VectorXd::Zero(m_phi.dim())};
+}
+
+void CompressionConsumer::add(NtkParams& s, Eigen::Index, const PrefixBlock& block) const {
+  // Rows whose features phi(K_P) take about 1 MB, so that they are still in cache for Z and k.
+  const Eigen::Index rows = std::clamp<Eigen::Index>((Eigen::Index{1} << 20) / (8 * m_phi.dim()), 8, prefix_chunk_rows);
+  for (Eigen::Index first = 0; first < block.KP.rows(); first += rows) {
+    const Eigen::Index count = std::min(rows, block.KP.rows() - first);
+    const Eigen::MatrixXd F = m_phi.apply(block.KP.middleRows(first, count));
+    s.Z.noalias() += F.transpose() * block.VP.middleRows(first, count);
+    s.k += F.colwise().sum().transpose();
+  }
+  s.max_abs_value = std::max(s.max_abs_value, block.VP.cwiseAbs().maxCoeff());
+}
+
+void CompressionConsumer::append(NtkParams& total, const NtkParams& next) const {
+  total.Z += next.Z;
+  total.k += next.k;
+  total.max_abs_value = std::max(total.max_abs_value, next.max_abs_value);
+}
+
+NtkParams compress_prefix(const PrefixSource& prefix, const FeatureMap& phi, const Progress& progress) {
   if (prefix.dim() != phi.input_dim())
     throw std::invalid_argument("the prefix has width " + std::to_string(prefix.dim()) +
                                 " but phi expects " + std::to_string(phi.input_dim()));
-  const Eigen::Index r = phi.dim();
-  const Eigen::Index d = prefix.dim();
-  if (chunk <= 0) chunk = std::clamp<Eigen::Index>((Eigen::Index{1} << 20) / (8 * r), 32, 1024);
-  const PrefixPartition part =
-      partition_prefix(prefix.rows(), chunk, sizeof(double) * std::size_t(r * (d + 1)));
-  std::vector<NtkParams> partials(std::size_t(part.segments));
-  ProgressTracker tracker(progress, prefix.rows());
-  parallel_tasks(part.segments, [&](Eigen::Index s) {
-    NtkParams local{Eigen::MatrixXd::Zero(r, d), Eigen::VectorXd::Zero(r)};
-    PrefixScratch scratch;
-    const Eigen::Index end = part.segment_begin(s) + part.segment_count(s);
-    for (Eigen::Index row = part.segment_begin(s); row < end && !tracker.cancelled();
-         row += part.chunk) {
-      const Eigen::Index count = std::min(part.chunk, end - row);
-      const PrefixBlock blk = prefix.block(row, count, scratch);
-      const Eigen::MatrixXd F = phi.apply(blk.KP);
-      local.Z.noalias() += F.transpose() * blk.VP;
-      local.k += F.colwise().sum().transpose();
-      local.max_abs_value = std::max(local.max_abs_value, blk.VP.cwiseAbs().maxCoeff());
-      tracker.advance(count);
-    }
-    partials[std::size_t(s)] = std::move(local);
-  });
-  NtkParams out{Eigen::MatrixXd::Zero(r, d), Eigen::VectorXd::Zero(r)};
-  if (tracker.cancelled()) {
+  const CompressionConsumer consumer(phi);
+  PrefixPass pass = reduce_prefix(prefix, {&consumer}, progress);
+  if (pass.status == Status::cancelled) {
+    NtkParams out{Eigen::MatrixXd::Zero(phi.dim(), phi.input_dim()), Eigen::VectorXd::Zero(phi.dim())};
     out.status = Status::cancelled;
     return out;
   }
-  for (const NtkParams& p : partials) {
-    out.Z += p.Z;
-    out.k += p.k;
-    out.max_abs_value = std::max(out.max_abs_value, p.max_abs_value);
-  }
-  return out;
+  return std::move(CompressionConsumer::state(*pass.totals[0]));
 }
 
 NtkResult ntk_attention(const Eigen::Ref<const Eigen::MatrixXd>& Q,

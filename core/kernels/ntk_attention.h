@@ -4,10 +4,12 @@
 // with Z = phi(K_P)^T V_P (r x d) and k = phi(K_P)^T 1_m (r): sizes that do not grow with m.
 
 #include "core/kernels/feature_map.h"
+#include "core/kernels/prefix_reduction.h"
 #include "core/util/progress.h"
 #include "core/workload/workload.h"
 
 #include <Eigen/Core>
+#include <string>
 
 namespace ntk::core {
 
@@ -39,11 +41,29 @@ struct NtkResult {
   Status status = Status::ok;
 };
 
-/// Closed-form Z and k from a prefix, streamed over chunks of `chunk` rows (memory O(r d)
-/// plus one chunk), reduced in a fixed order so the thread count does not change the result.
-/// chunk = 0 picks a chunk whose features phi(K_P) stay in cache (about 1 MB).
-NtkParams compress_prefix(const PrefixSource& prefix, const FeatureMap& phi,
-                          Eigen::Index chunk = 0, const Progress& progress = {});
+std::size_t state_bytes(const NtkParams& p);
+
+/// The consumer of the prefix pass (prefix_reduction.h) that sums Z = phi(K_P)^T V_P and
+/// k = phi(K_P)^T 1_m, forming the features of at most about 1 MB of rows at once.
+class CompressionConsumer final : public StateConsumer<NtkParams> {
+ public:
+  /// `phi` must outlive the consumer; `key`, when not empty, names phi for PrefixFoldCache.
+  explicit CompressionConsumer(const FeatureMap& phi, std::string key = {});
+  std::string cache_key() const override { return m_key; }
+
+ protected:
+  NtkParams initial() const override;
+  void add(NtkParams& s, Eigen::Index first_row, const PrefixBlock& block) const override;
+  void append(NtkParams& total, const NtkParams& next) const override;
+
+ private:
+  const FeatureMap& m_phi;
+  std::string m_key;
+};
+
+/// Closed-form Z and k from a prefix, in one pass (reduce_prefix): memory O(r d) per segment in
+/// flight, the same bits for every thread count.
+NtkParams compress_prefix(const PrefixSource& prefix, const FeatureMap& phi, const Progress& progress = {});
 
 /// Evaluates T stably: with M_i the row maximum of S_X, A' = exp(S_X - M) and the phi terms
 /// scaled by exp(-M). A non-positive D_ii (odd Taylor degree, large negative scores) gives

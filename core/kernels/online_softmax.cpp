@@ -19,16 +19,17 @@ SoftmaxState::SoftmaxState(Eigen::Index queries, Eigen::Index d)
       acc(Eigen::MatrixXd::Zero(d, queries)) {}
 
 void accumulate(SoftmaxState& state, Eigen::Ref<Eigen::MatrixXd> S,
-                const Eigen::Ref<const Eigen::MatrixXd>& V) {
-  for (Eigen::Index q = 0; q < S.cols(); ++q) {
-    const double new_max = std::max(state.max(q), S.col(q).maxCoeff());
+                const Eigen::Ref<const Eigen::MatrixXd>& V, Eigen::Index first_query) {
+  for (Eigen::Index j = 0; j < S.cols(); ++j) {
+    const Eigen::Index q = first_query + j;
+    const double new_max = std::max(state.max(q), S.col(j).maxCoeff());
     const double alpha = rescale_factor(state.max(q), new_max);
-    S.col(q) = (S.col(q).array() - new_max).exp();
-    state.sum(q) = state.sum(q) * alpha + S.col(q).sum();
+    S.col(j) = (S.col(j).array() - new_max).exp();
+    state.sum(q) = state.sum(q) * alpha + S.col(j).sum();
     state.acc.col(q) *= alpha;
     state.max(q) = new_max;
   }
-  state.acc.noalias() += V.transpose() * S;
+  state.acc.middleCols(first_query, S.cols()).noalias() += V.transpose() * S;
 }
 
 void merge(SoftmaxState& state, const SoftmaxState& other) {

@@ -18,10 +18,11 @@ struct SoftmaxState {
   SoftmaxState(Eigen::Index queries, Eigen::Index d);
 };
 
-/// Adds keys with scores S (keys x queries; -inf marks a masked pair) and values V (keys x d).
-/// S is overwritten with exp(S - new max).
+/// Adds keys with scores S (keys x queries; -inf marks a masked pair) and values V (keys x d)
+/// to the queries [first_query, first_query + S.cols()) of `state`. S is overwritten with
+/// exp(S - new max).
 void accumulate(SoftmaxState& state, Eigen::Ref<Eigen::MatrixXd> S,
-                const Eigen::Ref<const Eigen::MatrixXd>& V);
+                const Eigen::Ref<const Eigen::MatrixXd>& V, Eigen::Index first_query = 0);
 
 /// Folds `other` into `state` (the result is the state of both key sets together).
 void merge(SoftmaxState& state, const SoftmaxState& other);

@@ -1,14 +1,11 @@
 #include "core/kernels/prefix_attention.h"
 
-#include "core/kernels/online_softmax.h"
-#include "core/util/parallel.h"
-
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
 #include <string>
-#include <vector>
+#include <utility>
 
 namespace ntk::core {
 namespace {
@@ -18,22 +15,6 @@ constexpr Eigen::Index dense_limit = Eigen::Index{1} << 16;  // score-matrix ent
 
 std::string shape(const Eigen::Ref<const Eigen::MatrixXd>& a) {
   return std::to_string(a.rows()) + " x " + std::to_string(a.cols());
-}
-
-// Folds a block of queries' prefix partials (in segment order) and its input part.
-void finish_block(std::vector<SoftmaxState>& partials, const SoftmaxState& input,
-                  Eigen::Index first_query, ExactResult& out) {
-  SoftmaxState prefix = std::move(partials.front());
-  for (std::size_t s = 1; s < partials.size(); ++s) merge(prefix, partials[s]);
-  SoftmaxState total = prefix;
-  merge(total, input);
-  const Eigen::Index n = total.max.size();
-  out.T.middleRows(first_query, n) = normalized_output(total);
-  out.log_normalizer.segment(first_query, n) = log_normalizer(total);
-  for (Eigen::Index q = 0; q < n; ++q)
-    out.prefix_mass(first_query + q) =
-        prefix.sum(q) == 0.0 ? 0.0
-                             : prefix.sum(q) * std::exp(prefix.max(q) - total.max(q)) / total.sum(q);
 }
 
 }  // namespace
@@ -93,70 +74,75 @@ ExactResult prefix_attention_dense(const Eigen::Ref<const Eigen::MatrixXd>& Q,
   return out;
 }
 
+std::size_t state_bytes(const ExactPrefixState& s) {
+  return sizeof(double) * std::size_t(s.softmax.max.size() + s.softmax.sum.size() + s.softmax.acc.size());
+}
+
+ExactPrefixConsumer::ExactPrefixConsumer(const Eigen::Ref<const Eigen::MatrixXd>& Q, std::string key)
+    : m_Qs(Q / std::sqrt(double(Q.cols()))), m_key(std::move(key)) {}
+
+ExactPrefixState ExactPrefixConsumer::initial() const { return {SoftmaxState(m_Qs.rows(), m_Qs.cols()), 0.0}; }
+
+void ExactPrefixConsumer::add(ExactPrefixState& s, Eigen::Index, const PrefixBlock& block) const {
+  Eigen::MatrixXd S;
+  for (Eigen::Index first = 0; first < m_Qs.rows(); first += query_block) {
+    const Eigen::Index n = std::min(query_block, m_Qs.rows() - first);
+    S.noalias() = block.KP * m_Qs.middleRows(first, n).transpose();
+    s.max_abs_score = std::max(s.max_abs_score, S.cwiseAbs().maxCoeff());
+    accumulate(s.softmax, S, block.VP, first);
+  }
+}
+
+void ExactPrefixConsumer::append(ExactPrefixState& total, const ExactPrefixState& next) const {
+  merge(total.softmax, next.softmax);
+  total.max_abs_score = std::max(total.max_abs_score, next.max_abs_score);
+}
+
+ExactResult finish_exact(const ExactPrefixState& prefix, const Eigen::Ref<const Eigen::MatrixXd>& Q,
+                         const Eigen::Ref<const Eigen::MatrixXd>& K,
+                         const Eigen::Ref<const Eigen::MatrixXd>& V, bool causal) {
+  const Eigen::Index L = Q.rows();
+  SoftmaxState total = prefix.softmax;
+  SoftmaxState input(L, Q.cols());
+  for (Eigen::Index first = 0; first < L; first += query_block) {
+    const Eigen::Index n = std::min(query_block, L - first);
+    Eigen::MatrixXd S = input_scores_transposed(Q.middleRows(first, n), K, first, causal);
+    accumulate(input, S, V, first);
+  }
+  merge(total, input);
+  ExactResult out;
+  out.T = normalized_output(total);
+  out.log_normalizer = log_normalizer(total);
+  out.max_abs_prefix_score = prefix.max_abs_score;
+  const SoftmaxState& p = prefix.softmax;
+  out.prefix_mass = (p.sum.array() == 0.0)
+                        .select(0.0, p.sum.array() * (p.max - total.max).array().exp() / total.sum.array())
+                        .matrix();
+  return out;
+}
+
 ExactResult prefix_attention_streaming(const Eigen::Ref<const Eigen::MatrixXd>& Q,
                                        const Eigen::Ref<const Eigen::MatrixXd>& K,
                                        const Eigen::Ref<const Eigen::MatrixXd>& V,
                                        const PrefixSource& prefix, const ExactOptions& options) {
   check_shapes(Q, K, V, prefix.dim());
-  const Eigen::Index L = Q.rows();
-  const Eigen::Index d = Q.cols();
-  const Eigen::Index blocks = (L + query_block - 1) / query_block;
-  const Eigen::MatrixXd Qs = Q / std::sqrt(double(d));
-  const PrefixPartition part = partition_prefix(
-      prefix.rows(), options.chunk, sizeof(double) * std::size_t(query_block * (d + 2)));
-
-  std::vector<SoftmaxState> partials(std::size_t(blocks * part.segments));
-  std::vector<double> max_abs_scores(partials.size(), 0.0);
-  ProgressTracker tracker(options.progress, prefix.rows() * blocks);
-  parallel_tasks(blocks * part.segments, [&](Eigen::Index task) {
-    const Eigen::Index b = task / part.segments;
-    const Eigen::Index first = b * query_block;
-    const Eigen::Index n = std::min(query_block, L - first);
-    SoftmaxState state(n, d);
-    PrefixScratch scratch;
-    Eigen::MatrixXd S;
-    const Eigen::Index begin = part.segment_begin(task % part.segments);
-    const Eigen::Index end = begin + part.segment_count(task % part.segments);
-    for (Eigen::Index row = begin; row < end && !tracker.cancelled(); row += part.chunk) {
-      const Eigen::Index count = std::min(part.chunk, end - row);
-      const PrefixBlock blk = prefix.block(row, count, scratch);
-      S.noalias() = blk.KP * Qs.middleRows(first, n).transpose();
-      max_abs_scores[std::size_t(task)] =
-          std::max(max_abs_scores[std::size_t(task)], S.cwiseAbs().maxCoeff());
-      accumulate(state, S, blk.VP);
-      tracker.advance(count);
-    }
-    partials[std::size_t(task)] = std::move(state);
-  });
-
-  ExactResult out;
-  if (tracker.cancelled()) {
+  const ExactPrefixConsumer consumer(Q);
+  const PrefixPass pass = reduce_prefix(prefix, {&consumer}, options.progress);
+  if (pass.status == Status::cancelled) {
+    ExactResult out;
     out.status = Status::cancelled;
     return out;
   }
-  out.T.resize(L, d);
-  out.prefix_mass.resize(L);
-  out.log_normalizer.resize(L);
-  out.max_abs_prefix_score = *std::max_element(max_abs_scores.begin(), max_abs_scores.end());
-  for (Eigen::Index b = 0; b < blocks; ++b) {
-    const Eigen::Index first = b * query_block;
-    const Eigen::Index n = std::min(query_block, L - first);
-    SoftmaxState input(n, d);
-    Eigen::MatrixXd S = input_scores_transposed(Q.middleRows(first, n), K, first, options.causal);
-    accumulate(input, S, V);
-    std::vector<SoftmaxState> block_partials(
-        std::make_move_iterator(partials.begin() + b * part.segments),
-        std::make_move_iterator(partials.begin() + (b + 1) * part.segments));
-    finish_block(block_partials, input, first, out);
-  }
-  return out;
+  return finish_exact(ExactPrefixConsumer::state(*pass.totals[0]), Q, K, V, options.causal);
 }
+
+bool exact_streams(Eigen::Index L, Eigen::Index m) { return L * (m + L) > dense_limit; }
 
 ExactResult prefix_attention(const Eigen::Ref<const Eigen::MatrixXd>& Q,
                              const Eigen::Ref<const Eigen::MatrixXd>& K,
                              const Eigen::Ref<const Eigen::MatrixXd>& V,
                              const PrefixSource& prefix, const ExactOptions& options) {
-  if (Q.rows() * (prefix.rows() + Q.rows()) > dense_limit)
+  if (exact_streams(Q.rows(), prefix.rows()))
     return prefix_attention_streaming(Q, K, V, prefix, options);
   PrefixScratch scratch;
   const PrefixBlock all = prefix.block(0, prefix.rows(), scratch);

@@ -3,17 +3,19 @@
 //   PrefixAttn = rowsoftmax([Q K_P^T, Q K^T] / sqrt(d)) [V_P; V]
 // with the causal mask (if any) on the input block only, never on the prefix.
 
+#include "core/kernels/online_softmax.h"
+#include "core/kernels/prefix_reduction.h"
 #include "core/util/progress.h"
 #include "core/workload/workload.h"
 
 #include <Eigen/Core>
+#include <string>
 
 namespace ntk::core {
 
 struct ExactOptions {
   bool causal = false;
-  Eigen::Index chunk = 512;  ///< prefix rows streamed at once
-  Progress progress;         ///< units: prefix rows x query blocks
+  Progress progress;  ///< units: prefix rows
 };
 
 struct ExactResult {
@@ -24,6 +26,36 @@ struct ExactResult {
   Status status = Status::ok;
 };
 
+/// Exact attention's prefix part: the online-softmax state of every query over prefix rows.
+struct ExactPrefixState {
+  SoftmaxState softmax;       ///< L queries
+  double max_abs_score = 0;   ///< max |<q_i, K_P[j]>| / sqrt(d) over the rows seen
+};
+std::size_t state_bytes(const ExactPrefixState& s);
+
+/// The consumer of the prefix pass (prefix_reduction.h) that exact attention is made of: each
+/// chunk of prefix rows is used by every query, in fixed blocks of queries.
+class ExactPrefixConsumer final : public StateConsumer<ExactPrefixState> {
+ public:
+  /// Q: L x d. `key`, when not empty, names Q for PrefixFoldCache.
+  explicit ExactPrefixConsumer(const Eigen::Ref<const Eigen::MatrixXd>& Q, std::string key = {});
+  std::string cache_key() const override { return m_key; }
+
+ protected:
+  ExactPrefixState initial() const override;
+  void add(ExactPrefixState& s, Eigen::Index first_row, const PrefixBlock& block) const override;
+  void append(ExactPrefixState& total, const ExactPrefixState& next) const override;
+
+ private:
+  Eigen::MatrixXd m_Qs;  ///< Q / sqrt(d)
+  std::string m_key;
+};
+
+/// Exact attention from its prefix part (ExactPrefixConsumer's total) and the input part.
+ExactResult finish_exact(const ExactPrefixState& prefix, const Eigen::Ref<const Eigen::MatrixXd>& Q,
+                         const Eigen::Ref<const Eigen::MatrixXd>& K,
+                         const Eigen::Ref<const Eigen::MatrixXd>& V, bool causal);
+
 /// Forms the whole L x (m + L) score matrix; memory O(L (m + L)). Q, K, V: L x d;
 /// KP, VP: m x d.
 ExactResult prefix_attention_dense(const Eigen::Ref<const Eigen::MatrixXd>& Q,
@@ -32,14 +64,17 @@ ExactResult prefix_attention_dense(const Eigen::Ref<const Eigen::MatrixXd>& Q,
                                    const Eigen::Ref<const Eigen::MatrixXd>& KP,
                                    const Eigen::Ref<const Eigen::MatrixXd>& VP, bool causal);
 
-/// Online softmax over prefix chunks: memory O(L d + chunk (L + d)) whatever m is; equal to
-/// the dense result to rounding and independent of the thread count.
+/// Online softmax over the prefix pass (reduce_prefix): memory O(L d) per segment in flight,
+/// whatever m is; equal to the dense result to rounding and independent of the thread count.
 ExactResult prefix_attention_streaming(const Eigen::Ref<const Eigen::MatrixXd>& Q,
                                        const Eigen::Ref<const Eigen::MatrixXd>& K,
                                        const Eigen::Ref<const Eigen::MatrixXd>& V,
                                        const PrefixSource& prefix, const ExactOptions& options);
 
-/// The dense path for small problems, the streaming one otherwise.
+/// Whether prefix_attention takes the streaming path for L queries and m prefix rows.
+bool exact_streams(Eigen::Index L, Eigen::Index m);
+
+/// The dense path for small problems (exact_streams false), the streaming one otherwise.
 ExactResult prefix_attention(const Eigen::Ref<const Eigen::MatrixXd>& Q,
                              const Eigen::Ref<const Eigen::MatrixXd>& K,
                              const Eigen::Ref<const Eigen::MatrixXd>& V,

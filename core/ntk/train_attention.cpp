@@ -132,7 +132,7 @@ AttentionTrainRun train_ntk_attention(const Parameters& params, const AttentionT
   for (int t = 0; t <= options.steps; ++t) {
     if (s > 0) Z = ZA * ZB;
     const Inputs in = draw_inputs(spec, fixed, std::uint64_t(t));
-    const Eigen::MatrixXd target = prefix_attention(in.Q, in.K, in.V, prefix, {params.causal, 512, {}}).T;
+    const Eigen::MatrixXd target = prefix_attention(in.Q, in.K, in.V, prefix, {params.causal, {}}).T;
     const AttentionLoss at = attention_loss(in.Q, in.K, in.V, target, phi, Z, k, m, params.causal);
     if (at.status == Status::non_positive_denominator && t > 0 && run.backtracks < max_backtracks) {
       // The last step crossed D_ii = 0 for this input: take it back and halve all later steps.
@@ -183,7 +183,7 @@ AttentionTrainRun train_ntk_attention(const Parameters& params, const AttentionT
   run.trained_error = run.closed_error = run.closed_error_full_rank = 0;
   for (int e = 0; e < options.eval_inputs; ++e) {
     const Inputs in = draw_inputs(spec, fixed, (std::uint64_t(1) << 32) + std::uint64_t(e));
-    const Eigen::MatrixXd target = prefix_attention(in.Q, in.K, in.V, prefix, {params.causal, 512, {}}).T;
+    const Eigen::MatrixXd target = prefix_attention(in.Q, in.K, in.V, prefix, {params.causal, {}}).T;
     const auto error = [&](const NtkResult& result) { return compare(target, result.T).max_abs; };
     run.trained_error += error(ntk_attention(in.Q, in.K, in.V, phi, trained, params.causal));
     const double full = error(ntk_attention(in.Q, in.K, in.V, phi, closed, params.causal));

@@ -13,7 +13,7 @@
 namespace ntk::core {
 namespace {
 
-constexpr double keep_prefix_numbers = double(1 << 23);  // 64 MB of doubles
+constexpr double keep_prefix_bytes = double(64 << 20);
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -71,6 +71,34 @@ Comparison cancelled(const Parameters& params) {
   return c;
 }
 
+// Names a seeded workload's prefix rows: everything they depend on but m.
+std::string rows_key(const WorkloadSpec& w) {
+  char text[160];
+  std::snprintf(text, sizeof text, "mode=%d d=%lld scale=%a dist=%d seed=%llu", int(w.mode),
+                static_cast<long long>(w.d), w.scale, int(w.dist), static_cast<unsigned long long>(w.seed));
+  return text;
+}
+
+// The cache keys of the prefix pass's consumers; empty where a fold cannot be named.
+struct FoldKeys {
+  std::string exact, compression;
+};
+
+FoldKeys fold_keys(const Parameters& p) {
+  const std::string rows = rows_key(p.workload);
+  FoldKeys keys{"exact " + rows + " L=" + std::to_string(p.workload.L), {}};
+  const FeatureMapSpec& f = p.feature;
+  if (f.omega.size() == 0)
+    keys.compression = "compress " + rows + " feature=" + std::to_string(int(f.kind)) + " degree=" +
+                       std::to_string(f.degree) + " features=" + std::to_string(f.features) +
+                       " orthogonal=" + std::to_string(int(f.orthogonal)) + " seed=" + std::to_string(f.seed);
+  return keys;
+}
+
+Comparison compare_impl(const Eigen::Ref<const Eigen::MatrixXd>& Q, const Eigen::Ref<const Eigen::MatrixXd>& K,
+                        const Eigen::Ref<const Eigen::MatrixXd>& V, const PrefixSource& prefix,
+                        const Parameters& params, const ComparisonOptions& options, const FoldKeys* keys);
+
 }  // namespace
 
 std::string diagnosis(const Comparison& c) {
@@ -100,10 +128,29 @@ std::string diagnosis(const Comparison& c) {
   return to_string(c.status);
 }
 
-Comparison compare_methods(const Eigen::Ref<const Eigen::MatrixXd>& Q,
-                           const Eigen::Ref<const Eigen::MatrixXd>& K,
-                           const Eigen::Ref<const Eigen::MatrixXd>& V, const PrefixSource& prefix,
-                           const Parameters& params, const ComparisonOptions& options) {
+namespace {
+
+// Exact attention and the compression as one pass that reuses and feeds the cache's folds.
+bool cached_pass(Comparison& c, const Eigen::Ref<const Eigen::MatrixXd>& Q,
+                 const Eigen::Ref<const Eigen::MatrixXd>& K, const Eigen::Ref<const Eigen::MatrixXd>& V,
+                 const PrefixSource& prefix, const FeatureMap& phi, const ComparisonOptions& options,
+                 const FoldKeys& keys) {
+  const ExactPrefixConsumer exact(Q, keys.exact);
+  const CompressionConsumer compression(phi, keys.compression);
+  const auto start = std::chrono::steady_clock::now();
+  PrefixPass pass = reduce_prefix(prefix, {&exact, &compression}, sub_progress(options.progress, 0, 99),
+                                  &options.cache->folds);
+  if (pass.status == Status::cancelled) return false;
+  c.exact = finish_exact(ExactPrefixConsumer::state(*pass.totals[0]), Q, K, V, c.params.causal);
+  c.compressed = std::move(CompressionConsumer::state(*pass.totals[1]));
+  if (c.params.rank > 0) c.low_rank = truncate_rank(c.compressed.Z, c.params.rank);
+  c.pass = PassReport{seconds_since(start), pass.rows_read, pass.reused_rows, false, 0};
+  return true;
+}
+
+Comparison compare_impl(const Eigen::Ref<const Eigen::MatrixXd>& Q, const Eigen::Ref<const Eigen::MatrixXd>& K,
+                        const Eigen::Ref<const Eigen::MatrixXd>& V, const PrefixSource& prefix,
+                        const Parameters& params, const ComparisonOptions& options, const FoldKeys* keys) {
   validate(params);
   check_shapes(Q, K, V, prefix.dim());
   Comparison c;
@@ -115,27 +162,34 @@ Comparison compare_methods(const Eigen::Ref<const Eigen::MatrixXd>& Q,
   const FeatureMap phi(params.feature, Q.cols());
   if (params.feature.kind == FeatureKind::favor) c.omega = phi.omega();
 
-  c.exact_seconds = median_seconds(
-      [&](bool first) {
-        c.exact = prefix_attention(Q, K, V, prefix,
-                                   {params.causal, 512, first ? sub_progress(options.progress, 0, 50) : Progress{}});
-        return c.exact.status == Status::ok;
-      },
-      options.timing_runs, c.exact_runs);
-  if (c.exact.status != Status::ok) return c.status = c.exact.status, c;
+  // Small problems take exact attention's dense path, uncached, as they do from scratch.
+  const bool cached = keys && options.cache && exact_streams(Q.rows(), prefix.rows());
+  if (cached && !cached_pass(c, Q, K, V, prefix, phi, options, *keys)) return cancelled(params);
+  if (!cached) {
+    c.exact_seconds = median_seconds(
+        [&](bool first) {
+          c.exact = prefix_attention(Q, K, V, prefix,
+                                     {params.causal, first ? sub_progress(options.progress, 0, 50) : Progress{}});
+          return c.exact.status == Status::ok;
+        },
+        options.timing_runs, c.exact_runs);
+    if (c.exact.status != Status::ok) return c.status = c.exact.status, c;
+  }
   if (!c.exact.T.allFinite())
     throw std::invalid_argument(
         "exact attention overflows float64 on these inputs (the largest |<q, k_P>| / sqrt(d) is " +
         std::to_string(c.exact.max_abs_prefix_score) + "): the entries are too large; scale them down");
 
-  c.compress_seconds = median_seconds(
-      [&](bool first) {
-        c.compressed = compress_prefix(prefix, phi, 0, first ? sub_progress(options.progress, 50, 99) : Progress{});
-        if (params.rank > 0) c.low_rank = truncate_rank(c.compressed.Z, params.rank);
-        return c.compressed.status == Status::ok;
-      },
-      options.timing_runs, c.compress_runs);
-  if (c.compressed.status != Status::ok) return c.status = c.compressed.status, c;
+  if (!cached) {
+    c.compress_seconds = median_seconds(
+        [&](bool first) {
+          c.compressed = compress_prefix(prefix, phi, first ? sub_progress(options.progress, 50, 99) : Progress{});
+          if (params.rank > 0) c.low_rank = truncate_rank(c.compressed.Z, params.rank);
+          return c.compressed.status == Status::ok;
+        },
+        options.timing_runs, c.compress_runs);
+    if (c.compressed.status != Status::ok) return c.status = c.compressed.status, c;
+  }
 
   c.approx_seconds = median_seconds(
       [&](bool) {
@@ -153,30 +207,63 @@ Comparison compare_methods(const Eigen::Ref<const Eigen::MatrixXd>& Q,
                            std::max(c.compressed.max_abs_value, V.cwiseAbs().maxCoeff()),
                            params.feature.degree);
   if (options.map_columns > 0) {
-    c.exact_map = exact_attention_map(Q, K, prefix, params.causal, c.exact.log_normalizer,
-                                      options.map_columns);
-    c.ntk_map = ntk_attention_map(Q, K, prefix, phi, params.causal, c.approx.denominator,
-                                  options.map_columns);
+    // Both maps in one pass; the caller's progress can stop it (the percentage stays at 99).
+    const Progress still_wanted = [&](std::int64_t, std::int64_t) {
+      return !options.progress || options.progress(99, 100);
+    };
+    AttentionMaps maps = attention_maps(Q, K, prefix, phi, params.causal, c.exact.log_normalizer,
+                                        c.approx.denominator, options.map_columns, still_wanted);
+    if (maps.status == Status::cancelled) return cancelled(params);
+    c.exact_map = std::move(maps.exact);
+    c.ntk_map = std::move(maps.ntk);
   }
   if (options.progress) options.progress(100, 100);
   return c;
 }
 
+}  // namespace
+
+Comparison compare_methods(const Eigen::Ref<const Eigen::MatrixXd>& Q,
+                           const Eigen::Ref<const Eigen::MatrixXd>& K,
+                           const Eigen::Ref<const Eigen::MatrixXd>& V, const PrefixSource& prefix,
+                           const Parameters& params, const ComparisonOptions& options) {
+  return compare_impl(Q, K, V, prefix, params, options, nullptr);
+}
+
 Comparison compare_methods(const Parameters& params, const ComparisonOptions& options) {
   validate(params);
-  const InputPart in = generate_inputs(params.workload);
-  const GeneratedPrefix generated(params.workload, in);
+  const WorkloadSpec& w = params.workload;
+  const InputPart in = generate_inputs(w);
+  const GeneratedPrefix generated(w, in);
   // Exact attention, compression and the maps each pass over the prefix; drawing it costs more
-  // than those passes, so a prefix of up to 64 MB is drawn once and kept. Larger ones stream.
+  // than those passes, so a prefix of up to 64 MB is drawn once and kept (in the window, kept
+  // between comparisons, so a larger m draws only the rows it adds). Larger ones stream.
+  LiveCache* cache = options.cache;
+  const double prefix_bytes = 2.0 * double(w.m) * double(w.d) * sizeof(double);
+  const bool keep = cache ? prefix_bytes <= double(cache->row_budget) : prefix_bytes <= keep_prefix_bytes;
   Eigen::MatrixXd KP, VP;
-  const bool keep = 2.0 * double(params.workload.m) * double(params.workload.d) <= keep_prefix_numbers;
-  if (keep && !materialize(generated, KP, VP, sub_progress(options.progress, 0, 1))) return cancelled(params);
-  const MatrixPrefix kept(KP, VP);
+  Eigen::MatrixXd& rows_KP = cache ? cache->KP : KP;
+  Eigen::MatrixXd& rows_VP = cache ? cache->VP : VP;
+  if (keep) {
+    const std::string key = cache ? rows_key(w) : std::string();
+    if (!cache || cache->rows_key != key) {
+      rows_KP.resize(0, w.d);
+      rows_VP.resize(0, w.d);
+      if (cache) cache->rows_key = key;
+    }
+    if (rows_KP.rows() < w.m && !materialize(generated, rows_KP, rows_VP, sub_progress(options.progress, 0, 1)))
+      return cancelled(params);
+  }
+  const MatrixPrefix kept(rows_KP.topRows(keep ? w.m : 0), rows_VP.topRows(keep ? w.m : 0));
   const PrefixSource& prefix = keep ? static_cast<const PrefixSource&>(kept) : generated;
-  Comparison c = compare_methods(in.Q, in.K, in.V, prefix, params, options);
+  const FoldKeys keys = fold_keys(params);
+  Comparison c = compare_impl(in.Q, in.K, in.V, prefix, params, options, cache ? &keys : nullptr);
+  if (c.pass) {
+    c.pass->rows_kept = keep;
+    c.pass->cache_bytes = cache->bytes();
+  }
   if (c.exact.status == Status::ok)
-    c.limit_distance =
-        (c.exact.T - infinite_prefix_limit(params.workload, in)).cwiseAbs().maxCoeff();
+    c.limit_distance = (c.exact.T - infinite_prefix_limit(w, in)).cwiseAbs().maxCoeff();
   return c;
 }
 

@@ -11,6 +11,7 @@
 #include "core/util/progress.h"
 
 #include <Eigen/Core>
+#include <cstddef>
 #include <optional>
 #include <string>
 
@@ -19,11 +20,35 @@ namespace ntk::core {
 inline constexpr double timing_budget_seconds = 0.02;
 inline constexpr int max_timing_runs = 5;
 
+/// What the window keeps between comparisons of one seeded workload: the drawn prefix rows (up
+/// to half the budget) and the folds of the prefix pass (PrefixFoldCache), so that a change of m
+/// draws and reduces only the rows it lacks. One comparison at a time.
+struct LiveCache {
+  explicit LiveCache(std::size_t budget_bytes) : folds(budget_bytes / 2), row_budget(budget_bytes / 2) {}
+  PrefixFoldCache folds;
+  std::size_t row_budget;
+  std::string rows_key;    ///< the workload whose rows KP, VP hold (m not included)
+  Eigen::MatrixXd KP, VP;  ///< its first rows, as many as were drawn
+  std::size_t bytes() const { return folds.bytes() + sizeof(double) * std::size_t(KP.size() + VP.size()); }
+};
+
 struct ComparisonOptions {
   Progress progress;                 ///< units: percent of the whole comparison
   double memory_budget_bytes = default_memory_budget_bytes;  ///< refuse larger sizes up front
   Eigen::Index map_columns = 0;      ///< > 0: also the attention maps, prefix binned to this
   int timing_runs = max_timing_runs; ///< steps under timing_budget_seconds run up to this often
+  /// The window's cache (seeded workloads only): exact attention and the compression then run
+  /// as one pass reusing what the cache holds, timed together (Comparison::pass); no medians.
+  LiveCache* cache = nullptr;
+};
+
+/// The one pass of a cached comparison (ComparisonOptions::cache).
+struct PassReport {
+  double seconds = 0;            ///< exact attention's prefix part and the compression together
+  Eigen::Index rows_read = 0;    ///< prefix rows reduced by this pass
+  Eigen::Index reused_rows = 0;  ///< rows whose folds came from the cache
+  bool rows_kept = false;        ///< the drawn rows were held (none redrawn for the maps)
+  std::size_t cache_bytes = 0;   ///< the cache's size after the pass
 };
 
 struct Comparison {
@@ -44,6 +69,7 @@ struct Comparison {
   /// ComparisonOptions::timing_runs times.
   double exact_seconds = 0, compress_seconds = 0, approx_seconds = 0;
   int exact_runs = 0, compress_runs = 0, approx_runs = 0, threads = 1;
+  std::optional<PassReport> pass;  ///< set when the comparison used a LiveCache
   Status status = Status::ok;     ///< the first non-ok status of the three steps
   /// Empty, or why NTK-Attention has degenerated although its status is ok: its prefix term
   /// vanished (below degenerate_prefix_share of exact attention's prefix mass), so it returns

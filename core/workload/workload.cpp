@@ -97,20 +97,24 @@ PrefixBlock GeneratedPrefix::block(Eigen::Index begin, Eigen::Index count,
 bool materialize(const PrefixSource& source, Eigen::MatrixXd& KP, Eigen::MatrixXd& VP,
                  const Progress& progress) {
   const Eigen::Index m = source.rows(), chunk = 4096;
-  KP.resize(m, source.dim());
-  VP.resize(m, source.dim());
-  ProgressTracker tracker(progress, m);
+  const Eigen::Index held = KP.cols() == source.dim() && VP.rows() == KP.rows() ? std::min(KP.rows(), m) : 0;
+  KP.conservativeResize(m, source.dim());
+  VP.conservativeResize(m, source.dim());
+  ProgressTracker tracker(progress, m - held);
   // Rows are drawn by index, so any thread can draw any chunk with the same result.
-  parallel_tasks((m + chunk - 1) / chunk, [&](Eigen::Index c) {
+  parallel_tasks((m - held + chunk - 1) / chunk, [&](Eigen::Index c) {
     if (tracker.cancelled()) return;
     thread_local PrefixScratch scratch;
-    const Eigen::Index begin = c * chunk, count = std::min(chunk, m - begin);
+    const Eigen::Index begin = held + c * chunk, count = std::min(chunk, m - begin);
     const PrefixBlock block = source.block(begin, count, scratch);
     KP.middleRows(begin, count) = block.KP;
     VP.middleRows(begin, count) = block.VP;
     tracker.advance(count);
   });
-  return !tracker.cancelled();
+  if (!tracker.cancelled()) return true;
+  KP.conservativeResize(held, source.dim());
+  VP.conservativeResize(held, source.dim());
+  return false;
 }
 
 }  // namespace ntk::core

@@ -89,8 +89,9 @@ class GeneratedPrefix final : public PrefixSource {
   Eigen::MatrixXd m_WK, m_WV;
 };
 
-/// Draws the whole prefix into memory (for small m, for export, and for tests), in parallel.
-/// Returns false when `progress` (units: rows) cancelled it; the arrays are then incomplete.
+/// Draws the prefix into memory (for small m, for export, and for tests), in parallel: the rows
+/// KP and VP lack, [KP.rows(), m), keeping those they hold (empty arrays get every row). Returns
+/// false when `progress` (units: rows) cancelled it; the arrays then hold only their old rows.
 bool materialize(const PrefixSource& source, Eigen::MatrixXd& KP, Eigen::MatrixXd& VP,
                  const Progress& progress = {});
 

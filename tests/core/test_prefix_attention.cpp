@@ -39,12 +39,13 @@ Eigen::MatrixXd plain_attention(const Case& c, bool causal) {
 
 TEST(PrefixAttention, StreamingEqualsDenseToRounding) {
   for (const bool causal : {false, true}) {
-    for (const Eigen::Index chunk : {1, 7, 64, 4096}) {
-      const Case c = make_case(19, 6, 301, 0.8, 5);
+    // Inside one chunk, across chunks, across segments, with a partial last chunk.
+    for (const Eigen::Index m : {Eigen::Index{1}, Eigen::Index{301}, prefix_segment_rows + 7}) {
+      const Case c = make_case(19, 6, m, 0.8, 5);
       const ExactResult dense = prefix_attention_dense(c.Q, c.K, c.V, c.KP, c.VP, causal);
       const ExactResult stream =
-          prefix_attention_streaming(c.Q, c.K, c.V, MatrixPrefix(c.KP, c.VP), {causal, chunk, {}});
-      EXPECT_LT(rel_error(stream.T, dense.T), 1e-13) << "chunk " << chunk;
+          prefix_attention_streaming(c.Q, c.K, c.V, MatrixPrefix(c.KP, c.VP), {causal, {}});
+      EXPECT_LT(rel_error(stream.T, dense.T), 1e-13) << "m " << m;
       EXPECT_LT(rel_error(stream.prefix_mass, dense.prefix_mass), 1e-13);
       EXPECT_LT(rel_error(stream.log_normalizer, dense.log_normalizer), 1e-13);
       EXPECT_NEAR(stream.max_abs_prefix_score, dense.max_abs_prefix_score, 1e-14);
@@ -53,10 +54,10 @@ TEST(PrefixAttention, StreamingEqualsDenseToRounding) {
 }
 
 TEST(PrefixAttention, ManyQueryBlocksAndSegmentsEqualDense) {
-  const Case c = make_case(300, 8, 70000, 0.5, 8);  // 3 query blocks, 64 segments
+  const Case c = make_case(300, 8, 70000, 0.5, 8);  // 3 query blocks, 35 segments
   const ExactResult dense = prefix_attention_dense(c.Q, c.K, c.V, c.KP, c.VP, true);
   const ExactResult stream =
-      prefix_attention_streaming(c.Q, c.K, c.V, MatrixPrefix(c.KP, c.VP), {true, 512, {}});
+      prefix_attention_streaming(c.Q, c.K, c.V, MatrixPrefix(c.KP, c.VP), {true, {}});
   EXPECT_LT(rel_error(stream.T, dense.T), 1e-12);
 }
 
@@ -81,7 +82,7 @@ TEST(PrefixAttention, SoftmaxRowsSumToOne) {
 
 TEST(PrefixAttention, CausalMaskHidesLaterInputKeysOnly) {
   const Case c = make_case(6, 4, 50, 1.0, 10);
-  const ExactResult r = prefix_attention(c.Q, c.K, c.V, MatrixPrefix(c.KP, c.VP), {true, 16, {}});
+  const ExactResult r = prefix_attention(c.Q, c.K, c.V, MatrixPrefix(c.KP, c.VP), {true, {}});
   const AttentionMap map =
       exact_attention_map(c.Q, c.K, MatrixPrefix(c.KP, c.VP), true, r.log_normalizer, 50);
   for (Eigen::Index i = 0; i < 6; ++i)
@@ -102,15 +103,15 @@ TEST(PrefixAttention, InvariantUnderPermutingPrefixRows) {
     KP2.row(i) = c.KP.row(order[std::size_t(i)]);
     VP2.row(i) = c.VP.row(order[std::size_t(i)]);
   }
-  const ExactResult a = prefix_attention_streaming(c.Q, c.K, c.V, MatrixPrefix(c.KP, c.VP), {false, 64, {}});
-  const ExactResult b = prefix_attention_streaming(c.Q, c.K, c.V, MatrixPrefix(KP2, VP2), {false, 64, {}});
+  const ExactResult a = prefix_attention_streaming(c.Q, c.K, c.V, MatrixPrefix(c.KP, c.VP), {false, {}});
+  const ExactResult b = prefix_attention_streaming(c.Q, c.K, c.V, MatrixPrefix(KP2, VP2), {false, {}});
   EXPECT_LT(rel_error(a.T, b.T), 1e-13);
 }
 
 TEST(PrefixAttention, EmptyPrefixIsPlainAttention) {
   for (const bool causal : {false, true}) {
     const Case c = make_case(10, 4, 0, 1.0, 12);
-    const ExactResult r = prefix_attention_streaming(c.Q, c.K, c.V, MatrixPrefix(c.KP, c.VP), {causal, 8, {}});
+    const ExactResult r = prefix_attention_streaming(c.Q, c.K, c.V, MatrixPrefix(c.KP, c.VP), {causal, {}});
     EXPECT_LT(rel_error(r.T, plain_attention(c, causal)), 1e-13);
     EXPECT_EQ(r.prefix_mass.maxCoeff(), 0.0);
     const ExactResult d = prefix_attention_dense(c.Q, c.K, c.V, c.KP, c.VP, causal);
@@ -143,9 +144,9 @@ TEST(PrefixAttention, ResultDoesNotDependOnTheThreadCount) {
   const GeneratedPrefix prefix(s, in);
   const int before = thread_count();
   set_thread_count(1);
-  const ExactResult one = prefix_attention_streaming(in.Q, in.K, in.V, prefix, {true, 512, {}});
+  const ExactResult one = prefix_attention_streaming(in.Q, in.K, in.V, prefix, {true, {}});
   set_thread_count(2);
-  const ExactResult two = prefix_attention_streaming(in.Q, in.K, in.V, prefix, {true, 512, {}});
+  const ExactResult two = prefix_attention_streaming(in.Q, in.K, in.V, prefix, {true, {}});
   set_thread_count(before);
   EXPECT_EQ(one.T, two.T);  // bit for bit
   EXPECT_EQ(one.prefix_mass, two.prefix_mass);
@@ -156,7 +157,7 @@ TEST(PrefixAttention, CancellationIsAStatusNotACrash) {
   int calls = 0;
   const ExactResult r = prefix_attention_streaming(
       c.Q, c.K, c.V, MatrixPrefix(c.KP, c.VP),
-      {false, 100, [&](std::int64_t, std::int64_t) { return ++calls < 3; }});
+      {false, [&](std::int64_t, std::int64_t) { return ++calls < 3; }});
   EXPECT_EQ(r.status, Status::cancelled);
   EXPECT_GE(calls, 3);
 }
@@ -166,7 +167,7 @@ TEST(PrefixAttention, ProgressReachesTheTotal) {
   std::int64_t last = 0, total = 0;
   const ExactResult r = prefix_attention_streaming(
       c.Q, c.K, c.V, MatrixPrefix(c.KP, c.VP),
-      {false, 100, [&](std::int64_t done, std::int64_t all) { last = std::max(last, done); total = all; return true; }});
+      {false, [&](std::int64_t done, std::int64_t all) { last = std::max(last, done); total = all; return true; }});
   EXPECT_EQ(r.status, Status::ok);
   EXPECT_EQ(total, 1000);
   EXPECT_EQ(last, 1000);

@@ -93,6 +93,7 @@ void ComputeController::run(const Job& job) {
   core::ComparisonOptions options;
   options.map_columns = map_columns;
   options.timing_runs = 1;  // a live result is not held back to time it again; the Cost plot's times are medians
+  options.cache = &m_cache;
   int last_percent = -1;
   options.progress = [&](std::int64_t done, std::int64_t total) {
     const int percent = total > 0 ? int(100 * done / total) : 100;

@@ -4,7 +4,8 @@
 // and drops its result. Drag moves are throttled and only replace the waiting request: the
 // running comparison finishes and is shown, so plots follow a drag instead of being cancelled
 // move after move. After each result the same worker goes on to the scaling series, one point
-// at a time, until any newer request arrives.
+// at a time, until any newer request arrives. The worker keeps a core::LiveCache: while only m
+// moves, a comparison draws and reduces only the prefix rows the cache lacks.
 
 #include "core/params/parameters.h"
 #include "core/pipeline/comparison.h"
@@ -64,6 +65,8 @@ class ComputeController : public QObject {
   void scalingProgress(quint64 request, ntk::ui::ScalingPtr series);
 
  private:
+  static constexpr std::size_t live_cache_bytes = std::size_t{256} << 20;
+
   struct Job {
     quint64 generation = 0, request = 0;
     core::Parameters params;
@@ -84,6 +87,7 @@ class ComputeController : public QObject {
   std::atomic<quint64> m_generation{0};  ///< bumped by what cancels the running comparison
   std::atomic<quint64> m_request{0};     ///< bumped by every request: stops the scaling series
   std::atomic<int> m_started{0};
+  core::LiveCache m_cache{live_cache_bytes};  ///< the worker's only
   std::thread m_worker;
 };
 

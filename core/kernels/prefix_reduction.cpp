@@ -1,0 +1,131 @@
+#include "core/kernels/prefix_reduction.h"
+
+#include "core/util/parallel.h"
+
+#include <algorithm>
+#include <iterator>
+#include <mutex>
+
+namespace ntk::core {
+
+PrefixFoldCache::PrefixFoldCache(std::size_t budget_bytes) : m_budget(budget_bytes) {}
+
+std::pair<Eigen::Index, const PrefixPartial*> PrefixFoldCache::find(const std::string& key, Eigen::Index limit) {
+  const auto it = m_folds.find(key);
+  if (it == m_folds.end()) return {0, nullptr};
+  std::erase(m_recent, key);
+  m_recent.push_back(key);
+  const auto fold = it->second.upper_bound(limit);
+  if (fold == it->second.begin()) return {0, nullptr};
+  return {std::prev(fold)->first, std::prev(fold)->second.get()};
+}
+
+void PrefixFoldCache::store(const std::string& key, Eigen::Index segments, std::unique_ptr<PrefixPartial> fold) {
+  auto& held = m_folds[key];
+  if (held.contains(segments)) return;
+  std::erase(m_recent, key);
+  m_recent.push_back(key);
+  m_bytes += fold->bytes();
+  held.emplace(segments, std::move(fold));
+  evict();
+}
+
+std::size_t PrefixFoldCache::folds() const {
+  std::size_t n = 0;
+  for (const auto& [key, held] : m_folds) n += held.size();
+  return n;
+}
+
+void PrefixFoldCache::clear() {
+  m_folds.clear();
+  m_recent.clear();
+  m_bytes = 0;
+}
+
+void PrefixFoldCache::evict() {
+  while (m_bytes > m_budget && m_recent.size() > 1) {
+    for (const auto& [segments, fold] : m_folds[m_recent.front()]) m_bytes -= fold->bytes();
+    m_folds.erase(m_recent.front());
+    m_recent.erase(m_recent.begin());
+  }
+  if (m_recent.empty()) return;
+  auto& held = m_folds[m_recent.back()];
+  while (m_bytes > m_budget && !held.empty()) {
+    // Every other fold, keeping the longest: what is left still covers every m, more coarsely.
+    bool drop = held.size() % 2 == 0;
+    for (auto it = held.begin(); it != held.end();) {
+      if (drop) {
+        m_bytes -= it->second->bytes();
+        it = held.erase(it);
+      } else {
+        ++it;
+      }
+      drop = !drop;
+    }
+    if (held.size() == 1 && m_bytes > m_budget) {
+      m_bytes -= held.begin()->second->bytes();
+      held.clear();
+    }
+  }
+}
+
+PrefixPass reduce_prefix(const PrefixSource& prefix, const std::vector<const PrefixConsumer*>& consumers,
+                         const Progress& progress, PrefixFoldCache* cache) {
+  const Eigen::Index m = prefix.rows();
+  const Eigen::Index segments = (m + prefix_segment_rows - 1) / prefix_segment_rows;
+  const Eigen::Index whole = m / prefix_segment_rows;  // segments with all their rows
+  const std::size_t n = consumers.size();
+  PrefixPass pass;
+  std::vector<std::string> keys(n);
+  std::vector<Eigen::Index> from(n, 0);  // the first segment each consumer still needs
+  for (std::size_t c = 0; c < n; ++c) {
+    if (cache) keys[c] = consumers[c]->cache_key();
+    const auto [held, fold] = keys[c].empty() ? std::pair<Eigen::Index, const PrefixPartial*>{0, nullptr}
+                                              : cache->find(keys[c], whole);
+    pass.totals.push_back(fold ? fold->clone() : consumers[c]->start());
+    from[c] = held;
+  }
+  const Eigen::Index first = n == 0 ? segments : *std::min_element(from.begin(), from.end());
+  pass.reused_rows = first * prefix_segment_rows;
+  pass.rows_read = m - pass.reused_rows;
+
+  ProgressTracker tracker(progress, pass.rows_read);
+  std::mutex folding;
+  std::map<Eigen::Index, std::vector<std::unique_ptr<PrefixPartial>>> done;  // waiting for their turn
+  Eigen::Index next = first;
+  parallel_tasks(segments - first, [&](Eigen::Index task) {
+    const Eigen::Index s = first + task;
+    if (tracker.cancelled()) return;
+    std::vector<std::unique_ptr<PrefixPartial>> parts(n);
+    for (std::size_t c = 0; c < n; ++c)
+      if (from[c] <= s) parts[c] = consumers[c]->start();
+    PrefixScratch scratch;
+    const Eigen::Index end = std::min(m, (s + 1) * prefix_segment_rows);
+    for (Eigen::Index row = s * prefix_segment_rows; row < end && !tracker.cancelled(); row += prefix_chunk_rows) {
+      const Eigen::Index count = std::min(prefix_chunk_rows, end - row);
+      const PrefixBlock block = prefix.block(row, count, scratch);
+      for (std::size_t c = 0; c < n; ++c)
+        if (parts[c]) consumers[c]->consume(*parts[c], row, block);
+      tracker.advance(count);
+    }
+    if (tracker.cancelled()) return;
+    std::lock_guard lock(folding);
+    done.emplace(s, std::move(parts));
+    for (auto it = done.find(next); it != done.end(); it = done.find(next)) {
+      for (std::size_t c = 0; c < n; ++c) {
+        if (!it->second[c]) continue;
+        consumers[c]->fold(*pass.totals[c], *it->second[c]);
+        if (!keys[c].empty() && next < whole) cache->store(keys[c], next + 1, pass.totals[c]->clone());
+      }
+      done.erase(it);
+      ++next;
+    }
+  });
+  if (tracker.cancelled()) {
+    pass.totals.clear();
+    pass.status = Status::cancelled;
+  }
+  return pass;
+}
+
+}  // namespace ntk::core

@@ -1,0 +1,203 @@
+// The one prefix pass (prefix_reduction.h): each row read once for every consumer, the same
+// bits for every thread count, and folds reused as m moves that give the bits of a computation
+// from scratch.
+
+#include "core/kernels/attention_map.h"
+#include "core/kernels/ntk_attention.h"
+#include "core/kernels/prefix_attention.h"
+#include "core/kernels/prefix_reduction.h"
+#include "core/pipeline/comparison.h"
+#include "core/util/parallel.h"
+
+#include <atomic>
+#include <gtest/gtest.h>
+
+namespace ntk::core {
+namespace {
+
+// Counts the rows a pass asks its source for.
+class CountingPrefix final : public PrefixSource {
+ public:
+  explicit CountingPrefix(const PrefixSource& inner) : m_inner(inner) {}
+  Eigen::Index rows() const override { return m_inner.rows(); }
+  Eigen::Index dim() const override { return m_inner.dim(); }
+  PrefixBlock block(Eigen::Index begin, Eigen::Index count, PrefixScratch& scratch) const override {
+    m_read += count;
+    return m_inner.block(begin, count, scratch);
+  }
+  Eigen::Index read() const { return m_read; }
+
+ private:
+  const PrefixSource& m_inner;
+  mutable std::atomic<Eigen::Index> m_read{0};
+};
+
+WorkloadSpec workload(Eigen::Index m) {
+  WorkloadSpec s;
+  s.L = 40;
+  s.d = 8;
+  s.m = m;
+  return s;
+}
+
+TEST(PrefixReduction, EveryRowIsReadOnceForAllConsumers) {
+  const WorkloadSpec s = workload(3 * prefix_segment_rows + 100);
+  const InputPart in = generate_inputs(s);
+  const GeneratedPrefix generated(s, in);
+  const CountingPrefix counting(generated);
+  const FeatureMap phi({}, s.d);
+  const ExactPrefixConsumer exact(in.Q);
+  const CompressionConsumer compression(phi);
+  const PrefixPass pass = reduce_prefix(counting, {&exact, &compression});
+  EXPECT_EQ(counting.read(), s.m);
+  EXPECT_EQ(pass.rows_read, s.m);
+  // The fused pass gives what each consumer gives alone, bit for bit.
+  const ExactResult alone = prefix_attention_streaming(in.Q, in.K, in.V, generated, {});
+  const ExactResult fused = finish_exact(ExactPrefixConsumer::state(*pass.totals[0]), in.Q, in.K, in.V, false);
+  EXPECT_EQ(fused.T, alone.T);
+  EXPECT_EQ(CompressionConsumer::state(*pass.totals[1]).Z, compress_prefix(generated, phi).Z);
+}
+
+TEST(PrefixReduction, FoldsReusedAsMMovesGiveTheBitsOfAComputationFromScratch) {
+  PrefixFoldCache cache(std::size_t{64} << 20);
+  const WorkloadSpec base = workload(0);
+  const InputPart in = generate_inputs(base);
+  const FeatureMap phi({}, base.d);
+  const ExactPrefixConsumer exact(in.Q, "exact");
+  const CompressionConsumer compression(phi, "compression");
+  Eigen::Index previous = 0;
+  for (const Eigen::Index m : {Eigen::Index{5000}, Eigen::Index{20000}, Eigen::Index{9000}, Eigen::Index{20001},
+                               Eigen::Index{4095}, Eigen::Index{0}}) {
+    SCOPED_TRACE(m);
+    WorkloadSpec s = base;
+    s.m = m;
+    const GeneratedPrefix prefix(s, in);
+    const CountingPrefix counting(prefix);
+    const PrefixPass cached = reduce_prefix(counting, {&exact, &compression}, {}, &cache);
+    const PrefixPass scratch = reduce_prefix(prefix, {&exact, &compression});
+    EXPECT_EQ(finish_exact(ExactPrefixConsumer::state(*cached.totals[0]), in.Q, in.K, in.V, true).T,
+              finish_exact(ExactPrefixConsumer::state(*scratch.totals[0]), in.Q, in.K, in.V, true).T);
+    EXPECT_EQ(CompressionConsumer::state(*cached.totals[1]).Z, CompressionConsumer::state(*scratch.totals[1]).Z);
+    EXPECT_EQ(CompressionConsumer::state(*cached.totals[1]).k, CompressionConsumer::state(*scratch.totals[1]).k);
+    // Only the rows past the longest fold held are read: the whole segments below min(m, the
+    // largest m so far) were folded before.
+    const Eigen::Index reusable = std::min(m, previous) / prefix_segment_rows * prefix_segment_rows;
+    EXPECT_EQ(cached.reused_rows, reusable);
+    EXPECT_EQ(counting.read(), m - reusable);
+    previous = std::max(previous, m);
+  }
+  EXPECT_LE(cache.bytes(), cache.budget());
+  EXPECT_GT(cache.folds(), 0u);
+}
+
+TEST(PrefixReduction, AnOverfullCacheThinsItselfAndStaysExact) {
+  const WorkloadSpec base = workload(0);
+  const InputPart in = generate_inputs(base);
+  const ExactPrefixConsumer exact(in.Q, "exact");
+  const std::size_t fold_bytes = exact.start()->bytes();
+  PrefixFoldCache cache(5 * fold_bytes);  // room for 5 of the 12 folds of m = 12 segments
+  WorkloadSpec s = base;
+  s.m = 12 * prefix_segment_rows;
+  const GeneratedPrefix whole(s, in);
+  reduce_prefix(whole, {&exact}, {}, &cache);
+  EXPECT_LE(cache.bytes(), cache.budget());
+  EXPECT_GE(cache.folds(), 2u);
+  s.m = 7 * prefix_segment_rows + 3;
+  const GeneratedPrefix shorter(s, in);
+  const PrefixPass cached = reduce_prefix(shorter, {&exact}, {}, &cache);
+  EXPECT_GT(cached.reused_rows, 0);
+  EXPECT_EQ(finish_exact(ExactPrefixConsumer::state(*cached.totals[0]), in.Q, in.K, in.V, false).T,
+            prefix_attention_streaming(in.Q, in.K, in.V, shorter, {}).T);
+}
+
+TEST(PrefixReduction, ACancelledPassKeepsOnlyCompleteFolds) {
+  PrefixFoldCache cache(std::size_t{64} << 20);
+  const WorkloadSpec s = workload(10 * prefix_segment_rows);
+  const InputPart in = generate_inputs(s);
+  const GeneratedPrefix prefix(s, in);
+  const ExactPrefixConsumer exact(in.Q, "exact");
+  int calls = 0;
+  const PrefixPass stopped = reduce_prefix(prefix, {&exact}, [&](std::int64_t, std::int64_t) { return ++calls < 20; },
+                                           &cache);
+  EXPECT_EQ(stopped.status, Status::cancelled);
+  EXPECT_TRUE(stopped.totals.empty());
+  const PrefixPass resumed = reduce_prefix(prefix, {&exact}, {}, &cache);
+  EXPECT_EQ(finish_exact(ExactPrefixConsumer::state(*resumed.totals[0]), in.Q, in.K, in.V, false).T,
+            prefix_attention_streaming(in.Q, in.K, in.V, prefix, {}).T);
+}
+
+TEST(PrefixReduction, BothMapsInOnePassEqualEachMapAloneAndCanBeCancelled) {
+  const WorkloadSpec s = workload(5000);
+  const InputPart in = generate_inputs(s);
+  const GeneratedPrefix generated(s, in);
+  const CountingPrefix prefix(generated);
+  const FeatureMap phi({}, s.d);
+  const ExactResult exact = prefix_attention(in.Q, in.K, in.V, generated, {});
+  const NtkResult approx = ntk_attention(in.Q, in.K, in.V, phi, compress_prefix(generated, phi), false);
+  const AttentionMaps maps =
+      attention_maps(in.Q, in.K, prefix, phi, false, exact.log_normalizer, approx.denominator, 300);
+  EXPECT_EQ(prefix.read(), s.m);
+  EXPECT_EQ(maps.exact.weights,
+            exact_attention_map(in.Q, in.K, generated, false, exact.log_normalizer, 300).weights);
+  EXPECT_EQ(maps.ntk.weights,
+            ntk_attention_map(in.Q, in.K, generated, phi, false, approx.denominator, 300).weights);
+  for (Eigen::Index i = 0; i < s.L; ++i) EXPECT_NEAR(maps.exact.weights.row(i).sum(), 1.0, 1e-12);
+  const AttentionMaps stopped = attention_maps(in.Q, in.K, generated, phi, false, exact.log_normalizer,
+                                               approx.denominator, 300, [](std::int64_t, std::int64_t) { return false; });
+  EXPECT_EQ(stopped.status, Status::cancelled);
+}
+
+// The window's cached comparison equals `compare` from scratch, bit for bit, as m moves, for
+// kept rows and streamed ones (the cache below holds rows only up to m = 16384 at d = 8).
+TEST(PrefixReduction, ACachedComparisonEqualsOneFromScratch) {
+  LiveCache cache(std::size_t{4} << 20);
+  Parameters p = default_parameters();
+  p.workload.L = 24;
+  p.workload.d = 8;
+  p.causal = true;
+  for (const Eigen::Index m : {Eigen::Index{3000}, Eigen::Index{12000}, Eigen::Index{40000}, Eigen::Index{7000},
+                               Eigen::Index{40000}}) {
+    SCOPED_TRACE(m);
+    p.workload.m = m;
+    ComparisonOptions live;
+    live.cache = &cache;
+    live.map_columns = 64;
+    live.timing_runs = 1;
+    ComparisonOptions plain;
+    plain.map_columns = 64;
+    plain.timing_runs = 1;
+    const Comparison a = compare_methods(p, live), b = compare_methods(p, plain);
+    ASSERT_TRUE(a.pass.has_value());
+    EXPECT_FALSE(b.pass.has_value());
+    EXPECT_EQ(a.exact.T, b.exact.T);
+    EXPECT_EQ(a.approx.T, b.approx.T);
+    EXPECT_EQ(a.compressed.Z, b.compressed.Z);
+    EXPECT_EQ(a.exact_map->weights, b.exact_map->weights);
+    EXPECT_EQ(a.ntk_map->weights, b.ntk_map->weights);
+    EXPECT_EQ(a.errors.max_abs, b.errors.max_abs);
+    EXPECT_EQ(a.pass->rows_kept, m <= 16384);
+    EXPECT_LE(cache.bytes(), std::size_t{4} << 20);
+  }
+}
+
+TEST(PrefixReduction, TheSameBitsForEveryThreadCount) {
+  const WorkloadSpec s = workload(9 * prefix_segment_rows + 17);
+  const InputPart in = generate_inputs(s);
+  const GeneratedPrefix prefix(s, in);
+  const FeatureMap phi({}, s.d);
+  const int before = thread_count();
+  std::vector<Eigen::MatrixXd> T, Z;
+  for (const int threads : {1, 2, 3}) {
+    set_thread_count(threads);
+    T.push_back(prefix_attention_streaming(in.Q, in.K, in.V, prefix, {true, {}}).T);
+    Z.push_back(compress_prefix(prefix, phi).Z);
+  }
+  set_thread_count(before);
+  EXPECT_EQ(T[0], T[1]);
+  EXPECT_EQ(T[0], T[2]);
+  EXPECT_EQ(Z[0], Z[1]);
+  EXPECT_EQ(Z[0], Z[2]);
+}
+
+}  // namespace
+}  // namespace ntk::core
