@@ -262,7 +262,7 @@ Comparison compare_methods(const Parameters& params, const ComparisonOptions& op
     c.pass->rows_kept = keep;
     c.pass->cache_bytes = cache->bytes();
   }
-  if (c.exact.status == Status::ok)
+  if (c.status != Status::cancelled && c.exact.status == Status::ok)
     c.limit_distance = (c.exact.T - infinite_prefix_limit(w, in)).cwiseAbs().maxCoeff();
   return c;
 }

@@ -180,6 +180,25 @@ TEST(PrefixReduction, ACachedComparisonEqualsOneFromScratch) {
   }
 }
 
+// The window cancels a cached comparison at any point: in the pass, in the maps' pass.
+TEST(PrefixReduction, ACancelledCachedComparisonIsAStatus) {
+  LiveCache cache(std::size_t{16} << 20);
+  Parameters p = default_parameters();
+  p.workload.m = 20000;
+  for (const int allowed : {1, 2, 5, 9, 12, 20}) {
+    SCOPED_TRACE(allowed);
+    ComparisonOptions options;
+    options.cache = &cache;
+    options.map_columns = 64;
+    int calls = 0;
+    options.progress = [&](std::int64_t, std::int64_t) { return ++calls < allowed; };
+    p.workload.seed = std::uint64_t(allowed);  // nothing cached: every pass runs whole
+    const Comparison c = compare_methods(p, options);
+    EXPECT_EQ(c.status, Status::cancelled);
+    EXPECT_FALSE(c.limit_distance.has_value());
+  }
+}
+
 TEST(PrefixReduction, TheSameBitsForEveryThreadCount) {
   const WorkloadSpec s = workload(9 * prefix_segment_rows + 17);
   const InputPart in = generate_inputs(s);
