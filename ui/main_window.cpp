@@ -472,22 +472,25 @@ void MainWindow::showResult(ComparisonPtr result) {
     const double top = std::max(c.exact_map->weights.maxCoeff(), c.ntk_map->weights.maxCoeff());
     const Eigen::MatrixXd diff = c.ntk_map->weights - c.exact_map->weights;
     const double span = std::max(diff.cwiseAbs().maxCoeff(), 1e-300);
-    m_exactMap->setMap(c.exact_map->weights, c.exact_map->prefix_bins, c.exact_map->keys_per_bin,
-                       QCPRange(0, top), viridis(), tr("attention weight"));
-    m_ntkMap->setMap(c.ntk_map->weights, c.ntk_map->prefix_bins, c.ntk_map->keys_per_bin,
-                     QCPRange(0, top), viridis(), tr("attention weight"));
-    m_diffMap->setMap(diff, c.ntk_map->prefix_bins, c.ntk_map->keys_per_bin, QCPRange(-span, span),
-                      purple_orange(), tr("signed difference"));
-    m_caption->setText(
+    m_exactMap->setMap(c.exact_map->weights, *c.exact_map, QCPRange(0, top), viridis(), tr("attention weight"));
+    m_ntkMap->setMap(c.ntk_map->weights, *c.ntk_map, QCPRange(0, top), viridis(), tr("attention weight"));
+    m_diffMap->setMap(diff, *c.ntk_map, QCPRange(-span, span), purple_orange(), tr("signed difference"));
+    const QString prefix =
         c.exact_map->prefix_bins == 0
             ? tr("No prefix (m = 0): every column is one of the L input keys, and both methods are plain "
-                 "softmax attention. Exact and NTK-Attention maps share one colour scale.")
+                 "softmax attention.")
         : c.exact_map->keys_per_bin > 1
             ? tr("The prefix (left of the dashed line) is binned: each column sums the weights of "
-                 "%1 prefix keys. Exact and NTK-Attention maps share one colour scale.")
+                 "%1 prefix keys.")
                   .arg(c.exact_map->keys_per_bin, 0, 'g', 4)
-            : tr("Every prefix key has its own column (left of the dashed line). Exact and "
-                 "NTK-Attention maps share one colour scale."));
+            : tr("Every prefix key has its own column (left of the dashed line).");
+    const QString queries = c.exact_map->queries_per_bin > 1
+                                ? tr(" The L = %1 queries are binned too: a row is the mean weight row of %2 "
+                                     "queries, and an input column sums %2 keys.")
+                                      .arg(c.params.workload.L)
+                                      .arg(c.exact_map->queries_per_bin, 0, 'g', 4)
+                                : QString();
+    m_caption->setText(prefix + queries + tr(" Exact and NTK-Attention maps share one colour scale."));
   }
   m_outputs->setComparison(c);
   m_metrics->setText(

@@ -130,6 +130,20 @@ std::string diagnosis(const Comparison& c) {
 
 namespace {
 
+// The maps' working memory (attention_maps_bytes) against the budget.
+void check_maps_memory(const CostSizes& sizes, const ComparisonOptions& options) {
+  const Eigen::Index prefix_bins = std::min(sizes.m, options.map_columns);
+  const double need = attention_maps_bytes(sizes.L, sizes.r, prefix_bins, query_bin_count(sizes.L, options.map_rows),
+                                           sizes.threads);
+  if (need <= options.memory_budget_bytes) return;
+  char text[320];
+  std::snprintf(text, sizeof text,
+                "the attention maps at L = %lld would need about %.0f MB, over the memory budget of %.0f MB; "
+                "lower L, bin the maps' queries (map rows) or raise --memory-budget",
+                static_cast<long long>(sizes.L), need / 1e6, options.memory_budget_bytes / 1e6);
+  throw std::invalid_argument(text);
+}
+
 // Exact attention and the compression as one pass that reuses and feeds the cache's folds.
 bool cached_pass(Comparison& c, const Eigen::Ref<const Eigen::MatrixXd>& Q,
                  const Eigen::Ref<const Eigen::MatrixXd>& K, const Eigen::Ref<const Eigen::MatrixXd>& V,
@@ -157,6 +171,7 @@ Comparison compare_impl(const Eigen::Ref<const Eigen::MatrixXd>& Q, const Eigen:
   c.params = params;
   c.r = feature_dimension(params.feature, Q.cols());
   const CostSizes sizes{Q.rows(), Q.cols(), prefix.rows(), c.r, params.rank, 1024, thread_count()};
+  if (options.map_columns > 0) check_maps_memory(sizes, options);
   check_memory_budget(sizes, options.memory_budget_bytes);
   c.cost = estimate_cost(sizes);
   const FeatureMap phi(params.feature, Q.cols());
@@ -212,7 +227,8 @@ Comparison compare_impl(const Eigen::Ref<const Eigen::MatrixXd>& Q, const Eigen:
       return !options.progress || options.progress(99, 100);
     };
     AttentionMaps maps = attention_maps(Q, K, prefix, phi, params.causal, c.exact.log_normalizer,
-                                        c.approx.denominator, options.map_columns, still_wanted);
+                                        c.approx.denominator, options.map_columns, options.map_rows,
+                                        still_wanted);
     if (maps.status == Status::cancelled) return cancelled(params);
     c.exact_map = std::move(maps.exact);
     c.ntk_map = std::move(maps.ntk);

@@ -36,6 +36,7 @@ struct ComparisonOptions {
   Progress progress;                 ///< units: percent of the whole comparison
   double memory_budget_bytes = default_memory_budget_bytes;  ///< refuse larger sizes up front
   Eigen::Index map_columns = 0;      ///< > 0: also the attention maps, prefix binned to this
+  Eigen::Index map_rows = 0;         ///< > 0: their queries and input keys binned to this
   int timing_runs = max_timing_runs; ///< steps under timing_budget_seconds run up to this often
   /// The window's cache (seeded workloads only): exact attention and the compression then run
   /// as one pass reusing what the cache holds, timed together (Comparison::pass); no medians.

@@ -135,7 +135,7 @@ TEST(PrefixReduction, BothMapsInOnePassEqualEachMapAloneAndCanBeCancelled) {
   const ExactResult exact = prefix_attention(in.Q, in.K, in.V, generated, {});
   const NtkResult approx = ntk_attention(in.Q, in.K, in.V, phi, compress_prefix(generated, phi), false);
   const AttentionMaps maps =
-      attention_maps(in.Q, in.K, prefix, phi, false, exact.log_normalizer, approx.denominator, 300);
+      attention_maps(in.Q, in.K, prefix, phi, false, exact.log_normalizer, approx.denominator, 300, 0);
   EXPECT_EQ(prefix.read(), s.m);
   EXPECT_EQ(maps.exact.weights,
             exact_attention_map(in.Q, in.K, generated, false, exact.log_normalizer, 300).weights);
@@ -143,8 +143,61 @@ TEST(PrefixReduction, BothMapsInOnePassEqualEachMapAloneAndCanBeCancelled) {
             ntk_attention_map(in.Q, in.K, generated, phi, false, approx.denominator, 300).weights);
   for (Eigen::Index i = 0; i < s.L; ++i) EXPECT_NEAR(maps.exact.weights.row(i).sum(), 1.0, 1e-12);
   const AttentionMaps stopped = attention_maps(in.Q, in.K, generated, phi, false, exact.log_normalizer,
-                                               approx.denominator, 300, [](std::int64_t, std::int64_t) { return false; });
+                                               approx.denominator, 300, 0,
+                                               [](std::int64_t, std::int64_t) { return false; });
   EXPECT_EQ(stopped.status, Status::cancelled);
+}
+
+// Binned queries and input keys (the window's maps at large L): each row is the mean of the
+// unbinned map's rows in its bin, each input column the sum of its keys' columns, for both maps,
+// causal, with bins of unequal sizes (600 queries into 64 bins).
+TEST(PrefixReduction, MapsWithBinnedQueriesAreTheBinnedFullMaps) {
+  WorkloadSpec s = workload(5000);
+  s.L = 600;
+  const InputPart in = generate_inputs(s);
+  const GeneratedPrefix prefix(s, in);
+  const FeatureMap phi({}, s.d);
+  const ExactResult exact = prefix_attention(in.Q, in.K, in.V, prefix, {true, {}});
+  const NtkResult approx = ntk_attention(in.Q, in.K, in.V, phi, compress_prefix(prefix, phi), true);
+  const AttentionMaps full = attention_maps(in.Q, in.K, prefix, phi, true, exact.log_normalizer, approx.denominator, 100, 0);
+  const AttentionMaps binned =
+      attention_maps(in.Q, in.K, prefix, phi, true, exact.log_normalizer, approx.denominator, 100, 64);
+  for (const auto& [f, b] : {std::pair{&full.exact, &binned.exact}, std::pair{&full.ntk, &binned.ntk}}) {
+    ASSERT_EQ(b->query_bins, 64);
+    EXPECT_DOUBLE_EQ(b->queries_per_bin, 600.0 / 64);
+    ASSERT_EQ(b->weights.rows(), 64);
+    ASSERT_EQ(b->weights.cols(), 100 + 64);
+    Eigen::MatrixXd expected = Eigen::MatrixXd::Zero(64, 164);
+    Eigen::VectorXd count = Eigen::VectorXd::Zero(64);
+    for (Eigen::Index i = 0; i < 600; ++i) {
+      count(i * 64 / 600) += 1;
+      expected.row(i * 64 / 600).head(100) += f->weights.row(i).head(100);
+      for (Eigen::Index j = 0; j < 600; ++j) expected(i * 64 / 600, 100 + j * 64 / 600) += f->weights(i, 100 + j);
+    }
+    expected.array().colwise() /= count.array();
+    EXPECT_LT((b->weights - expected).cwiseAbs().maxCoeff(), 1e-14);
+    EXPECT_LT((b->weights.rowwise().sum().array() - 1.0).abs().maxCoeff(), 1e-12);
+  }
+}
+
+// At L = 16384 whole maps would be 2 x 16384 x 16640 doubles (4.4 GB); binned to 256 queries
+// their working memory is a few hundred MB, and a budget below it is refused before any work.
+TEST(PrefixReduction, MapMemoryIsBoundedAndChecked) {
+  EXPECT_LT(attention_maps_bytes(16384, 153, 256, 256, 2), 0.5e9);
+  EXPECT_GT(attention_maps_bytes(16384, 153, 256, 16384, 2), 4e9);
+  Parameters p = default_parameters();
+  p.workload.L = 4096;
+  p.workload.m = 1000;
+  ComparisonOptions options;
+  options.map_columns = 256;
+  options.map_rows = 256;
+  options.memory_budget_bytes = attention_maps_bytes(4096, 153, 256, 256, thread_count()) / 2;
+  try {
+    (void)compare_methods(p, options);
+    ADD_FAILURE() << "no error";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("the attention maps at L = 4096"), std::string::npos) << e.what();
+  }
 }
 
 // The window's cached comparison equals `compare` from scratch, bit for bit, as m moves, for

@@ -10,7 +10,7 @@
 namespace ntk::ui {
 namespace {
 
-constexpr Eigen::Index map_columns = 256;  // prefix bins of the attention maps
+constexpr Eigen::Index map_bins = 256;  // prefix bins, and query bins, of the attention maps
 
 }  // namespace
 
@@ -91,7 +91,8 @@ void ComputeController::run(const Job& job) {
   ++m_started;
   const quint64 generation = job.generation;
   core::ComparisonOptions options;
-  options.map_columns = map_columns;
+  options.map_columns = map_bins;
+  options.map_rows = map_bins;
   options.timing_runs = 1;  // a live result is not held back to time it again; the Cost plot's times are medians
   options.cache = &m_cache;
   int last_percent = -1;

@@ -24,12 +24,13 @@ AttentionMapPlot::AttentionMapPlot(const QString& title, QWidget* parent) : QCus
   connect(this, &QCustomPlot::mouseMove, this, &AttentionMapPlot::showValueAt);
 }
 
-void AttentionMapPlot::setMap(const Eigen::MatrixXd& weights, Eigen::Index prefix_bins,
-                              double keys_per_bin, QCPRange range,
+void AttentionMapPlot::setMap(const Eigen::MatrixXd& weights, const core::AttentionMap& layout, QCPRange range,
                               const QCPColorGradient& gradient, const QString& scale_label) {
   m_weights = weights;
-  m_prefixBins = prefix_bins;
-  m_keysPerBin = keys_per_bin;
+  m_prefixBins = layout.prefix_bins;
+  m_keysPerBin = layout.keys_per_bin;
+  m_queriesPerBin = layout.queries_per_bin;
+  const Eigen::Index prefix_bins = m_prefixBins;
   const int rows = int(weights.rows()), cols = int(weights.cols());
   m_map->data()->setSize(cols, rows);
   m_map->data()->setRange(QCPRange(0, cols - 1), QCPRange(0, rows - 1));
@@ -45,9 +46,11 @@ void AttentionMapPlot::setMap(const Eigen::MatrixXd& weights, Eigen::Index prefi
   m_boundary->point2->setCoords(double(prefix_bins) - 0.5, 1);
   m_boundary->setVisible(prefix_bins > 0);
   // How many keys a bin holds is in the caption under the maps.
-  xAxis->setLabel(prefix_bins == 0    ? tr("input keys")
-                  : keys_per_bin > 1 ? tr("prefix bins | input")
-                                     : tr("prefix keys | input"));
+  const QString input = m_queriesPerBin > 1 ? tr("input bins") : tr("input");
+  xAxis->setLabel(prefix_bins == 0    ? (m_queriesPerBin > 1 ? tr("input key bins") : tr("input keys"))
+                  : m_keysPerBin > 1 ? tr("prefix bins | %1").arg(input)
+                                     : tr("prefix keys | %1").arg(input));
+  yAxis->setLabel(m_queriesPerBin > 1 ? tr("query bin") : tr("query"));
   replot(QCustomPlot::rpQueuedReplot);
 }
 
@@ -58,7 +61,7 @@ QString AttentionMapPlot::csv() const {
       out += QString("%1,%2,%3,%4\n")
                  .arg(i)
                  .arg(j < m_prefixBins ? j : j - m_prefixBins)
-                 .arg(j < m_prefixBins ? "prefix_bin" : "input")
+                 .arg(j < m_prefixBins ? "prefix_bin" : m_queriesPerBin > 1 ? "input_bin" : "input")
                  .arg(m_weights(i, j), 0, 'g', 17);
   return out;
 }
@@ -67,14 +70,18 @@ void AttentionMapPlot::showValueAt(QMouseEvent* event) {
   const int col = int(std::lround(xAxis->pixelToCoord(event->position().x())));
   const int row = int(std::lround(yAxis->pixelToCoord(event->position().y())));
   if (row < 0 || col < 0 || row >= m_weights.rows() || col >= m_weights.cols()) return QToolTip::hideText();
-  const QString where = col < m_prefixBins
-                            ? tr("prefix bin %1 (keys %2 to %3)")
-                                  .arg(col)
-                                  .arg(qint64(double(col) * m_keysPerBin))
-                                  .arg(qint64(double(col + 1) * m_keysPerBin) - 1)
-                            : tr("input key %1").arg(col - m_prefixBins);
+  // Bin b of a binned axis holds the indices i with floor(i / per_bin) == b (core::AttentionMap).
+  const auto span = [](int bin, double per_bin) {
+    return tr("%1 to %2").arg(qint64(std::ceil(bin * per_bin))).arg(qint64(std::ceil((bin + 1) * per_bin)) - 1);
+  };
+  const int input = col - int(m_prefixBins);
+  const QString where = col < m_prefixBins   ? tr("prefix bin %1 (keys %2)").arg(col).arg(span(col, m_keysPerBin))
+                        : m_queriesPerBin > 1 ? tr("input bin %1 (keys %2)").arg(input).arg(span(input, m_queriesPerBin))
+                                              : tr("input key %1").arg(input);
+  const QString who = m_queriesPerBin > 1 ? tr("queries %1 (mean)").arg(span(row, m_queriesPerBin))
+                                          : tr("query %1").arg(row);
   QToolTip::showText(event->globalPosition().toPoint(),
-                     tr("query %1, %2\nvalue %3").arg(row).arg(where).arg(m_weights(row, col), 0, 'g', 5), this);
+                     tr("%1, %2\nvalue %3").arg(who, where).arg(m_weights(row, col), 0, 'g', 5), this);
 }
 
 }  // namespace ntk::ui

@@ -15,11 +15,13 @@ class AttentionMapPlot : public QCustomPlot, public CsvSource {
  public:
   explicit AttentionMapPlot(const QString& title, QWidget* parent = nullptr);
 
-  /// Shows `weights` (L x (bins + L)) with the colour range [lo, hi].
-  void setMap(const Eigen::MatrixXd& weights, Eigen::Index prefix_bins, double keys_per_bin,
-              QCPRange range, const QCPColorGradient& gradient, const QString& scale_label);
+  /// Shows `weights`, laid out as `layout`'s (query bins x (prefix bins + query bins)), with
+  /// the colour range `range`.
+  void setMap(const Eigen::MatrixXd& weights, const core::AttentionMap& layout, QCPRange range,
+              const QCPColorGradient& gradient, const QString& scale_label);
   const Eigen::MatrixXd& weights() const { return m_weights; }
-  /// query,column,region,value: one line per cell (region: prefix bin or input key).
+  /// query,column,region,value: one line per cell. query is the row (a query bin when the
+  /// queries are binned); region is prefix_bin, input (one key) or input_bin.
   QString csv() const override;
 
  private:
@@ -32,6 +34,7 @@ class AttentionMapPlot : public QCustomPlot, public CsvSource {
   Eigen::MatrixXd m_weights;
   Eigen::Index m_prefixBins = 0;
   double m_keysPerBin = 1;
+  double m_queriesPerBin = 1;
 };
 
 }  // namespace ntk::ui
