@@ -3,13 +3,17 @@
 // request ever reaches the window, whether a result, a snapshot, a training state or a failure.
 
 #include "ui/compute/compute_controller.h"
+#include "ui/compute/job_runner.h"
 #include "ui/compute/ntk_controller.h"
+
+#include <atomic>
 
 #include <QSignalSpy>
 #include <QtTest>
 
 using ntk::ui::ComparisonPtr;
 using ntk::ui::ComputeController;
+using ntk::ui::JobRunner;
 using ntk::ui::NtkController;
 using ntk::ui::NtkResultPtr;
 using ntk::ui::TrainingPtr;
@@ -36,6 +40,45 @@ class ControllerTest : public QObject {
   Q_OBJECT
 
  private slots:
+  // The one runner's generations: replace() cancels the running job, queue() lets it finish but
+  // makes it no longer current, supersede() only that, and cancel() drops the waiting job too.
+  void theRunnerTagsEveryJobWithItsGeneration() {
+    JobRunner runner(1);
+    std::atomic<int> state{0};  // 1: first job running; 2: it saw itself superseded; 3: it ended
+    std::atomic<bool> firstAliveAtEnd{true};
+    const quint64 first = runner.replace([&](const JobRunner::Ticket& t) {
+      state = 1;
+      while (t.current()) QThread::msleep(1);
+      state = 2;
+      while (t.alive() && state != 4) QThread::msleep(1);
+      firstAliveAtEnd = t.alive();
+      state = 3;
+    });
+    QTRY_COMPARE_WITH_TIMEOUT(state.load(), 1, 5000);
+    QVERIFY(runner.current(first));
+    runner.supersede();
+    QTRY_COMPARE_WITH_TIMEOUT(state.load(), 2, 5000);
+    QVERIFY(runner.alive(first) && !runner.current(first));
+    std::atomic<int> secondRan{0};
+    const quint64 second = runner.queue([&](const JobRunner::Ticket& t) { secondRan = t.current() ? 1 : 2; });
+    QVERIFY(second > first && runner.alive(first) && runner.waiting());
+    state = 4;  // the first job ends by itself: a queued job does not cancel it
+    QTRY_COMPARE_WITH_TIMEOUT(secondRan.load(), 1, 5000);
+    QVERIFY(firstAliveAtEnd.load());
+    // replace() cancels a running job; cancel() drops a waiting one.
+    std::atomic<bool> third{false}, fourth{false};
+    const quint64 running = runner.replace([&](const JobRunner::Ticket& t) {
+      third = true;
+      while (t.alive()) QThread::msleep(1);
+    });
+    QTRY_VERIFY_WITH_TIMEOUT(third.load(), 5000);
+    runner.queue([&](const JobRunner::Ticket&) { fourth = true; });
+    runner.cancel();
+    QVERIFY(!runner.alive(running) && !runner.waiting());
+    QTest::qWait(100);
+    QVERIFY(!fourth.load());
+  }
+
   void cancelDropsTheRunningResult() {
     ComputeController c;
     QSignalSpy results(&c, &ComputeController::resultReady);

@@ -20,76 +20,33 @@ ComputeController::ComputeController(QObject* parent) : QObject(parent) {
   m_throttle.setSingleShot(true);
   m_throttle.setInterval(throttle_ms);
   connect(&m_throttle, &QTimer::timeout, this, &ComputeController::submit);
-  m_worker = std::thread([this] { workerLoop(); });
-}
-
-ComputeController::~ComputeController() {
-  {
-    std::lock_guard lock(m_mutex);
-    m_stop = true;
-    m_pending.reset();
-  }
-  ++m_generation;  // the running job sees a newer generation and stops
-  ++m_request;
-  m_wake.notify_all();
-  m_worker.join();
 }
 
 void ComputeController::request(const core::Parameters& params, bool immediate) {
   m_throttled = params;
-  ++m_request;  // the scaling series of the shown result is out of date now
   if (immediate) {
-    ++m_generation;  // so is the running comparison
     m_throttle.stop();
-    submit();
-  } else if (!m_throttle.isActive()) {
-    m_throttle.start();
+    m_runner.replace([this, params](const JobRunner::Ticket& ticket) { run(params, ticket); });
+    return;
   }
+  m_runner.supersede();  // the scaling series of the shown result is out of date now
+  if (!m_throttle.isActive()) m_throttle.start();
 }
 
 void ComputeController::cancel() {
   m_throttle.stop();
-  {
-    std::lock_guard lock(m_mutex);
-    m_pending.reset();
-  }
-  ++m_generation;
-  ++m_request;
+  m_runner.cancel();
 }
 
 void ComputeController::submit() {
-  {
-    std::lock_guard lock(m_mutex);
-    m_pending = Job{m_generation.load(), m_request.load(), m_throttled};
-  }
-  m_wake.notify_all();
+  m_runner.queue([this, params = m_throttled](const JobRunner::Ticket& ticket) { run(params, ticket); });
 }
 
-bool ComputeController::waiting() {
-  std::lock_guard lock(m_mutex);
-  return m_pending.has_value() || m_throttle.isActive();
-}
+bool ComputeController::waiting() { return m_throttle.isActive() || m_runner.waiting(); }
 
-void ComputeController::workerLoop() {
-  // Leave one core to the GUI thread: an OpenMP team that waits for a member descheduled by a
-  // repaint turns a millisecond into a scheduler time slice.
-  core::set_thread_count(std::max(1, core::thread_count() - 1));
-  for (;;) {
-    Job job;
-    {
-      std::unique_lock lock(m_mutex);
-      m_wake.wait(lock, [this] { return m_stop || m_pending.has_value(); });
-      if (m_stop) return;
-      job = std::move(*m_pending);
-      m_pending.reset();
-    }
-    if (job.generation == m_generation.load()) run(job);
-  }
-}
-
-void ComputeController::run(const Job& job) {
+void ComputeController::run(const core::Parameters& params, const JobRunner::Ticket& ticket) {
   ++m_started;
-  const quint64 generation = job.generation;
+  const quint64 generation = ticket.generation;
   core::ComparisonOptions options;
   options.map_columns = map_bins;
   options.map_rows = map_bins;
@@ -103,28 +60,29 @@ void ComputeController::run(const Job& job) {
       QMetaObject::invokeMethod(this, [this, generation, percent] { emit progressChanged(generation, percent); },
                                 Qt::QueuedConnection);
     }
-    return generation == m_generation.load();
+    return ticket.alive();
   };
   try {
-    auto result = std::make_shared<core::Comparison>(core::compare_methods(job.params, options));
-    if (result->status == core::Status::cancelled || generation != m_generation.load()) return;
+    auto result = std::make_shared<core::Comparison>(core::compare_methods(params, options));
+    if (result->status == core::Status::cancelled || !ticket.alive()) return;
     QMetaObject::invokeMethod(this, [this, generation, result] {
-      if (generation != m_generation.load()) return;
+      if (!m_runner.alive(generation)) return;
       emit resultReady(generation, result);
       if (!waiting()) emit idle();
     }, Qt::QueuedConnection);
-    computeScaling(job, *result);
+    computeScaling(params, ticket, *result);
   } catch (const std::exception& e) {
     const QString message = QString::fromUtf8(e.what());
     QMetaObject::invokeMethod(this, [this, generation, message] {
-      if (generation != m_generation.load()) return;
+      if (!m_runner.alive(generation)) return;
       emit failed(generation, message);
       if (!waiting()) emit idle();
     }, Qt::QueuedConnection);
   }
 }
 
-void ComputeController::computeScaling(const Job& job, const core::Comparison& shown) {
+void ComputeController::computeScaling(const core::Parameters& params, const JobRunner::Ticket& ticket,
+                                       const core::Comparison& shown) {
   // One OpenMP thread: the GUI thread keeps a core to draw on, and the timings do not wait on a
   // descheduled team member (on two cores that made small runs 50x slower).
   struct OneThread {
@@ -132,23 +90,23 @@ void ComputeController::computeScaling(const Job& job, const core::Comparison& s
     OneThread() { core::set_thread_count(1); }
     ~OneThread() { core::set_thread_count(before); }
   } one_thread;
-  const quint64 request = job.request;
-  const auto current = [this, request](std::int64_t, std::int64_t) { return request == m_request.load(); };
+  const quint64 generation = ticket.generation;
+  const auto current = [&ticket](std::int64_t, std::int64_t) { return ticket.current(); };
   auto series = std::make_shared<ScalingSeries>();
-  series->params = job.params;
+  series->params = params;
   series->current = core::scaling_point(shown);
   std::vector<core::Parameters> plan;
-  for (const Eigen::Index m : core::scaling_lengths(job.params)) {
-    plan.push_back(job.params);
+  for (const Eigen::Index m : core::scaling_lengths(params)) {
+    plan.push_back(params);
     plan.back().workload.m = m;
   }
   const std::size_t lengths = plan.size();
-  for (const core::Parameters& variant : core::feature_variants(job.params)) plan.push_back(variant);
+  for (const core::Parameters& variant : core::feature_variants(params)) plan.push_back(variant);
   series->planned = int(plan.size());
   const auto publish = [&] {
     ScalingPtr snapshot = std::make_shared<const ScalingSeries>(*series);
-    QMetaObject::invokeMethod(this, [this, request, snapshot] {
-      if (request == m_request.load()) emit scalingProgress(request, snapshot);
+    QMetaObject::invokeMethod(this, [this, generation, snapshot] {
+      if (m_runner.current(generation)) emit scalingProgress(generation, snapshot);
     }, Qt::QueuedConnection);
   };
   publish();  // the current point at once

@@ -1,24 +1,21 @@
 #pragma once
-// Runs comparisons off the GUI thread, "latest request wins" (after Qt's Mandelbrot example). A
+// Runs comparisons on a JobRunner, "latest request wins" (after Qt's Mandelbrot example). A
 // release, a typed value or a cancel stops the running comparison through its Progress callable
 // and drops its result. Drag moves are throttled and only replace the waiting request: the
 // running comparison finishes and is shown, so plots follow a drag instead of being cancelled
-// move after move. After each result the same worker goes on to the scaling series, one point
-// at a time, until any newer request arrives. The worker keeps a core::LiveCache: while only m
-// moves, a comparison draws and reduces only the prefix rows the cache lacks.
+// move after move. After each result the same job goes on to the scaling series, one point at a
+// time, until any newer request arrives. The jobs share a core::LiveCache: while only m moves,
+// a comparison draws and reduces only the prefix rows the cache lacks.
 
 #include "core/params/parameters.h"
 #include "core/pipeline/comparison.h"
 #include "core/pipeline/scaling.h"
+#include "ui/compute/job_runner.h"
 
 #include <QObject>
 #include <QTimer>
 #include <atomic>
-#include <condition_variable>
 #include <memory>
-#include <mutex>
-#include <optional>
-#include <thread>
 
 namespace ntk::ui {
 
@@ -40,7 +37,6 @@ class ComputeController : public QObject {
 
  public:
   explicit ComputeController(QObject* parent = nullptr);
-  ~ComputeController() override;  ///< cancels the running job and joins the worker
 
   /// Asks for a comparison with `params`. immediate = false (a drag) waits for the throttle
   /// interval so that only the newest of a burst runs, after the running one; immediate = true
@@ -62,33 +58,21 @@ class ComputeController : public QObject {
   /// Nothing runs or waits any more (the scaling series aside).
   void idle();
   /// A new point of the scaling series of the shown result (the series so far).
-  void scalingProgress(quint64 request, ntk::ui::ScalingPtr series);
+  void scalingProgress(quint64 generation, ntk::ui::ScalingPtr series);
 
  private:
   static constexpr std::size_t live_cache_bytes = std::size_t{256} << 20;
 
-  struct Job {
-    quint64 generation = 0, request = 0;
-    core::Parameters params;
-  };
-
   void submit();
-  void workerLoop();
-  void run(const Job& job);
-  void computeScaling(const Job& job, const core::Comparison& shown);
+  void run(const core::Parameters& params, const JobRunner::Ticket& ticket);
+  void computeScaling(const core::Parameters& params, const JobRunner::Ticket& ticket, const core::Comparison& shown);
   bool waiting();  ///< a request is throttled or queued
 
   QTimer m_throttle;
   core::Parameters m_throttled;
-  std::mutex m_mutex;
-  std::condition_variable m_wake;
-  std::optional<Job> m_pending;  // guarded by m_mutex
-  bool m_stop = false;           // guarded by m_mutex
-  std::atomic<quint64> m_generation{0};  ///< bumped by what cancels the running comparison
-  std::atomic<quint64> m_request{0};     ///< bumped by every request: stops the scaling series
   std::atomic<int> m_started{0};
-  core::LiveCache m_cache{live_cache_bytes};  ///< the worker's only
-  std::thread m_worker;
+  core::LiveCache m_cache{live_cache_bytes};  ///< touched only by the runner's jobs, one at a time
+  JobRunner m_runner{0};  ///< last member: destroyed (cancelled and joined) first
 };
 
 }  // namespace ntk::ui

@@ -2,38 +2,55 @@
 
 #include "core/util/parallel.h"
 
+#include <algorithm>
 
 namespace ntk::ui {
 
-JobRunner::JobRunner() : m_worker([this] { loop(); }) {}
+JobRunner::JobRunner(int threads) : m_worker([this, threads] { loop(threads); }) {}
 
 JobRunner::~JobRunner() {
   {
     std::lock_guard lock(m_mutex);
     m_stop = true;
-    m_pending.reset();
   }
-  ++m_generation;
+  cancel();
   m_wake.notify_all();
   m_worker.join();
 }
 
-void JobRunner::replace(Job job) {
+quint64 JobRunner::submit(Job job, bool cancel_running) {
+  quint64 generation = 0;
   {
     std::lock_guard lock(m_mutex);
-    m_pending.emplace(++m_generation, std::move(job));
+    generation = ++m_latest;
+    if (cancel_running) m_alive_from = generation;
+    m_pending.emplace(generation, std::move(job));
   }
   m_wake.notify_all();
+  return generation;
 }
+
+quint64 JobRunner::replace(Job job) { return submit(std::move(job), true); }
+
+quint64 JobRunner::queue(Job job) { return submit(std::move(job), false); }
+
+void JobRunner::supersede() { ++m_latest; }
 
 void JobRunner::cancel() {
   std::lock_guard lock(m_mutex);
   m_pending.reset();
-  ++m_generation;
+  m_alive_from = ++m_latest;
 }
 
-void JobRunner::loop() {
-  core::set_thread_count(1);  // the comparison worker and the GUI thread share the other cores
+bool JobRunner::waiting() {
+  std::lock_guard lock(m_mutex);
+  return m_pending.has_value();
+}
+
+void JobRunner::loop(int threads) {
+  // Leave a core to the GUI thread: an OpenMP team that waits for a member descheduled by a
+  // repaint turns a millisecond into a scheduler time slice.
+  core::set_thread_count(threads > 0 ? threads : std::max(1, core::thread_count() - 1));
   for (;;) {
     std::pair<quint64, Job> job;
     {
@@ -43,8 +60,7 @@ void JobRunner::loop() {
       job = std::move(*m_pending);
       m_pending.reset();
     }
-    const quint64 generation = job.first;
-    if (generation == m_generation.load()) job.second([this, generation] { return generation == m_generation.load(); });
+    if (alive(job.first)) job.second(Ticket{this, job.first});
   }
 }
 

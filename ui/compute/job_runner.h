@@ -1,8 +1,10 @@
 #pragma once
-// One worker thread that runs one job at a time, "latest wins": replace() cancels the running
-// job (its `alive` callable starts returning false) and makes the new one the next to run.
+// The window's one way of running work off the GUI thread (the comparisons and their scaling
+// series, the NTK series, training): a worker thread that runs one job at a time, latest request
+// wins, every job tagged with its generation. A job polls its Ticket; what it posts back to the
+// GUI thread is shown only if its generation is still alive (or current) when it arrives.
 
-#include <QObject>
+#include <QtGlobal>
 #include <atomic>
 #include <condition_variable>
 #include <functional>
@@ -14,25 +16,49 @@ namespace ntk::ui {
 
 class JobRunner {
  public:
-  /// A job polls `alive` and returns soon after it turns false.
-  using Job = std::function<void(const std::function<bool()>& alive)>;
+  /// A running job's generation and the questions it asks of it (from any thread).
+  struct Ticket {
+    const JobRunner* runner = nullptr;
+    quint64 generation = 0;
+    bool alive() const { return runner->alive(generation); }
+    bool current() const { return runner->current(generation); }
+  };
+  /// A job polls its ticket and returns soon after alive() turns false.
+  using Job = std::function<void(const Ticket&)>;
 
-  JobRunner();
+  /// `threads`: the OpenMP threads the worker's jobs use (0: all but one, left to the GUI).
+  explicit JobRunner(int threads);
   ~JobRunner();  ///< cancels the running job and joins the worker
   JobRunner(const JobRunner&) = delete;
   JobRunner& operator=(const JobRunner&) = delete;
 
-  void replace(Job job);
+  /// Cancels the running job and runs `job` next; returns its generation.
+  quint64 replace(Job job);
+  /// Lets the running job finish (only its current() turns false) and runs `job` after it,
+  /// replacing any job still waiting; returns its generation.
+  quint64 queue(Job job);
+  /// A newer job is on its way: the running job's current() turns false, alive() does not.
+  void supersede();
+  /// Drops the waiting job and cancels the running one.
   void cancel();
 
+  /// Not cancelled: no replace() or cancel() since `generation` was handed out.
+  bool alive(quint64 generation) const { return generation >= m_alive_from.load(); }
+  /// Nothing newer was submitted or announced since `generation`.
+  bool current(quint64 generation) const { return generation == m_latest.load(); }
+  /// A job waits to run.
+  bool waiting();
+
  private:
-  void loop();
+  quint64 submit(Job job, bool cancel_running);
+  void loop(int threads);
 
   std::mutex m_mutex;
   std::condition_variable m_wake;
   std::optional<std::pair<quint64, Job>> m_pending;  // guarded by m_mutex
   bool m_stop = false;                               // guarded by m_mutex
-  std::atomic<quint64> m_generation{0};
+  std::atomic<quint64> m_latest{0};      ///< the newest generation handed out or announced
+  std::atomic<quint64> m_alive_from{0};  ///< generations below it are cancelled
   std::thread m_worker;
 };
 

@@ -22,8 +22,8 @@ NtkController::NtkController(QObject* parent) : QObject(parent) {
 void NtkController::request(const core::Parameters& params) {
   m_params = params;
   ++m_setting;
-  m_view.replace([this, params, setting = m_setting](const std::function<bool()>& alive) {
-    computeView(params, setting, alive);
+  m_view.replace([this, params, setting = m_setting](const JobRunner::Ticket& ticket) {
+    computeView(params, setting, ticket);
   });
   reset();
 }
@@ -35,8 +35,7 @@ void NtkController::post(quint64 setting, std::function<void()> emitter) {
   }, Qt::QueuedConnection);
 }
 
-void NtkController::computeView(const core::Parameters& params, quint64 setting,
-                                const std::function<bool()>& alive) {
+void NtkController::computeView(const core::Parameters& params, quint64 setting, const JobRunner::Ticket& ticket) {
   auto result = std::make_shared<NtkResult>();
   result->params = params;
   const core::NtkSpec& spec = params.ntk.model;
@@ -46,14 +45,14 @@ void NtkController::computeView(const core::Parameters& params, quint64 setting,
   };
   try {
     core::check_ntk_memory(spec, core::default_memory_budget_bytes, core::NtkWork::training);
-    const core::Progress whileAlive = [&](std::int64_t, std::int64_t) { return alive(); };
+    const core::Progress whileAlive = [&](std::int64_t, std::int64_t) { return ticket.alive(); };
     result->view = core::ntk_view(spec, whileAlive);
     const std::vector<Eigen::Index> widths = core::ntk_widths(spec);
     std::vector<Eigen::Index> law;
     for (const Eigen::Index m : {spec.m / 4, spec.m, 4 * spec.m})
       if (m >= 1) law.push_back(m);
     result->planned = int(widths.size() + law.size());
-    if (!alive()) return;
+    if (!ticket.alive()) return;
     emitSnapshot();
     for (const Eigen::Index m : widths) {
       result->widths.push_back(core::ntk_width_point(spec, m, whileAlive));
@@ -105,15 +104,15 @@ bool NtkController::restart(const core::Parameters& params, quint64 setting, boo
 }
 
 void NtkController::reset() {
-  m_training.replace([this, params = m_params, setting = m_setting](const std::function<bool()>&) {
+  m_training.replace([this, params = m_params, setting = m_setting](const JobRunner::Ticket&) {
     restart(params, setting, true);
   });
 }
 
-void NtkController::runSteps(int count, const std::function<bool()>& alive) {
+void NtkController::runSteps(int count, const JobRunner::Ticket& ticket) {
   if (!m_trainer) return;
   auto last = std::chrono::steady_clock::now();
-  for (int i = 0; i < count && alive() && m_state.status == core::Status::ok; ++i) {
+  for (int i = 0; i < count && ticket.alive() && m_state.status == core::Status::ok; ++i) {
     m_state.curve.steps.push_back(m_trainer->advance());
     if (!std::isfinite(m_state.curve.steps.back().loss)) m_state.status = core::Status::not_finite;
     if (std::chrono::steady_clock::now() - last > publish_every) {
@@ -125,20 +124,20 @@ void NtkController::runSteps(int count, const std::function<bool()>& alive) {
 }
 
 void NtkController::play() {
-  m_training.replace([this, params = m_params, setting = m_setting](const std::function<bool()>& alive) {
-    if (restart(params, setting, false)) runSteps(m_state.params.ntk.steps - m_trainer->current().step, alive);
+  m_training.replace([this, params = m_params, setting = m_setting](const JobRunner::Ticket& ticket) {
+    if (restart(params, setting, false)) runSteps(m_state.params.ntk.steps - m_trainer->current().step, ticket);
   });
 }
 
 void NtkController::pause() {
-  m_training.replace([this, params = m_params, setting = m_setting](const std::function<bool()>&) {
+  m_training.replace([this, params = m_params, setting = m_setting](const JobRunner::Ticket&) {
     if (restart(params, setting, false)) publish(false);
   });
 }
 
 void NtkController::step() {
-  m_training.replace([this, params = m_params, setting = m_setting](const std::function<bool()>& alive) {
-    if (restart(params, setting, false)) runSteps(1, alive);
+  m_training.replace([this, params = m_params, setting = m_setting](const JobRunner::Ticket& ticket) {
+    if (restart(params, setting, false)) runSteps(1, ticket);
   });
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // The NTK view's work off the GUI thread: the kernels, spectra and concentration series of a
 // setting (latest request wins), and a gradient-descent run the user plays, pauses, steps and
-// resets. Each has its own worker, so a long series never holds up training.
+// resets. Each has its own JobRunner (one thread each), so a long series never holds up training.
 
 #include "core/ntk/gradient_descent.h"
 #include "core/ntk/ntk_view.h"
@@ -60,7 +60,7 @@ class NtkController : public QObject {
   void failed(QString message);  ///< the current setting cannot be computed (the reason)
 
  private:
-  void computeView(const core::Parameters& params, quint64 setting, const std::function<bool()>& alive);
+  void computeView(const core::Parameters& params, quint64 setting, const JobRunner::Ticket& ticket);
   /// Runs `emitter` on the GUI thread unless a newer request has replaced `setting` by then.
   void post(quint64 setting, std::function<void()> emitter);
   void publish(bool playing);
@@ -69,7 +69,7 @@ class NtkController : public QObject {
   /// failed()). A reset that a play or step replaced before it ran is done here, so they never
   /// act on an older setting.
   bool restart(const core::Parameters& params, quint64 setting, bool force);
-  void runSteps(int count, const std::function<bool()>& alive);
+  void runSteps(int count, const JobRunner::Ticket& ticket);
 
   // Touched only by jobs of m_training (one at a time, on its worker).
   std::unique_ptr<core::PrefixTrainer> m_trainer;
@@ -77,8 +77,8 @@ class NtkController : public QObject {
   quint64 m_trainedSetting = 0;
   quint64 m_setting = 0;  ///< GUI thread: counts requests; what a worker posts is tagged with one
   core::Parameters m_params;  ///< GUI thread: the setting of the last request
-  JobRunner m_view;
-  JobRunner m_training;
+  JobRunner m_view{1};
+  JobRunner m_training{1};
 };
 
 }  // namespace ntk::ui
