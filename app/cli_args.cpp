@@ -77,7 +77,8 @@ long long Args::integer(const std::string& name, long long fallback, long long l
 }
 
 std::string run_provenance(const Args& args, const std::vector<std::filesystem::path>& inputs) {
-  return core::provenance_json({args.command_line(), inputs, core::thread_count(), "float64"});
+  return core::provenance_json(
+      {args.command_line(), inputs, core::thread_count(), args.value("precision").value_or("float64")});
 }
 
 std::vector<OptionSpec> parameter_options(std::span<const core::ParamSpec> table) {

@@ -56,7 +56,7 @@ class Args {
 };
 
 /// The provenance (core/io/provenance.h) of this run's outputs: its command line, the input
-/// files `inputs`, the thread count, float64.
+/// files `inputs`, the thread count and the precision (--precision as given, else float64).
 std::string run_provenance(const Args& args, const std::vector<std::filesystem::path>& inputs = {});
 
 /// Options for every entry of a parameter table (by default the comparison's: --mode, --L, ...).

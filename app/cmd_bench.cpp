@@ -26,7 +26,10 @@ struct CaseResult {
   double seconds = 0;
   double gflops = 0;
   double peak_mb = -1;  ///< process peak resident memory after the case, when measured
+  core::Precision precision = core::Precision::float64;
 };
+
+std::string suffix(core::Precision p) { return p == core::Precision::float32 ? "_float32" : ""; }
 
 double median_seconds(int reps, const std::function<void()>& f) {
   f();  // warm-up: page faults, thread start-up
@@ -56,16 +59,17 @@ core::WorkloadSpec workload(Eigen::Index L, Eigen::Index d, Eigen::Index m) {
   return s;
 }
 
-// Runs first, so the process peak memory it reports is this case's alone.
-CaseResult streaming_case(Eigen::Index m) {
+// Runs first, so the process peak memory it reports is this case's (and the float64 one's).
+CaseResult streaming_case(Eigen::Index m, core::Precision precision) {
   const core::WorkloadSpec spec = workload(128, 64, m);
   const core::InputPart in = core::generate_inputs(spec);
   const core::GeneratedPrefix prefix(spec, in);
   const auto start = std::chrono::steady_clock::now();
-  const core::ExactResult r = core::prefix_attention_streaming(in.Q, in.K, in.V, prefix, {});
+  const core::ExactResult r = core::prefix_attention_streaming(in.Q, in.K, in.V, prefix, {false, {}, precision});
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const double flops = core::estimate_cost({spec.L, spec.d, m, 0}).exact.flops;
-  return {"exact_streaming_generated_L128_d64_m" + std::to_string(m), s, flops / s / 1e9, peak_rss_mb()};
+  return {"exact_streaming_generated_L128_d64_m" + std::to_string(m) + suffix(precision), s, flops / s / 1e9,
+          peak_rss_mb(), precision};
 }
 
 double gemm_gflops(Eigen::Index n, int reps) {
@@ -78,31 +82,31 @@ double gemm_gflops(Eigen::Index n, int reps) {
   return 2.0 * double(n) * double(n) * double(n) / s / 1e9;
 }
 
-void attention_cases(Eigen::Index L, Eigen::Index d, Eigen::Index m, int reps,
-                     std::vector<CaseResult>& out) {
+void attention_cases(Eigen::Index L, Eigen::Index d, Eigen::Index m, int reps, std::vector<CaseResult>& out) {
   const core::WorkloadSpec spec = workload(L, d, m);
   const core::InputPart in = core::generate_inputs(spec);
   Eigen::MatrixXd KP, VP;
   core::materialize(core::GeneratedPrefix(spec, in), KP, VP);
   const core::MatrixPrefix prefix(KP, VP);
-  const std::string tag = "_L" + std::to_string(L) + "_d" + std::to_string(d) + "_m" + std::to_string(m);
-
-  const double exact_s = median_seconds(reps, [&] {
-    (void)core::prefix_attention_streaming(in.Q, in.K, in.V, prefix, {});
-  });
   core::FeatureMapSpec fs;
   fs.degree = 2;
   const core::FeatureMap phi(fs, d);
   const core::CostEstimate cost = core::estimate_cost({L, d, m, phi.dim()});
-  out.push_back({"exact" + tag, exact_s, cost.exact.flops / exact_s / 1e9});
-
-  core::NtkParams params;
-  const double compress_s = median_seconds(1, [&] { params = core::compress_prefix(prefix, phi); });
-  out.push_back({"ntk_compress_taylor2" + tag, compress_s, cost.compress.flops / compress_s / 1e9});
-  const double ntk_s = median_seconds(std::max(reps, 9), [&] {
-    (void)core::ntk_attention(in.Q, in.K, in.V, phi, params, false);
-  });
-  out.push_back({"ntk_taylor2" + tag, ntk_s, cost.ntk.flops / ntk_s / 1e9});
+  for (const core::Precision precision : {core::Precision::float64, core::Precision::float32}) {
+    const std::string tag =
+        "_L" + std::to_string(L) + "_d" + std::to_string(d) + "_m" + std::to_string(m) + suffix(precision);
+    const double exact_s = median_seconds(reps, [&] {
+      (void)core::prefix_attention_streaming(in.Q, in.K, in.V, prefix, {false, {}, precision});
+    });
+    out.push_back({"exact" + tag, exact_s, cost.exact.flops / exact_s / 1e9, -1, precision});
+    core::NtkParams params;
+    const double compress_s = median_seconds(1, [&] { params = core::compress_prefix(prefix, phi, {}, precision); });
+    out.push_back({"ntk_compress_taylor2" + tag, compress_s, cost.compress.flops / compress_s / 1e9, -1, precision});
+    const double ntk_s = median_seconds(std::max(reps, 9), [&] {
+      (void)core::ntk_attention(in.Q, in.K, in.V, phi, params, false, precision);
+    });
+    out.push_back({"ntk_taylor2" + tag, ntk_s, cost.ntk.flops / ntk_s / 1e9, -1, precision});
+  }
 }
 
 // The NTK view (issue 4): the empirical kernel and its full spectrum, and one step of the
@@ -128,8 +132,9 @@ int run(const Args& args, std::ostream& out, std::ostream& err) {
   apply_thread_option(args);
   const bool quick = args.has("quick");
   std::vector<CaseResult> cases;
-  err << "bench: streaming case first (its peak memory is the process peak so far)\n";
-  cases.push_back(streaming_case(quick ? Eigen::Index{1} << 16 : Eigen::Index{1} << 24));
+  err << "bench: streaming cases first (their peak memory is the process peak so far)\n";
+  for (const core::Precision precision : {core::Precision::float64, core::Precision::float32})
+    cases.push_back(streaming_case(quick ? Eigen::Index{1} << 16 : Eigen::Index{1} << 24, precision));
   err << "bench: dense matrix multiply\n";
   const double gemm = gemm_gflops(quick ? 256 : 2048, 5);
   const struct { Eigen::Index L, d, m; } sizes[] = {{128, 16, 4096}, {256, 64, 65536}, {512, 64, 262144}};
@@ -145,7 +150,10 @@ int run(const Args& args, std::ostream& out, std::ostream& err) {
     std::string list = "[";
     for (const CaseResult& c : cases) {
       core::JsonObject o;
-      o.add("name", c.name).add("seconds", c.seconds).add("gflops", c.gflops);
+      o.add("name", c.name)
+          .add("precision", std::string(core::to_string(c.precision)))
+          .add("seconds", c.seconds)
+          .add("gflops", c.gflops);
       if (c.peak_mb >= 0) o.add("peak_memory_mb", c.peak_mb);
       std::string text = o.str();
       text.pop_back();
@@ -154,14 +162,13 @@ int run(const Args& args, std::ostream& out, std::ostream& err) {
     core::JsonObject top;
     top.add("program", std::string("ntk-explorer ") + NTK_VERSION)
         .add("threads", static_cast<long long>(core::thread_count()))
-        .add("precision", "float64")
         .add("gemm_gflops", gemm)
         .add_raw("cases", list + "]");
     out << top.str();
     return exit_ok;
   }
   char line[200];
-  std::snprintf(line, sizeof line, "threads %d, float64; dense matrix multiply: %.1f GFLOP/s\n",
+  std::snprintf(line, sizeof line, "threads %d; dense matrix multiply (float64): %.1f GFLOP/s\n",
                 core::thread_count(), gemm);
   out << line;
   for (const CaseResult& c : cases) {
@@ -180,9 +187,9 @@ int run(const Args& args, std::ostream& out, std::ostream& err) {
 }  // namespace
 
 Command bench_command() {
-  return {"bench", "Time exact prefix attention and NTK-Attention (medians) against the GEMM rate",
+  return {"bench", "Time exact prefix attention and NTK-Attention (medians, float64 and float32) against the GEMM rate",
           "bench [--json] [--quick] [--threads N]",
-          {{"json", false, false, "print JSON (gemm_gflops; per case name, seconds, gflops)"},
+          {{"json", false, false, "print JSON (gemm_gflops; per case name, precision, seconds, gflops)"},
            {"quick", false, false, "small sizes only (a smoke test, seconds instead of a minute)"},
            resource_options().front()},
           run};

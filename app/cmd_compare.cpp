@@ -75,7 +75,7 @@ void print_table(const core::Comparison& c, std::ostream& out) {
   const core::Parameters& p = c.params;
   char line[256];
   out << "workload: L=" << p.workload.L << " d=" << p.workload.d << " m=" << p.workload.m
-      << (p.causal ? " causal" : "") << '\n';
+      << (p.causal ? " causal" : "") << ", " << core::to_string(p.precision) << '\n';
   std::snprintf(line, sizeof line, "%-30s %8s %11s %11s %11s %10s\n", "method", "r", "max_abs",
                 "rel_fro", "mse", "time");
   out << line;
@@ -113,6 +113,13 @@ void print_table(const core::Comparison& c, std::ostream& out) {
                   *c.limit_distance);
     out << line;
   }
+  if (c.float64_gap) {
+    std::snprintf(line, sizeof line,
+                  "float32 against the same comparison in float64: max-abs difference %.3e (exact), %.3e "
+                  "(NTK-Attention)\n",
+                  c.float64_gap->exact_max_abs, c.float64_gap->ntk_max_abs);
+    out << line;
+  }
   std::snprintf(line, sizeof line,
                 "parameters: prefix m d = %.0f, NTK-Attention r d + r = %.0f\n",
                 c.cost.exact.parameters, c.cost.ntk.parameters);
@@ -134,7 +141,8 @@ int run(const Args& args, std::ostream& out, std::ostream& err) {
   }
   std::vector<fs::path> files;
   if (const auto omega = args.value("omega")) files.emplace_back(*omega);
-  const core::ComparisonOptions options{stderr_progress(err, "comparing"), budget};
+  core::ComparisonOptions options{stderr_progress(err, "comparing"), budget};
+  options.float64_gap = true;  // float32 only: its distance to float64 is part of the result
   core::Comparison c;
   const auto dir = args.value("inputs");
   if (dir) {
@@ -192,7 +200,8 @@ Command compare_command() {
   options.push_back(work_budget_option());
   return {"compare", "Compare exact prefix attention with NTK-Attention and print the error table",
           "compare [--inputs DIR|FILE.npz | workload options] [--feature taylor|elu|favor] [--degree G] "
-          "[--features R] [--omega FILE.npy] [--orthogonal] [--rank S] [--causal] [--out DIR|FILE.npz] [--json]",
+          "[--features R] [--omega FILE.npy] [--orthogonal] [--rank S] [--causal] [--precision float32] "
+          "[--out DIR|FILE.npz] [--json]",
           options, run};
 }
 

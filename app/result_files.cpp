@@ -30,6 +30,8 @@ std::vector<MetricField> metric_fields(const core::Comparison& c) {
       {"exact_seconds", c.exact_seconds},
       {"compress_seconds", c.compress_seconds},
       {"approx_seconds", c.approx_seconds},
+      {"float32_vs_float64_exact_max_abs", c.float64_gap ? c.float64_gap->exact_max_abs : nan},
+      {"float32_vs_float64_ntk_max_abs", c.float64_gap ? c.float64_gap->ntk_max_abs : nan},
   };
 }
 

@@ -101,6 +101,19 @@ QString timingText(const core::Comparison& c) {
       .arg(ntk, threads);
 }
 
+// The precision, and the distance to the other precision's result when the window holds one of
+// the same parameters (the user switched precision): a float32 result's gap to float64.
+QString precisionText(const core::Comparison& c, const core::Comparison* other) {
+  QString text = QString::fromUtf8(core::to_string(c.params.precision).data());
+  if (!other || other->status != core::Status::ok) return text;
+  core::Parameters same = other->params;
+  same.precision = c.params.precision;
+  if (core::command_line(same) != core::command_line(c.params)) return text;
+  return text + QObject::tr(" (float32 - float64: max-abs %1 exact, %2 NTK-Attention)")
+                    .arg((c.exact.T - other->exact.T).cwiseAbs().maxCoeff(), 0, 'e', 1)
+                    .arg((c.approx.T - other->approx.T).cwiseAbs().maxCoeff(), 0, 'e', 1);
+}
+
 }  // namespace
 
 MainWindow::MainWindow(QWidget* parent)
@@ -493,15 +506,18 @@ void MainWindow::showResult(ComparisonPtr result) {
     m_caption->setText(prefix + queries + tr(" Exact and NTK-Attention maps share one colour scale."));
   }
   m_outputs->setComparison(c);
+  const auto slot = [](core::Precision p) { return p == core::Precision::float32 ? 1 : 0; };
+  m_lastByPrecision[slot(c.params.precision)] = m_shown;
+  const ComparisonPtr& other = m_lastByPrecision[1 - slot(c.params.precision)];
   m_metrics->setText(
       c.status == core::Status::ok
-          ? tr("r = %1   max-abs error %2   relative Frobenius %3   MSE %4   prefix share %5   %6")
+          ? tr("r = %1   max-abs error %2   relative Frobenius %3   MSE %4   prefix share %5   %6   %7")
                 .arg(c.r)
                 .arg(c.errors.max_abs, 0, 'e', 2)
                 .arg(c.errors.rel_fro, 0, 'e', 2)
                 .arg(c.errors.mse, 0, 'e', 2)
                 .arg(c.exact.prefix_mass.mean(), 0, 'f', 3)
-                .arg(timingText(c))
+                .arg(precisionText(c, other.get()), timingText(c))
           : tr("NTK-Attention failed: %1.").arg(QString::fromStdString(core::diagnosis(c))));
   if (!c.degeneracy.empty())
     m_metrics->setText(m_metrics->text() + "\n" + tr("Warning: %1.").arg(QString::fromStdString(c.degeneracy)));

@@ -132,6 +132,7 @@ class MainWindow : public QMainWindow {
   QPushButton* m_cancel;
   QTimer* m_slowTimer;
   ComparisonPtr m_shown;
+  ComparisonPtr m_lastByPrecision[2];  ///< the last result shown in float64 and in float32
   ScalingPtr m_series;
   NtkResultPtr m_ntkResult;
   TrainingPtr m_training;

@@ -78,8 +78,8 @@ NtkResult evaluate(const Eigen::Ref<const Eigen::MatrixXd>& Q,
 
 std::size_t state_bytes(const NtkParams& p) { return sizeof(double) * std::size_t(p.Z.size() + p.k.size()); }
 
-CompressionConsumer::CompressionConsumer(const FeatureMap& phi, std::string key)
-    : m_phi(phi), m_key(std::move(key)) {}
+CompressionConsumer::CompressionConsumer(const FeatureMap& phi, std::string key, Precision precision)
+    : m_phi(phi), m_key(std::move(key)), m_precision(precision) {}
 
 NtkParams CompressionConsumer::initial() const {
   return {Eigen::MatrixXd::Zero(m_phi.dim(), m_phi.input_dim()), Eigen::VectorXd::Zero(m_phi.dim())};
@@ -91,6 +91,12 @@ void CompressionConsumer::add(NtkParams& s, Eigen::Index, const PrefixBlock& blo
   for (Eigen::Index first = 0; first < block.KP.rows(); first += rows) {
     const Eigen::Index count = std::min(rows, block.KP.rows() - first);
     const Eigen::MatrixXd F = m_phi.apply(block.KP.middleRows(first, count));
+    if (m_precision == Precision::float32) {
+      const Eigen::MatrixXf F32 = F.cast<float>();
+      s.Z += (F32.transpose() * block.VP.middleRows(first, count).cast<float>()).cast<double>();
+      s.k += F32.colwise().sum().transpose().cast<double>();
+      continue;
+    }
     s.Z.noalias() += F.transpose() * block.VP.middleRows(first, count);
     s.k += F.colwise().sum().transpose();
   }
@@ -103,11 +109,12 @@ void CompressionConsumer::append(NtkParams& total, const NtkParams& next) const 
   total.max_abs_value = std::max(total.max_abs_value, next.max_abs_value);
 }
 
-NtkParams compress_prefix(const PrefixSource& prefix, const FeatureMap& phi, const Progress& progress) {
+NtkParams compress_prefix(const PrefixSource& prefix, const FeatureMap& phi, const Progress& progress,
+                          Precision precision) {
   if (prefix.dim() != phi.input_dim())
     throw std::invalid_argument("the prefix has width " + std::to_string(prefix.dim()) +
                                 " but phi expects " + std::to_string(phi.input_dim()));
-  const CompressionConsumer consumer(phi);
+  const CompressionConsumer consumer(phi, {}, precision);
   PrefixPass pass = reduce_prefix(prefix, {&consumer}, progress);
   if (pass.status == Status::cancelled) {
     NtkParams out{Eigen::MatrixXd::Zero(phi.dim(), phi.input_dim()), Eigen::VectorXd::Zero(phi.dim())};
@@ -120,12 +127,14 @@ NtkParams compress_prefix(const PrefixSource& prefix, const FeatureMap& phi, con
 NtkResult ntk_attention(const Eigen::Ref<const Eigen::MatrixXd>& Q,
                         const Eigen::Ref<const Eigen::MatrixXd>& K,
                         const Eigen::Ref<const Eigen::MatrixXd>& V, const FeatureMap& phi,
-                        const NtkParams& params, bool causal) {
+                        const NtkParams& params, bool causal, Precision precision) {
   if (params.Z.rows() != phi.dim() || params.Z.cols() != Q.cols())
     throw std::invalid_argument("Z must be r x d = " + std::to_string(phi.dim()) + " x " +
                                 std::to_string(Q.cols()));
-  return evaluate(Q, K, V, phi, params.k, causal,
-                  [&](const Eigen::MatrixXd& F) -> Eigen::MatrixXd { return F * params.Z; });
+  return evaluate(Q, K, V, phi, params.k, causal, [&](const Eigen::MatrixXd& F) -> Eigen::MatrixXd {
+    if (precision == Precision::float32) return (F.cast<float>() * params.Z.cast<float>()).cast<double>();
+    return F * params.Z;
+  });
 }
 
 NtkResult ntk_attention(const Eigen::Ref<const Eigen::MatrixXd>& Q,

@@ -5,6 +5,7 @@
 
 #include "core/kernels/feature_map.h"
 #include "core/kernels/prefix_reduction.h"
+#include "core/util/precision.h"
 #include "core/util/progress.h"
 #include "core/workload/workload.h"
 
@@ -44,11 +45,14 @@ struct NtkResult {
 std::size_t state_bytes(const NtkParams& p);
 
 /// The consumer of the prefix pass (prefix_reduction.h) that sums Z = phi(K_P)^T V_P and
-/// k = phi(K_P)^T 1_m, forming the features of at most about 1 MB of rows at once.
+/// k = phi(K_P)^T 1_m, forming the features of at most about 1 MB of rows at once. In float32
+/// the features of those rows and their products with V_P are float32, added to float64 sums.
 class CompressionConsumer final : public StateConsumer<NtkParams> {
  public:
-  /// `phi` must outlive the consumer; `key`, when not empty, names phi for PrefixFoldCache.
-  explicit CompressionConsumer(const FeatureMap& phi, std::string key = {});
+  /// `phi` must outlive the consumer; `key`, when not empty, names phi (and the precision) for
+  /// PrefixFoldCache.
+  explicit CompressionConsumer(const FeatureMap& phi, std::string key = {},
+                               Precision precision = Precision::float64);
   std::string cache_key() const override { return m_key; }
 
  protected:
@@ -59,21 +63,24 @@ class CompressionConsumer final : public StateConsumer<NtkParams> {
  private:
   const FeatureMap& m_phi;
   std::string m_key;
+  Precision m_precision;
 };
 
 /// Closed-form Z and k from a prefix, in one pass (reduce_prefix): memory O(r d) per segment in
 /// flight, the same bits for every thread count.
-NtkParams compress_prefix(const PrefixSource& prefix, const FeatureMap& phi, const Progress& progress = {});
+NtkParams compress_prefix(const PrefixSource& prefix, const FeatureMap& phi, const Progress& progress = {},
+                          Precision precision = Precision::float64);
 
 /// Evaluates T stably: with M_i the row maximum of S_X, A' = exp(S_X - M) and the phi terms
 /// scaled by exp(-M). A non-positive D_ii (odd Taylor degree, large negative scores) gives
 /// status non_positive_denominator and NaN in those rows of T, counted in bad_rows; a NaN or
 /// infinite one (non-finite or overflowing inputs) status not_finite; a positive one that
 /// cancels (denominator_cancellation_limit) status ill_conditioned_denominator, T kept.
+/// In float32 the product phi(Q) Z is float32; everything else float64.
 NtkResult ntk_attention(const Eigen::Ref<const Eigen::MatrixXd>& Q,
                         const Eigen::Ref<const Eigen::MatrixXd>& K,
                         const Eigen::Ref<const Eigen::MatrixXd>& V, const FeatureMap& phi,
-                        const NtkParams& params, bool causal);
+                        const NtkParams& params, bool causal, Precision precision = Precision::float64);
 
 /// The same with Z = Z_A Z_B, computed as (phi(Q) Z_A) Z_B.
 NtkResult ntk_attention(const Eigen::Ref<const Eigen::MatrixXd>& Q,

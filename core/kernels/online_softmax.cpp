@@ -32,6 +32,30 @@ void accumulate(SoftmaxState& state, Eigen::Ref<Eigen::MatrixXd> S,
   state.acc.middleCols(first_query, S.cols()).noalias() += V.transpose() * S;
 }
 
+void accumulate(SoftmaxState& state, Eigen::Ref<Eigen::MatrixXf> S, const Eigen::Ref<const Eigen::MatrixXf>& V,
+                Eigen::Index first_query) {
+  Eigen::VectorXf chunk_max(S.cols());
+  for (Eigen::Index j = 0; j < S.cols(); ++j) {
+    chunk_max(j) = S.col(j).maxCoeff();
+    // A fully masked column (max -inf) contributes nothing: its exponentials are all 0.
+    if (chunk_max(j) == -std::numeric_limits<float>::infinity()) S.col(j).setZero();
+    else S.col(j) = (S.col(j).array() - chunk_max(j)).exp();
+  }
+  const Eigen::VectorXf chunk_sum = S.colwise().sum().transpose();
+  const Eigen::MatrixXf chunk_acc = V.transpose() * S;
+  for (Eigen::Index j = 0; j < S.cols(); ++j) {
+    const Eigen::Index q = first_query + j;
+    const double max = chunk_max(j);
+    const double new_max = std::max(state.max(q), max);
+    if (new_max == -std::numeric_limits<double>::infinity()) continue;
+    const double a = rescale_factor(state.max(q), new_max);
+    const double b = rescale_factor(max, new_max);
+    state.sum(q) = state.sum(q) * a + double(chunk_sum(j)) * b;
+    state.acc.col(q) = state.acc.col(q) * a + chunk_acc.col(j).cast<double>() * b;
+    state.max(q) = new_max;
+  }
+}
+
 void merge(SoftmaxState& state, const SoftmaxState& other) {
   for (Eigen::Index q = 0; q < state.max.size(); ++q) {
     const double new_max = std::max(state.max(q), other.max(q));

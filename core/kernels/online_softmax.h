@@ -24,6 +24,12 @@ struct SoftmaxState {
 void accumulate(SoftmaxState& state, Eigen::Ref<Eigen::MatrixXd> S,
                 const Eigen::Ref<const Eigen::MatrixXd>& V, Eigen::Index first_query = 0);
 
+/// The same for a float32 chunk: its maxima, exponentials, sums and weighted values are
+/// computed in float32 (S is overwritten with exp(S - chunk max)), then merged into the float64
+/// state as one more state would be (method.md section 2, "float32").
+void accumulate(SoftmaxState& state, Eigen::Ref<Eigen::MatrixXf> S, const Eigen::Ref<const Eigen::MatrixXf>& V,
+                Eigen::Index first_query = 0);
+
 /// Folds `other` into `state` (the result is the state of both key sets together).
 void merge(SoftmaxState& state, const SoftmaxState& other);
 

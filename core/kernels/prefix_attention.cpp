@@ -78,19 +78,37 @@ std::size_t state_bytes(const ExactPrefixState& s) {
   return sizeof(double) * std::size_t(s.softmax.max.size() + s.softmax.sum.size() + s.softmax.acc.size());
 }
 
-ExactPrefixConsumer::ExactPrefixConsumer(const Eigen::Ref<const Eigen::MatrixXd>& Q, std::string key)
-    : m_Qs(Q / std::sqrt(double(Q.cols()))), m_key(std::move(key)) {}
+ExactPrefixConsumer::ExactPrefixConsumer(const Eigen::Ref<const Eigen::MatrixXd>& Q, std::string key,
+                                         Precision precision)
+    : m_Qs(Q / std::sqrt(double(Q.cols()))), m_key(std::move(key)) {
+  if (precision == Precision::float32) m_Qs32 = m_Qs.cast<float>();
+}
 
 ExactPrefixState ExactPrefixConsumer::initial() const { return {SoftmaxState(m_Qs.rows(), m_Qs.cols()), 0.0}; }
 
-void ExactPrefixConsumer::add(ExactPrefixState& s, Eigen::Index, const PrefixBlock& block) const {
-  Eigen::MatrixXd S;
-  for (Eigen::Index first = 0; first < m_Qs.rows(); first += query_block) {
-    const Eigen::Index n = std::min(query_block, m_Qs.rows() - first);
-    S.noalias() = block.KP * m_Qs.middleRows(first, n).transpose();
-    s.max_abs_score = std::max(s.max_abs_score, S.cwiseAbs().maxCoeff());
-    accumulate(s.softmax, S, block.VP, first);
+namespace {
+
+// Scores of a chunk for every block of queries, accumulated: Scalar is the chunk's arithmetic.
+template <class Scalar, class Queries, class Rows>
+void add_chunk(ExactPrefixState& s, const Queries& Qs, const Rows& KP, const Rows& VP) {
+  Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> S;
+  for (Eigen::Index first = 0; first < Qs.rows(); first += query_block) {
+    const Eigen::Index n = std::min(query_block, Qs.rows() - first);
+    S.noalias() = KP * Qs.middleRows(first, n).transpose();
+    s.max_abs_score = std::max(s.max_abs_score, double(S.cwiseAbs().maxCoeff()));
+    accumulate(s.softmax, S, VP, first);
   }
+}
+
+}  // namespace
+
+void ExactPrefixConsumer::add(ExactPrefixState& s, Eigen::Index, const PrefixBlock& block) const {
+  if (m_Qs32.size() == 0) {
+    add_chunk<double>(s, m_Qs, block.KP, block.VP);
+    return;
+  }
+  const Eigen::MatrixXf KP = block.KP.cast<float>(), VP = block.VP.cast<float>();
+  add_chunk<float>(s, m_Qs32, KP, VP);
 }
 
 void ExactPrefixConsumer::append(ExactPrefixState& total, const ExactPrefixState& next) const {
@@ -126,7 +144,7 @@ ExactResult prefix_attention_streaming(const Eigen::Ref<const Eigen::MatrixXd>& 
                                        const Eigen::Ref<const Eigen::MatrixXd>& V,
                                        const PrefixSource& prefix, const ExactOptions& options) {
   check_shapes(Q, K, V, prefix.dim());
-  const ExactPrefixConsumer consumer(Q);
+  const ExactPrefixConsumer consumer(Q, {}, options.precision);
   const PrefixPass pass = reduce_prefix(prefix, {&consumer}, options.progress);
   if (pass.status == Status::cancelled) {
     ExactResult out;
@@ -136,13 +154,15 @@ ExactResult prefix_attention_streaming(const Eigen::Ref<const Eigen::MatrixXd>& 
   return finish_exact(ExactPrefixConsumer::state(*pass.totals[0]), Q, K, V, options.causal);
 }
 
-bool exact_streams(Eigen::Index L, Eigen::Index m) { return L * (m + L) > dense_limit; }
+bool exact_streams(Eigen::Index L, Eigen::Index m, Precision precision) {
+  return precision == Precision::float32 || L * (m + L) > dense_limit;
+}
 
 ExactResult prefix_attention(const Eigen::Ref<const Eigen::MatrixXd>& Q,
                              const Eigen::Ref<const Eigen::MatrixXd>& K,
                              const Eigen::Ref<const Eigen::MatrixXd>& V,
                              const PrefixSource& prefix, const ExactOptions& options) {
-  if (exact_streams(Q.rows(), prefix.rows()))
+  if (exact_streams(Q.rows(), prefix.rows(), options.precision))
     return prefix_attention_streaming(Q, K, V, prefix, options);
   PrefixScratch scratch;
   const PrefixBlock all = prefix.block(0, prefix.rows(), scratch);

@@ -5,6 +5,7 @@
 
 #include "core/kernels/online_softmax.h"
 #include "core/kernels/prefix_reduction.h"
+#include "core/util/precision.h"
 #include "core/util/progress.h"
 #include "core/workload/workload.h"
 
@@ -16,6 +17,7 @@ namespace ntk::core {
 struct ExactOptions {
   bool causal = false;
   Progress progress;  ///< units: prefix rows
+  Precision precision = Precision::float64;  ///< float32: always the streaming path
 };
 
 struct ExactResult {
@@ -34,11 +36,13 @@ struct ExactPrefixState {
 std::size_t state_bytes(const ExactPrefixState& s);
 
 /// The consumer of the prefix pass (prefix_reduction.h) that exact attention is made of: each
-/// chunk of prefix rows is used by every query, in fixed blocks of queries.
+/// chunk of prefix rows is used by every query, in fixed blocks of queries. In float32 a chunk's
+/// scores, exponentials and weighted values are float32, merged into a float64 state.
 class ExactPrefixConsumer final : public StateConsumer<ExactPrefixState> {
  public:
-  /// Q: L x d. `key`, when not empty, names Q for PrefixFoldCache.
-  explicit ExactPrefixConsumer(const Eigen::Ref<const Eigen::MatrixXd>& Q, std::string key = {});
+  /// Q: L x d. `key`, when not empty, names Q (and the precision) for PrefixFoldCache.
+  explicit ExactPrefixConsumer(const Eigen::Ref<const Eigen::MatrixXd>& Q, std::string key = {},
+                               Precision precision = Precision::float64);
   std::string cache_key() const override { return m_key; }
 
  protected:
@@ -47,7 +51,8 @@ class ExactPrefixConsumer final : public StateConsumer<ExactPrefixState> {
   void append(ExactPrefixState& total, const ExactPrefixState& next) const override;
 
  private:
-  Eigen::MatrixXd m_Qs;  ///< Q / sqrt(d)
+  Eigen::MatrixXd m_Qs;    ///< Q / sqrt(d)
+  Eigen::MatrixXf m_Qs32;  ///< the same in float32, when that is the precision
   std::string m_key;
 };
 
@@ -71,10 +76,11 @@ ExactResult prefix_attention_streaming(const Eigen::Ref<const Eigen::MatrixXd>& 
                                        const Eigen::Ref<const Eigen::MatrixXd>& V,
                                        const PrefixSource& prefix, const ExactOptions& options);
 
-/// Whether prefix_attention takes the streaming path for L queries and m prefix rows.
-bool exact_streams(Eigen::Index L, Eigen::Index m);
+/// Whether prefix_attention takes the streaming path for L queries and m prefix rows (always in
+/// float32: the dense path is float64 only).
+bool exact_streams(Eigen::Index L, Eigen::Index m, Precision precision = Precision::float64);
 
-/// The dense path for small problems (exact_streams false), the streaming one otherwise.
+/// The dense path for small problems (exact_streams false) in float64, the streaming one otherwise.
 ExactResult prefix_attention(const Eigen::Ref<const Eigen::MatrixXd>& Q,
                              const Eigen::Ref<const Eigen::MatrixXd>& K,
                              const Eigen::Ref<const Eigen::MatrixXd>& V,

@@ -103,6 +103,14 @@ std::vector<ParamSpec> make_specs() {
                "mask keys after the query in the input part (never the prefix)",
                [](const P& p) -> std::string { return p.causal ? "true" : "false"; },
                [](P& p, double v, std::string_view) { p.causal = v != 0; }});
+  s.push_back({"precision", "Precision", ParamType::choice, 0, 0, {"float64", "float32"},
+               "float32: the prefix work (scores, exponentials, weighted sums, the compression, "
+               "phi(Q) Z) in float32, summed across chunks in float64; about twice as fast",
+               [](const P& p) -> std::string { return std::string(to_string(p.precision)); },
+               [](P& p, double, std::string_view t) {
+                 p.precision =
+                     choice_value<Precision>(t, {{"float64", Precision::float64}, {"float32", Precision::float32}});
+               }});
   return s;
 }
 

@@ -4,6 +4,7 @@
 
 #include "core/kernels/feature_map.h"
 #include "core/ntk/stylized_model.h"
+#include "core/util/precision.h"
 #include "core/workload/workload.h"
 
 #include <Eigen/Core>
@@ -28,6 +29,7 @@ struct Parameters {
   FeatureMapSpec feature;   ///< omega (given directions) is not a parameter: it comes from a file
   Eigen::Index rank = 0;    ///< rank s of Z; 0 keeps Z at full rank
   bool causal = false;
+  Precision precision = Precision::float64;  ///< of the prefix work (method.md section 2)
   NtkSettings ntk;          ///< read and written through ntk_parameter_specs()
 };
 

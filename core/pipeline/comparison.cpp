@@ -86,12 +86,14 @@ struct FoldKeys {
 
 FoldKeys fold_keys(const Parameters& p) {
   const std::string rows = rows_key(p.workload);
-  FoldKeys keys{"exact " + rows + " L=" + std::to_string(p.workload.L), {}};
+  const std::string precision = " precision=" + std::string(to_string(p.precision));
+  FoldKeys keys{"exact " + rows + " L=" + std::to_string(p.workload.L) + precision, {}};
   const FeatureMapSpec& f = p.feature;
   if (f.omega.size() == 0)
     keys.compression = "compress " + rows + " feature=" + std::to_string(int(f.kind)) + " degree=" +
                        std::to_string(f.degree) + " features=" + std::to_string(f.features) +
-                       " orthogonal=" + std::to_string(int(f.orthogonal)) + " seed=" + std::to_string(f.seed);
+                       " orthogonal=" + std::to_string(int(f.orthogonal)) + " seed=" + std::to_string(f.seed) +
+                       precision;
   return keys;
 }
 
@@ -149,8 +151,8 @@ bool cached_pass(Comparison& c, const Eigen::Ref<const Eigen::MatrixXd>& Q,
                  const Eigen::Ref<const Eigen::MatrixXd>& K, const Eigen::Ref<const Eigen::MatrixXd>& V,
                  const PrefixSource& prefix, const FeatureMap& phi, const ComparisonOptions& options,
                  const FoldKeys& keys) {
-  const ExactPrefixConsumer exact(Q, keys.exact);
-  const CompressionConsumer compression(phi, keys.compression);
+  const ExactPrefixConsumer exact(Q, keys.exact, c.params.precision);
+  const CompressionConsumer compression(phi, keys.compression, c.params.precision);
   const auto start = std::chrono::steady_clock::now();
   PrefixPass pass = reduce_prefix(prefix, {&exact, &compression}, sub_progress(options.progress, 0, 99),
                                   &options.cache->folds);
@@ -178,13 +180,14 @@ Comparison compare_impl(const Eigen::Ref<const Eigen::MatrixXd>& Q, const Eigen:
   if (params.feature.kind == FeatureKind::favor) c.omega = phi.omega();
 
   // Small problems take exact attention's dense path, uncached, as they do from scratch.
-  const bool cached = keys && options.cache && exact_streams(Q.rows(), prefix.rows());
+  const bool cached = keys && options.cache && exact_streams(Q.rows(), prefix.rows(), params.precision);
   if (cached && !cached_pass(c, Q, K, V, prefix, phi, options, *keys)) return cancelled(params);
   if (!cached) {
     c.exact_seconds = median_seconds(
         [&](bool first) {
-          c.exact = prefix_attention(Q, K, V, prefix,
-                                     {params.causal, first ? sub_progress(options.progress, 0, 50) : Progress{}});
+          c.exact = prefix_attention(
+              Q, K, V, prefix,
+              {params.causal, first ? sub_progress(options.progress, 0, 50) : Progress{}, params.precision});
           return c.exact.status == Status::ok;
         },
         options.timing_runs, c.exact_runs);
@@ -198,7 +201,8 @@ Comparison compare_impl(const Eigen::Ref<const Eigen::MatrixXd>& Q, const Eigen:
   if (!cached) {
     c.compress_seconds = median_seconds(
         [&](bool first) {
-          c.compressed = compress_prefix(prefix, phi, first ? sub_progress(options.progress, 50, 99) : Progress{});
+          c.compressed = compress_prefix(prefix, phi, first ? sub_progress(options.progress, 50, 99) : Progress{},
+                                         params.precision);
           if (params.rank > 0) c.low_rank = truncate_rank(c.compressed.Z, params.rank);
           return c.compressed.status == Status::ok;
         },
@@ -209,7 +213,7 @@ Comparison compare_impl(const Eigen::Ref<const Eigen::MatrixXd>& Q, const Eigen:
   c.approx_seconds = median_seconds(
       [&](bool) {
         c.approx = c.low_rank ? ntk_attention(Q, K, V, phi, *c.low_rank, c.compressed.k, params.causal)
-                              : ntk_attention(Q, K, V, phi, c.compressed, params.causal);
+                              : ntk_attention(Q, K, V, phi, c.compressed, params.causal, params.precision);
         return true;
       },
       options.timing_runs, c.approx_runs);
@@ -237,13 +241,32 @@ Comparison compare_impl(const Eigen::Ref<const Eigen::MatrixXd>& Q, const Eigen:
   return c;
 }
 
+// A float32 comparison asked for its gap: `again` computes the same in float64 (plainly: no
+// maps, cache, progress or repeated timing).
+template <class Again>
+void add_float64_gap(Comparison& c, const ComparisonOptions& options, const Again& again) {
+  if (!options.float64_gap || c.params.precision != Precision::float32 || c.status == Status::cancelled) return;
+  Parameters p = c.params;
+  p.precision = Precision::float64;
+  ComparisonOptions o;
+  o.memory_budget_bytes = options.memory_budget_bytes;
+  o.timing_runs = 1;
+  const Comparison reference = again(p, o);
+  c.float64_gap = PrecisionGap{(c.exact.T - reference.exact.T).cwiseAbs().maxCoeff(),
+                               (c.approx.T - reference.approx.T).cwiseAbs().maxCoeff()};
+}
+
 }  // namespace
 
 Comparison compare_methods(const Eigen::Ref<const Eigen::MatrixXd>& Q,
                            const Eigen::Ref<const Eigen::MatrixXd>& K,
                            const Eigen::Ref<const Eigen::MatrixXd>& V, const PrefixSource& prefix,
                            const Parameters& params, const ComparisonOptions& options) {
-  return compare_impl(Q, K, V, prefix, params, options, nullptr);
+  Comparison c = compare_impl(Q, K, V, prefix, params, options, nullptr);
+  add_float64_gap(c, options, [&](const Parameters& p, const ComparisonOptions& o) {
+    return compare_impl(Q, K, V, prefix, p, o, nullptr);
+  });
+  return c;
 }
 
 Comparison compare_methods(const Parameters& params, const ComparisonOptions& options) {
@@ -280,6 +303,9 @@ Comparison compare_methods(const Parameters& params, const ComparisonOptions& op
   }
   if (c.status != Status::cancelled && c.exact.status == Status::ok)
     c.limit_distance = (c.exact.T - infinite_prefix_limit(w, in)).cwiseAbs().maxCoeff();
+  add_float64_gap(c, options, [&](const Parameters& p, const ComparisonOptions& o) {
+    return compare_impl(in.Q, in.K, in.V, prefix, p, o, nullptr);
+  });
   return c;
 }
 

@@ -41,6 +41,14 @@ struct ComparisonOptions {
   /// The window's cache (seeded workloads only): exact attention and the compression then run
   /// as one pass reusing what the cache holds, timed together (Comparison::pass); no medians.
   LiveCache* cache = nullptr;
+  /// In float32, also compute the comparison in float64 and report the difference (float64_gap).
+  bool float64_gap = false;
+};
+
+/// How far a float32 comparison's outputs are from the same comparison in float64.
+struct PrecisionGap {
+  double exact_max_abs = 0;  ///< max |T_exact(float32) - T_exact(float64)|
+  double ntk_max_abs = 0;    ///< max |T_ntk(float32) - T_ntk(float64)|
 };
 
 /// The one pass of a cached comparison (ComparisonOptions::cache).
@@ -71,6 +79,7 @@ struct Comparison {
   double exact_seconds = 0, compress_seconds = 0, approx_seconds = 0;
   int exact_runs = 0, compress_runs = 0, approx_runs = 0, threads = 1;
   std::optional<PassReport> pass;  ///< set when the comparison used a LiveCache
+  std::optional<PrecisionGap> float64_gap;  ///< float32 with ComparisonOptions::float64_gap
   Status status = Status::ok;     ///< the first non-ok status of the three steps
   /// Empty, or why NTK-Attention has degenerated although its status is ok: its prefix term
   /// vanished (below degenerate_prefix_share of exact attention's prefix mass), so it returns

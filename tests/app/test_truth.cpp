@@ -6,6 +6,7 @@
 #include "tests/app/cli_test_util.h"
 
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <limits>
 #include <sstream>
@@ -156,6 +157,31 @@ TEST_F(Truth, MetricsDescribeTheWorkloadThatRan) {
 }
 
 // Item 10: no time prints as 0.0000, and the table says how times were taken.
+// A float32 comparison says so everywhere it is reported, with its distance to float64.
+TEST_F(Truth, Float32IsStatedWithItsGapToFloat64) {
+  const CliRun table = cli({"compare", "--m", "20000", "--precision", "float32"});
+  ASSERT_EQ(table.code, 0) << table.err;
+  EXPECT_NE(table.out.find("m=20000, float32"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("float32 against the same comparison in float64: max-abs difference "), std::string::npos)
+      << table.out;
+  ASSERT_EQ(cli({"compare", "--m", "20000", "--precision", "float32", "--out", path("f")}).code, 0);
+  const std::string m = read_text(path("f") + "/metrics.json");
+  EXPECT_NE(m.find("\"precision\": \"float32\""), std::string::npos) << m;
+  for (const char* key : {"\"float32_vs_float64_exact_max_abs\": ", "\"float32_vs_float64_ntk_max_abs\": "}) {
+    const auto at = m.find(key);
+    ASSERT_NE(at, std::string::npos) << key << m;
+    const double gap = std::stod(m.substr(at + std::strlen(key)));
+    EXPECT_GT(gap, 0.0) << key;
+    EXPECT_LT(gap, 1e-5) << key;
+  }
+  const CliRun f64 = cli({"compare", "--m", "20000"});
+  EXPECT_NE(f64.out.find("m=20000, float64"), std::string::npos);
+  EXPECT_EQ(f64.out.find("float32 against"), std::string::npos);
+  const CliRun bad = cli({"compare", "--precision", "float16"});
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.err.find("float64, float32"), std::string::npos) << bad.err;
+}
+
 TEST(TruthTable, TimesHaveUnitsAndTheMethodIsStated) {
   const CliRun r = cli({"compare", "--L", "8", "--m", "64", "--d", "4"});
   ASSERT_EQ(r.code, 0) << r.err;
