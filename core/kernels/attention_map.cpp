@@ -32,6 +32,14 @@ Eigen::MatrixXd rows_binned(Eigen::MatrixXd X, const Bins& bins) {
   return out;
 }
 
+// X with its columns summed per bin (bins.n == X.cols()).
+Eigen::MatrixXd columns_binned(Eigen::MatrixXd X, const Bins& bins) {
+  if (bins.identity()) return X;
+  Eigen::MatrixXd out = Eigen::MatrixXd::Zero(X.rows(), bins.bins);
+  for (Eigen::Index j = 0; j < X.cols(); ++j) out.col(bins.of(j)) += X.col(j);
+  return out;
+}
+
 // Per-bin column sums over consecutive prefix keys: column c holds bin first + c.
 struct BinnedColumns {
   Eigen::Index first = 0;
@@ -48,19 +56,20 @@ void cover(BinnedColumns& b, Eigen::Index last) {
   b.values.rightCols(wanted - old).setZero();
 }
 
-// A map's prefix part: each prefix key's column of some quantity (columns()), summed per bin.
+// A map's prefix part: each prefix key's row of some quantity (per_key()), summed per bin into
+// the columns of the state.
 class BinningConsumer : public StateConsumer<BinnedColumns> {
  public:
   BinningConsumer(Eigen::Index rows, Eigen::Index m, Eigen::Index bins) : m_rows(rows), m_keys{m, bins} {}
 
  protected:
-  virtual Eigen::MatrixXd columns(const PrefixBlock& block) const = 0;  ///< m_rows x keys
+  virtual Eigen::MatrixXd per_key(const PrefixBlock& block) const = 0;  ///< keys x m_rows
 
   BinnedColumns initial() const override { return {0, Eigen::MatrixXd(m_rows, 0)}; }
 
   void add(BinnedColumns& s, Eigen::Index first_row, const PrefixBlock& block) const override {
-    const Eigen::MatrixXd C = columns(block);
-    const Eigen::Index count = C.cols();
+    const Eigen::MatrixXd C = per_key(block);
+    const Eigen::Index count = C.rows();
     if (s.values.cols() == 0) s.first = m_keys.of(first_row);
     cover(s, m_keys.of(first_row + count - 1));
     // Keys of one bin are consecutive: each run of them is added as one block.
@@ -68,7 +77,7 @@ class BinningConsumer : public StateConsumer<BinnedColumns> {
       const Eigen::Index b = m_keys.of(first_row + j);
       Eigen::Index next = j + 1;
       while (next < count && m_keys.of(first_row + next) == b) ++next;
-      s.values.col(b - s.first) += C.middleCols(j, next - j).rowwise().sum();
+      s.values.col(b - s.first) += C.middleRows(j, next - j).colwise().sum().transpose();
       j = next;
     }
   }
@@ -85,34 +94,36 @@ class BinningConsumer : public StateConsumer<BinnedColumns> {
 };
 
 // Exact softmax weights exp(<q_i, k_j> / sqrt(d) - log_normalizer_i), summed per query bin:
-// query_bins x keys.
+// keys x query_bins.
 class ExactMapConsumer final : public BinningConsumer {
  public:
   ExactMapConsumer(const Eigen::Ref<const Eigen::MatrixXd>& Q, const Eigen::Ref<const Eigen::VectorXd>& log_normalizer,
                    Eigen::Index m, Eigen::Index bins, const Bins& queries)
       : BinningConsumer(queries.bins, m, bins), m_Qs(Q / std::sqrt(double(Q.cols()))),
-        m_log_normalizer(log_normalizer), m_queries(queries) {}
+        m_log_normalizer(log_normalizer.transpose()), m_queries(queries) {}
 
  protected:
-  Eigen::MatrixXd columns(const PrefixBlock& block) const override {
-    return rows_binned(((m_Qs * block.KP.transpose()).colwise() - m_log_normalizer).array().exp().matrix(),
-                       m_queries);
+  Eigen::MatrixXd per_key(const PrefixBlock& block) const override {
+    Eigen::MatrixXd W = block.KP * m_Qs.transpose();  // keys x queries
+    W.rowwise() -= m_log_normalizer;
+    W = W.array().exp();
+    return columns_binned(std::move(W), m_queries);
   }
 
  private:
   Eigen::MatrixXd m_Qs;
-  Eigen::VectorXd m_log_normalizer;
+  Eigen::RowVectorXd m_log_normalizer;
   Bins m_queries;
 };
 
-// The prefix features phi(K_P[j]), r x keys.
+// The prefix features phi(K_P[j]), keys x r.
 class FeatureMapConsumer final : public BinningConsumer {
  public:
   FeatureMapConsumer(const FeatureMap& phi, Eigen::Index m, Eigen::Index bins)
       : BinningConsumer(phi.dim(), m, bins), m_phi(phi) {}
 
  protected:
-  Eigen::MatrixXd columns(const PrefixBlock& block) const override { return m_phi.apply(block.KP).transpose(); }
+  Eigen::MatrixXd per_key(const PrefixBlock& block) const override { return m_phi.apply(block.KP); }
 
  private:
   const FeatureMap& m_phi;
