@@ -5,6 +5,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <string>
+#include <vector>
 #include <stdexcept>
 
 namespace ntk::core {
@@ -32,15 +35,7 @@ Eigen::MatrixXd rows_binned(Eigen::MatrixXd X, const Bins& bins) {
   return out;
 }
 
-// X with its columns summed per bin (bins.n == X.cols()).
-Eigen::MatrixXd columns_binned(Eigen::MatrixXd X, const Bins& bins) {
-  if (bins.identity()) return X;
-  Eigen::MatrixXd out = Eigen::MatrixXd::Zero(X.rows(), bins.bins);
-  for (Eigen::Index j = 0; j < X.cols(); ++j) out.col(bins.of(j)) += X.col(j);
-  return out;
-}
-
-// Per-bin column sums over consecutive prefix keys: column c holds bin first + c.
+// A map's prefix part over consecutive prefix keys: column c holds bin first + c.
 struct BinnedColumns {
   Eigen::Index first = 0;
   Eigen::MatrixXd values;
@@ -48,82 +43,122 @@ struct BinnedColumns {
 
 std::size_t state_bytes(const BinnedColumns& b) { return sizeof(double) * std::size_t(b.values.size()); }
 
-// Widens `b` so that it holds bin `last` (new columns are zero).
-void cover(BinnedColumns& b, Eigen::Index last) {
-  const Eigen::Index old = b.values.cols(), wanted = last - b.first + 1;
-  if (wanted <= old) return;
-  b.values.conservativeResize(Eigen::NoChange, wanted);
-  b.values.rightCols(wanted - old).setZero();
-}
-
-// A map's prefix part: each prefix key's row of some quantity (per_key()), summed per bin into
-// the columns of the state.
+// A map's prefix part: prefix key j falls in bin j / width (width a power of two, so the bins of
+// the first keys do not depend on m within an octave and the pass's folds can be cached). Each
+// run of a block's keys in one bin gives one column (runs()), combined into its bin's column.
 class BinningConsumer : public StateConsumer<BinnedColumns> {
  public:
-  BinningConsumer(Eigen::Index rows, Eigen::Index m, Eigen::Index bins) : m_rows(rows), m_keys{m, bins} {}
+  BinningConsumer(Eigen::Index rows, Eigen::Index width, double empty, std::string key)
+      : m_rows(rows), m_width(width), m_empty(empty), m_key(std::move(key)) {}
+  std::string cache_key() const override { return m_key; }
 
  protected:
-  virtual Eigen::MatrixXd per_key(const PrefixBlock& block) const = 0;  ///< keys x m_rows
+  /// Keys [begin, end) of the block, one pair per run: rows x runs.
+  virtual Eigen::MatrixXd runs(const PrefixBlock& block,
+                               const std::vector<std::pair<Eigen::Index, Eigen::Index>>& runs) const = 0;
+  /// into := into combined with more (a sum, or a log-sum-exp); `empty` is the identity.
+  virtual void combine(Eigen::Ref<Eigen::VectorXd> into, const Eigen::Ref<const Eigen::VectorXd>& more) const = 0;
 
   BinnedColumns initial() const override { return {0, Eigen::MatrixXd(m_rows, 0)}; }
 
   void add(BinnedColumns& s, Eigen::Index first_row, const PrefixBlock& block) const override {
-    const Eigen::MatrixXd C = per_key(block);
-    const Eigen::Index count = C.rows();
-    if (s.values.cols() == 0) s.first = m_keys.of(first_row);
-    cover(s, m_keys.of(first_row + count - 1));
-    // Keys of one bin are consecutive: each run of them is added as one block.
+    const Eigen::Index count = block.KP.rows();
+    if (count == 0) return;
+    std::vector<std::pair<Eigen::Index, Eigen::Index>> spans;
     for (Eigen::Index j = 0; j < count;) {
-      const Eigen::Index b = m_keys.of(first_row + j);
-      Eigen::Index next = j + 1;
-      while (next < count && m_keys.of(first_row + next) == b) ++next;
-      s.values.col(b - s.first) += C.middleRows(j, next - j).colwise().sum().transpose();
+      const Eigen::Index next = std::min(count, ((first_row + j) / m_width + 1) * m_width - first_row);
+      spans.emplace_back(j, next);
       j = next;
     }
+    const Eigen::MatrixXd C = runs(block, spans);
+    if (s.values.cols() == 0) s.first = first_row / m_width;
+    cover(s, (first_row + count - 1) / m_width);
+    for (std::size_t k = 0; k < spans.size(); ++k)
+      combine(s.values.col((first_row + spans[k].first) / m_width - s.first), C.col(Eigen::Index(k)));
   }
 
   void append(BinnedColumns& total, const BinnedColumns& next) const override {
     if (next.values.cols() == 0) return;
+    if (total.values.cols() == 0) total.first = next.first;
     cover(total, next.first + next.values.cols() - 1);
-    total.values.middleCols(next.first - total.first, next.values.cols()) += next.values;
+    for (Eigen::Index c = 0; c < next.values.cols(); ++c)
+      combine(total.values.col(next.first - total.first + c), next.values.col(c));
   }
 
  private:
-  Eigen::Index m_rows;
-  Bins m_keys;
+  // Widens `b` so that it holds bin `last` (new columns are empty).
+  void cover(BinnedColumns& b, Eigen::Index last) const {
+    const Eigen::Index old = b.values.cols(), wanted = last - b.first + 1;
+    if (wanted <= old) return;
+    b.values.conservativeResize(Eigen::NoChange, wanted);
+    b.values.rightCols(wanted - old).setConstant(m_empty);
+  }
+
+  Eigen::Index m_rows, m_width;
+  double m_empty;
+  std::string m_key;
 };
 
-// Exact softmax weights exp(<q_i, k_j> / sqrt(d) - log_normalizer_i), summed per query bin:
-// keys x query_bins.
+// The exact map: per query and bin, log sum_{j in bin} exp(<q_i, k_j> / sqrt(d)), L x bins. In
+// log space, so that it needs neither the final normaliser nor a running maximum: the weights
+// are exp(this - log_normalizer_i) once the pass is done.
 class ExactMapConsumer final : public BinningConsumer {
  public:
-  ExactMapConsumer(const Eigen::Ref<const Eigen::MatrixXd>& Q, const Eigen::Ref<const Eigen::VectorXd>& log_normalizer,
-                   Eigen::Index m, Eigen::Index bins, const Bins& queries)
-      : BinningConsumer(queries.bins, m, bins), m_Qs(Q / std::sqrt(double(Q.cols()))),
-        m_log_normalizer(log_normalizer.transpose()), m_queries(queries) {}
+  ExactMapConsumer(const Eigen::Ref<const Eigen::MatrixXd>& Q, Eigen::Index width, std::string key)
+      : BinningConsumer(Q.rows(), width, -std::numeric_limits<double>::infinity(), std::move(key)),
+        m_Qs(Q / std::sqrt(double(Q.cols()))) {}
 
  protected:
-  Eigen::MatrixXd per_key(const PrefixBlock& block) const override {
-    Eigen::MatrixXd W = block.KP * m_Qs.transpose();  // keys x queries
-    W.rowwise() -= m_log_normalizer;
-    W = W.array().exp();
-    return columns_binned(std::move(W), m_queries);
+  Eigen::MatrixXd runs(const PrefixBlock& block,
+                       const std::vector<std::pair<Eigen::Index, Eigen::Index>>& spans) const override {
+    Eigen::MatrixXd S = block.KP * m_Qs.transpose();  // keys x queries
+    const Eigen::RowVectorXd top = S.colwise().maxCoeff();
+    S.rowwise() -= top;
+    S = S.array().exp();
+    Eigen::MatrixXd out(m_Qs.rows(), Eigen::Index(spans.size()));
+    for (std::size_t k = 0; k < spans.size(); ++k)
+      out.col(Eigen::Index(k)) =
+          S.middleRows(spans[k].first, spans[k].second - spans[k].first).colwise().sum().array().log().transpose() +
+          top.transpose().array();
+    return out;
+  }
+
+  void combine(Eigen::Ref<Eigen::VectorXd> into, const Eigen::Ref<const Eigen::VectorXd>& more) const override {
+    for (Eigen::Index i = 0; i < into.size(); ++i) {
+      const double a = into(i), b = more(i);
+      if (b == -std::numeric_limits<double>::infinity()) continue;
+      if (a == -std::numeric_limits<double>::infinity()) {
+        into(i) = b;
+        continue;
+      }
+      const double top = std::max(a, b);
+      into(i) = top + std::log(std::exp(a - top) + std::exp(b - top));
+    }
   }
 
  private:
   Eigen::MatrixXd m_Qs;
-  Eigen::RowVectorXd m_log_normalizer;
-  Bins m_queries;
 };
 
-// The prefix features phi(K_P[j]), keys x r.
+// The NTK map: per bin, the sum of the prefix features phi(K_P[j]), r x bins.
 class FeatureMapConsumer final : public BinningConsumer {
  public:
-  FeatureMapConsumer(const FeatureMap& phi, Eigen::Index m, Eigen::Index bins)
-      : BinningConsumer(phi.dim(), m, bins), m_phi(phi) {}
+  FeatureMapConsumer(const FeatureMap& phi, Eigen::Index width, std::string key)
+      : BinningConsumer(phi.dim(), width, 0.0, std::move(key)), m_phi(phi) {}
 
  protected:
-  Eigen::MatrixXd per_key(const PrefixBlock& block) const override { return m_phi.apply(block.KP); }
+  Eigen::MatrixXd runs(const PrefixBlock& block,
+                       const std::vector<std::pair<Eigen::Index, Eigen::Index>>& spans) const override {
+    const Eigen::MatrixXd F = m_phi.apply(block.KP);  // keys x r
+    Eigen::MatrixXd out(m_phi.dim(), Eigen::Index(spans.size()));
+    for (std::size_t k = 0; k < spans.size(); ++k)
+      out.col(Eigen::Index(k)) = F.middleRows(spans[k].first, spans[k].second - spans[k].first).colwise().sum().transpose();
+    return out;
+  }
+
+  void combine(Eigen::Ref<Eigen::VectorXd> into, const Eigen::Ref<const Eigen::VectorXd>& more) const override {
+    into += more;
+  }
 
  private:
   const FeatureMap& m_phi;
@@ -131,15 +166,15 @@ class FeatureMapConsumer final : public BinningConsumer {
 
 // Checks the arguments and lays out the bins; `per_query` has one entry per query.
 AttentionMap empty_map(const Eigen::Ref<const Eigen::MatrixXd>& Q, const Eigen::Ref<const Eigen::MatrixXd>& K,
-                       const PrefixSource& prefix, const Eigen::Ref<const Eigen::VectorXd>& per_query,
+                       Eigen::Index m, const Eigen::Ref<const Eigen::VectorXd>& per_query,
                        Eigen::Index max_prefix_columns, Eigen::Index max_query_bins) {
-  check_shapes(Q, K, K, prefix.dim());
-  if (max_prefix_columns < 1) throw std::invalid_argument("max_prefix_columns must be >= 1");
+  check_shapes(Q, K, K, Q.cols());
   if (max_query_bins < 0) throw std::invalid_argument("max_query_bins must be >= 0");
   if (per_query.size() != Q.rows()) throw std::invalid_argument("the normaliser must have one entry per query");
   AttentionMap map;
-  map.prefix_bins = std::min(prefix.rows(), max_prefix_columns);
-  map.keys_per_bin = map.prefix_bins > 0 ? double(prefix.rows()) / double(map.prefix_bins) : 1.0;
+  const Eigen::Index width = prefix_bin_width(m, max_prefix_columns);
+  map.prefix_bins = (m + width - 1) / width;
+  map.keys_per_bin = double(width);
   map.query_bins = query_bin_count(Q.rows(), max_query_bins);
   map.queries_per_bin = map.query_bins > 0 ? double(Q.rows()) / double(map.query_bins) : 1.0;
   map.weights = Eigen::MatrixXd::Zero(map.query_bins, map.prefix_bins + map.query_bins);
@@ -148,11 +183,10 @@ AttentionMap empty_map(const Eigen::Ref<const Eigen::MatrixXd>& Q, const Eigen::
 
 Bins query_bins(const AttentionMap& map, Eigen::Index L) { return {L, map.query_bins}; }
 
-// The prefix columns of a pass's total (it may stop short of the last bins: they stay zero).
-Eigen::MatrixXd prefix_columns(const BinnedColumns& total, Eigen::Index bins) {
-  Eigen::MatrixXd out = Eigen::MatrixXd::Zero(total.values.rows(), bins);
-  out.leftCols(total.values.cols()) = total.values;
-  return out;
+// The prefix columns of a pass's total: every bin, as the pass covered all m keys.
+const Eigen::MatrixXd& prefix_columns(const BinnedColumns& total, Eigen::Index bins) {
+  if (total.first != 0 || total.values.cols() != bins) throw std::logic_error("a map's prefix pass missed bins");
+  return total.values;
 }
 
 constexpr Eigen::Index query_block = 256;  // queries whose input weights are made at once
@@ -186,7 +220,9 @@ void average_query_bins(AttentionMap& map, Eigen::Index L) {
 void finish_exact_map(AttentionMap& map, const BinnedColumns& total, const Eigen::Ref<const Eigen::MatrixXd>& Q,
                       const Eigen::Ref<const Eigen::MatrixXd>& K, bool causal,
                       const Eigen::Ref<const Eigen::VectorXd>& log_normalizer) {
-  map.weights.leftCols(map.prefix_bins) = prefix_columns(total, map.prefix_bins);
+  map.weights.leftCols(map.prefix_bins) =
+      rows_binned((prefix_columns(total, map.prefix_bins).colwise() - log_normalizer).array().exp().matrix(),
+                  query_bins(map, Q.rows()));
   set_input_columns(map, Q, K, causal, [&](const Eigen::MatrixXd& St, Eigen::Index first) -> Eigen::MatrixXd {
     return (St.rowwise() - log_normalizer.segment(first, St.cols()).transpose()).array().exp().matrix();
   });
@@ -216,35 +252,48 @@ void finish_ntk_map(AttentionMap& map, const BinnedColumns& total, const Eigen::
 double attention_maps_bytes(Eigen::Index L, Eigen::Index r, Eigen::Index prefix_bins, Eigen::Index query_bins,
                             int threads) {
   const auto n = [](Eigen::Index v) { return double(v); };
-  // Per thread: a chunk's L x keys weights and a segment's binned state of each map.
-  const double per_thread = n(L) * n(prefix_chunk_rows) + n(query_bins + r) * n(prefix_bins);
-  // The input part: a block's scores and weights; the NTK map's phi(Q) and its prefix part.
-  const double finish = 3.0 * n(query_block) * n(L) + n(L) * n(r + prefix_bins);
+  // Per thread: a chunk's L x keys scores and the two maps' states (L + r) x bins.
+  const double per_thread = n(L) * n(prefix_chunk_rows) + n(L + r) * n(prefix_bins);
+  // The folded states; the input part: a block's scores and weights; the NTK map's phi(Q) and
+  // both maps' unbinned prefix parts.
+  const double finish = n(L + r) * n(prefix_bins) + 3.0 * n(query_block) * n(L) + n(L) * n(r + 2 * prefix_bins);
   const double maps = 2.0 * n(query_bins) * n(prefix_bins + query_bins);
   return sizeof(double) * (n(threads) * per_thread + finish + maps);
 }
 
-AttentionMap exact_attention_map(const Eigen::Ref<const Eigen::MatrixXd>& Q,
-                                 const Eigen::Ref<const Eigen::MatrixXd>& K, const PrefixSource& prefix, bool causal,
-                                 const Eigen::Ref<const Eigen::VectorXd>& log_normalizer,
-                                 Eigen::Index max_prefix_columns, Eigen::Index max_query_bins) {
-  AttentionMap map = empty_map(Q, K, prefix, log_normalizer, max_prefix_columns, max_query_bins);
-  const ExactMapConsumer consumer(Q, log_normalizer, prefix.rows(), map.prefix_bins, query_bins(map, Q.rows()));
-  const PrefixPass pass = reduce_prefix(prefix, {&consumer});
-  finish_exact_map(map, ExactMapConsumer::state(*pass.totals[0]), Q, K, causal, log_normalizer);
-  return map;
+Eigen::Index prefix_bin_width(Eigen::Index m, Eigen::Index max_prefix_columns) {
+  if (max_prefix_columns < 1) throw std::invalid_argument("max_prefix_columns must be >= 1");
+  Eigen::Index width = 1;
+  while ((m + width - 1) / width > max_prefix_columns) width *= 2;
+  return width;
 }
 
-AttentionMap ntk_attention_map(const Eigen::Ref<const Eigen::MatrixXd>& Q,
-                               const Eigen::Ref<const Eigen::MatrixXd>& K, const PrefixSource& prefix,
-                               const FeatureMap& phi, bool causal,
-                               const Eigen::Ref<const Eigen::VectorXd>& denominator,
-                               Eigen::Index max_prefix_columns, Eigen::Index max_query_bins) {
-  AttentionMap map = empty_map(Q, K, prefix, denominator, max_prefix_columns, max_query_bins);
-  const FeatureMapConsumer consumer(phi, prefix.rows(), map.prefix_bins);
-  const PrefixPass pass = reduce_prefix(prefix, {&consumer});
-  finish_ntk_map(map, FeatureMapConsumer::state(*pass.totals[0]), Q, K, phi, causal, denominator);
-  return map;
+MapConsumers::MapConsumers(const Eigen::Ref<const Eigen::MatrixXd>& Q, const FeatureMap& phi, Eigen::Index m,
+                           Eigen::Index max_prefix_columns, const std::string& exact_key,
+                           const std::string& feature_key)
+    : m_m(m), m_max_prefix_columns(max_prefix_columns) {
+  const Eigen::Index width = prefix_bin_width(m, max_prefix_columns);
+  const auto named = [&](const std::string& key) {
+    return key.empty() ? key : key + " width=" + std::to_string(width);
+  };
+  m_exact = std::make_unique<ExactMapConsumer>(Q, width, named(exact_key));
+  m_features = std::make_unique<FeatureMapConsumer>(phi, width, named(feature_key));
+}
+
+MapConsumers::~MapConsumers() = default;
+
+AttentionMaps MapConsumers::finish(const PrefixPartial& exact, const PrefixPartial& features,
+                                   const Eigen::Ref<const Eigen::MatrixXd>& Q,
+                                   const Eigen::Ref<const Eigen::MatrixXd>& K, const FeatureMap& phi, bool causal,
+                                   const Eigen::Ref<const Eigen::VectorXd>& log_normalizer,
+                                   const Eigen::Ref<const Eigen::VectorXd>& denominator,
+                                   Eigen::Index max_query_bins) const {
+  AttentionMaps maps;
+  maps.exact = empty_map(Q, K, m_m, log_normalizer, m_max_prefix_columns, max_query_bins);
+  maps.ntk = empty_map(Q, K, m_m, denominator, m_max_prefix_columns, max_query_bins);
+  finish_exact_map(maps.exact, ExactMapConsumer::state(exact), Q, K, causal, log_normalizer);
+  finish_ntk_map(maps.ntk, FeatureMapConsumer::state(features), Q, K, phi, causal, denominator);
+  return maps;
 }
 
 AttentionMaps attention_maps(const Eigen::Ref<const Eigen::MatrixXd>& Q,
@@ -254,17 +303,12 @@ AttentionMaps attention_maps(const Eigen::Ref<const Eigen::MatrixXd>& Q,
                              const Eigen::Ref<const Eigen::VectorXd>& denominator,
                              Eigen::Index max_prefix_columns, Eigen::Index max_query_bins,
                              const Progress& progress) {
-  AttentionMaps maps;
-  maps.exact = empty_map(Q, K, prefix, log_normalizer, max_prefix_columns, max_query_bins);
-  maps.ntk = empty_map(Q, K, prefix, denominator, max_prefix_columns, max_query_bins);
-  const ExactMapConsumer exact(Q, log_normalizer, prefix.rows(), maps.exact.prefix_bins,
-                               query_bins(maps.exact, Q.rows()));
-  const FeatureMapConsumer features(phi, prefix.rows(), maps.ntk.prefix_bins);
-  const PrefixPass pass = reduce_prefix(prefix, {&exact, &features}, progress);
+  check_shapes(Q, K, K, prefix.dim());
+  const MapConsumers consumers(Q, phi, prefix.rows(), max_prefix_columns);
+  const PrefixPass pass = reduce_prefix(prefix, consumers.consumers(), progress);
   if (pass.status == Status::cancelled) return {{}, {}, Status::cancelled};
-  finish_exact_map(maps.exact, ExactMapConsumer::state(*pass.totals[0]), Q, K, causal, log_normalizer);
-  finish_ntk_map(maps.ntk, FeatureMapConsumer::state(*pass.totals[1]), Q, K, phi, causal, denominator);
-  return maps;
+  return consumers.finish(*pass.totals[0], *pass.totals[1], Q, K, phi, causal, log_normalizer, denominator,
+                          max_query_bins);
 }
 
 }  // namespace ntk::core

@@ -5,22 +5,27 @@
 // weights are never held: they are made and binned a block of queries at a time).
 
 #include "core/kernels/feature_map.h"
+#include "core/kernels/prefix_reduction.h"
 #include "core/util/progress.h"
 #include "core/workload/workload.h"
 
 #include <Eigen/Core>
 #include <algorithm>
+#include <memory>
+#include <string>
+#include <vector>
 
 namespace ntk::core {
 
 struct AttentionMap {
   /// query_bins x (prefix_bins + query_bins). Row a is the mean weight row of the queries i
   /// with floor(i * query_bins / L) == a (so rows still sum to 1); column b < prefix_bins holds
-  /// the softmax mass of the prefix keys j with floor(j * prefix_bins / m) == b, and the last
-  /// query_bins columns that of the input keys, binned as the queries are.
+  /// the softmax mass of the prefix keys j with j / keys_per_bin == b (prefix_bin_width; the
+  /// last bin may hold fewer), and the last query_bins columns that of the input keys, binned as
+  /// the queries are.
   Eigen::MatrixXd weights;
   Eigen::Index prefix_bins = 0;
-  double keys_per_bin = 1.0;     ///< m / prefix_bins (1 when nothing is binned)
+  double keys_per_bin = 1.0;     ///< the bin width, a power of two (1 when nothing is binned)
   Eigen::Index query_bins = 0;
   double queries_per_bin = 1.0;  ///< L / query_bins (1 when nothing is binned)
 };
@@ -39,27 +44,48 @@ struct AttentionMaps {
   Status status = Status::ok;  ///< cancelled: the maps are empty
 };
 
-/// Exact softmax weights. `log_normalizer` (L) is ExactResult::log_normalizer of the same
-/// inputs; max_prefix_columns >= 1. Each row of `weights` sums to 1.
-AttentionMap exact_attention_map(const Eigen::Ref<const Eigen::MatrixXd>& Q,
-                                 const Eigen::Ref<const Eigen::MatrixXd>& K,
-                                 const PrefixSource& prefix, bool causal,
-                                 const Eigen::Ref<const Eigen::VectorXd>& log_normalizer,
-                                 Eigen::Index max_prefix_columns, Eigen::Index max_query_bins = 0);
+/// Width of a map's prefix bins: the smallest power of two w with ceil(m / w) <= max_prefix_columns
+/// (>= 1). Prefix key j falls in bin j / w, so within an octave of m the first keys keep their
+/// bins, and the window's cache can keep the maps' folds as it keeps exact attention's.
+Eigen::Index prefix_bin_width(Eigen::Index m, Eigen::Index max_prefix_columns);
 
-/// The weights NTK-Attention implies (the paper's Algorithm 2 read as attention): prefix key j
-/// gets exp(-M_i) <phi(q_i), phi(K_P[j])> / D_i and input key j gets exp(S_X[i, j] - M_i) / D_i,
-/// where M_i is the row maximum of the input scores and D_i = NtkResult::denominator. A bin's
-/// weight is exp(-M_i) <phi(q_i), sum_{j in bin} phi(K_P[j])> / D_i, so binning costs one pass
-/// over the prefix whatever the number of bins. Rows sum to 1 when D_i > 0.
-AttentionMap ntk_attention_map(const Eigen::Ref<const Eigen::MatrixXd>& Q,
-                               const Eigen::Ref<const Eigen::MatrixXd>& K,
-                               const PrefixSource& prefix, const FeatureMap& phi, bool causal,
-                               const Eigen::Ref<const Eigen::VectorXd>& denominator,
-                               Eigen::Index max_prefix_columns, Eigen::Index max_query_bins = 0);
+/// The prefix parts of both maps as consumers of the prefix pass (prefix_reduction.h), so that
+/// they can share a pass with exact attention and the compression. The exact map's consumer keeps
+/// log sum exp(<q_i, k_j> / sqrt(d)) per query and bin, so it needs no normaliser until finish();
+/// the NTK map's keeps the sum of phi(K_P[j]) per bin. Keys, when not empty, name the workload's
+/// Q and prefix rows (exact) and phi and the rows (features) for PrefixFoldCache; the bin width is
+/// added to them.
+class MapConsumers {
+ public:
+  MapConsumers(const Eigen::Ref<const Eigen::MatrixXd>& Q, const FeatureMap& phi, Eigen::Index m,
+               Eigen::Index max_prefix_columns, const std::string& exact_key = {},
+               const std::string& feature_key = {});
+  ~MapConsumers();
+  MapConsumers(const MapConsumers&) = delete;
+  MapConsumers& operator=(const MapConsumers&) = delete;
 
-/// Both maps in one pass over the prefix (each chunk drawn once for both); `progress` counts
-/// prefix rows and can stop it. max_query_bins as in query_bin_count.
+  /// The exact map's consumer, then the NTK map's.
+  std::vector<const PrefixConsumer*> consumers() const { return {m_exact.get(), m_features.get()}; }
+
+  /// Both maps from the pass's totals of consumers(). `log_normalizer` is ExactResult's and
+  /// `denominator` NtkResult's for the same inputs.
+  ///
+  /// Exact: the softmax weights (rows sum to 1). NTK-Attention: the weights it implies (the
+  /// paper's Algorithm 2 read as attention): prefix key j gets exp(-M_i) <phi(q_i), phi(K_P[j])> / D_i
+  /// and input key j gets exp(S_X[i, j] - M_i) / D_i, M_i the row maximum of the input scores and
+  /// D_i = NtkResult::denominator; rows sum to 1 when D_i > 0.
+  AttentionMaps finish(const PrefixPartial& exact, const PrefixPartial& features,
+                       const Eigen::Ref<const Eigen::MatrixXd>& Q, const Eigen::Ref<const Eigen::MatrixXd>& K,
+                       const FeatureMap& phi, bool causal, const Eigen::Ref<const Eigen::VectorXd>& log_normalizer,
+                       const Eigen::Ref<const Eigen::VectorXd>& denominator, Eigen::Index max_query_bins) const;
+
+ private:
+  Eigen::Index m_m, m_max_prefix_columns;
+  std::unique_ptr<const PrefixConsumer> m_exact, m_features;
+};
+
+/// Both maps in a pass of their own (MapConsumers); `progress` counts prefix rows and can stop
+/// it. max_query_bins as in query_bin_count.
 AttentionMaps attention_maps(const Eigen::Ref<const Eigen::MatrixXd>& Q,
                              const Eigen::Ref<const Eigen::MatrixXd>& K, const PrefixSource& prefix,
                              const FeatureMap& phi, bool causal,

@@ -7,6 +7,8 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <memory>
+#include <optional>
 #include <stdexcept>
 #include <vector>
 
@@ -81,19 +83,21 @@ std::string rows_key(const WorkloadSpec& w) {
 
 // The cache keys of the prefix pass's consumers; empty where a fold cannot be named.
 struct FoldKeys {
-  std::string exact, compression;
+  std::string exact, compression, exact_map, feature_map;
 };
 
 FoldKeys fold_keys(const Parameters& p) {
-  const std::string rows = rows_key(p.workload);
+  const std::string rows = rows_key(p.workload) + " L=" + std::to_string(p.workload.L);
   const std::string precision = " precision=" + std::string(to_string(p.precision));
-  FoldKeys keys{"exact " + rows + " L=" + std::to_string(p.workload.L) + precision, {}};
+  FoldKeys keys{"exact " + rows + precision, {}, "exact map " + rows, {}};  // the maps are float64
   const FeatureMapSpec& f = p.feature;
-  if (f.omega.size() == 0)
-    keys.compression = "compress " + rows + " feature=" + std::to_string(int(f.kind)) + " degree=" +
-                       std::to_string(f.degree) + " features=" + std::to_string(f.features) +
-                       " orthogonal=" + std::to_string(int(f.orthogonal)) + " seed=" + std::to_string(f.seed) +
-                       precision;
+  if (f.omega.size() == 0) {
+    const std::string features = rows + " feature=" + std::to_string(int(f.kind)) + " degree=" +
+                                 std::to_string(f.degree) + " features=" + std::to_string(f.features) +
+                                 " orthogonal=" + std::to_string(int(f.orthogonal)) + " seed=" + std::to_string(f.seed);
+    keys.compression = "compress " + features + precision;
+    keys.feature_map = "feature map " + features;
+  }
   return keys;
 }
 
@@ -146,19 +150,24 @@ void check_maps_memory(const CostSizes& sizes, const ComparisonOptions& options)
   throw std::invalid_argument(text);
 }
 
-// Exact attention and the compression as one pass that reuses and feeds the cache's folds.
+// Exact attention, the compression and (when `maps` is given) the maps' prefix parts as one pass
+// that reuses and feeds the cache's folds; the maps' totals are left in `map_totals`.
 bool cached_pass(Comparison& c, const Eigen::Ref<const Eigen::MatrixXd>& Q,
                  const Eigen::Ref<const Eigen::MatrixXd>& K, const Eigen::Ref<const Eigen::MatrixXd>& V,
                  const PrefixSource& prefix, const FeatureMap& phi, const ComparisonOptions& options,
-                 const FoldKeys& keys) {
+                 const FoldKeys& keys, const MapConsumers* maps,
+                 std::vector<std::unique_ptr<PrefixPartial>>& map_totals) {
   const ExactPrefixConsumer exact(Q, keys.exact, c.params.precision);
   const CompressionConsumer compression(phi, keys.compression, c.params.precision);
+  std::vector<const PrefixConsumer*> consumers{&exact, &compression};
+  if (maps)
+    for (const PrefixConsumer* m : maps->consumers()) consumers.push_back(m);
   const auto start = std::chrono::steady_clock::now();
-  PrefixPass pass = reduce_prefix(prefix, {&exact, &compression}, sub_progress(options.progress, 0, 99),
-                                  &options.cache->folds);
+  PrefixPass pass = reduce_prefix(prefix, consumers, sub_progress(options.progress, 0, 99), &options.cache->folds);
   if (pass.status == Status::cancelled) return false;
   c.exact = finish_exact(ExactPrefixConsumer::state(*pass.totals[0]), Q, K, V, c.params.causal);
   c.compressed = std::move(CompressionConsumer::state(*pass.totals[1]));
+  for (std::size_t i = 2; i < pass.totals.size(); ++i) map_totals.push_back(std::move(pass.totals[i]));
   if (c.params.rank > 0) c.low_rank = truncate_rank(c.compressed.Z, c.params.rank);
   c.pass = PassReport{seconds_since(start), pass.rows_read, pass.reused_rows, false, 0};
   return true;
@@ -181,7 +190,14 @@ Comparison compare_impl(const Eigen::Ref<const Eigen::MatrixXd>& Q, const Eigen:
 
   // Small problems take exact attention's dense path, uncached, as they do from scratch.
   const bool cached = keys && options.cache && exact_streams(Q.rows(), prefix.rows(), params.precision);
-  if (cached && !cached_pass(c, Q, K, V, prefix, phi, options, *keys)) return cancelled(params);
+  // The maps' prefix parts share the cached pass (and its folds); otherwise they get their own.
+  std::optional<MapConsumers> maps;
+  if (options.map_columns > 0)
+    maps.emplace(Q, phi, prefix.rows(), options.map_columns, keys ? keys->exact_map : std::string(),
+                 keys ? keys->feature_map : std::string());
+  std::vector<std::unique_ptr<PrefixPartial>> map_totals;
+  if (cached && !cached_pass(c, Q, K, V, prefix, phi, options, *keys, maps ? &*maps : nullptr, map_totals))
+    return cancelled(params);
   if (!cached) {
     c.exact_seconds = median_seconds(
         [&](bool first) {
@@ -225,17 +241,20 @@ Comparison compare_impl(const Eigen::Ref<const Eigen::MatrixXd>& Q, const Eigen:
     c.bound = taylor_bound(c.exact.max_abs_prefix_score,
                            std::max(c.compressed.max_abs_value, V.cwiseAbs().maxCoeff()),
                            params.feature.degree);
-  if (options.map_columns > 0) {
-    // Both maps in one pass; the caller's progress can stop it (the percentage stays at 99).
-    const Progress still_wanted = [&](std::int64_t, std::int64_t) {
-      return !options.progress || options.progress(99, 100);
-    };
-    AttentionMaps maps = attention_maps(Q, K, prefix, phi, params.causal, c.exact.log_normalizer,
-                                        c.approx.denominator, options.map_columns, options.map_rows,
-                                        still_wanted);
-    if (maps.status == Status::cancelled) return cancelled(params);
-    c.exact_map = std::move(maps.exact);
-    c.ntk_map = std::move(maps.ntk);
+  if (maps) {
+    if (map_totals.empty()) {
+      // Both maps in a pass of their own; the caller's progress can stop it (the percentage stays at 99).
+      const Progress still_wanted = [&](std::int64_t, std::int64_t) {
+        return !options.progress || options.progress(99, 100);
+      };
+      PrefixPass pass = reduce_prefix(prefix, maps->consumers(), still_wanted);
+      if (pass.status == Status::cancelled) return cancelled(params);
+      map_totals = std::move(pass.totals);
+    }
+    AttentionMaps both = maps->finish(*map_totals[0], *map_totals[1], Q, K, phi, params.causal,
+                                      c.exact.log_normalizer, c.approx.denominator, options.map_rows);
+    c.exact_map = std::move(both.exact);
+    c.ntk_map = std::move(both.ntk);
   }
   if (options.progress) options.progress(100, 100);
   return c;
@@ -283,14 +302,17 @@ Comparison compare_methods(const Parameters& params, const ComparisonOptions& op
   Eigen::MatrixXd KP, VP;
   Eigen::MatrixXd& rows_KP = cache ? cache->KP : KP;
   Eigen::MatrixXd& rows_VP = cache ? cache->VP : VP;
-  if (keep) {
-    const std::string key = cache ? rows_key(w) : std::string();
-    if (!cache || cache->rows_key != key) {
+  if (keep && !cache && !materialize(generated, rows_KP, rows_VP, sub_progress(options.progress, 0, 1)))
+    return cancelled(params);
+  if (keep && cache) {
+    if (cache->rows_key != rows_key(w)) {
       rows_KP.resize(0, w.d);
       rows_VP.resize(0, w.d);
-      if (cache) cache->rows_key = key;
+      cache->rows_held = 0;
+      cache->rows_key = rows_key(w);
     }
-    if (rows_KP.rows() < w.m && !materialize(generated, rows_KP, rows_VP, sub_progress(options.progress, 0, 1)))
+    const auto limit = Eigen::Index(double(cache->row_budget) / (2.0 * double(w.d) * sizeof(double)));
+    if (!extend_rows(generated, rows_KP, rows_VP, cache->rows_held, limit, sub_progress(options.progress, 0, 1)))
       return cancelled(params);
   }
   const MatrixPrefix kept(rows_KP.topRows(keep ? w.m : 0), rows_VP.topRows(keep ? w.m : 0));

@@ -28,7 +28,8 @@ struct LiveCache {
   PrefixFoldCache folds;
   std::size_t row_budget;
   std::string rows_key;    ///< the workload whose rows KP, VP hold (m not included)
-  Eigen::MatrixXd KP, VP;  ///< its first rows, as many as were drawn
+  Eigen::MatrixXd KP, VP;  ///< its first rows_held rows (their row count is a capacity: extend_rows)
+  Eigen::Index rows_held = 0;
   std::size_t bytes() const { return folds.bytes() + sizeof(double) * std::size_t(KP.size() + VP.size()); }
 };
 

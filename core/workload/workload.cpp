@@ -94,27 +94,53 @@ PrefixBlock GeneratedPrefix::block(Eigen::Index begin, Eigen::Index count,
   return {scratch.KP, scratch.VP};
 }
 
+namespace {
+
+// Draws rows [begin, end) of `source` into the same rows of KP and VP, in parallel.
+bool draw_rows(const PrefixSource& source, Eigen::MatrixXd& KP, Eigen::MatrixXd& VP, Eigen::Index begin,
+               Eigen::Index end, const Progress& progress) {
+  constexpr Eigen::Index chunk = 4096;
+  ProgressTracker tracker(progress, end - begin);
+  // Rows are drawn by index, so any thread can draw any chunk with the same result.
+  parallel_tasks((end - begin + chunk - 1) / chunk, [&](Eigen::Index c) {
+    if (tracker.cancelled()) return;
+    thread_local PrefixScratch scratch;
+    const Eigen::Index first = begin + c * chunk, count = std::min(chunk, end - first);
+    const PrefixBlock block = source.block(first, count, scratch);
+    KP.middleRows(first, count) = block.KP;
+    VP.middleRows(first, count) = block.VP;
+    tracker.advance(count);
+  });
+  return !tracker.cancelled();
+}
+
+}  // namespace
+
 bool materialize(const PrefixSource& source, Eigen::MatrixXd& KP, Eigen::MatrixXd& VP,
                  const Progress& progress) {
-  const Eigen::Index m = source.rows(), chunk = 4096;
+  const Eigen::Index m = source.rows();
   const Eigen::Index held = KP.cols() == source.dim() && VP.rows() == KP.rows() ? std::min(KP.rows(), m) : 0;
   KP.conservativeResize(m, source.dim());
   VP.conservativeResize(m, source.dim());
-  ProgressTracker tracker(progress, m - held);
-  // Rows are drawn by index, so any thread can draw any chunk with the same result.
-  parallel_tasks((m - held + chunk - 1) / chunk, [&](Eigen::Index c) {
-    if (tracker.cancelled()) return;
-    thread_local PrefixScratch scratch;
-    const Eigen::Index begin = held + c * chunk, count = std::min(chunk, m - begin);
-    const PrefixBlock block = source.block(begin, count, scratch);
-    KP.middleRows(begin, count) = block.KP;
-    VP.middleRows(begin, count) = block.VP;
-    tracker.advance(count);
-  });
-  if (!tracker.cancelled()) return true;
+  if (draw_rows(source, KP, VP, held, m, progress)) return true;
   KP.conservativeResize(held, source.dim());
   VP.conservativeResize(held, source.dim());
   return false;
+}
+
+bool extend_rows(const PrefixSource& source, Eigen::MatrixXd& KP, Eigen::MatrixXd& VP, Eigen::Index& held,
+                 Eigen::Index capacity_limit, const Progress& progress) {
+  const Eigen::Index m = source.rows();
+  if (KP.cols() != source.dim() || VP.rows() != KP.rows()) held = 0;
+  if (held >= m) return true;
+  if (KP.rows() < m) {
+    const Eigen::Index capacity = std::max(m, std::min(2 * KP.rows(), capacity_limit));
+    KP.conservativeResize(capacity, source.dim());
+    VP.conservativeResize(capacity, source.dim());
+  }
+  if (!draw_rows(source, KP, VP, held, m, progress)) return false;
+  held = m;
+  return true;
 }
 
 }  // namespace ntk::core

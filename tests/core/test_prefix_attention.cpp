@@ -1,4 +1,5 @@
 #include "core/kernels/attention_map.h"
+#include "core/kernels/ntk_attention.h"
 #include "core/kernels/prefix_attention.h"
 #include "core/util/parallel.h"
 #include "tests/test_util.h"
@@ -21,6 +22,15 @@ Case make_case(Eigen::Index L, Eigen::Index d, Eigen::Index m, double scale, std
   return {random_matrix(L, d, scale, seed), random_matrix(L, d, scale, seed + 1),
           random_matrix(L, d, 1.0, seed + 2), random_matrix(m, d, scale, seed + 3),
           random_matrix(m, d, 1.0, seed + 4)};
+}
+
+// Both maps of a case, prefix binned to at most `columns` (the NTK map needs its denominator).
+AttentionMaps maps_of(const Case& c, bool causal, Eigen::Index columns) {
+  const MatrixPrefix prefix(c.KP, c.VP);
+  const FeatureMap phi({}, c.Q.cols());
+  const ExactResult e = prefix_attention(c.Q, c.K, c.V, prefix, {causal, {}});
+  const NtkResult n = ntk_attention(c.Q, c.K, c.V, phi, compress_prefix(prefix, phi), causal);
+  return attention_maps(c.Q, c.K, prefix, phi, causal, e.log_normalizer, n.denominator, columns, 0);
 }
 
 // Plain softmax attention over the input alone, written out directly.
@@ -64,17 +74,15 @@ TEST(PrefixAttention, ManyQueryBlocksAndSegmentsEqualDense) {
 TEST(PrefixAttention, SoftmaxRowsSumToOne) {
   const Case c = make_case(12, 5, 3000, 1.0, 9);
   const ExactResult r = prefix_attention_streaming(c.Q, c.K, c.V, MatrixPrefix(c.KP, c.VP), {});
-  const AttentionMap map = exact_attention_map(c.Q, c.K, MatrixPrefix(c.KP, c.VP), false,
-                                               r.log_normalizer, 100);
-  EXPECT_EQ(map.prefix_bins, 100);
-  EXPECT_DOUBLE_EQ(map.keys_per_bin, 30.0);
+  const AttentionMap map = maps_of(c, false, 100).exact;
+  EXPECT_EQ(map.prefix_bins, 94);  // bins of 32 keys (a power of two), the last one of 24
+  EXPECT_DOUBLE_EQ(map.keys_per_bin, 32.0);
   for (Eigen::Index i = 0; i < 12; ++i) {
     EXPECT_NEAR(map.weights.row(i).sum(), 1.0, 1e-12);
-    EXPECT_NEAR(map.weights.row(i).head(100).sum(), r.prefix_mass(i), 1e-12);
+    EXPECT_NEAR(map.weights.row(i).head(94).sum(), r.prefix_mass(i), 1e-12);
   }
   // Weighting values by the unbinned map reproduces the output.
-  const AttentionMap full = exact_attention_map(c.Q, c.K, MatrixPrefix(c.KP, c.VP), false,
-                                                r.log_normalizer, 1 << 20);
+  const AttentionMap full = maps_of(c, false, 1 << 20).exact;
   EXPECT_EQ(full.prefix_bins, 3000);
   const Eigen::MatrixXd T = full.weights.leftCols(3000) * c.VP + full.weights.rightCols(12) * c.V;
   EXPECT_LT(rel_error(T, r.T), 1e-12);
@@ -83,8 +91,7 @@ TEST(PrefixAttention, SoftmaxRowsSumToOne) {
 TEST(PrefixAttention, CausalMaskHidesLaterInputKeysOnly) {
   const Case c = make_case(6, 4, 50, 1.0, 10);
   const ExactResult r = prefix_attention(c.Q, c.K, c.V, MatrixPrefix(c.KP, c.VP), {true, {}});
-  const AttentionMap map =
-      exact_attention_map(c.Q, c.K, MatrixPrefix(c.KP, c.VP), true, r.log_normalizer, 50);
+  const AttentionMap map = maps_of(c, true, 50).exact;
   for (Eigen::Index i = 0; i < 6; ++i)
     for (Eigen::Index j = 0; j < 6; ++j) {
       if (j > i) EXPECT_EQ(map.weights(i, 50 + j), 0.0);
@@ -196,13 +203,17 @@ TEST(AttentionMap, NtkImpliedWeightsReproduceNtkAttention) {
   const FeatureMap phi(spec, 4);
   const MatrixPrefix prefix(c.KP, c.VP);
   const NtkResult r = ntk_attention(c.Q, c.K, c.V, phi, compress_prefix(prefix, phi), true);
-  const AttentionMap full = ntk_attention_map(c.Q, c.K, prefix, phi, true, r.denominator, 1 << 20);
+  const ExactResult e = prefix_attention(c.Q, c.K, c.V, prefix, {true, {}});
+  const AttentionMap full =
+      attention_maps(c.Q, c.K, prefix, phi, true, e.log_normalizer, r.denominator, 1 << 20, 0).ntk;
   const Eigen::MatrixXd T = full.weights.leftCols(2000) * c.VP + full.weights.rightCols(10) * c.V;
   EXPECT_LT(rel_error(T, r.T), 1e-12);
-  const AttentionMap binned = ntk_attention_map(c.Q, c.K, prefix, phi, true, r.denominator, 64);
+  const AttentionMap binned = attention_maps(c.Q, c.K, prefix, phi, true, e.log_normalizer, r.denominator, 64, 0).ntk;
+  ASSERT_EQ(binned.prefix_bins, 63);  // 2000 keys in bins of 32
   for (Eigen::Index i = 0; i < 10; ++i) {
     EXPECT_NEAR(binned.weights.row(i).sum(), 1.0, 1e-12);
-    EXPECT_NEAR(binned.weights.row(i).head(64).sum(), full.weights.row(i).head(2000).sum(), 1e-12);
+    EXPECT_NEAR(binned.weights.row(i).head(63).sum(), full.weights.row(i).head(2000).sum(), 1e-12);
+    EXPECT_NEAR(binned.weights(i, 1), full.weights.row(i).segment(32, 32).sum(), 1e-14);
   }
 }
 

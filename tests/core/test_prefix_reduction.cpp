@@ -126,7 +126,10 @@ TEST(PrefixReduction, ACancelledPassKeepsOnlyCompleteFolds) {
             prefix_attention_streaming(in.Q, in.K, in.V, prefix, {}).T);
 }
 
-TEST(PrefixReduction, BothMapsInOnePassEqualEachMapAloneAndCanBeCancelled) {
+// The maps' consumers give the same maps in a pass of their own and in a pass shared with exact
+// attention and the compression (as the window runs them), reading each row once; both stop
+// when cancelled.
+TEST(PrefixReduction, MapsInASharedPassEqualMapsInTheirOwnAndCanBeCancelled) {
   const WorkloadSpec s = workload(5000);
   const InputPart in = generate_inputs(s);
   const GeneratedPrefix generated(s, in);
@@ -134,14 +137,21 @@ TEST(PrefixReduction, BothMapsInOnePassEqualEachMapAloneAndCanBeCancelled) {
   const FeatureMap phi({}, s.d);
   const ExactResult exact = prefix_attention(in.Q, in.K, in.V, generated, {});
   const NtkResult approx = ntk_attention(in.Q, in.K, in.V, phi, compress_prefix(generated, phi), false);
-  const AttentionMaps maps =
-      attention_maps(in.Q, in.K, prefix, phi, false, exact.log_normalizer, approx.denominator, 300, 0);
+  const AttentionMaps own =
+      attention_maps(in.Q, in.K, generated, phi, false, exact.log_normalizer, approx.denominator, 300, 0);
+  const ExactPrefixConsumer softmax(in.Q);
+  const CompressionConsumer compression(phi);
+  const MapConsumers maps(in.Q, phi, s.m, 300);
+  std::vector<const PrefixConsumer*> all{&softmax, &compression};
+  for (const PrefixConsumer* c : maps.consumers()) all.push_back(c);
+  const PrefixPass pass = reduce_prefix(prefix, all);
   EXPECT_EQ(prefix.read(), s.m);
-  EXPECT_EQ(maps.exact.weights,
-            exact_attention_map(in.Q, in.K, generated, false, exact.log_normalizer, 300).weights);
-  EXPECT_EQ(maps.ntk.weights,
-            ntk_attention_map(in.Q, in.K, generated, phi, false, approx.denominator, 300).weights);
-  for (Eigen::Index i = 0; i < s.L; ++i) EXPECT_NEAR(maps.exact.weights.row(i).sum(), 1.0, 1e-12);
+  const AttentionMaps shared = maps.finish(*pass.totals[2], *pass.totals[3], in.Q, in.K, phi, false,
+                                           exact.log_normalizer, approx.denominator, 0);
+  EXPECT_EQ(shared.exact.weights, own.exact.weights);
+  EXPECT_EQ(shared.ntk.weights, own.ntk.weights);
+  EXPECT_EQ(own.exact.prefix_bins, 157);  // 5000 keys in bins of 32
+  for (Eigen::Index i = 0; i < s.L; ++i) EXPECT_NEAR(own.exact.weights.row(i).sum(), 1.0, 1e-12);
   const AttentionMaps stopped = attention_maps(in.Q, in.K, generated, phi, false, exact.log_normalizer,
                                                approx.denominator, 300, 0,
                                                [](std::int64_t, std::int64_t) { return false; });
@@ -163,16 +173,18 @@ TEST(PrefixReduction, MapsWithBinnedQueriesAreTheBinnedFullMaps) {
   const AttentionMaps binned =
       attention_maps(in.Q, in.K, prefix, phi, true, exact.log_normalizer, approx.denominator, 100, 64);
   for (const auto& [f, b] : {std::pair{&full.exact, &binned.exact}, std::pair{&full.ntk, &binned.ntk}}) {
+    const Eigen::Index P = f->prefix_bins;  // 5000 keys in bins of 64: 79
+    ASSERT_EQ(P, 79);
     ASSERT_EQ(b->query_bins, 64);
     EXPECT_DOUBLE_EQ(b->queries_per_bin, 600.0 / 64);
     ASSERT_EQ(b->weights.rows(), 64);
-    ASSERT_EQ(b->weights.cols(), 100 + 64);
-    Eigen::MatrixXd expected = Eigen::MatrixXd::Zero(64, 164);
+    ASSERT_EQ(b->weights.cols(), P + 64);
+    Eigen::MatrixXd expected = Eigen::MatrixXd::Zero(64, P + 64);
     Eigen::VectorXd count = Eigen::VectorXd::Zero(64);
     for (Eigen::Index i = 0; i < 600; ++i) {
       count(i * 64 / 600) += 1;
-      expected.row(i * 64 / 600).head(100) += f->weights.row(i).head(100);
-      for (Eigen::Index j = 0; j < 600; ++j) expected(i * 64 / 600, 100 + j * 64 / 600) += f->weights(i, 100 + j);
+      expected.row(i * 64 / 600).head(P) += f->weights.row(i).head(P);
+      for (Eigen::Index j = 0; j < 600; ++j) expected(i * 64 / 600, P + j * 64 / 600) += f->weights(i, P + j);
     }
     expected.array().colwise() /= count.array();
     EXPECT_LT((b->weights - expected).cwiseAbs().maxCoeff(), 1e-14);
@@ -231,6 +243,33 @@ TEST(PrefixReduction, ACachedComparisonEqualsOneFromScratch) {
     EXPECT_EQ(a.pass->rows_kept, m <= 16384);
     EXPECT_LE(cache.bytes(), std::size_t{4} << 20);
   }
+}
+
+// The maps share the cached pass and its folds: within an octave of m (the same bin width, 1024
+// keys for 64 columns at m = 40000 and 50000) a larger m reduces only the rows past the longest
+// held fold, for the maps too, and still gives the maps of a comparison from scratch.
+TEST(PrefixReduction, MapsAreReusedAsMMovesWithinAnOctave) {
+  LiveCache cache(std::size_t{64} << 20);
+  Parameters p = default_parameters();
+  p.workload.L = 24;
+  p.workload.d = 8;
+  ComparisonOptions live;
+  live.cache = &cache;
+  live.map_columns = 64;
+  live.timing_runs = 1;
+  p.workload.m = 40000;
+  (void)compare_methods(p, live);
+  p.workload.m = 50000;
+  const Comparison grown = compare_methods(p, live);
+  ASSERT_TRUE(grown.pass);
+  EXPECT_EQ(grown.pass->reused_rows, 19 * prefix_segment_rows);  // the whole segments of m = 40000
+  EXPECT_EQ(grown.pass->rows_read, 50000 - 19 * prefix_segment_rows);
+  ComparisonOptions plain = live;
+  plain.cache = nullptr;
+  const Comparison scratch = compare_methods(p, plain);
+  EXPECT_EQ(grown.exact_map->keys_per_bin, 1024.0);
+  EXPECT_EQ(grown.exact_map->weights, scratch.exact_map->weights);
+  EXPECT_EQ(grown.ntk_map->weights, scratch.ntk_map->weights);
 }
 
 // The window cancels a cached comparison at any point: in the pass, in the maps' pass.
