@@ -79,6 +79,25 @@ class ControllerTest : public QObject {
     QVERIFY(!fourth.load());
   }
 
+  // A runner with a hold (the NTK view's, held while a comparison runs) waits in alive() while
+  // held, goes on when released, and still stops at once when cancelled.
+  void aHeldRunnerWaitsUntilReleased() {
+    std::atomic<bool> held{true};
+    JobRunner runner(1, [&held] { return held.load(); });
+    std::atomic<int> passed{0};
+    runner.replace([&](const JobRunner::Ticket& t) { passed = t.alive() ? 1 : 2; });
+    QTest::qWait(150);
+    QCOMPARE(passed.load(), 0);
+    held = false;
+    QTRY_COMPARE_WITH_TIMEOUT(passed.load(), 1, 5000);
+    held = true;
+    passed = 0;
+    runner.replace([&](const JobRunner::Ticket& t) { passed = t.alive() ? 1 : 2; });
+    QTest::qWait(50);
+    runner.cancel();
+    QTRY_COMPARE_WITH_TIMEOUT(passed.load(), 2, 5000);
+  }
+
   void cancelDropsTheRunningResult() {
     ComputeController c;
     QSignalSpy results(&c, &ComputeController::resultReady);

@@ -63,7 +63,15 @@ void ComputeController::run(const core::Parameters& params, const JobRunner::Tic
     return ticket.alive();
   };
   try {
-    auto result = std::make_shared<core::Comparison>(core::compare_methods(params, options));
+    struct Comparing {
+      std::atomic<bool>& flag;
+      explicit Comparing(std::atomic<bool>& f) : flag(f) { flag = true; }
+      ~Comparing() { flag = false; }
+    };
+    auto result = [&] {
+      const Comparing comparing(*m_comparing);
+      return std::make_shared<core::Comparison>(core::compare_methods(params, options));
+    }();
     if (result->status == core::Status::cancelled || !ticket.alive()) return;
     QMetaObject::invokeMethod(this, [this, generation, result] {
       if (!m_runner.alive(generation)) return;

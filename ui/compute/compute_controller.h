@@ -15,6 +15,7 @@
 #include <QObject>
 #include <QTimer>
 #include <atomic>
+#include <functional>
 #include <memory>
 
 namespace ntk::ui {
@@ -48,6 +49,12 @@ class ComputeController : public QObject {
   /// Comparisons the worker has started so far (a burst of requests should start few).
   int started() const { return m_started.load(); }
 
+  /// True while a comparison runs (not its scaling series), from any thread, for as long as the
+  /// returned callable lives: the NTK view's jobs wait on it, so comparisons get the cores.
+  std::function<bool()> comparingProbe() const {
+    return [flag = m_comparing] { return flag->load(); };
+  }
+
   /// Milliseconds a throttled request waits.
   static constexpr int throttle_ms = 40;
 
@@ -71,6 +78,7 @@ class ComputeController : public QObject {
   QTimer m_throttle;
   core::Parameters m_throttled;
   std::atomic<int> m_started{0};
+  std::shared_ptr<std::atomic<bool>> m_comparing = std::make_shared<std::atomic<bool>>(false);
   core::LiveCache m_cache{live_cache_bytes};  ///< touched only by the runner's jobs, one at a time
   JobRunner m_runner{0};  ///< last member: destroyed (cancelled and joined) first
 };

@@ -3,10 +3,12 @@
 #include "core/util/parallel.h"
 
 #include <algorithm>
+#include <chrono>
 
 namespace ntk::ui {
 
-JobRunner::JobRunner(int threads) : m_worker([this, threads] { loop(threads); }) {}
+JobRunner::JobRunner(int threads, std::function<bool()> hold)
+    : m_hold(std::move(hold)), m_worker([this, threads] { loop(threads); }) {}
 
 JobRunner::~JobRunner() {
   {
@@ -35,6 +37,11 @@ quint64 JobRunner::replace(Job job) { return submit(std::move(job), true); }
 quint64 JobRunner::queue(Job job) { return submit(std::move(job), false); }
 
 void JobRunner::supersede() { ++m_latest; }
+
+bool JobRunner::proceed(quint64 generation) const {
+  while (m_hold && alive(generation) && m_hold()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  return alive(generation);
+}
 
 void JobRunner::cancel() {
   std::lock_guard lock(m_mutex);

@@ -20,14 +20,17 @@ class JobRunner {
   struct Ticket {
     const JobRunner* runner = nullptr;
     quint64 generation = 0;
-    bool alive() const { return runner->alive(generation); }
+    /// Still wanted. While the runner's hold() is true, it first waits: a lower-priority runner
+    /// pauses there while a higher-priority one works.
+    bool alive() const { return runner->proceed(generation); }
     bool current() const { return runner->current(generation); }
   };
   /// A job polls its ticket and returns soon after alive() turns false.
   using Job = std::function<void(const Ticket&)>;
 
   /// `threads`: the OpenMP threads the worker's jobs use (0: all but one, left to the GUI).
-  explicit JobRunner(int threads);
+  /// `hold`, when given, is polled by Ticket::alive() from the worker: its jobs wait while it is true.
+  explicit JobRunner(int threads, std::function<bool()> hold = {});
   ~JobRunner();  ///< cancels the running job and joins the worker
   JobRunner(const JobRunner&) = delete;
   JobRunner& operator=(const JobRunner&) = delete;
@@ -51,6 +54,7 @@ class JobRunner {
 
  private:
   quint64 submit(Job job, bool cancel_running);
+  bool proceed(quint64 generation) const;
   void loop(int threads);
 
   std::mutex m_mutex;
@@ -59,6 +63,7 @@ class JobRunner {
   bool m_stop = false;                               // guarded by m_mutex
   std::atomic<quint64> m_latest{0};      ///< the newest generation handed out or announced
   std::atomic<quint64> m_alive_from{0};  ///< generations below it are cancelled
+  const std::function<bool()> m_hold;
   std::thread m_worker;
 };
 

@@ -14,7 +14,8 @@ constexpr auto publish_every = std::chrono::milliseconds(40);  // a growing curv
 
 }  // namespace
 
-NtkController::NtkController(QObject* parent) : QObject(parent) {
+NtkController::NtkController(std::function<bool()> hold, QObject* parent)
+    : QObject(parent), m_view(1, hold), m_training(1, hold) {
   qRegisterMetaType<NtkResultPtr>();
   qRegisterMetaType<TrainingPtr>();
 }

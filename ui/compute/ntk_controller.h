@@ -45,7 +45,9 @@ class NtkController : public QObject {
   Q_OBJECT
 
  public:
-  explicit NtkController(QObject* parent = nullptr);
+  /// `hold`: while it returns true (a comparison runs: ComputeController::comparingProbe), the
+  /// NTK jobs wait at their next progress check, so the two never compete for the cores.
+  explicit NtkController(std::function<bool()> hold = {}, QObject* parent = nullptr);
 
   /// Computes the view of `params` (cancelling an older request) and resets the run to step 0.
   void request(const core::Parameters& params);
@@ -77,8 +79,8 @@ class NtkController : public QObject {
   quint64 m_trainedSetting = 0;
   quint64 m_setting = 0;  ///< GUI thread: counts requests; what a worker posts is tagged with one
   core::Parameters m_params;  ///< GUI thread: the setting of the last request
-  JobRunner m_view{1};
-  JobRunner m_training{1};
+  JobRunner m_view;
+  JobRunner m_training;
 };
 
 }  // namespace ntk::ui
