@@ -277,6 +277,7 @@ py::dict compare(const py::object& Q, const py::object& K, const py::object& V, 
   }
   core::ComparisonOptions options;
   options.memory_budget_bytes = memory_budget_mb * 1e6;
+  options.float64_gap = true;  // as `ntk-explorer compare`: a float32 result comes with its gap to float64
   Interruption interruption;
   options.progress = interruption.progress();
   core::Comparison c;

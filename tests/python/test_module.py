@@ -88,8 +88,9 @@ def test_the_building_blocks_reproduce_the_reference(tag):
     assert_close(phi.T @ a["VP"], Z, 1e-12)
 
 
-def test_a_generated_comparison_matches_compare_json():
-    params = dict(L=32, d=8, m=1000, scale=0.7, seed=5, feature="taylor", degree=3)
+@pytest.mark.parametrize("precision", ["float64", "float32"])
+def test_a_generated_comparison_matches_compare_json(precision):
+    params = dict(L=32, d=8, m=1000, scale=0.7, seed=5, feature="taylor", degree=3, precision=precision)
     done = run("compare", "--json", *[f"--{k}={v}" for k, v in params.items()])
     assert done.returncode == 0, done.stderr
     cli = json.loads(done.stdout)
@@ -104,6 +105,9 @@ def test_a_generated_comparison_matches_compare_json():
             assert got[key] == value, key
     assert set(cli) <= set(got)
     assert got["provenance"]["command_line"][1] == "ntk_explorer.compare"
+    assert got["precision"] == precision
+    gap = got["float32_vs_float64_exact_max_abs"]
+    assert (gap is None) if precision == "float64" else (0 < gap < 1e-5)
 
 
 def test_generate_and_the_limit_match_the_program(tmp_path):

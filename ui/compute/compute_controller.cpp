@@ -3,7 +3,6 @@
 #include "core/util/parallel.h"
 
 #include <QMetaObject>
-#include <algorithm>
 #include <exception>
 #include <stdexcept>
 
