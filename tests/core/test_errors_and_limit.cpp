@@ -92,7 +92,8 @@ namespace ntk::core {
 namespace {
 
 // The whole comparison, Eigen's own parallel products included, is bit-identical for 1 and 2
-// threads (sizes large enough that Eigen splits its matrix products across threads).
+// threads (sizes large enough that Eigen splits its matrix products across threads), in float64
+// and in float32.
 TEST(Comparison, ResultsDoNotDependOnTheThreadCount) {
   Parameters p;
   p.workload.L = 256;
@@ -100,16 +101,20 @@ TEST(Comparison, ResultsDoNotDependOnTheThreadCount) {
   p.workload.m = 20000;
   p.workload.mode = WorkloadMode::projection;
   p.rank = 8;
-  const int before = thread_count();
-  set_thread_count(1);
-  const Comparison one = compare_methods(p, {});
-  set_thread_count(2);
-  const Comparison two = compare_methods(p, {});
-  set_thread_count(before);
-  EXPECT_EQ(one.exact.T, two.exact.T);
-  EXPECT_EQ(one.compressed.Z, two.compressed.Z);
-  EXPECT_EQ(one.approx.T, two.approx.T);
-  EXPECT_EQ(one.errors.max_abs, two.errors.max_abs);
+  for (const Precision precision : {Precision::float64, Precision::float32}) {
+    SCOPED_TRACE(to_string(precision));
+    p.precision = precision;
+    const int before = thread_count();
+    set_thread_count(1);
+    const Comparison one = compare_methods(p, {});
+    set_thread_count(2);
+    const Comparison two = compare_methods(p, {});
+    set_thread_count(before);
+    EXPECT_EQ(one.exact.T, two.exact.T);
+    EXPECT_EQ(one.compressed.Z, two.compressed.Z);
+    EXPECT_EQ(one.approx.T, two.approx.T);
+    EXPECT_EQ(one.errors.max_abs, two.errors.max_abs);
+  }
 }
 
 }  // namespace
