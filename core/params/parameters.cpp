@@ -105,7 +105,7 @@ std::vector<ParamSpec> make_specs() {
                [](P& p, double v, std::string_view) { p.causal = v != 0; }});
   s.push_back({"precision", "Precision", ParamType::choice, 0, 0, {"float64", "float32"},
                "float32: the prefix work (scores, exponentials, weighted sums, the compression, "
-               "phi(Q) Z) in float32, summed across chunks in float64; about twice as fast",
+               "phi(Q) Z) in float32, summed across chunks in float64; exact attention about twice as fast",
                [](const P& p) -> std::string { return std::string(to_string(p.precision)); },
                [](P& p, double, std::string_view t) {
                  p.precision =
