@@ -83,8 +83,9 @@ bool same(std::span<const core::ParamSpec> table, const core::Parameters& a, con
   return std::all_of(table.begin(), table.end(), [&](const core::ParamSpec& s) { return s.get(a) == s.get(b); });
 }
 
-// How long the result took. A cached comparison (the window's) ran exact attention's prefix part
-// and the compression as one pass over the rows it lacked: its time is not either method's cost
+// How long the result took. A cached comparison (the window's) ran exact attention's prefix part,
+// the compression and the maps' prefix parts as one pass over the rows it lacked: its time is not
+// either method's cost
 // (the Cost tab's times are, measured without the cache).
 QString timingText(const core::Comparison& c) {
   const QString threads = c.threads == 1 ? QObject::tr("1 thread") : QObject::tr("%1 threads").arg(c.threads);

@@ -39,8 +39,9 @@ struct ComparisonOptions {
   Eigen::Index map_columns = 0;      ///< > 0: also the attention maps, prefix binned to this
   Eigen::Index map_rows = 0;         ///< > 0: their queries and input keys binned to this
   int timing_runs = max_timing_runs; ///< steps under timing_budget_seconds run up to this often
-  /// The window's cache (seeded workloads only): exact attention and the compression then run
-  /// as one pass reusing what the cache holds, timed together (Comparison::pass); no medians.
+  /// The window's cache (seeded workloads only): exact attention, the compression and the maps'
+  /// prefix parts then run as one pass reusing what the cache holds, timed together
+  /// (Comparison::pass); no medians.
   LiveCache* cache = nullptr;
   /// In float32, also compute the comparison in float64 and report the difference (float64_gap).
   bool float64_gap = false;
@@ -54,7 +55,7 @@ struct PrecisionGap {
 
 /// The one pass of a cached comparison (ComparisonOptions::cache).
 struct PassReport {
-  double seconds = 0;            ///< exact attention's prefix part and the compression together
+  double seconds = 0;            ///< exact attention's prefix part, the compression and the maps' together
   Eigen::Index rows_read = 0;    ///< prefix rows reduced by this pass
   Eigen::Index reused_rows = 0;  ///< rows whose folds came from the cache
   bool rows_kept = false;        ///< the drawn rows were held (none redrawn for the maps)
