@@ -16,32 +16,19 @@ constexpr Eigen::Index map_bins = 256;  // prefix bins, and query bins, of the a
 ComputeController::ComputeController(QObject* parent) : QObject(parent) {
   qRegisterMetaType<ComparisonPtr>();
   qRegisterMetaType<ScalingPtr>();
-  m_throttle.setSingleShot(true);
-  m_throttle.setInterval(throttle_ms);
-  connect(&m_throttle, &QTimer::timeout, this, &ComputeController::submit);
 }
 
 void ComputeController::request(const core::Parameters& params, bool immediate) {
-  m_throttled = params;
-  if (immediate) {
-    m_throttle.stop();
-    m_runner.replace([this, params](const JobRunner::Ticket& ticket) { run(params, ticket); });
-    return;
-  }
-  m_runner.supersede();  // the scaling series of the shown result is out of date now
-  if (!m_throttle.isActive()) m_throttle.start();
+  JobRunner::Job job = [this, params](const JobRunner::Ticket& ticket) { run(params, ticket); };
+  if (immediate)
+    m_runner.replace(std::move(job));
+  else
+    m_runner.queue(std::move(job));
 }
 
-void ComputeController::cancel() {
-  m_throttle.stop();
-  m_runner.cancel();
-}
+void ComputeController::cancel() { m_runner.cancel(); }
 
-void ComputeController::submit() {
-  m_runner.queue([this, params = m_throttled](const JobRunner::Ticket& ticket) { run(params, ticket); });
-}
-
-bool ComputeController::waiting() { return m_throttle.isActive() || m_runner.waiting(); }
+bool ComputeController::waiting() { return m_runner.waiting(); }
 
 void ComputeController::run(const core::Parameters& params, const JobRunner::Ticket& ticket) {
   ++m_started;

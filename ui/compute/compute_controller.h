@@ -1,9 +1,9 @@
 #pragma once
 // Runs comparisons on a JobRunner, "latest request wins" (after Qt's Mandelbrot example). A
 // release, a typed value or a cancel stops the running comparison through its Progress callable
-// and drops its result. Drag moves are throttled and only replace the waiting request: the
-// running comparison finishes and is shown, so plots follow a drag instead of being cancelled
-// move after move. After each result the same job goes on to the scaling series, one point at a
+// and drops its result. A drag move runs at once when the worker is free and otherwise replaces
+// the waiting request: the running comparison finishes and is shown, so plots follow a drag
+// instead of being cancelled move after move, and a burst of moves runs at most two. After each result the same job goes on to the scaling series, one point at a
 // time, until any newer request arrives. The jobs share a core::LiveCache: while only m moves,
 // a comparison draws and reduces only the prefix rows the cache lacks.
 
@@ -13,7 +13,6 @@
 #include "ui/compute/job_runner.h"
 
 #include <QObject>
-#include <QTimer>
 #include <atomic>
 #include <functional>
 #include <memory>
@@ -39,9 +38,8 @@ class ComputeController : public QObject {
  public:
   explicit ComputeController(QObject* parent = nullptr);
 
-  /// Asks for a comparison with `params`. immediate = false (a drag) waits for the throttle
-  /// interval so that only the newest of a burst runs, after the running one; immediate = true
-  /// cancels the running one and runs at once.
+  /// Asks for a comparison with `params`. immediate = false (a drag) runs after the running one,
+  /// replacing any request still waiting; immediate = true cancels the running one and runs at once.
   void request(const core::Parameters& params, bool immediate);
   /// Cancels whatever runs or waits.
   void cancel();
@@ -55,9 +53,6 @@ class ComputeController : public QObject {
     return [flag = m_comparing] { return flag->load(); };
   }
 
-  /// Milliseconds a throttled request waits.
-  static constexpr int throttle_ms = 40;
-
  signals:
   void progressChanged(quint64 generation, int percent);
   void resultReady(quint64 generation, ntk::ui::ComparisonPtr result);
@@ -70,13 +65,10 @@ class ComputeController : public QObject {
  private:
   static constexpr std::size_t live_cache_bytes = std::size_t{256} << 20;
 
-  void submit();
   void run(const core::Parameters& params, const JobRunner::Ticket& ticket);
   void computeScaling(const core::Parameters& params, const JobRunner::Ticket& ticket, const core::Comparison& shown);
-  bool waiting();  ///< a request is throttled or queued
+  bool waiting();  ///< a request is queued
 
-  QTimer m_throttle;
-  core::Parameters m_throttled;
   std::atomic<int> m_started{0};
   std::shared_ptr<std::atomic<bool>> m_comparing = std::make_shared<std::atomic<bool>>(false);
   core::LiveCache m_cache{live_cache_bytes};  ///< touched only by the runner's jobs, one at a time

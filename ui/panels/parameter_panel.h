@@ -45,7 +45,7 @@ class ParameterPanel : public QWidget {
   void setLocked(bool locked, const QStringList& free = {}, bool hide = false);
 
  signals:
-  /// immediate = false while a slider is dragged (the controller throttles those).
+  /// immediate = false while a slider is dragged (the controller lets the running one finish).
   void parametersChanged(const ntk::core::Parameters& params, bool immediate);
 
  private:
