@@ -3,6 +3,8 @@
 #include "core/util/parallel.h"
 
 #include <algorithm>
+#include <bit>
+#include <cstdint>
 #include <iterator>
 #include <mutex>
 
@@ -69,6 +71,20 @@ void PrefixFoldCache::evict() {
   }
 }
 
+namespace {
+
+// Whether the pass keeps the fold of the first `segments` segments: all of the first 16, then 8
+// per octave (a drag of m in steps of an eighth of an octave finds a fold within one step below
+// it), and the pass's last. Storing every fold cost copies and page faults that grow with the
+// maps' bins, for folds no step would use.
+bool kept_fold(Eigen::Index segments, Eigen::Index last) {
+  if (segments <= 16 || segments == last) return true;
+  const int octave = std::bit_width(std::uint64_t(segments)) - 1;
+  return segments % (Eigen::Index{1} << (octave - 3)) == 0;
+}
+
+}  // namespace
+
 PrefixPass reduce_prefix(const PrefixSource& prefix, const std::vector<const PrefixConsumer*>& consumers,
                          const Progress& progress, PrefixFoldCache* cache) {
   const Eigen::Index m = prefix.rows();
@@ -115,7 +131,7 @@ PrefixPass reduce_prefix(const PrefixSource& prefix, const std::vector<const Pre
       for (std::size_t c = 0; c < n; ++c) {
         if (!it->second[c]) continue;
         consumers[c]->fold(*pass.totals[c], *it->second[c]);
-        if (!keys[c].empty() && next < whole) cache->store(keys[c], next + 1, pass.totals[c]->clone());
+        if (!keys[c].empty() && next < whole && kept_fold(next + 1, whole)) cache->store(keys[c], next + 1, pass.totals[c]->clone());
       }
       done.erase(it);
       ++next;

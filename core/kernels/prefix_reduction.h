@@ -5,8 +5,9 @@
 // Each segment is streamed chunk by chunk; each chunk is drawn (or read) once and handed to every
 // consumer, and the consumers' per-segment partials are folded left to right in segment order.
 // So every thread count gives the same bits, and the fold of the first k segments is the same
-// whatever m is: PrefixFoldCache keeps those folds, so that a change of m computes only the
-// segments it lacks and still gives the bits of a computation from scratch.
+// whatever m is: PrefixFoldCache keeps those folds (for the first 16 segments, then 8 per octave,
+// and the pass's last), so that a change of m computes only the segments past the nearest fold
+// and still gives the bits of a computation from scratch.
 
 #include "core/util/progress.h"
 #include "core/workload/workload.h"
@@ -105,7 +106,8 @@ struct PrefixPass {
 };
 
 /// Runs `consumers` over every row of `prefix` in one pass. With a cache, each consumer with a
-/// key starts from its longest cached fold and the pass stores the folds it makes. `progress`
+/// key starts from its longest cached fold and the pass stores some of the folds it makes (all
+/// of the first 16 segments, then 8 per octave, and the fold of its last whole segment). `progress`
 /// counts rows read; when it stops the pass, the status is cancelled and the totals are empty.
 PrefixPass reduce_prefix(const PrefixSource& prefix, const std::vector<const PrefixConsumer*>& consumers,
                          const Progress& progress = {}, PrefixFoldCache* cache = nullptr);

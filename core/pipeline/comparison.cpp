@@ -169,7 +169,7 @@ bool cached_pass(Comparison& c, const Eigen::Ref<const Eigen::MatrixXd>& Q,
   c.compressed = std::move(CompressionConsumer::state(*pass.totals[1]));
   for (std::size_t i = 2; i < pass.totals.size(); ++i) map_totals.push_back(std::move(pass.totals[i]));
   if (c.params.rank > 0) c.low_rank = truncate_rank(c.compressed.Z, c.params.rank);
-  c.pass = PassReport{seconds_since(start), pass.rows_read, pass.reused_rows, false, 0};
+  c.pass = PassReport{seconds_since(start), pass.rows_read, pass.reused_rows, 0};
   return true;
 }
 
@@ -293,36 +293,18 @@ Comparison compare_methods(const Parameters& params, const ComparisonOptions& op
   const WorkloadSpec& w = params.workload;
   const InputPart in = generate_inputs(w);
   const GeneratedPrefix generated(w, in);
-  // Exact attention, compression and the maps each pass over the prefix; drawing it costs more
-  // than those passes, so a prefix of up to 64 MB is drawn once and kept (in the window, kept
-  // between comparisons, so a larger m draws only the rows it adds). Larger ones stream.
+  // Without the window's cache, exact attention, compression and the maps each pass over the
+  // prefix, so a prefix of up to 64 MB is drawn once and kept; larger ones stream. With it, the
+  // three share one pass that draws only the rows the cache's folds lack.
   LiveCache* cache = options.cache;
-  const double prefix_bytes = 2.0 * double(w.m) * double(w.d) * sizeof(double);
-  const bool keep = cache ? prefix_bytes <= double(cache->row_budget) : prefix_bytes <= keep_prefix_bytes;
+  const bool keep = !cache && 2.0 * double(w.m) * double(w.d) * sizeof(double) <= keep_prefix_bytes;
   Eigen::MatrixXd KP, VP;
-  Eigen::MatrixXd& rows_KP = cache ? cache->KP : KP;
-  Eigen::MatrixXd& rows_VP = cache ? cache->VP : VP;
-  if (keep && !cache && !materialize(generated, rows_KP, rows_VP, sub_progress(options.progress, 0, 1)))
-    return cancelled(params);
-  if (keep && cache) {
-    if (cache->rows_key != rows_key(w)) {
-      rows_KP.resize(0, w.d);
-      rows_VP.resize(0, w.d);
-      cache->rows_held = 0;
-      cache->rows_key = rows_key(w);
-    }
-    const auto limit = Eigen::Index(double(cache->row_budget) / (2.0 * double(w.d) * sizeof(double)));
-    if (!extend_rows(generated, rows_KP, rows_VP, cache->rows_held, limit, sub_progress(options.progress, 0, 1)))
-      return cancelled(params);
-  }
-  const MatrixPrefix kept(rows_KP.topRows(keep ? w.m : 0), rows_VP.topRows(keep ? w.m : 0));
+  if (keep && !materialize(generated, KP, VP, sub_progress(options.progress, 0, 1))) return cancelled(params);
+  const MatrixPrefix kept(KP, VP);
   const PrefixSource& prefix = keep ? static_cast<const PrefixSource&>(kept) : generated;
   const FoldKeys keys = fold_keys(params);
   Comparison c = compare_impl(in.Q, in.K, in.V, prefix, params, options, cache ? &keys : nullptr);
-  if (c.pass) {
-    c.pass->rows_kept = keep;
-    c.pass->cache_bytes = cache->bytes();
-  }
+  if (c.pass) c.pass->cache_bytes = cache->bytes();
   if (c.status != Status::cancelled && c.exact.status == Status::ok)
     c.limit_distance = (c.exact.T - infinite_prefix_limit(w, in)).cwiseAbs().maxCoeff();
   add_float64_gap(c, options, [&](const Parameters& p, const ComparisonOptions& o) {

@@ -20,17 +20,14 @@ namespace ntk::core {
 inline constexpr double timing_budget_seconds = 0.02;
 inline constexpr int max_timing_runs = 5;
 
-/// What the window keeps between comparisons of one seeded workload: the drawn prefix rows (up
-/// to half the budget) and the folds of the prefix pass (PrefixFoldCache), so that a change of m
-/// draws and reduces only the rows it lacks. One comparison at a time.
+/// What the window keeps between comparisons of one seeded workload: the folds of the prefix
+/// pass (PrefixFoldCache), so that a change of m draws and reduces only the rows it adds. The
+/// rows themselves are not kept: drawing one costs a few percent of reducing it, while holding
+/// them cost copies and page faults as m grew. One comparison at a time.
 struct LiveCache {
-  explicit LiveCache(std::size_t budget_bytes) : folds(budget_bytes / 2), row_budget(budget_bytes / 2) {}
+  explicit LiveCache(std::size_t budget_bytes) : folds(budget_bytes) {}
   PrefixFoldCache folds;
-  std::size_t row_budget;
-  std::string rows_key;    ///< the workload whose rows KP, VP hold (m not included)
-  Eigen::MatrixXd KP, VP;  ///< its first rows_held rows (their row count is a capacity: extend_rows)
-  Eigen::Index rows_held = 0;
-  std::size_t bytes() const { return folds.bytes() + sizeof(double) * std::size_t(KP.size() + VP.size()); }
+  std::size_t bytes() const { return folds.bytes(); }
 };
 
 struct ComparisonOptions {
@@ -58,7 +55,6 @@ struct PassReport {
   double seconds = 0;            ///< exact attention's prefix part, the compression and the maps' together
   Eigen::Index rows_read = 0;    ///< prefix rows reduced by this pass
   Eigen::Index reused_rows = 0;  ///< rows whose folds came from the cache
-  bool rows_kept = false;        ///< the drawn rows were held (none redrawn for the maps)
   std::size_t cache_bytes = 0;   ///< the cache's size after the pass
 };
 

@@ -128,19 +128,4 @@ bool materialize(const PrefixSource& source, Eigen::MatrixXd& KP, Eigen::MatrixX
   return false;
 }
 
-bool extend_rows(const PrefixSource& source, Eigen::MatrixXd& KP, Eigen::MatrixXd& VP, Eigen::Index& held,
-                 Eigen::Index capacity_limit, const Progress& progress) {
-  const Eigen::Index m = source.rows();
-  if (KP.cols() != source.dim() || VP.rows() != KP.rows()) held = 0;
-  if (held >= m) return true;
-  if (KP.rows() < m) {
-    const Eigen::Index capacity = std::max(m, std::min(2 * KP.rows(), capacity_limit));
-    KP.conservativeResize(capacity, source.dim());
-    VP.conservativeResize(capacity, source.dim());
-  }
-  if (!draw_rows(source, KP, VP, held, m, progress)) return false;
-  held = m;
-  return true;
-}
-
 }  // namespace ntk::core

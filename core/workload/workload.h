@@ -92,17 +92,8 @@ class GeneratedPrefix final : public PrefixSource {
 /// Draws the prefix into memory (for small m, for export, and for tests), in parallel: the rows
 /// KP and VP lack, [KP.rows(), m), keeping those they hold (empty arrays get every row). Returns
 /// false when `progress` (units: rows) cancelled it; the arrays then hold only their old rows.
-/// (A column-major array that gains rows is copied whole: for arrays that grow again and again,
-/// extend_rows.)
 bool materialize(const PrefixSource& source, Eigen::MatrixXd& KP, Eigen::MatrixXd& VP,
                  const Progress& progress = {});
-
-/// The first `held` rows of KP and VP are drawn; their row count is their capacity. Draws rows
-/// [held, m) in parallel, first growing the capacity to at least m, doubling it but not past
-/// max(m, capacity_limit) rows, so that an m that keeps growing copies each row O(1) times.
-/// Returns false when `progress` (units: rows) cancelled it; `held` is then unchanged.
-bool extend_rows(const PrefixSource& source, Eigen::MatrixXd& KP, Eigen::MatrixXd& VP, Eigen::Index& held,
-                 Eigen::Index capacity_limit, const Progress& progress = {});
 
 /// In projection mode, the prefix tokens P rows [begin, begin + count) (count x d).
 Eigen::MatrixXd prefix_tokens(const WorkloadSpec& spec, Eigen::Index begin, Eigen::Index count);

@@ -29,34 +29,6 @@ TEST(Workload, GeneratedPrefixBlocksAgreeWithTheWholePrefix) {
   }
 }
 
-// The window's row cache grows by doubling: rows drawn a few at a time equal rows drawn at once,
-// and a cancelled draw keeps what was held.
-TEST(Workload, ExtendedRowsEqualMaterializedRowsAndGrowByDoubling) {
-  WorkloadSpec s = spec(WorkloadMode::direct);
-  s.m = 40000;
-  const InputPart in = generate_inputs(s);
-  Eigen::MatrixXd whole_KP, whole_VP;
-  materialize(GeneratedPrefix(s, in), whole_KP, whole_VP);
-  Eigen::MatrixXd KP, VP;
-  Eigen::Index held = 0, longest = 0;
-  for (const Eigen::Index m : {Eigen::Index{1000}, Eigen::Index{1500}, Eigen::Index{1200}, Eigen::Index{40000}}) {
-    WorkloadSpec part = s;
-    part.m = m;
-    ASSERT_TRUE(extend_rows(GeneratedPrefix(part, in), KP, VP, held, 30000));
-    longest = std::max(longest, m);
-    EXPECT_EQ(held, longest);  // a smaller m draws nothing and forgets nothing
-    EXPECT_EQ(KP.topRows(m), whole_KP.topRows(m));
-    EXPECT_EQ(VP.topRows(m), whole_VP.topRows(m));
-  }
-  EXPECT_EQ(KP.rows(), 40000);  // 1000, then 2000 (doubled), then 40000 (past the limit: m itself)
-  WorkloadSpec more = s;
-  more.m = 50000;
-  EXPECT_FALSE(extend_rows(GeneratedPrefix(more, in), KP, VP, held, 100000,
-                           [](std::int64_t, std::int64_t) { return false; }));
-  EXPECT_EQ(held, 40000);
-  EXPECT_EQ(KP.topRows(40000), whole_KP);
-}
-
 TEST(Workload, ProjectionModeProjectsTokens) {
   const WorkloadSpec s = spec(WorkloadMode::projection);
   const InputPart in = generate_inputs(s);
