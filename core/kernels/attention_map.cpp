@@ -35,67 +35,117 @@ Eigen::MatrixXd rows_binned(Eigen::MatrixXd X, const Bins& bins) {
   return out;
 }
 
-// A map's prefix part over consecutive prefix keys: column c holds bin first + c.
-struct BinnedColumns {
-  Eigen::Index first = 0;
+// A map's prefix part over consecutive prefix keys, as aligned nodes in key order: node k covers
+// keys [start[k], start[k] + size[k]) (the last node may hold fewer) and its value is values.col(k).
+// Columns past the node count are spare capacity.
+struct BinNodes {
+  std::vector<Eigen::Index> start, size;
   Eigen::MatrixXd values;
+  Eigen::Index count() const { return Eigen::Index(start.size()); }
 };
 
-std::size_t state_bytes(const BinnedColumns& b) { return sizeof(double) * std::size_t(b.values.size()); }
+std::size_t state_bytes(const BinNodes& b) {
+  return sizeof(double) * std::size_t(b.values.size()) + 2 * sizeof(Eigen::Index) * b.start.capacity();
+}
 
 // A map's prefix part: prefix key j falls in bin j / width (width a power of two, so the bins of
-// the first keys do not depend on m within an octave and the pass's folds can be cached). Each
-// run of a block's keys in one bin gives one column (runs()), combined into its bin's column.
-class BinningConsumer : public StateConsumer<BinnedColumns> {
+// the first keys do not depend on m within an octave and the pass's folds can be cached).
+//
+// Bins up to a chunk wide (prefix_chunk_rows keys) are computed from a block's keys at once
+// (runs(): one column per run of keys in one bin). A wider bin is a binary tree over its aligned
+// chunks: a node of 2s keys combines its two halves of s keys (a node whose keys end in its left
+// half is that half). So a bin of width 2w combines two bins of width w, and when m crosses a
+// power of two the folds of width w turn into those of width 2w (coarsened()) with the bits a
+// pass from scratch gives, instead of the pass starting over.
+class BinningConsumer : public StateConsumer<BinNodes> {
  public:
-  BinningConsumer(Eigen::Index rows, Eigen::Index width, double empty, std::string key)
-      : m_rows(rows), m_width(width), m_empty(empty), m_key(std::move(key)) {}
+  BinningConsumer(Eigen::Index rows, Eigen::Index width, std::string key)
+      : m_rows(rows), m_width(width), m_key(std::move(key)) {}
   std::string cache_key() const override { return m_key; }
+  Eigen::Index width() const { return m_width; }
+
+  /// The fold of the same keys as `finer`, a fold of this consumer's kind at half this width.
+  std::unique_ptr<PrefixPartial> coarsened(const PrefixPartial& finer) const {
+    auto out = start();
+    const BinNodes& from = state(finer);
+    for (Eigen::Index k = 0; k < from.count(); ++k)
+      push(state(*out), from.start[std::size_t(k)], from.size[std::size_t(k)], from.values.col(k));
+    return out;
+  }
+
+  /// One column per bin: each bin's nodes combined right to left. `total` covers bins [0, bin_count).
+  Eigen::MatrixXd bins(const PrefixPartial& total, Eigen::Index bin_count) const {
+    const BinNodes& b = state(total);
+    if (b.count() == 0 || b.start.front() != 0 || b.start.back() / m_width != bin_count - 1)
+      throw std::logic_error("a map's prefix pass missed bins");
+    Eigen::MatrixXd out(m_rows, bin_count);
+    for (Eigen::Index k = b.count() - 1; k >= 0; --k) {
+      const Eigen::Index bin = b.start[std::size_t(k)] / m_width;
+      if (k + 1 < b.count() && b.start[std::size_t(k + 1)] / m_width == bin) {  // not the bin's last node
+        Eigen::VectorXd right = out.col(bin);
+        out.col(bin) = b.values.col(k);
+        combine(out.col(bin), right);
+      } else {
+        out.col(bin) = b.values.col(k);
+      }
+    }
+    return out;
+  }
 
  protected:
   /// Keys [begin, end) of the block, one pair per run: rows x runs.
   virtual Eigen::MatrixXd runs(const PrefixBlock& block,
                                const std::vector<std::pair<Eigen::Index, Eigen::Index>>& runs) const = 0;
-  /// into := into combined with more (a sum, or a log-sum-exp); `empty` is the identity.
+  /// into := into combined with more, the keys right after into's (a sum, or a log-sum-exp).
   virtual void combine(Eigen::Ref<Eigen::VectorXd> into, const Eigen::Ref<const Eigen::VectorXd>& more) const = 0;
 
-  BinnedColumns initial() const override { return {0, Eigen::MatrixXd(m_rows, 0)}; }
+  BinNodes initial() const override { return {{}, {}, Eigen::MatrixXd(m_rows, 0)}; }
 
-  void add(BinnedColumns& s, Eigen::Index first_row, const PrefixBlock& block) const override {
+  void add(BinNodes& s, Eigen::Index first_row, const PrefixBlock& block) const override {
     const Eigen::Index count = block.KP.rows();
     if (count == 0) return;
+    const Eigen::Index node = std::min(m_width, prefix_chunk_rows);  // a block is one chunk, aligned
     std::vector<std::pair<Eigen::Index, Eigen::Index>> spans;
     for (Eigen::Index j = 0; j < count;) {
-      const Eigen::Index next = std::min(count, ((first_row + j) / m_width + 1) * m_width - first_row);
+      const Eigen::Index next = std::min(count, ((first_row + j) / node + 1) * node - first_row);
       spans.emplace_back(j, next);
       j = next;
     }
     const Eigen::MatrixXd C = runs(block, spans);
-    if (s.values.cols() == 0) s.first = first_row / m_width;
-    cover(s, (first_row + count - 1) / m_width);
     for (std::size_t k = 0; k < spans.size(); ++k)
-      combine(s.values.col((first_row + spans[k].first) / m_width - s.first), C.col(Eigen::Index(k)));
+      push(s, first_row + spans[k].first, node, C.col(Eigen::Index(k)));
   }
 
-  void append(BinnedColumns& total, const BinnedColumns& next) const override {
-    if (next.values.cols() == 0) return;
-    if (total.values.cols() == 0) total.first = next.first;
-    cover(total, next.first + next.values.cols() - 1);
-    for (Eigen::Index c = 0; c < next.values.cols(); ++c)
-      combine(total.values.col(next.first - total.first + c), next.values.col(c));
+  void append(BinNodes& total, const BinNodes& next) const override {
+    for (Eigen::Index k = 0; k < next.count(); ++k)
+      push(total, next.start[std::size_t(k)], next.size[std::size_t(k)], next.values.col(k));
   }
 
  private:
-  // Widens `b` so that it holds bin `last` (new columns are empty).
-  void cover(BinnedColumns& b, Eigen::Index last) const {
-    const Eigen::Index old = b.values.cols(), wanted = last - b.first + 1;
-    if (wanted <= old) return;
-    b.values.conservativeResize(Eigen::NoChange, wanted);
-    b.values.rightCols(wanted - old).setConstant(m_empty);
+  // Appends the node [start, start + size) and merges it with its left sibling while there is one
+  // and the merged node is no wider than a bin (and at least two chunks wide).
+  void push(BinNodes& s, Eigen::Index start, Eigen::Index size, const Eigen::Ref<const Eigen::VectorXd>& value) const {
+    Eigen::VectorXd v = value;
+    while (!s.start.empty()) {
+      const Eigen::Index k = s.count() - 1, left = s.start.back();
+      if (s.size.back() != size || size < prefix_chunk_rows || 2 * size > m_width || left % (2 * size) != 0 ||
+          left + size != start)
+        break;
+      Eigen::VectorXd merged = s.values.col(k);
+      combine(merged, v);
+      v = std::move(merged);
+      start = left;
+      size *= 2;
+      s.start.pop_back();
+      s.size.pop_back();
+    }
+    if (s.count() == s.values.cols()) s.values.conservativeResize(Eigen::NoChange, std::max<Eigen::Index>(4, 2 * s.count()));
+    s.values.col(s.count()) = v;
+    s.start.push_back(start);
+    s.size.push_back(size);
   }
 
   Eigen::Index m_rows, m_width;
-  double m_empty;
   std::string m_key;
 };
 
@@ -105,7 +155,7 @@ class BinningConsumer : public StateConsumer<BinnedColumns> {
 class ExactMapConsumer final : public BinningConsumer {
  public:
   ExactMapConsumer(const Eigen::Ref<const Eigen::MatrixXd>& Q, Eigen::Index width, std::string key)
-      : BinningConsumer(Q.rows(), width, -std::numeric_limits<double>::infinity(), std::move(key)),
+      : BinningConsumer(Q.rows(), width, std::move(key)),
         m_Qs(Q / std::sqrt(double(Q.cols()))) {}
 
  protected:
@@ -144,7 +194,7 @@ class ExactMapConsumer final : public BinningConsumer {
 class FeatureMapConsumer final : public BinningConsumer {
  public:
   FeatureMapConsumer(const FeatureMap& phi, Eigen::Index width, std::string key)
-      : BinningConsumer(phi.dim(), width, 0.0, std::move(key)), m_phi(phi) {}
+      : BinningConsumer(phi.dim(), width, std::move(key)), m_phi(phi) {}
 
  protected:
   Eigen::MatrixXd runs(const PrefixBlock& block,
@@ -183,12 +233,6 @@ AttentionMap empty_map(const Eigen::Ref<const Eigen::MatrixXd>& Q, const Eigen::
 
 Bins query_bins(const AttentionMap& map, Eigen::Index L) { return {L, map.query_bins}; }
 
-// The prefix columns of a pass's total: every bin, as the pass covered all m keys.
-const Eigen::MatrixXd& prefix_columns(const BinnedColumns& total, Eigen::Index bins) {
-  if (total.first != 0 || total.values.cols() != bins) throw std::logic_error("a map's prefix pass missed bins");
-  return total.values;
-}
-
 constexpr Eigen::Index query_block = 256;  // queries whose input weights are made at once
 
 // The input-key columns of a map, a block of queries at a time: weights(S^T, first) turns the
@@ -217,11 +261,12 @@ void average_query_bins(AttentionMap& map, Eigen::Index L) {
   map.weights.array().colwise() /= per_bin.array();
 }
 
-void finish_exact_map(AttentionMap& map, const BinnedColumns& total, const Eigen::Ref<const Eigen::MatrixXd>& Q,
+// `prefix`: the map's prefix part, one column per bin (BinningConsumer::bins).
+void finish_exact_map(AttentionMap& map, const Eigen::MatrixXd& prefix, const Eigen::Ref<const Eigen::MatrixXd>& Q,
                       const Eigen::Ref<const Eigen::MatrixXd>& K, bool causal,
                       const Eigen::Ref<const Eigen::VectorXd>& log_normalizer) {
   map.weights.leftCols(map.prefix_bins) =
-      rows_binned((prefix_columns(total, map.prefix_bins).colwise() - log_normalizer).array().exp().matrix(),
+      rows_binned((prefix.colwise() - log_normalizer).array().exp().matrix(),
                   query_bins(map, Q.rows()));
   set_input_columns(map, Q, K, causal, [&](const Eigen::MatrixXd& St, Eigen::Index first) -> Eigen::MatrixXd {
     return (St.rowwise() - log_normalizer.segment(first, St.cols()).transpose()).array().exp().matrix();
@@ -229,7 +274,7 @@ void finish_exact_map(AttentionMap& map, const BinnedColumns& total, const Eigen
   average_query_bins(map, Q.rows());
 }
 
-void finish_ntk_map(AttentionMap& map, const BinnedColumns& total, const Eigen::Ref<const Eigen::MatrixXd>& Q,
+void finish_ntk_map(AttentionMap& map, const Eigen::MatrixXd& prefix, const Eigen::Ref<const Eigen::MatrixXd>& Q,
                     const Eigen::Ref<const Eigen::MatrixXd>& K, const FeatureMap& phi, bool causal,
                     const Eigen::Ref<const Eigen::VectorXd>& denominator) {
   // Input weights exp(S_ij - M_i) / D_i, M_i the row maximum of the input scores; the prefix
@@ -242,7 +287,7 @@ void finish_ntk_map(AttentionMap& map, const BinnedColumns& total, const Eigen::
     return ((St.rowwise() - M).array().exp().rowwise() / D.transpose()).matrix();
   });
   map.weights.leftCols(map.prefix_bins) =
-      rows_binned(((phi.apply(Q) * prefix_columns(total, map.prefix_bins)).array().colwise() * scale).matrix(),
+      rows_binned(((phi.apply(Q) * prefix).array().colwise() * scale).matrix(),
                   query_bins(map, Q.rows()));
   average_query_bins(map, Q.rows());
 }
@@ -268,19 +313,42 @@ Eigen::Index prefix_bin_width(Eigen::Index m, Eigen::Index max_prefix_columns) {
   return width;
 }
 
+namespace {
+
+const BinningConsumer& binning(const PrefixConsumer& c) { return static_cast<const BinningConsumer&>(c); }
+
+}  // namespace
+
 MapConsumers::MapConsumers(const Eigen::Ref<const Eigen::MatrixXd>& Q, const FeatureMap& phi, Eigen::Index m,
                            Eigen::Index max_prefix_columns, const std::string& exact_key,
                            const std::string& feature_key)
-    : m_m(m), m_max_prefix_columns(max_prefix_columns) {
+    : m_m(m), m_max_prefix_columns(max_prefix_columns), m_exact_key(exact_key), m_feature_key(feature_key) {
   const Eigen::Index width = prefix_bin_width(m, max_prefix_columns);
-  const auto named = [&](const std::string& key) {
-    return key.empty() ? key : key + " width=" + std::to_string(width);
-  };
-  m_exact = std::make_unique<ExactMapConsumer>(Q, width, named(exact_key));
-  m_features = std::make_unique<FeatureMapConsumer>(phi, width, named(feature_key));
+  m_exact = std::make_unique<ExactMapConsumer>(Q, width, key_at(exact_key, width));
+  m_features = std::make_unique<FeatureMapConsumer>(phi, width, key_at(feature_key, width));
 }
 
 MapConsumers::~MapConsumers() = default;
+
+std::string MapConsumers::key_at(const std::string& key, Eigen::Index width) {
+  return key.empty() ? key : key + " width=" + std::to_string(width);
+}
+
+void MapConsumers::coarsen_cached_folds(PrefixFoldCache& cache, Eigen::Index segments) const {
+  for (const auto& [consumer, key] : {std::pair{m_exact.get(), &m_exact_key}, std::pair{m_features.get(), &m_feature_key}}) {
+    if (key->empty()) continue;
+    const BinningConsumer& target = binning(*consumer);
+    const Eigen::Index held = cache.find(target.cache_key(), segments).first;
+    // The longest fold at a finer width of whole chunks (whose nodes are those of this width's
+    // trees), if longer than the one held at this width.
+    std::pair<Eigen::Index, const PrefixPartial*> best{held, nullptr};
+    for (Eigen::Index finer = target.width() / 2; finer >= prefix_chunk_rows; finer /= 2) {
+      const auto found = cache.find(key_at(*key, finer), segments);
+      if (found.first > best.first) best = found;
+    }
+    if (best.second) cache.store(target.cache_key(), best.first, target.coarsened(*best.second));
+  }
+}
 
 AttentionMaps MapConsumers::finish(const PrefixPartial& exact, const PrefixPartial& features,
                                    const Eigen::Ref<const Eigen::MatrixXd>& Q,
@@ -291,8 +359,8 @@ AttentionMaps MapConsumers::finish(const PrefixPartial& exact, const PrefixParti
   AttentionMaps maps;
   maps.exact = empty_map(Q, K, m_m, log_normalizer, m_max_prefix_columns, max_query_bins);
   maps.ntk = empty_map(Q, K, m_m, denominator, m_max_prefix_columns, max_query_bins);
-  finish_exact_map(maps.exact, ExactMapConsumer::state(exact), Q, K, causal, log_normalizer);
-  finish_ntk_map(maps.ntk, FeatureMapConsumer::state(features), Q, K, phi, causal, denominator);
+  finish_exact_map(maps.exact, binning(*m_exact).bins(exact, maps.exact.prefix_bins), Q, K, causal, log_normalizer);
+  finish_ntk_map(maps.ntk, binning(*m_features).bins(features, maps.ntk.prefix_bins), Q, K, phi, causal, denominator);
   return maps;
 }
 

@@ -52,9 +52,10 @@ Eigen::Index prefix_bin_width(Eigen::Index m, Eigen::Index max_prefix_columns);
 /// The prefix parts of both maps as consumers of the prefix pass (prefix_reduction.h), so that
 /// they can share a pass with exact attention and the compression. The exact map's consumer keeps
 /// log sum exp(<q_i, k_j> / sqrt(d)) per query and bin, so it needs no normaliser until finish();
-/// the NTK map's keeps the sum of phi(K_P[j]) per bin. Keys, when not empty, name the workload's
-/// Q and prefix rows (exact) and phi and the rows (features) for PrefixFoldCache; the bin width is
-/// added to them.
+/// the NTK map's keeps the sum of phi(K_P[j]) per bin. A bin wider than a chunk
+/// (prefix_chunk_rows keys) is a binary tree over its chunks, so a bin of width 2w combines two of
+/// width w. Keys, when not empty, name the workload's Q and prefix rows (exact) and phi and the
+/// rows (features) for PrefixFoldCache; the bin width is added to them.
 class MapConsumers {
  public:
   MapConsumers(const Eigen::Ref<const Eigen::MatrixXd>& Q, const FeatureMap& phi, Eigen::Index m,
@@ -66,6 +67,12 @@ class MapConsumers {
 
   /// The exact map's consumer, then the NTK map's.
   std::vector<const PrefixConsumer*> consumers() const { return {m_exact.get(), m_features.get()}; }
+
+  /// When m has crossed a power of two upwards (the bins are wider than before), turns the
+  /// longest held folds of a finer width (of at least a chunk) into folds of this width, with the
+  /// bits a pass from scratch gives, so that the pass need not start over. `segments`: the whole
+  /// segments of m.
+  void coarsen_cached_folds(PrefixFoldCache& cache, Eigen::Index segments) const;
 
   /// Both maps from the pass's totals of consumers(). `log_normalizer` is ExactResult's and
   /// `denominator` NtkResult's for the same inputs.
@@ -80,7 +87,10 @@ class MapConsumers {
                        const Eigen::Ref<const Eigen::VectorXd>& denominator, Eigen::Index max_query_bins) const;
 
  private:
+  static std::string key_at(const std::string& key, Eigen::Index width);
+
   Eigen::Index m_m, m_max_prefix_columns;
+  std::string m_exact_key, m_feature_key;
   std::unique_ptr<const PrefixConsumer> m_exact, m_features;
 };
 

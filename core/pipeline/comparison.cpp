@@ -160,9 +160,11 @@ bool cached_pass(Comparison& c, const Eigen::Ref<const Eigen::MatrixXd>& Q,
   const ExactPrefixConsumer exact(Q, keys.exact, c.params.precision);
   const CompressionConsumer compression(phi, keys.compression, c.params.precision);
   std::vector<const PrefixConsumer*> consumers{&exact, &compression};
-  if (maps)
-    for (const PrefixConsumer* m : maps->consumers()) consumers.push_back(m);
   const auto start = std::chrono::steady_clock::now();
+  if (maps) {
+    maps->coarsen_cached_folds(options.cache->folds, prefix.rows() / prefix_segment_rows);
+    for (const PrefixConsumer* m : maps->consumers()) consumers.push_back(m);
+  }
   PrefixPass pass = reduce_prefix(prefix, consumers, sub_progress(options.progress, 0, 99), &options.cache->folds);
   if (pass.status == Status::cancelled) return false;
   c.exact = finish_exact(ExactPrefixConsumer::state(*pass.totals[0]), Q, K, V, c.params.causal);

@@ -217,5 +217,25 @@ TEST(AttentionMap, NtkImpliedWeightsReproduceNtkAttention) {
   }
 }
 
+// Bins wider than a chunk are trees over their chunks (so that the window's folds survive a
+// power of two of m): both maps' bins still hold their keys' weights to rounding, the last
+// bin's partial tree too (5000 keys in bins of 2048: 2048, 2048, 904).
+TEST(AttentionMap, BinsWiderThanAChunkHoldTheirKeysWeights) {
+  const Case c = make_case(12, 4, 5000, 0.7, 21);
+  for (const bool causal : {false, true}) {
+    const AttentionMaps full = maps_of(c, causal, 1 << 20), binned = maps_of(c, causal, 4);
+    for (const auto& [f, b] : {std::pair{&full.exact, &binned.exact}, std::pair{&full.ntk, &binned.ntk}}) {
+      ASSERT_EQ(b->prefix_bins, 3);
+      EXPECT_EQ(b->keys_per_bin, 2048.0);
+      for (Eigen::Index i = 0; i < 12; ++i) {
+        EXPECT_NEAR(b->weights(i, 0), f->weights.row(i).segment(0, 2048).sum(), 1e-13);
+        EXPECT_NEAR(b->weights(i, 1), f->weights.row(i).segment(2048, 2048).sum(), 1e-13);
+        EXPECT_NEAR(b->weights(i, 2), f->weights.row(i).segment(4096, 904).sum(), 1e-13);
+        EXPECT_EQ(b->weights.row(i).tail(12), f->weights.row(i).tail(12));
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace ntk::core

@@ -291,6 +291,37 @@ TEST(PrefixReduction, MapsAreReusedAsMMovesWithinAnOctave) {
   EXPECT_EQ(grown.ntk_map->weights, scratch.ntk_map->weights);
 }
 
+// Across a power of two the bins widen (1024 -> 4096 keys for 64 columns from m = 40000 to
+// 200000): the held folds of the narrower bins are coarsened (a wide bin is a tree over chunks),
+// so the pass still reads only the rows past them and gives the maps of a comparison from scratch.
+TEST(PrefixReduction, MapsAreReusedAcrossAPowerOfTwo) {
+  LiveCache cache(std::size_t{64} << 20);
+  Parameters p = default_parameters();
+  p.workload.L = 24;
+  p.workload.d = 8;
+  ComparisonOptions live;
+  live.cache = &cache;
+  live.map_columns = 64;
+  live.timing_runs = 1;
+  p.workload.m = 40000;
+  (void)compare_methods(p, live);
+  p.workload.m = 200000;
+  const Comparison grown = compare_methods(p, live);
+  ASSERT_TRUE(grown.pass);
+  EXPECT_EQ(grown.pass->reused_rows, 19 * prefix_segment_rows);
+  ComparisonOptions plain = live;
+  plain.cache = nullptr;
+  const Comparison scratch = compare_methods(p, plain);
+  EXPECT_EQ(grown.exact_map->keys_per_bin, 4096.0);
+  EXPECT_EQ(grown.exact_map->weights, scratch.exact_map->weights);
+  EXPECT_EQ(grown.ntk_map->weights, scratch.ntk_map->weights);
+  // And back below the power of two: the narrower bins' folds are still held.
+  p.workload.m = 50000;
+  const Comparison back = compare_methods(p, live);
+  EXPECT_EQ(back.pass->reused_rows, 19 * prefix_segment_rows);
+  EXPECT_EQ(back.exact_map->weights, compare_methods(p, plain).exact_map->weights);
+}
+
 // The window cancels a cached comparison at any point: in the pass, in the maps' pass.
 TEST(PrefixReduction, ACancelledCachedComparisonIsAStatus) {
   LiveCache cache(std::size_t{16} << 20);
