@@ -37,8 +37,14 @@ Eigen::MatrixXd rows_binned(Eigen::MatrixXd X, const Bins& bins) {
 
 // A map's prefix part over consecutive prefix keys, as aligned nodes in key order: node k covers
 // keys [start[k], start[k] + size[k]) (the last node may hold fewer) and its value is values.col(k).
-// Columns past the node count are spare capacity.
+// Columns past the node count are spare capacity, which a copy (a fold kept by the cache) drops.
 struct BinNodes {
+  explicit BinNodes(std::size_t rows) : values(Eigen::Index(rows), 0) {}
+  BinNodes(const BinNodes& o) : start(o.start), size(o.size), values(o.values.leftCols(o.count())) {}
+  BinNodes(BinNodes&&) = default;
+  BinNodes& operator=(const BinNodes&) = delete;
+  BinNodes& operator=(BinNodes&&) = default;
+
   std::vector<Eigen::Index> start, size;
   Eigen::MatrixXd values;
   Eigen::Index count() const { return Eigen::Index(start.size()); }
@@ -99,7 +105,7 @@ class BinningConsumer : public StateConsumer<BinNodes> {
   /// into := into combined with more, the keys right after into's (a sum, or a log-sum-exp).
   virtual void combine(Eigen::Ref<Eigen::VectorXd> into, const Eigen::Ref<const Eigen::VectorXd>& more) const = 0;
 
-  BinNodes initial() const override { return {{}, {}, Eigen::MatrixXd(m_rows, 0)}; }
+  BinNodes initial() const override { return BinNodes(std::size_t(m_rows)); }
 
   void add(BinNodes& s, Eigen::Index first_row, const PrefixBlock& block) const override {
     const Eigen::Index count = block.KP.rows();
