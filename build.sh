@@ -6,7 +6,8 @@
 #   ./build.sh test         runs every test through ctest (dev preset: debug, warnings as errors)
 #   ./build.sh asan         runs every test under AddressSanitizer and UBSan
 #   ./build.sh bench        runs the benchmark suite (release preset); without --json it then
-#                           measures the window's responsiveness offscreen (ui_latency)
+#                           times the window's comparisons alone (window_pass) and measures the
+#                           window's responsiveness offscreen (ui_latency)
 #   ./build.sh tsan         runs the core's and the compute controllers' tests under
 #                           ThreadSanitizer (parallel loops on std::thread: libgomp is not
 #                           instrumented)
@@ -68,6 +69,9 @@ case "$mode" in
     build release
     build/release/app/ntk-explorer bench "$@"
     if [[ " $* " != *" --json "* ]]; then
+      echo
+      echo "The window's comparisons, without the window:"
+      build/release/tests/window_pass
       echo
       echo "The window's responsiveness (offscreen):"
       QT_QPA_PLATFORM=offscreen build/release/tests/ui_latency 2>/dev/null

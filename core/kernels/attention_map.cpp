@@ -82,7 +82,7 @@ class BinningConsumer : public StateConsumer<BinNodes> {
   /// One column per bin: each bin's nodes combined right to left. `total` covers bins [0, bin_count).
   Eigen::MatrixXd bins(const PrefixPartial& total, Eigen::Index bin_count) const {
     const BinNodes& b = state(total);
-    if (b.count() == 0 || b.start.front() != 0 || b.start.back() / m_width != bin_count - 1)
+    if (b.count() == 0 ? bin_count != 0 : b.start.front() != 0 || b.start.back() / m_width != bin_count - 1)
       throw std::logic_error("a map's prefix pass missed bins");
     Eigen::MatrixXd out(m_rows, bin_count);
     for (Eigen::Index k = b.count() - 1; k >= 0; --k) {

@@ -264,6 +264,29 @@ TEST(PrefixReduction, ACachedComparisonEqualsOneFromScratch) {
   }
 }
 
+// Without a prefix (m = 0, the first lesson) and with a small one (the dense path, uncached)
+// the window's options still give both maps, those of a comparison without the cache.
+TEST(PrefixReduction, TheWindowsOptionsGiveMapsWithoutAPrefix) {
+  LiveCache cache(std::size_t{4} << 20);
+  Parameters p = default_parameters();
+  for (const Eigen::Index m : {Eigen::Index{0}, Eigen::Index{100}, Eigen::Index{0}}) {
+    SCOPED_TRACE(m);
+    p.workload.m = m;
+    ComparisonOptions live;
+    live.cache = &cache;
+    live.map_columns = 256;
+    live.map_rows = 256;
+    live.timing_runs = 1;
+    ComparisonOptions plain = live;
+    plain.cache = nullptr;
+    const Comparison a = compare_methods(p, live), b = compare_methods(p, plain);
+    ASSERT_TRUE(a.exact_map && a.ntk_map);
+    EXPECT_EQ(a.exact_map->prefix_bins, m == 0 ? 0 : 100);
+    EXPECT_EQ(a.exact_map->weights, b.exact_map->weights);
+    EXPECT_EQ(a.ntk_map->weights, b.ntk_map->weights);
+  }
+}
+
 // The maps share the cached pass and its folds: within an octave of m (the same bin width, 1024
 // keys for 64 columns at m = 40000 and 50000) a larger m reduces only the rows past the longest
 // held fold, for the maps too, and still gives the maps of a comparison from scratch.
