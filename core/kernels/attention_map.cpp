@@ -205,7 +205,8 @@ class FeatureMapConsumer final : public BinningConsumer {
  protected:
   Eigen::MatrixXd runs(const PrefixBlock& block,
                        const std::vector<std::pair<Eigen::Index, Eigen::Index>>& spans) const override {
-    const Eigen::MatrixXd F = m_phi.apply(block.KP);  // keys x r
+    Eigen::MatrixXd own;
+    const Eigen::MatrixXd& F = chunk_features(m_phi, block, own);  // keys x r
     Eigen::MatrixXd out(m_phi.dim(), Eigen::Index(spans.size()));
     for (std::size_t k = 0; k < spans.size(); ++k)
       out.col(Eigen::Index(k)) = F.middleRows(spans[k].first, spans[k].second - spans[k].first).colwise().sum().transpose();

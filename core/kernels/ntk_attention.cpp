@@ -87,10 +87,14 @@ NtkParams CompressionConsumer::initial() const {
 
 void CompressionConsumer::add(NtkParams& s, Eigen::Index, const PrefixBlock& block) const {
   // Rows whose features phi(K_P) take about 1 MB, so that they are still in cache for Z and k.
+  // (A chunk's features are made once for the whole chunk, shared with the NTK map's consumer,
+  // when they fit; a row's features do not depend on the rows made with it.)
   const Eigen::Index rows = std::clamp<Eigen::Index>((Eigen::Index{1} << 20) / (8 * m_phi.dim()), 8, prefix_chunk_rows);
+  Eigen::MatrixXd own;
   for (Eigen::Index first = 0; first < block.KP.rows(); first += rows) {
     const Eigen::Index count = std::min(rows, block.KP.rows() - first);
-    const Eigen::MatrixXd F = m_phi.apply(block.KP.middleRows(first, count));
+    const Eigen::MatrixXd& F = count == block.KP.rows() ? chunk_features(m_phi, block, own)
+                                                         : (own = m_phi.apply(block.KP.middleRows(first, count)));
     if (m_precision == Precision::float32) {
       const Eigen::MatrixXf F32 = F.cast<float>();
       s.Z += (F32.transpose() * block.VP.middleRows(first, count).cast<float>()).cast<double>();

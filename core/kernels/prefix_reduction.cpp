@@ -116,10 +116,13 @@ PrefixPass reduce_prefix(const PrefixSource& prefix, const std::vector<const Pre
     for (std::size_t c = 0; c < n; ++c)
       if (from[c] <= s) parts[c] = consumers[c]->start();
     PrefixScratch scratch;
+    ChunkFeatures features;
     const Eigen::Index end = std::min(m, (s + 1) * prefix_segment_rows);
     for (Eigen::Index row = s * prefix_segment_rows; row < end && !tracker.cancelled(); row += prefix_chunk_rows) {
       const Eigen::Index count = std::min(prefix_chunk_rows, end - row);
-      const PrefixBlock block = prefix.block(row, count, scratch);
+      PrefixBlock block = prefix.block(row, count, scratch);
+      features.reset();
+      block.features = &features;
       for (std::size_t c = 0; c < n; ++c)
         if (parts[c]) consumers[c]->consume(*parts[c], row, block);
       tracker.advance(count);

@@ -9,6 +9,7 @@
 // and the pass's last), so that a change of m computes only the segments past the nearest fold
 // and still gives the bits of a computation from scratch.
 
+#include "core/kernels/feature_map.h"
 #include "core/util/progress.h"
 #include "core/workload/workload.h"
 
@@ -23,6 +24,31 @@ namespace ntk::core {
 
 inline constexpr Eigen::Index prefix_chunk_rows = 256;     ///< rows drawn and consumed at once
 inline constexpr Eigen::Index prefix_segment_rows = 2048;  ///< rows per segment (8 chunks)
+
+/// The features phi(K_P) of one chunk, made by the first consumer that asks (the compression and
+/// the NTK map both need them) and reused by the others. One per worker, reset for every chunk.
+class ChunkFeatures {
+ public:
+  void reset() { m_phi = nullptr; }
+  const Eigen::MatrixXd& of(const FeatureMap& phi, const Eigen::Ref<const Eigen::MatrixXd>& KP) {
+    if (m_phi != &phi) {
+      m_F = phi.apply(KP);
+      m_phi = &phi;
+    }
+    return m_F;
+  }
+
+ private:
+  const FeatureMap* m_phi = nullptr;
+  Eigen::MatrixXd m_F;
+};
+
+/// phi(block.KP): the pass's shared copy when there is one, else made into `own`.
+inline const Eigen::MatrixXd& chunk_features(const FeatureMap& phi, const PrefixBlock& block, Eigen::MatrixXd& own) {
+  if (block.features) return block.features->of(phi, block.KP);
+  own = phi.apply(block.KP);
+  return own;
+}
 
 /// A consumer's state over some consecutive rows of the prefix.
 class PrefixPartial {

@@ -13,6 +13,14 @@ namespace {
 
 constexpr Eigen::Index width_chunk = 2048;  // columns of W per step: J is nd x 2048
 
+// X X^T, symmetric to the last bit: a plain product computes (i, j) and (j, i) in different
+// places of the kernel, and with FMA (-march=native) they can differ in the last bits.
+Eigen::MatrixXd gram(const Eigen::Ref<const Eigen::MatrixXd>& X) {
+  Eigen::MatrixXd G = Eigen::MatrixXd::Zero(X.rows(), X.rows());
+  G.selfadjointView<Eigen::Lower>().rankUpdate(X);
+  return G.selfadjointView<Eigen::Lower>();
+}
+
 }  // namespace
 
 NtkProblem make_problem(const NtkSpec& spec) {
@@ -113,7 +121,7 @@ std::optional<Eigen::MatrixXd> empirical_ntk(const Eigen::Ref<const Eigen::Matri
   Eigen::MatrixXd H = Eigen::MatrixXd::Zero(nd, nd);
   for (const Eigen::MatrixXd& p : partials) H += p;
   H = H.selfadjointView<Eigen::Lower>();
-  const Eigen::MatrixXd G = X * X.transpose();
+  const Eigen::MatrixXd G = gram(X);
   for (Eigen::Index l1 = 0; l1 < d; ++l1)
     for (Eigen::Index l2 = 0; l2 < d; ++l2) H.block(l1 * n, l2 * n, n, n).array() *= G.array();
   return H;
@@ -134,7 +142,7 @@ Eigen::MatrixXd empirical_ntk(const Eigen::Ref<const Eigen::MatrixXd>& W,
 }
 
 Eigen::MatrixXd limit_kernel(const Eigen::Ref<const Eigen::MatrixXd>& X, double sigma) {
-  const Eigen::MatrixXd G = X * X.transpose();
+  const Eigen::MatrixXd G = gram(X);
   return (G.array() * (sigma * sigma * G.array()).exp()).matrix();
 }
 

@@ -38,10 +38,13 @@ InputPart generate_inputs(const WorkloadSpec& spec);
 /// Checks sizes and scale; throws std::invalid_argument naming the valid range.
 void validate(const WorkloadSpec& spec);
 
+class ChunkFeatures;  // core/kernels/prefix_reduction.h
+
 /// Views of prefix rows [begin, begin + count): K_P and V_P blocks (count x d).
 struct PrefixBlock {
   Eigen::Ref<const Eigen::MatrixXd> KP;
   Eigen::Ref<const Eigen::MatrixXd> VP;
+  ChunkFeatures* features = nullptr;  ///< set by the prefix pass: what its consumers share
 };
 
 /// Per-thread buffers a generated prefix draws into.
