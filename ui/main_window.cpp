@@ -23,7 +23,9 @@
 #include <QCloseEvent>
 #include <QSettings>
 #include <QGridLayout>
+#include <QAbstractSpinBox>
 #include <QIcon>
+#include <QKeyEvent>
 #include <QLabel>
 #include <QProgressBar>
 #include <QPushButton>
@@ -58,6 +60,24 @@ class ParameterChange : public QUndoCommand {
   core::Parameters m_before, m_after;
   std::function<void(const core::Parameters&)> m_apply;
   bool m_pushed = false;
+};
+
+// Leaves Ctrl+Z and Ctrl+Shift+Z to the window's Undo and Redo while a spin box of the panels has
+// the focus (its line edit would otherwise take them as its own text undo, and the parameter
+// change the student just made could not be undone from the keyboard).
+class UndoKeysToWindow : public QObject {
+ public:
+  using QObject::QObject;
+  bool eventFilter(QObject* watched, QEvent* event) override {
+    if (event->type() == QEvent::ShortcutOverride) {
+      const auto* key = static_cast<QKeyEvent*>(event);
+      if (key->matches(QKeySequence::Undo) || key->matches(QKeySequence::Redo)) {
+        event->ignore();  // not the widget's: the shortcut goes to the window's action
+        return true;
+      }
+    }
+    return QObject::eventFilter(watched, event);
+  }
 };
 
 // Scrolls vertically only: as wide as its panel's widest row, in whatever font is current.
@@ -245,14 +265,27 @@ MainWindow::MainWindow(QWidget* parent)
   });
   buildNtkWiring();
   buildMenus();
+  auto* undoKeys = new UndoKeysToWindow(this);
+  for (QWidget* panel : std::initializer_list<QWidget*>{m_panel, m_ntkPanel})
+    for (QAbstractSpinBox* box : panel->findChildren<QAbstractSpinBox*>()) box->installEventFilter(undoKeys);
   resize(QSize(1500, 850).boundedTo(screen()->availableSize()));  // fits a 1280 x 720 screen at 150%
   restoreGeometry(QSettings().value("window/geometry").toByteArray());
   setLook({QSettings().value("view/dark", false).toBool(), false});
 }
 
 void MainWindow::commit(const core::Parameters& params) {
-  m_undo->push(new ParameterChange(m_committed, params, [this](const core::Parameters& q) { applyParameters(q); }));
+  m_undo->push(new ParameterChange(m_committed, params,
+                                   [this](const core::Parameters& q) { applyParameters(keepLocked(q)); }));
   m_committed = params;
+}
+
+core::Parameters MainWindow::keepLocked(const core::Parameters& target) const {
+  const Lesson* lesson = m_lessons->lesson();
+  if (!lesson || !m_lessons->locking()) return target;
+  core::Parameters out = m_panel->parameters();
+  for (const core::ParamSpec& s : core::parameter_specs())
+    if (lesson->free.contains(QString::fromUtf8(s.key.data(), qsizetype(s.key.size())))) s.set(out, s.get(target));
+  return out;
 }
 
 void MainWindow::setLook(const PlotLook& look) {
@@ -284,7 +317,7 @@ void MainWindow::showCard(const Lesson* lesson, int card, bool apply) {
       requestNtk(params);
     }
     if (c.train) m_ntk->play();
-    if (!same(core::parameter_specs(), params, m_committed)) commit(params);
+    m_undo->clear();  // a card starts its own undo history: Ctrl+Z never leaves the card
     applyParameters(params);
   }
   for (QCustomPlot* plot : plots()) {

@@ -95,6 +95,9 @@ class MainWindow : public QMainWindow {
   void lockControls(bool lock);
   void fitPresenterDocks();
   void commit(const core::Parameters& params);  ///< one undo step to `params`
+  /// `target`, but while a lesson locks the panel, with the locked controls as they are: undo
+  /// and redo change only what the card leaves free.
+  core::Parameters keepLocked(const core::Parameters& target) const;
   void buildNtkWiring();
   void applyParameters(const core::Parameters& params);  ///< from undo/redo: show and compute
   void rememberRecent(const QString& path);

@@ -9,10 +9,12 @@
 #include "ui/panels/parameter_panel.h"
 
 #include <QDir>
+#include <QCheckBox>
 #include <QDoubleSpinBox>
 #include <QMenuBar>
 #include <QSet>
 #include <QTemporaryDir>
+#include <QUndoStack>
 #include <QtTest>
 #include <qcustomplot.h>
 
@@ -110,6 +112,60 @@ class LessonTest : public QObject {
     QVERIFY(!w.spotlighted());
     QVERIFY(w.parameterPanel()->control("d")->isEnabled());
     QVERIFY(w.ntkPanel()->control("n")->isEnabled());
+  }
+
+  // Issue 13: Ctrl+Z five times after a drag of m on card 3 of lesson 1 took the locked L and d
+  // back to the settings before the lesson. A card now starts its own undo history, and undo and
+  // redo change only the controls the card leaves free (also after an unlock and a relock).
+  void undoNeverLeavesTheCardNorChangesALockedControl() {
+    MainWindow w;
+    auto* undo = w.findChild<QUndoStack*>();
+    QVERIFY(undo);
+    auto* L = qobject_cast<QDoubleSpinBox*>(w.parameterPanel()->control("L"));
+    auto* d = qobject_cast<QDoubleSpinBox*>(w.parameterPanel()->control("d"));
+    auto* m = qobject_cast<QDoubleSpinBox*>(w.parameterPanel()->control("m"));
+    L->setValue(32);  // before the lesson: one undo step
+    QCOMPARE(undo->count(), 1);
+    w.lessonPanel()->open(1, 2);  // L = 16, d = 8, m = 4096; only m is free
+    QCOMPARE(undo->count(), 0);
+    m->setValue(1000);
+    m->setValue(2000);
+    for (int i = 0; i < 5; ++i) undo->undo();
+    ntk::core::Parameters p = w.parameterPanel()->parameters();
+    QCOMPARE(p.workload.L, 16);
+    QCOMPARE(p.workload.d, 8);
+    QCOMPARE(p.workload.m, 4096);
+    // Unlocked, the teacher changes d; locked again, undoing m's step leaves d alone.
+    auto* lock = w.lessonPanel()->findChild<QCheckBox*>();
+    QVERIFY(lock);
+    m->setValue(3000);
+    lock->setChecked(false);
+    d->setValue(4);
+    lock->setChecked(true);
+    undo->undo();  // d's step: d is locked, so nothing it holds changes
+    QCOMPARE(w.parameterPanel()->parameters().workload.d, 4);
+    undo->undo();  // m's step
+    p = w.parameterPanel()->parameters();
+    QCOMPARE(p.workload.m, 4096);
+    QCOMPARE(p.workload.d, 4);
+    QCOMPARE(d->value(), 4.0);
+  }
+
+  // Ctrl+Z undoes the last parameter change while a spin box has the focus (its line edit kept
+  // the key for its own text undo).
+  void ctrlZUndoesWhileASpinBoxHasTheFocus() {
+    MainWindow w;
+    w.show();
+    QVERIFY(QTest::qWaitForWindowActive(&w));
+    auto* m = qobject_cast<QDoubleSpinBox*>(w.parameterPanel()->control("m"));
+    m->setFocus();
+    QTRY_VERIFY(m->hasFocus());
+    m->setValue(500);
+    QCOMPARE(w.parameterPanel()->parameters().workload.m, 500);
+    QTest::keyClick(m, Qt::Key_Z, Qt::ControlModifier);
+    QCOMPARE(w.parameterPanel()->parameters().workload.m, 4096);
+    QTest::keyClick(m, Qt::Key_Z, Qt::ControlModifier | Qt::ShiftModifier);
+    QCOMPARE(w.parameterPanel()->parameters().workload.m, 500);
   }
 
   void sessionKeepsTheLessonCardAndTheStudentsChange() {
