@@ -18,6 +18,7 @@
 #include "ui/plots/scaling_plots.h"
 
 #include <QDir>
+#include <QFileInfo>
 #include <QDockWidget>
 #include <QMenuBar>
 #include <QCloseEvent>
@@ -375,7 +376,8 @@ QString MainWindow::saveSession(const QString& path) {
   return error;
 }
 
-void MainWindow::rememberRecent(const QString& path) {
+void MainWindow::rememberRecent(const QString& given) {
+  const QString path = QFileInfo(given).absoluteFilePath();  // still found when started elsewhere
   QSettings settings;
   QStringList recent = settings.value("recentFiles").toStringList();
   recent.removeAll(path);

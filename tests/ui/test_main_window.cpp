@@ -1,6 +1,7 @@
 // The window on the offscreen platform: controls round-trip through parameters, a burst of
 // changes ends with the plots of the last setting, and the window renders non-empty plots.
 
+#include "ui/dialogs/export_dialog.h"
 #include "ui/dialogs/help_dialog.h"
 #include "ui/main_window.h"
 #include "ui/export/plot_actions.h"
@@ -10,6 +11,7 @@
 
 #include <QClipboard>
 #include <QDoubleSpinBox>
+#include <QLabel>
 #include <QMenuBar>
 #include <QMimeData>
 #include <qcustomplot.h>
@@ -315,6 +317,32 @@ class MainWindowTest : public QObject {
     saved.close();
     QVERIFY(QDir(dir.path()).entryList({"*.partial", "*.ntksession.*"}, QDir::Files).isEmpty());
     umount(mountPoint.constData());
+  }
+
+  // Issue 13: a session saved under a relative path was remembered relative, and the recent
+  // menu failed when the program was started from another folder.
+  void recentFilesAreRememberedWithAbsolutePaths() {
+    QTemporaryDir dir;
+    const QString before = QDir::currentPath();
+    QVERIFY(QDir::setCurrent(dir.path()));
+    {
+      MainWindow w;
+      QCOMPARE(w.saveSession("relative.ntksession"), QString());
+    }
+    QVERIFY(QDir::setCurrent(before));
+    const QStringList recent = QSettings().value("recentFiles").toStringList();
+    QVERIFY(!recent.isEmpty());
+    QCOMPARE(recent.first(), QDir(dir.path()).absoluteFilePath("relative.ntksession"));
+    MainWindow w;
+    QCOMPARE(w.openSession(recent.first()), QString());
+  }
+
+  // Issue 13: the export dialog showed "&File" with its ampersand: every label with a mnemonic
+  // has a buddy, so "&" marks the shortcut key and is not drawn.
+  void exportDialogLabelsHaveTheirMnemonics() {
+    ntk::ui::ExportDialog dialog("plot.png", QSize(800, 600), {});
+    for (const QLabel* label : dialog.findChildren<QLabel*>())
+      if (label->text().contains('&')) QVERIFY2(label->buddy(), qPrintable(label->text()));
   }
 
   void sessionsRoundTripAndBadFilesKeepTheCurrentSession() {

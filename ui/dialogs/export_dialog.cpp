@@ -7,6 +7,7 @@
 #include <QFileDialog>
 #include <QFormLayout>
 #include <QHBoxLayout>
+#include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
 #include <QSpinBox>
@@ -42,7 +43,10 @@ ExportDialog::ExportDialog(const QString& suggestedPath, QSize size, const PlotL
   m_look->addItem(tr("As on screen"));
   m_look->setToolTip(tr("The theme and presenter sizes of the window, or the light default"));
   auto* form = new QFormLayout(this);
-  form->addRow(tr("&File (.png, .svg, .pdf or .csv):"), file);
+  // A row whose field is a layout gets no buddy, so its "&" would show: the label is made here.
+  auto* fileLabel = new QLabel(tr("&File (.png, .svg, .pdf or .csv):"));
+  fileLabel->setBuddy(m_path);
+  form->addRow(fileLabel, file);
   form->addRow(tr("&Width:"), m_width);
   form->addRow(tr("&Height:"), m_height);
   form->addRow(tr("PNG &scale:"), m_scale);
