@@ -287,10 +287,13 @@ TEST(PrefixReduction, TheWindowsOptionsGiveMapsWithoutAPrefix) {
   }
 }
 
-// The maps share the cached pass and its folds: within an octave of m (the same bin width, 1024
-// keys for 64 columns at m = 40000 and 50000) a larger m reduces only the rows past the longest
-// held fold, for the maps too, and still gives the maps of a comparison from scratch.
-TEST(PrefixReduction, MapsAreReusedAsMMovesWithinAnOctave) {
+// The maps share the cached pass and its folds. Within an octave of m (m = 40000 -> 50000: the
+// same bins of 1024 keys for 64 columns) a larger m reduces only the rows past the longest held
+// fold, for the maps too. Across a power of two (-> 200000: bins of 4096 keys) the held folds of
+// the narrower bins are coarsened (a wide bin is a tree over chunks), so the pass still starts
+// from them; and back below it, the narrower folds are still held. Every step gives the maps of a
+// comparison from scratch.
+TEST(PrefixReduction, MapsAreReusedAsMMovesWithinAndAcrossOctaves) {
   LiveCache cache(std::size_t{64} << 20);
   Parameters p = default_parameters();
   p.workload.L = 24;
@@ -299,50 +302,24 @@ TEST(PrefixReduction, MapsAreReusedAsMMovesWithinAnOctave) {
   live.cache = &cache;
   live.map_columns = 64;
   live.timing_runs = 1;
-  p.workload.m = 40000;
-  (void)compare_methods(p, live);
-  p.workload.m = 50000;
-  const Comparison grown = compare_methods(p, live);
-  ASSERT_TRUE(grown.pass);
-  EXPECT_EQ(grown.pass->reused_rows, 19 * prefix_segment_rows);  // the whole segments of m = 40000
-  EXPECT_EQ(grown.pass->rows_read, 50000 - 19 * prefix_segment_rows);
   ComparisonOptions plain = live;
   plain.cache = nullptr;
-  const Comparison scratch = compare_methods(p, plain);
-  EXPECT_EQ(grown.exact_map->keys_per_bin, 1024.0);
-  EXPECT_EQ(grown.exact_map->weights, scratch.exact_map->weights);
-  EXPECT_EQ(grown.ntk_map->weights, scratch.ntk_map->weights);
-}
-
-// Across a power of two the bins widen (1024 -> 4096 keys for 64 columns from m = 40000 to
-// 200000): the held folds of the narrower bins are coarsened (a wide bin is a tree over chunks),
-// so the pass still reads only the rows past them and gives the maps of a comparison from scratch.
-TEST(PrefixReduction, MapsAreReusedAcrossAPowerOfTwo) {
-  LiveCache cache(std::size_t{64} << 20);
-  Parameters p = default_parameters();
-  p.workload.L = 24;
-  p.workload.d = 8;
-  ComparisonOptions live;
-  live.cache = &cache;
-  live.map_columns = 64;
-  live.timing_runs = 1;
   p.workload.m = 40000;
   (void)compare_methods(p, live);
-  p.workload.m = 200000;
-  const Comparison grown = compare_methods(p, live);
-  ASSERT_TRUE(grown.pass);
-  EXPECT_EQ(grown.pass->reused_rows, 19 * prefix_segment_rows);
-  ComparisonOptions plain = live;
-  plain.cache = nullptr;
-  const Comparison scratch = compare_methods(p, plain);
-  EXPECT_EQ(grown.exact_map->keys_per_bin, 4096.0);
-  EXPECT_EQ(grown.exact_map->weights, scratch.exact_map->weights);
-  EXPECT_EQ(grown.ntk_map->weights, scratch.ntk_map->weights);
-  // And back below the power of two: the narrower bins' folds are still held.
-  p.workload.m = 50000;
-  const Comparison back = compare_methods(p, live);
-  EXPECT_EQ(back.pass->reused_rows, 19 * prefix_segment_rows);
-  EXPECT_EQ(back.exact_map->weights, compare_methods(p, plain).exact_map->weights);
+  const struct { Eigen::Index m, reused_segments; double width; } steps[] = {
+      {50000, 19, 1024}, {200000, 24, 4096}, {50000, 24, 1024}};
+  for (const auto& step : steps) {
+    SCOPED_TRACE(step.m);
+    p.workload.m = step.m;
+    const Comparison grown = compare_methods(p, live);
+    ASSERT_TRUE(grown.pass);
+    EXPECT_EQ(grown.pass->reused_rows, step.reused_segments * prefix_segment_rows);
+    EXPECT_EQ(grown.pass->rows_read, step.m - step.reused_segments * prefix_segment_rows);
+    const Comparison scratch = compare_methods(p, plain);
+    EXPECT_EQ(grown.exact_map->keys_per_bin, step.width);
+    EXPECT_EQ(grown.exact_map->weights, scratch.exact_map->weights);
+    EXPECT_EQ(grown.ntk_map->weights, scratch.ntk_map->weights);
+  }
 }
 
 // The window cancels a cached comparison at any point: in the pass, in the maps' pass.
