@@ -70,7 +70,8 @@ class BinningConsumer : public StateConsumer<BinNodes> {
   std::string cache_key() const override { return m_key; }
   Eigen::Index width() const { return m_width; }
 
-  /// The fold of the same keys as `finer`, a fold of this consumer's kind at half this width.
+  /// The fold of the same keys as `finer`, a fold of this consumer's kind at a finer width of at
+  /// least a chunk (its nodes are nodes of this width's trees).
   std::unique_ptr<PrefixPartial> coarsened(const PrefixPartial& finer) const {
     auto out = start();
     const BinNodes& from = state(finer);
