@@ -40,6 +40,7 @@
 #include <QTimer>
 #include <QUndoCommand>
 #include <QUndoStack>
+#include <cmath>
 
 namespace ntk::ui {
 namespace {
@@ -213,6 +214,7 @@ MainWindow::MainWindow(QWidget* parent)
     const bool ntk = tab == tabOf(m_tabs, m_ntkPlot) || tab == tabOf(m_tabs, m_trainingPlot);
     m_panels->setCurrentIndex(ntk ? 1 : 0);
     dock->setWindowTitle(ntk ? tr("NTK model") : tr("Parameters"));
+    updateStatus();
   });
   const std::pair<QCustomPlot*, const char*> names[] = {
       {m_exactMap, "attention_exact"}, {m_ntkMap, "attention_ntk"}, {m_diffMap, "attention_difference"},
@@ -253,16 +255,19 @@ MainWindow::MainWindow(QWidget* parent)
     m_series = std::move(series);
     for (ScalingPlot* plot : std::initializer_list<ScalingPlot*>{m_errorPlot, m_limitPlot, m_costPlot})
       plot->setSeries(m_series);
+    updateStatus();
   });
   connect(m_controller, &ComputeController::idle, this, [this] { setBusy(false); });
   connect(m_controller, &ComputeController::failed, this, [this](quint64, const QString& message) {
     m_refusal = message;
-    m_metrics->setText(tr("Not computed: %1").arg(message));
+    m_comparisonStatus = tr("Not computed: %1").arg(message);
+    updateStatus();
   });
   connect(m_cancel, &QPushButton::clicked, this, [this] {
     m_controller->cancel();
     setBusy(false);
-    m_metrics->setText(tr("Cancelled; the plots show the previous result."));
+    m_comparisonStatus = tr("Cancelled; the plots show the previous result.");
+    updateStatus();
   });
   buildNtkWiring();
   buildMenus();
@@ -451,10 +456,12 @@ void MainWindow::buildNtkWiring() {
     m_ntkResult = result;
     m_ntkPlot->setResult(result);
     m_trainingPlot->setLaw(result);
+    updateStatus();
   });
   connect(m_ntk, &NtkController::trainingChanged, this, [this](TrainingPtr state) {
     m_training = state;
     m_trainingTab->showState(std::move(state));
+    updateStatus();
     emit trainingShown();
   });
   connect(m_ntk, &NtkController::failed, this, [this](const QString& message) {
@@ -462,6 +469,59 @@ void MainWindow::buildNtkWiring() {
     m_trainingTab->showFailure(message);
   });
   requestNtk(m_ntkPanel->parameters());
+}
+
+void MainWindow::updateStatus() { m_metrics->setText(statusText()); }
+
+QString MainWindow::statusText() const {
+  const int tab = m_tabs->currentIndex();
+  if (tab == tabOf(m_tabs, m_limitPlot)) {
+    if (!m_shown || !m_shown->limit_distance) return m_comparisonStatus;
+    QString text = tr("distance of exact attention to its m → ∞ limit: %1 (max-abs, m = %2)")
+                       .arg(*m_shown->limit_distance, 0, 'e', 2)
+                       .arg(m_shown->params.workload.m);
+    if (m_series && m_series->params.workload.m == m_shown->params.workload.m) {
+      std::vector<double> m, distance;
+      for (const core::ScalingPoint& p : m_series->by_length)
+        if (p.limit_distance) {
+          m.push_back(double(p.m));
+          distance.push_back(*p.limit_distance);
+        }
+      if (const auto fit = core::fit_log_log(m, distance); fit && fit->points >= 3)
+        text += tr("   fitted: distance ∝ m^%1 over %2 lengths (1/√m would be m^−0.5)")
+                    .arg(fit->slope, 0, 'f', 2)
+                    .arg(fit->points);
+    }
+    return text;
+  }
+  if (tab == tabOf(m_tabs, m_ntkPlot)) {
+    if (!m_ntkResult || m_ntkResult->view.status != core::Status::ok) return tr("The NTK view is computing…");
+    const core::NtkView& v = m_ntkResult->view;
+    return tr("m = %1:   λ_min(H(W)/m) %2   λ_min(H*) %3   condition of H* %4   ‖H(W)/m − H*‖_F / ‖H*‖_F %5")
+        .arg(v.spec.m)
+        .arg(v.empirical_spectrum.lambda_min, 0, 'e', 3)
+        .arg(v.limit_spectrum.lambda_min, 0, 'e', 3)
+        .arg(v.limit_spectrum.condition, 0, 'g', 4)
+        .arg(v.distance, 0, 'e', 2);
+  }
+  if (tab == tabOf(m_tabs, m_trainingPlot)) {
+    if (!m_training || m_training->curve.steps.empty()) return tr("Training: press Play (F6) or Step (F7).");
+    const core::TrainStep& t = m_training->curve.steps.back();
+    const core::TrainStep& first = m_training->curve.steps.front();
+    QString text = tr("step %1:   loss %2 (from %3)   largest weight movement %4")
+                       .arg(t.step)
+                       .arg(t.loss, 0, 'e', 3)
+                       .arg(first.loss, 0, 'e', 3)
+                       .arg(t.weight_movement, 0, 'e', 2);
+    if (t.step > 0 && t.loss > 0 && first.loss > 0)
+      text += tr("   contraction per step %1 (the NTK predicts %2 at this m)")
+                  .arg(std::pow(t.loss / first.loss, 0.5 / t.step), 0, 'f', 5)
+                  .arg(std::isfinite(t.predicted_loss_finite) && t.predicted_loss_finite > 0
+                           ? QString::number(std::pow(t.predicted_loss_finite / first.loss, 0.5 / t.step), 'f', 5)
+                           : tr("none: η m λ ≥ 1"));
+    return text;
+  }
+  return m_comparisonStatus;
 }
 
 QCustomPlot* MainWindow::currentPlot() const {
@@ -545,7 +605,7 @@ void MainWindow::showResult(ComparisonPtr result) {
   const auto slot = [](core::Precision p) { return p == core::Precision::float32 ? 1 : 0; };
   m_lastByPrecision[slot(c.params.precision)] = m_shown;
   const ComparisonPtr& other = m_lastByPrecision[1 - slot(c.params.precision)];
-  m_metrics->setText(
+  m_comparisonStatus =
       c.status == core::Status::ok
           ? tr("r = %1   max-abs error %2   relative Frobenius %3   MSE %4   prefix share %5   %6   %7")
                 .arg(c.r)
@@ -554,9 +614,10 @@ void MainWindow::showResult(ComparisonPtr result) {
                 .arg(c.errors.mse, 0, 'e', 2)
                 .arg(c.exact.prefix_mass.mean(), 0, 'f', 3)
                 .arg(precisionText(c, other.get()), timingText(c))
-          : tr("NTK-Attention failed: %1.").arg(QString::fromStdString(core::diagnosis(c))));
+          : tr("NTK-Attention failed: %1.").arg(QString::fromStdString(core::diagnosis(c)));
   if (!c.degeneracy.empty())
-    m_metrics->setText(m_metrics->text() + "\n" + tr("Warning: %1.").arg(QString::fromStdString(c.degeneracy)));
+    m_comparisonStatus += "\n" + tr("Warning: %1.").arg(QString::fromStdString(c.degeneracy));
+  updateStatus();
   emit resultShown();
 }
 

@@ -56,6 +56,8 @@ class MainWindow : public QMainWindow {
   /// Why the current settings are not computed (the comparison's reason first, then the NTK
   /// view's), or empty while they compute or are shown.
   QString refusal() const;
+  /// What the status line says on the open tab.
+  QString statusText() const;
   /// The comparison's parameters with the NTK view's settings: what a session saves.
   core::Parameters currentParameters() const;
   ComputeController* controller() const { return m_controller; }
@@ -98,6 +100,9 @@ class MainWindow : public QMainWindow {
   /// `target`, but while a lesson locks the panel, with the locked controls as they are: undo
   /// and redo change only what the card leaves free.
   core::Parameters keepLocked(const core::Parameters& target) const;
+  /// The status line shows the numbers of the open tab: the comparison's errors on the attention
+  /// tabs, the distance to the limit and its fitted slope, the NTK's spectra, training's loss.
+  void updateStatus();
   void buildNtkWiring();
   void applyParameters(const core::Parameters& params);  ///< from undo/redo: show and compute
   void rememberRecent(const QString& path);
@@ -130,6 +135,7 @@ class MainWindow : public QMainWindow {
   PlotLook m_look;
   QLabel* m_caption;
   QLabel* m_metrics;
+  QString m_comparisonStatus;  ///< the status line of the attention tabs
   QLabel* m_recomputing;
   QProgressBar* m_progress;
   QPushButton* m_cancel;

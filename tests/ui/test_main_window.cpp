@@ -17,6 +17,8 @@
 #include <qcustomplot.h>
 #include <QSet>
 #include <QSignalSpy>
+#include <QStatusBar>
+#include <QTabWidget>
 #include <QTemporaryDir>
 #include <QUndoStack>
 #include <QtTest>
@@ -227,6 +229,33 @@ class MainWindowTest : public QObject {
     QTest::qWait(200);
     QCOMPARE(state->curve.steps.back().step, reached);
     QVERIFY(shown.count() > 3);
+  }
+
+  // Issue 13: the status line showed the attention workload's r and error on every tab (on the
+  // limit tab students read NTK-Attention's error as the distance to the limit). Each tab now
+  // says its own numbers.
+  void theStatusLineFitsTheTab() {
+    MainWindow w;
+    w.computeNow();
+    QTRY_VERIFY_WITH_TIMEOUT(w.settled(), 120000);
+    auto* tabs = w.findChild<QTabWidget*>();
+    QVERIFY(tabs);
+    const auto on = [&](int tab) {
+      tabs->setCurrentIndex(tab);
+      return w.statusText();
+    };
+    QVERIFY2(on(0).contains("max-abs error"), qPrintable(on(0)));
+    const QString limit = on(3);
+    QVERIFY2(limit.contains("limit") && limit.contains("fitted: distance ∝ m^") && !limit.contains("max-abs error"),
+             qPrintable(limit));
+    const QString ntk = on(5);
+    QVERIFY2(ntk.contains("λ_min(H(W)/m)") && ntk.contains("condition of H*") && !ntk.contains("r = "),
+             qPrintable(ntk));
+    QVERIFY2(on(6).contains("step 0:") && on(6).contains("loss"), qPrintable(on(6)));
+    w.ntkController()->step();
+    QTRY_VERIFY_WITH_TIMEOUT(on(6).contains("step 1:"), 20000);
+    QVERIFY2(on(6).contains("contraction per step"), qPrintable(on(6)));
+    QCOMPARE(w.findChild<QStatusBar*>()->findChildren<QLabel*>().constFirst()->text(), on(6));
   }
 
   void helpViewRendersTheFormulasAndWhatIsReconstructed() {
