@@ -467,6 +467,7 @@ void MainWindow::buildNtkWiring() {
   connect(m_ntk, &NtkController::failed, this, [this](const QString& message) {
     m_ntkRefusal = message;
     m_trainingTab->showFailure(message);
+    updateStatus();
   });
   requestNtk(m_ntkPanel->parameters());
 }
@@ -495,6 +496,7 @@ QString MainWindow::statusText() const {
     return text;
   }
   if (tab == tabOf(m_tabs, m_ntkPlot)) {
+    if (!m_ntkRefusal.isEmpty()) return tr("The NTK view is not computed: %1").arg(m_ntkRefusal);
     if (!m_ntkResult || m_ntkResult->view.status != core::Status::ok) return tr("The NTK view is computing…");
     const core::NtkView& v = m_ntkResult->view;
     return tr("m = %1:   λ_min(H(W)/m) %2   λ_min(H*) %3   condition of H* %4   ‖H(W)/m − H*‖_F / ‖H*‖_F %5")
