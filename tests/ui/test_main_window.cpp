@@ -236,6 +236,16 @@ class MainWindowTest : public QObject {
   // says its own numbers.
   void theStatusLineFitsTheTab() {
     MainWindow w;
+    ntk::core::Parameters p = ntk::core::default_parameters();  // small: quick under the sanitizers
+    p.workload.L = 16;
+    p.workload.d = 8;
+    p.workload.m = 256;
+    p.ntk.model.n = 8;
+    p.ntk.model.d = 2;
+    p.ntk.model.m = 64;
+    w.parameterPanel()->setParameters(p);
+    w.ntkPanel()->setParameters(p);
+    w.ntkController()->request(p);
     w.computeNow();
     QTRY_VERIFY_WITH_TIMEOUT(w.settled(), 120000);
     auto* tabs = w.findChild<QTabWidget*>();
