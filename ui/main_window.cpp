@@ -516,7 +516,7 @@ QString MainWindow::statusText() const {
                        .arg(first.loss, 0, 'e', 3)
                        .arg(t.weight_movement, 0, 'e', 2);
     if (t.step > 0 && t.loss > 0 && first.loss > 0)
-      text += tr("   contraction per step %1 (the NTK predicts %2 at this m)")
+      text += tr("   mean contraction per step so far %1 (the NTK predicts %2 at this m)")
                   .arg(std::pow(t.loss / first.loss, 0.5 / t.step), 0, 'f', 5)
                   .arg(std::isfinite(t.predicted_loss_finite) && t.predicted_loss_finite > 0
                            ? QString::number(std::pow(t.predicted_loss_finite / first.loss, 0.5 / t.step), 'f', 5)
