@@ -20,11 +20,11 @@ namespace {
 
 constexpr const char* usage =
     "ntk-explorer: the window takes [--open FILE.ntksession] [--lesson N [--step K]] [--presenter]\n"
-    "  [--theme light|dark] [--screenshot OUT.png [--timeout SECONDS]]; run 'ntk-explorer --help' for\n"
-    "  the headless commands\n";
+    "  [--theme light|dark] [--zoom 1-2] [--screenshot OUT.png [--timeout SECONDS]]; run\n"
+    "  'ntk-explorer --help' for the headless commands\n";
 
 struct WindowOptions {
-  std::string session, screenshot, theme;
+  std::string session, screenshot, theme, zoom;
   int lesson = 0, step = 1;  // 1-based; lesson 0: none
   int timeout = 120;         // seconds a screenshot run may take
   bool presenter = false;
@@ -45,6 +45,14 @@ std::optional<int> whole_number(const std::string& text) {
   return value;
 }
 
+std::optional<double> zoom_factor(const std::string& text) {
+  double value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || !(value >= ui::min_zoom && value <= ui::max_zoom))
+    return std::nullopt;
+  return value;
+}
+
 // The options, or nullopt after saying on stderr what is wrong.
 std::optional<WindowOptions> parse(const std::vector<std::string>& args) {
   WindowOptions o;
@@ -57,6 +65,7 @@ std::optional<WindowOptions> parse(const std::vector<std::string>& args) {
     }
     std::string* text = flag == "--open" ? &o.session : flag == "--screenshot" ? &o.screenshot
                         : flag == "--theme"                                  ? &o.theme
+                        : flag == "--zoom"                                   ? &o.zoom
                                                                               : nullptr;
     const bool number = flag == "--lesson" || flag == "--step" || flag == "--timeout";
     if ((!text && !number) || i + 1 >= args.size()) {
@@ -96,6 +105,11 @@ std::optional<WindowOptions> parse(const std::vector<std::string>& args) {
     std::cerr << "ntk-explorer: --timeout takes whole seconds from 1 to 86400\n";
     return std::nullopt;
   }
+  if (!o.zoom.empty() && !zoom_factor(o.zoom)) {
+    std::cerr << "ntk-explorer: --zoom takes a text zoom from " << ui::min_zoom << " to " << ui::max_zoom
+              << " (presenter mode multiplies it by 1.5), like --zoom 1.5\n";
+    return std::nullopt;
+  }
   if (!o.theme.empty() && o.theme != "light" && o.theme != "dark") {
     std::cerr << "ntk-explorer: --theme takes light or dark\n";
     return std::nullopt;
@@ -106,8 +120,8 @@ std::optional<WindowOptions> parse(const std::vector<std::string>& args) {
 }  // namespace
 
 bool wants_gui(const std::vector<std::string>& args) {
-  static const std::string window_options[] = {"--screenshot", "--open",  "--lesson", "--step",
-                                               "--presenter",  "--theme", "--timeout"};
+  static const std::string window_options[] = {"--screenshot", "--open",    "--lesson", "--step",
+                                               "--presenter",  "--theme",   "--zoom",   "--timeout"};
   return args.empty() || std::find(std::begin(window_options), std::end(window_options), args.front()) != std::end(window_options);
 }
 
@@ -127,7 +141,9 @@ int run_gui(int argc, char** argv) {
   QApplication::setOrganizationName("ntk-explorer");
   ui::MainWindow window;
   const WindowOptions& o = *options;
-  if (!o.theme.empty() || o.presenter) window.setLook({o.theme.empty() ? window.look().dark : o.theme == "dark", o.presenter});
+  if (!o.theme.empty() || o.presenter || !o.zoom.empty())
+    window.setLook({o.theme.empty() ? window.look().dark : o.theme == "dark", o.presenter,
+                    o.zoom.empty() ? window.look().zoom : *zoom_factor(o.zoom)});
   if (o.presenter && o.screenshot.empty()) window.showFullScreen();
   // The offscreen platform's screen is 800 x 600: render at a projector's or a desktop's size.
   else if (!o.screenshot.empty() && QGuiApplication::platformName() == "offscreen")

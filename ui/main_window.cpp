@@ -40,6 +40,7 @@
 #include <QTimer>
 #include <QUndoCommand>
 #include <QUndoStack>
+#include <algorithm>
 #include <cmath>
 
 namespace ntk::ui {
@@ -276,7 +277,8 @@ MainWindow::MainWindow(QWidget* parent)
     for (QAbstractSpinBox* box : panel->findChildren<QAbstractSpinBox*>()) box->installEventFilter(undoKeys);
   resize(QSize(1500, 850).boundedTo(screen()->availableSize()));  // fits a 1280 x 720 screen at 150%
   restoreGeometry(QSettings().value("window/geometry").toByteArray());
-  setLook({QSettings().value("view/dark", false).toBool(), false});
+  setLook({QSettings().value("view/dark", false).toBool(), false,
+           std::clamp(QSettings().value("view/zoom", min_zoom).toDouble(), min_zoom, max_zoom)});
 }
 
 void MainWindow::commit(const core::Parameters& params) {

@@ -19,6 +19,7 @@
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QUndoStack>
+#include <algorithm>
 
 namespace ntk::ui {
 
@@ -116,11 +117,22 @@ void MainWindow::buildViewMenu() {
   for (QAction* action : {m_darkAction, m_presenterAction}) {
     action->setCheckable(true);
     connect(action, &QAction::triggered, this, [this] {
-      setLook({m_darkAction->isChecked(), m_presenterAction->isChecked()});
+      setLook({m_darkAction->isChecked(), m_presenterAction->isChecked(), m_look.zoom});
       QSettings().setValue("view/dark", m_look.dark);
     });
   }
   connect(m_presenterAction, &QAction::triggered, this, [this](bool on) { on ? showFullScreen() : showNormal(); });
+  // Text sizes beyond presenter mode's, for the back of a large room; kept between runs.
+  const auto zoom = [this](double to) {
+    PlotLook look = m_look;
+    look.zoom = std::clamp(to, min_zoom, max_zoom);
+    setLook(look);
+    QSettings().setValue("view/zoom", m_look.zoom);
+  };
+  QAction* in = view->addAction(tr("Zoom &in (larger text)"), this, [this, zoom] { zoom(m_look.zoom + zoom_step); });
+  in->setShortcuts(QKeySequence::keyBindings(QKeySequence::ZoomIn) << QKeySequence(Qt::CTRL | Qt::Key_Equal));
+  view->addAction(tr("Zoom &out"), QKeySequence::ZoomOut, this, [this, zoom] { zoom(m_look.zoom - zoom_step); });
+  view->addAction(tr("&Normal size"), QKeySequence(Qt::CTRL | Qt::Key_0), this, [zoom] { zoom(min_zoom); });
 }
 
 void MainWindow::buildLessonMenu() {

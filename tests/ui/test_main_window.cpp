@@ -6,6 +6,7 @@
 #include "ui/main_window.h"
 #include "ui/export/plot_actions.h"
 #include "ui/export/plot_export.h"
+#include "ui/look/plot_look.h"
 #include "ui/session/session_file.h"
 #include "ui/panels/parameter_panel.h"
 
@@ -16,6 +17,11 @@
 #include <QMimeData>
 #include <qcustomplot.h>
 #include <QSet>
+#include <QSlider>
+#include <QStyleFactory>
+#include <QStyleOptionSlider>
+#include <QTextBrowser>
+#include <QToolTip>
 #include <QSignalSpy>
 #include <QStatusBar>
 #include <QTabWidget>
@@ -280,6 +286,84 @@ class MainWindowTest : public QObject {
     for (int y = 0; y < image.height(); y += 3)
       for (int x = 0; x < image.width(); x += 3) colours.insert(image.pixel(x, y));
     QVERIFY(colours.size() > 20);  // text was drawn
+  }
+
+  void theZoomGrowsEveryTextAndControl() {
+    MainWindow w;
+    w.show();
+    w.activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(&w));
+    const double base = ntk::ui::platformFont().pointSizeF();
+    const int indicator = QStyleFactory::create("Fusion")->pixelMetric(QStyle::PM_IndicatorWidth);
+    w.setLook({false, true, 1.0});
+    QTest::keyClick(&w, Qt::Key_Plus, Qt::ControlModifier);  // Ctrl+plus: one step up
+    QTest::keyClick(&w, Qt::Key_Equal, Qt::ControlModifier);  // Ctrl+= (plus without Shift): another
+    QCOMPARE(w.look().zoom, 1.5);
+    const double scale = 1.5 * 1.5;  // presenter mode times the zoom
+    QCOMPARE(QApplication::font().pointSizeF(), base * scale);
+    QCOMPARE(QToolTip::font().pointSizeF(), base * scale);
+    QCOMPARE(QApplication::style()->pixelMetric(QStyle::PM_IndicatorWidth), int(std::lround(indicator * scale)));
+    ntk::ui::HelpDialog help;  // its text follows the application's font (it had its own 11 pt)
+    QCOMPARE(help.findChild<QTextBrowser*>()->font().pointSizeF(), base * scale);
+    for (QCustomPlot* plot : w.plots()) {
+      plot->replot();  // the base font each part had before any look is kept as a property
+      const QFont unscaled = plot->xAxis->property("ntkTickFont").value<QFont>();
+      QCOMPARE(plot->xAxis->tickLabelFont().pointSizeF(), unscaled.pointSizeF() * scale);
+    }
+    QTest::keyClick(&w, Qt::Key_Minus, Qt::ControlModifier);
+    QCOMPARE(w.look().zoom, 1.25);
+    for (int i = 0; i < 10; ++i) QTest::keyClick(&w, Qt::Key_Plus, Qt::ControlModifier);
+    QCOMPARE(w.look().zoom, ntk::ui::max_zoom);
+    QTest::keyClick(&w, Qt::Key_0, Qt::ControlModifier);
+    QCOMPARE(w.look().zoom, 1.0);
+    w.setLook({});
+    QCOMPARE(QApplication::font().pointSizeF(), base);
+    QCOMPARE(QApplication::style()->pixelMetric(QStyle::PM_IndicatorWidth), indicator);
+  }
+
+  void shiftSlowsTheMSliderToFineSteps() {
+    MainWindow w;
+    w.resize(1400, 800);
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    w.setLook({false, true, 1.0});  // presenter mode: the narrowest slider, the worst case
+    QTest::qWait(200);                // its layout settled
+    auto* slider = w.parameterPanel()->findChild<QSlider*>("m_slider");
+    QStyleOptionSlider option;
+    option.initFrom(slider);
+    option.orientation = Qt::Horizontal;
+    option.minimum = slider->minimum();
+    option.maximum = slider->maximum();
+    option.sliderPosition = slider->sliderPosition();
+    const QPoint handle =
+        slider->style()->subControlRect(QStyle::CC_Slider, &option, QStyle::SC_SliderHandle, slider).center();
+    const auto move = [&](int x, Qt::KeyboardModifiers modifiers) {
+      QMouseEvent event(QEvent::MouseMove, QPointF(x, handle.y()), slider->mapToGlobal(QPointF(x, handle.y())),
+                        Qt::NoButton, Qt::LeftButton, modifiers);
+      QApplication::sendEvent(slider, &event);
+    };
+    QTest::mousePress(slider, Qt::LeftButton, {}, handle);
+    QVERIFY(slider->isSliderDown());
+    const int start = slider->sliderPosition();
+    move(handle.x() + 8, Qt::NoModifier);
+    const int coarse = slider->sliderPosition() - start;
+    move(handle.x() + 16, Qt::ShiftModifier);  // 8 more pixels with Shift: a sixteenth as far, no jump
+    const int fine = slider->sliderPosition() - start - coarse;
+    QTest::mouseRelease(slider, Qt::LeftButton, {}, QPoint(handle.x() + 16, handle.y()));
+    QVERIFY2(coarse >= 16, qPrintable(QString::number(coarse)));  // a coarse pixel is at least 2 positions
+    QVERIFY2(std::abs(fine - coarse / 16) <= 1, qPrintable(QString("%1 %2").arg(fine).arg(coarse)));
+    // A fine pixel moves m by a factor 2^(fine / 8 / 64): 2% at most (a coarse one here is 28%).
+    QVERIFY2(std::exp2(double(fine) / 8 / 64) < 1.02, qPrintable(QString::number(fine)));
+    // Keys: an arrow moves an eighth of an octave, Shift+arrow one position.
+    slider->setFocus();
+    const int before = slider->value();
+    QTest::keyClick(slider, Qt::Key_Right);
+    QCOMPARE(slider->value(), before + 8);
+    QTest::keyClick(slider, Qt::Key_Right, Qt::ShiftModifier);
+    QCOMPARE(slider->value(), before + 9);
+    const double m = std::exp2(double(before + 9) / 64);
+    QCOMPARE(double(w.parameterPanel()->parameters().workload.m), std::round(m));
+    w.setLook({});  // the look is the application's: later tests start from the normal one
   }
 
   void undoAndRedoOfParameterChanges() {

@@ -123,9 +123,10 @@ int main(int argc, char** argv) {
   });
   stalls.start();
   slider->setSliderDown(true);
-  const int from = slider->value() - 24;
+  const int eighth = slider->singleStep();  // an eighth of an octave (the arrow keys' step)
+  const int from = slider->value() - 24 * eighth;
   for (int step = 1; step <= 48; ++step) {
-    slider->setValue(from + step);
+    slider->setValue(from + step * eighth);
     moved.emplace(long(w.parameterPanel()->parameters().workload.m), double(clock.nsecsElapsed()) / 1e6);
     QTest::qWait(16);
   }

@@ -2,6 +2,8 @@
 
 #include <QDialogButtonBox>
 #include <QFile>
+#include <QFontMetrics>
+#include <QScreen>
 #include <QTextBrowser>
 #include <QVBoxLayout>
 
@@ -18,7 +20,10 @@ HelpDialog::HelpDialog(QWidget* parent) : QDialog(parent), m_browser(new QTextBr
   auto* layout = new QVBoxLayout(this);
   layout->addWidget(m_browser);
   layout->addWidget(buttons);
-  resize(760, 820);
+  // The text follows the application's font (and so the zoom); so does the first size.
+  const QFontMetrics metrics(font());
+  const QSize wanted(80 * metrics.averageCharWidth(), 50 * metrics.lineSpacing());
+  resize(screen() ? wanted.boundedTo(screen()->availableSize() * 9 / 10) : wanted);
 }
 
 QString HelpDialog::text() const { return m_browser->toPlainText(); }

@@ -1,6 +1,7 @@
 #include "ui/look/plot_look.h"
 
 #include <QApplication>
+#include <cmath>
 #include <qcustomplot.h>
 
 Q_DECLARE_METATYPE(QCPScatterStyle)
@@ -38,10 +39,10 @@ QPen tonePen(QPen pen, const PlotLook& look) {
 }
 
 QFont sized(QFont font, const PlotLook& look, bool bold_in_presenter = false, double factor = presenter_font) {
-  if (!look.presenter) return font;
-  if (font.pointSizeF() > 0) font.setPointSizeF(font.pointSizeF() * factor);
-  else if (font.pixelSize() > 0) font.setPixelSize(int(font.pixelSize() * factor));
-  if (bold_in_presenter) font.setWeight(QFont::DemiBold);
+  const double scale = look.zoom * (look.presenter ? factor : 1.0);
+  if (font.pointSizeF() > 0) font.setPointSizeF(font.pointSizeF() * scale);
+  else if (font.pixelSize() > 0) font.setPixelSize(int(std::lround(font.pixelSize() * scale)));
+  if (bold_in_presenter && look.presenter) font.setWeight(QFont::DemiBold);
   return font;
 }
 
@@ -69,7 +70,7 @@ void styleLegend(QCPLegend* legend, const PlotLook& look) {
   legend->setBorderPen(QPen(lookForeground(look), 1));
   legend->setTextColor(lookForeground(look));
   legend->setFont(sized(base(legend, "ntkFont", legend->font()), look, false, presenter_legend_font));
-  legend->setIconSize(look.presenter ? QSize(48, 22) : QSize(32, 18));
+  legend->setIconSize((look.presenter ? QSize(48, 22) : QSize(32, 18)) * look.zoom);
 }
 
 void styleGraph(QCPGraph* graph, const PlotLook& look) {
@@ -78,7 +79,7 @@ void styleGraph(QCPGraph* graph, const PlotLook& look) {
   if (scatter.shape() == QCPScatterStyle::ssNone) return;
   if (scatter.isPenDefined()) scatter.setPen(tonePen(scatter.pen(), look));
   if (scatter.brush().style() != Qt::NoBrush) scatter.setBrush(tone(scatter.brush().color(), look));
-  if (look.presenter) scatter.setSize(scatter.size() * presenter_marker);
+  scatter.setSize(scatter.size() * look.zoom * (look.presenter ? presenter_marker : 1.0));
   graph->setScatterStyle(scatter);
 }
 
@@ -94,6 +95,8 @@ void styleItem(QCPAbstractItem* item, const PlotLook& look) {
 }
 
 }  // namespace
+
+double textScale(const PlotLook& look) { return look.zoom * (look.presenter ? presenter_font : 1.0); }
 
 QColor lookBackground(const PlotLook& look) { return look.dark ? QColor(27, 27, 31) : QColor(Qt::white); }
 QColor lookForeground(const PlotLook& look) { return look.dark ? QColor(238, 238, 238) : QColor(Qt::black); }
@@ -130,12 +133,14 @@ void followLook(QCustomPlot* plot) {
 }
 
 PlotLook plotLook(const QCustomPlot* plot) {
-  return {plot->property("ntkDark").toBool(), plot->property("ntkPresenter").toBool()};
+  const QVariant zoom = plot->property("ntkZoom");
+  return {plot->property("ntkDark").toBool(), plot->property("ntkPresenter").toBool(), zoom.isValid() ? zoom.toDouble() : 1.0};
 }
 
 void setPlotLook(QCustomPlot* plot, const PlotLook& look) {
   plot->setProperty("ntkDark", look.dark);
   plot->setProperty("ntkPresenter", look.presenter);
+  plot->setProperty("ntkZoom", look.zoom);
   plot->replot(QCustomPlot::rpQueuedReplot);
 }
 

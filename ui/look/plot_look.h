@@ -14,8 +14,14 @@ namespace ntk::ui {
 struct PlotLook {
   bool dark = false;
   bool presenter = false;  ///< large fonts, thick lines, high contrast (a projector at the back of a room)
+  double zoom = 1.0;       ///< every text size times this (View > Zoom, Ctrl+plus), on top of presenter's 1.5
   bool operator==(const PlotLook&) const = default;
 };
+
+/// The zoom's range and step (Ctrl+plus and Ctrl+minus move one step).
+inline constexpr double min_zoom = 1.0, max_zoom = 2.0, zoom_step = 0.25;
+/// How much larger than the platform's the widgets' text is: the zoom, times 1.5 in presenter mode.
+double textScale(const PlotLook& look);
 
 /// The application font as the platform set it, before any presenter enlargement (captured on
 /// the first call, which the window makes before changing the font).

@@ -3,8 +3,10 @@
 #include <QApplication>
 #include <QFont>
 #include <QPalette>
-#include <QStyle>
+#include <QProxyStyle>
 #include <QStyleFactory>
+#include <QToolTip>
+#include <cmath>
 
 namespace ntk::ui {
 namespace {
@@ -31,18 +33,45 @@ QPalette darkPalette() {
   return p;
 }
 
+// Fusion (the one style that draws any palette as given) with its fixed-size parts, check boxes,
+// radio buttons, slider handles, scroll bars and small icons, grown with the text.
+class ScaledStyle : public QProxyStyle {
+ public:
+  explicit ScaledStyle(double scale) : QProxyStyle(QStyleFactory::create("Fusion")), m_scale(scale) {}
+  double scale() const { return m_scale; }
+
+  int pixelMetric(PixelMetric metric, const QStyleOption* option, const QWidget* widget) const override {
+    const int size = QProxyStyle::pixelMetric(metric, option, widget);
+    switch (metric) {
+      case PM_IndicatorWidth:
+      case PM_IndicatorHeight:
+      case PM_ExclusiveIndicatorWidth:
+      case PM_ExclusiveIndicatorHeight:
+      case PM_SliderThickness:
+      case PM_SliderLength:
+      case PM_ScrollBarExtent:
+      case PM_SmallIconSize:
+        return int(std::lround(size * m_scale));
+      default:
+        return size;
+    }
+  }
+
+ private:
+  double m_scale;
+};
+
 }  // namespace
 
 void applyWindowLook(const PlotLook& look) {
-  // Fusion is the one style that draws any palette as given.
-  if (QApplication::style()->name() != "fusion") QApplication::setStyle(QStyleFactory::create("Fusion"));
+  const double scale = textScale(look);
+  const auto* style = dynamic_cast<const ScaledStyle*>(QApplication::style());
+  if (!style || style->scale() != scale) QApplication::setStyle(new ScaledStyle(scale));
   QApplication::setPalette(look.dark ? darkPalette() : QApplication::style()->standardPalette());
   QFont font = platformFont();
-  if (look.presenter) {
-    const double size = font.pointSizeF() > 0 ? font.pointSizeF() : 10;
-    font.setPointSizeF(size * 1.5);
-  }
+  font.setPointSizeF((font.pointSizeF() > 0 ? font.pointSizeF() : 10) * scale);
   QApplication::setFont(font);
+  QToolTip::setFont(font);  // tooltips keep a font of their own otherwise
 }
 
 }  // namespace ntk::ui

@@ -9,17 +9,64 @@
 #include <QDoubleSpinBox>
 #include <QFormLayout>
 #include <QHBoxLayout>
+#include <QKeyEvent>
 #include <QLabel>
+#include <QMouseEvent>
 #include <QPushButton>
 #include <QRandomGenerator>
 #include <QSlider>
+#include <QStyle>
+#include <QStyleOptionSlider>
+#include <algorithm>
 #include <cmath>
 
 namespace ntk::ui {
 namespace {
 
-constexpr int slider_steps_per_octave = 8;
+constexpr int slider_steps_per_octave = 64;
 constexpr int slider_octaves = 24;  // m from 1 to 2^24 on the slider; more by typing
+constexpr double fine_drag = 1.0 / 16;  // with Shift held, a drag moves the slider 16 times slower
+
+// The m slider: a drag moves it by how far the mouse moved (not to where the mouse is), so
+// holding Shift mid-drag slows it down to fine steps without a jump; arrow keys move an eighth
+// of an octave, Shift+arrow one position (about 1%), Page Up/Down an octave.
+class PrefixSlider : public QSlider {
+ public:
+  PrefixSlider() : QSlider(Qt::Horizontal) {
+    setRange(0, slider_octaves * slider_steps_per_octave);
+    setSingleStep(slider_steps_per_octave / 8);
+    setPageStep(slider_steps_per_octave);
+  }
+
+ protected:
+  void mousePressEvent(QMouseEvent* event) override {
+    QSlider::mousePressEvent(event);
+    m_lastX = event->position().x();
+    m_exact = sliderPosition();
+  }
+  void mouseMoveEvent(QMouseEvent* event) override {
+    if (!isSliderDown()) return QSlider::mouseMoveEvent(event);
+    QStyleOptionSlider option;
+    initStyleOption(&option);
+    const int handle = style()->pixelMetric(QStyle::PM_SliderLength, &option, this);
+    const double per_pixel = double(maximum() - minimum()) / std::max(1, width() - handle);
+    const double speed = event->modifiers() & Qt::ShiftModifier ? fine_drag : 1.0;
+    m_exact = std::clamp(m_exact + (event->position().x() - m_lastX) * per_pixel * speed, double(minimum()),
+                         double(maximum()));
+    m_lastX = event->position().x();
+    setSliderPosition(int(std::lround(m_exact)));
+  }
+  void keyPressEvent(QKeyEvent* event) override {
+    const int direction = event->key() == Qt::Key_Right || event->key() == Qt::Key_Up     ? 1
+                          : event->key() == Qt::Key_Left || event->key() == Qt::Key_Down ? -1
+                                                                                          : 0;
+    if (direction && event->modifiers() & Qt::ShiftModifier) return setValue(value() + direction);
+    QSlider::keyPressEvent(event);
+  }
+
+ private:
+  double m_lastX = 0, m_exact = 0;
+};
 
 int slider_position(Eigen::Index m) {
   return m < 1 ? 0 : int(std::lround(std::log2(double(m)) * slider_steps_per_octave));
@@ -123,9 +170,9 @@ void ParameterPanel::build() {
     const QString label = QString::fromUtf8(spec.label.data(), qsizetype(spec.label.size()));
     if (spec.key == "m") {
       m_mBox = static_cast<QDoubleSpinBox*>(widget);
-      m_mSlider = new QSlider(Qt::Horizontal);
-      m_mSlider->setRange(0, slider_octaves * slider_steps_per_octave);
-      m_mSlider->setToolTip(tip + " (logarithmic: 1 to 2^24; type larger values)");
+      m_mSlider = new PrefixSlider;
+      m_mSlider->setToolTip(tip + tr(" (logarithmic: 1 to 2^24, type larger values; hold Shift while dragging, "
+                                     "or with the arrow keys, for fine steps)"));
       m_mSlider->setObjectName("m_slider");
       m_mSlider->setMinimumWidth(90);  // a narrow dock still leaves a slider to drag
       connect(m_mSlider, &QSlider::valueChanged, this, &ParameterPanel::onSliderMoved);
@@ -204,8 +251,10 @@ void ParameterPanel::setParameters(const core::Parameters& params) {
 
 void ParameterPanel::onSliderMoved(int position) {
   if (m_updating) return;
+  const double m = std::round(std::exp2(double(position) / slider_steps_per_octave));
+  if (m == m_mBox->value()) return;  // fine positions at small m round to the same length
   m_updating = true;
-  m_mBox->setValue(std::round(std::exp2(double(position) / slider_steps_per_octave)));
+  m_mBox->setValue(m);
   m_updating = false;
   onEdited(!m_mSlider->isSliderDown());
 }
