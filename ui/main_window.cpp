@@ -11,8 +11,8 @@
 #include "ui/panels/parameter_panel.h"
 #include "ui/panels/training_tab.h"
 #include "ui/session/session_file.h"
+#include "ui/panels/maps_tab.h"
 #include "ui/plots/attention_map_plot.h"
-#include "ui/plots/color_maps.h"
 #include "ui/plots/ntk_plots.h"
 #include "ui/plots/output_plot.h"
 #include "ui/plots/scaling_plots.h"
@@ -23,7 +23,6 @@
 #include <QMenuBar>
 #include <QCloseEvent>
 #include <QSettings>
-#include <QGridLayout>
 #include <QAbstractSpinBox>
 #include <QIcon>
 #include <QKeyEvent>
@@ -144,9 +143,7 @@ MainWindow::MainWindow(QWidget* parent)
     : QMainWindow(parent),
       m_panel(new ParameterPanel),
       m_controller(new ComputeController(this)),
-      m_exactMap(new AttentionMapPlot(tr("Exact softmax"))),
-      m_ntkMap(new AttentionMapPlot(tr("NTK-Attention"))),
-      m_diffMap(new AttentionMapPlot(tr("NTK − exact"))),
+      m_maps(new MapsTab),
       m_outputs(new OutputPlot),
       m_errorPlot(new ErrorScalingPlot),
       m_limitPlot(new LimitPlot),
@@ -161,7 +158,6 @@ MainWindow::MainWindow(QWidget* parent)
       m_lessonDock(new QDockWidget(tr("Lesson"), this)),
       m_lessons(new LessonPanel),
       m_spotlight(new Spotlight(this)),  // moves onto the plot a card points at
-      m_caption(new QLabel),
       m_metrics(new QLabel),
       m_recomputing(new QLabel(tr("recomputing…"))),
       m_progress(new QProgressBar),
@@ -191,17 +187,8 @@ MainWindow::MainWindow(QWidget* parent)
   connect(m_lessons, &LessonPanel::cardShown, this, &MainWindow::showCard);
   connect(m_lessons, &LessonPanel::lockChanged, this, &MainWindow::lockControls);
 
-  auto* maps = new QWidget;
-  auto* grid = new QGridLayout(maps);
-  grid->addWidget(m_exactMap, 0, 0);
-  grid->addWidget(m_ntkMap, 0, 1);
-  grid->addWidget(m_diffMap, 0, 2);
-  m_caption->setWordWrap(true);
-  m_caption->setMinimumWidth(1);  // wraps under the maps instead of widening the window
-  grid->addWidget(m_caption, 1, 0, 1, 3);
-  grid->setRowStretch(0, 1);
   m_tabs = new QTabWidget;
-  m_tabs->addTab(maps, tr("&Attention maps"));
+  m_tabs->addTab(m_maps, tr("&Attention maps"));
   m_tabs->addTab(m_outputs, tr("&Outputs"));
   m_tabs->addTab(m_errorPlot, tr("&Error scaling"));
   m_tabs->addTab(m_limitPlot, tr("&Infinite limit"));
@@ -218,7 +205,8 @@ MainWindow::MainWindow(QWidget* parent)
     updateStatus();
   });
   const std::pair<QCustomPlot*, const char*> names[] = {
-      {m_exactMap, "attention_exact"}, {m_ntkMap, "attention_ntk"}, {m_diffMap, "attention_difference"},
+      {m_maps->exactMap(), "attention_exact"}, {m_maps->ntkMap(), "attention_ntk"},
+      {m_maps->differenceMap(), "attention_difference"},
       {m_outputs, "outputs"}, {m_errorPlot, "error_scaling"}, {m_limitPlot, "infinite_limit"},
       {m_costPlot, "cost"}, {m_ntkPlot, "ntk_spectra"}, {m_trainingPlot, "training"}};
   for (const auto& [plot, name] : names) {
@@ -362,6 +350,8 @@ QString MainWindow::openSession(const QString& path) {
   m_undo->clear();
   m_lessons->open(session->view.value("lesson").toInt(0), session->view.value("card").toInt(0), false);
   m_tabs->setCurrentIndex(session->view.value("tab").toInt(0));
+  m_maps->setColumns(session->view.value("map_columns").toString() == "sum" ? MapsTab::Columns::sum
+                                                                            : MapsTab::Columns::mean);
   m_sessionPath = path;
   rememberRecent(path);
   computeNow();
@@ -371,6 +361,7 @@ QString MainWindow::openSession(const QString& path) {
 QString MainWindow::saveSession(const QString& path) {
   QJsonObject view;
   view.insert("tab", m_tabs->currentIndex());
+  view.insert("map_columns", m_maps->columns() == MapsTab::Columns::sum ? "sum" : "mean");
   if (const Lesson* lesson = m_lessons->lesson()) {
     view.insert("lesson", lesson->number);
     view.insert("card", m_lessons->card());
@@ -433,7 +424,7 @@ QString MainWindow::exportBundle(const QString& folder) {
 }
 
 QList<QCustomPlot*> MainWindow::plots() const {
-  return {m_exactMap, m_ntkMap, m_diffMap, m_outputs, m_errorPlot, m_limitPlot, m_costPlot, m_ntkPlot, m_trainingPlot};
+  return {m_maps->exactMap(), m_maps->ntkMap(), m_maps->differenceMap(), m_outputs, m_errorPlot, m_limitPlot, m_costPlot, m_ntkPlot, m_trainingPlot};
 }
 
 bool MainWindow::settled() const {
@@ -581,30 +572,7 @@ void MainWindow::setBusy(bool busy) {
 void MainWindow::showResult(ComparisonPtr result) {
   m_shown = std::move(result);
   const core::Comparison& c = *m_shown;
-  if (c.exact_map && c.ntk_map) {
-    const double top = std::max(c.exact_map->weights.maxCoeff(), c.ntk_map->weights.maxCoeff());
-    const Eigen::MatrixXd diff = c.ntk_map->weights - c.exact_map->weights;
-    const double span = std::max(diff.cwiseAbs().maxCoeff(), 1e-300);
-    m_exactMap->setMap(c.exact_map->weights, *c.exact_map, QCPRange(0, top), viridis(), tr("attention weight"));
-    m_ntkMap->setMap(c.ntk_map->weights, *c.ntk_map, QCPRange(0, top), viridis(), tr("attention weight"));
-    m_diffMap->setMap(diff, *c.ntk_map, QCPRange(-span, span), purple_orange(), tr("signed difference"));
-    const QString prefix =
-        c.exact_map->prefix_bins == 0
-            ? tr("No prefix (m = 0): every column is one of the L input keys, and both methods are plain "
-                 "softmax attention.")
-        : c.exact_map->keys_per_bin > 1
-            ? tr("The prefix (left of the dashed line) is binned: each column sums the weights of "
-                 "%1 prefix keys.")
-                  .arg(c.exact_map->keys_per_bin, 0, 'g', 4)
-            : tr("Every prefix key has its own column (left of the dashed line).");
-    const QString queries = c.exact_map->queries_per_bin > 1
-                                ? tr(" The L = %1 queries are binned too: a row is the mean weight row of %2 "
-                                     "queries, and an input column sums %2 keys.")
-                                      .arg(c.params.workload.L)
-                                      .arg(c.exact_map->queries_per_bin, 0, 'g', 4)
-                                : QString();
-    m_caption->setText(prefix + queries + tr(" Exact and NTK-Attention maps share one colour scale."));
-  }
+  m_maps->showComparison(m_shown);
   m_outputs->setComparison(c);
   const auto slot = [](core::Precision p) { return p == core::Precision::float32 ? 1 : 0; };
   m_lastByPrecision[slot(c.params.precision)] = m_shown;

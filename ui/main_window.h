@@ -21,7 +21,7 @@ class QAction;
 
 namespace ntk::ui {
 
-class AttentionMapPlot;
+class MapsTab;
 class CostPlot;
 class ErrorScalingPlot;
 class LimitPlot;
@@ -113,9 +113,7 @@ class MainWindow : public QMainWindow {
 
   ParameterPanel* m_panel;
   ComputeController* m_controller;
-  AttentionMapPlot* m_exactMap;
-  AttentionMapPlot* m_ntkMap;
-  AttentionMapPlot* m_diffMap;
+  MapsTab* m_maps;
   OutputPlot* m_outputs;
   ErrorScalingPlot* m_errorPlot;
   LimitPlot* m_limitPlot;
@@ -133,7 +131,6 @@ class MainWindow : public QMainWindow {
   QAction* m_darkAction = nullptr;
   QAction* m_presenterAction = nullptr;
   PlotLook m_look;
-  QLabel* m_caption;
   QLabel* m_metrics;
   QString m_comparisonStatus;  ///< the status line of the attention tabs
   QLabel* m_recomputing;

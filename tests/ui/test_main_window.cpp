@@ -7,6 +7,8 @@
 #include "ui/export/plot_actions.h"
 #include "ui/export/plot_export.h"
 #include "ui/look/plot_look.h"
+#include "ui/panels/maps_tab.h"
+#include "ui/plots/attention_map_plot.h"
 #include "ui/session/session_file.h"
 #include "ui/panels/parameter_panel.h"
 
@@ -171,7 +173,7 @@ class MainWindowTest : public QObject {
     QVERIFY(data);
     QVERIFY(data->hasImage());
     QVERIFY(!qvariant_cast<QImage>(data->imageData()).isNull());
-    QVERIFY(data->text().startsWith("query,column,region,value\n"));
+    QVERIFY(data->text().startsWith("query,column,region,keys,value\n"));
   }
 
   void everyMenuActionHasAShortcut() {
@@ -364,6 +366,66 @@ class MainWindowTest : public QObject {
     const double m = std::exp2(double(before + 9) / 64);
     QCOMPARE(double(w.parameterPanel()->parameters().workload.m), std::round(m));
     w.setLook({});  // the look is the application's: later tests start from the normal one
+  }
+
+  // Issue 13: a prefix column summed 16 keys against one key per input column (a 16:1
+  // brightness artefact), and at m = 0 the difference map autoscaled to +-4e-17 of noise.
+  void mapColumnsCompareKeyForKeyAndTheDifferenceHasAFloor() {
+    MainWindow w;
+    w.show();
+    QSignalSpy shown(&w, &MainWindow::resultShown);
+    w.computeNow();
+    QVERIFY(shown.wait(20000));
+    const auto plot = [&](const char* name) {
+      for (QCustomPlot* p : w.plots())
+        if (p->objectName() == name) return static_cast<ntk::ui::AttentionMapPlot*>(p);
+      return static_cast<ntk::ui::AttentionMapPlot*>(nullptr);
+    };
+    auto* tab = w.findChild<ntk::ui::MapsTab*>();
+    const ntk::core::Comparison& c = *w.shownResult();
+    QCOMPARE(c.exact_map->keys_per_bin, 16.0);  // m = 4096 in 256 bins
+    const Eigen::VectorXd keys = ntk::ui::keysPerColumn(*c.exact_map, c.params.workload.m, c.params.workload.L);
+    QCOMPARE(keys.head(c.exact_map->prefix_bins).sum(), double(c.params.workload.m));
+    QCOMPARE(keys.tail(c.exact_map->query_bins).sum(), double(c.params.workload.L));
+    // Mean per key (the default): a column is its bin's total over its keys, so the rows, weighted
+    // by the keys, still sum to one.
+    QCOMPARE(tab->columns(), ntk::ui::MapsTab::Columns::mean);
+    const Eigen::MatrixXd& mean = plot("attention_exact")->values();
+    QVERIFY((mean * keys - Eigen::VectorXd::Ones(mean.rows())).cwiseAbs().maxCoeff() < 1e-12);
+    QVERIFY((mean.array().rowwise() * keys.transpose().array() - c.exact_map->weights.array()).abs().maxCoeff() <
+            1e-15);
+    QVERIFY(tab->caption().contains("mean weight"));
+    tab->setColumns(ntk::ui::MapsTab::Columns::sum);
+    QVERIFY(plot("attention_exact")->values() == c.exact_map->weights);
+    QVERIFY(plot("attention_ntk")->values() == c.ntk_map->weights);
+    QVERIFY(tab->caption().contains("up to 16 times brighter"));
+    // The difference map spans its largest entry when that is above the floor...
+    const auto span = [&] {
+      return static_cast<QCPColorMap*>(plot("attention_difference")->plottable(0))->dataRange().upper;
+    };
+    const Eigen::MatrixXd diff = c.ntk_map->weights - c.exact_map->weights;
+    QCOMPARE(span(), diff.cwiseAbs().maxCoeff());
+    // ... and a millionth of the largest weight at m = 0, where both are softmax.
+    ntk::core::Parameters p = c.params;
+    p.workload.m = 0;
+    w.parameterPanel()->setParameters(p);
+    w.computeNow();
+    QTRY_VERIFY_WITH_TIMEOUT(w.shownResult()->params.workload.m == 0, 20000);
+    const ntk::core::Comparison& none = *w.shownResult();
+    const double top = std::max(none.exact_map->weights.maxCoeff(), none.ntk_map->weights.maxCoeff());
+    QVERIFY((none.ntk_map->weights - none.exact_map->weights).cwiseAbs().maxCoeff() < 1e-12 * top);
+    QCOMPARE(span(), ntk::ui::difference_floor * top);
+    QVERIFY(tab->caption().contains("rounding noise stays blank"));
+    // Rows and columns are counted: the ticks are whole numbers (they were 2.5, 7.5, 12.5).
+    plot("attention_exact")->replot();
+    for (QCPAxis* axis : {plot("attention_exact")->xAxis, plot("attention_exact")->yAxis})
+      for (const double tick : axis->tickVector()) QCOMPARE(tick, std::round(tick));
+    // The choice is part of the session.
+    QTemporaryDir dir;
+    QCOMPARE(w.saveSession(dir.filePath("maps.ntksession")), QString());
+    MainWindow reopened;
+    QCOMPARE(reopened.openSession(dir.filePath("maps.ntksession")), QString());
+    QCOMPARE(reopened.findChild<ntk::ui::MapsTab*>()->columns(), ntk::ui::MapsTab::Columns::sum);
   }
 
   void undoAndRedoOfParameterChanges() {

@@ -17,6 +17,12 @@ AttentionMapPlot::AttentionMapPlot(const QString& title, QWidget* parent) : QCus
   m_scale->setMarginGroup(QCP::msBottom | QCP::msTop, group);
   yAxis->setLabel(tr("query"));
   yAxis->setRangeReversed(true);
+  for (QCPAxis* axis : {xAxis, yAxis}) {  // rows and columns are counted: whole-number ticks
+    QSharedPointer<QCPAxisTickerFixed> ticker(new QCPAxisTickerFixed);
+    ticker->setTickStep(1);
+    ticker->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
+    axis->setTicker(ticker);
+  }
   xAxis->ticker()->setTickCount(2);  // a narrow map keeps its labels apart
   m_boundary = new QCPItemStraightLine(this);
   m_boundary->setPen(QPen(Qt::white, 2, Qt::DashLine));
@@ -24,22 +30,25 @@ AttentionMapPlot::AttentionMapPlot(const QString& title, QWidget* parent) : QCus
   connect(this, &QCustomPlot::mouseMove, this, &AttentionMapPlot::showValueAt);
 }
 
-void AttentionMapPlot::setMap(const Eigen::MatrixXd& weights, const core::AttentionMap& layout, QCPRange range,
-                              const QCPColorGradient& gradient, const QString& scale_label) {
-  m_weights = weights;
+void AttentionMapPlot::setMap(const Eigen::MatrixXd& values, const core::AttentionMap& layout,
+                              const Eigen::VectorXd& keys, QCPRange range, const QCPColorGradient& gradient,
+                              const QString& unit) {
+  m_values = values;
+  m_keys = keys;
+  m_unit = unit;
   m_prefixBins = layout.prefix_bins;
   m_keysPerBin = layout.keys_per_bin;
   m_queriesPerBin = layout.queries_per_bin;
   const Eigen::Index prefix_bins = m_prefixBins;
-  const int rows = int(weights.rows()), cols = int(weights.cols());
+  const int rows = int(values.rows()), cols = int(values.cols());
   m_map->data()->setSize(cols, rows);
   m_map->data()->setRange(QCPRange(0, cols - 1), QCPRange(0, rows - 1));
   for (int i = 0; i < rows; ++i)
-    for (int j = 0; j < cols; ++j) m_map->data()->setCell(j, i, weights(i, j));
+    for (int j = 0; j < cols; ++j) m_map->data()->setCell(j, i, values(i, j));
   m_map->setGradient(gradient);
   m_map->setInterpolate(false);
   m_map->setDataRange(range);
-  m_scale->axis()->setLabel(scale_label);
+  m_scale->axis()->setLabel(unit);
   xAxis->setRange(-0.5, cols - 0.5);
   yAxis->setRange(-0.5, rows - 0.5);
   m_boundary->point1->setCoords(double(prefix_bins) - 0.5, 0);
@@ -55,21 +64,22 @@ void AttentionMapPlot::setMap(const Eigen::MatrixXd& weights, const core::Attent
 }
 
 QString AttentionMapPlot::csv() const {
-  QString out = "query,column,region,value\n";
-  for (Eigen::Index i = 0; i < m_weights.rows(); ++i)
-    for (Eigen::Index j = 0; j < m_weights.cols(); ++j)
-      out += QString("%1,%2,%3,%4\n")
+  QString out = "query,column,region,keys,value\n";
+  for (Eigen::Index i = 0; i < m_values.rows(); ++i)
+    for (Eigen::Index j = 0; j < m_values.cols(); ++j)
+      out += QString("%1,%2,%3,%4,%5\n")
                  .arg(i)
                  .arg(j < m_prefixBins ? j : j - m_prefixBins)
                  .arg(j < m_prefixBins ? "prefix_bin" : m_queriesPerBin > 1 ? "input_bin" : "input")
-                 .arg(m_weights(i, j), 0, 'g', 17);
+                 .arg(m_keys(j), 0, 'g', 17)
+                 .arg(m_values(i, j), 0, 'g', 17);
   return out;
 }
 
 void AttentionMapPlot::showValueAt(QMouseEvent* event) {
   const int col = int(std::lround(xAxis->pixelToCoord(event->position().x())));
   const int row = int(std::lround(yAxis->pixelToCoord(event->position().y())));
-  if (row < 0 || col < 0 || row >= m_weights.rows() || col >= m_weights.cols()) return QToolTip::hideText();
+  if (row < 0 || col < 0 || row >= m_values.rows() || col >= m_values.cols()) return QToolTip::hideText();
   // Bin b of a binned axis holds the indices i with floor(i / per_bin) == b (core::AttentionMap).
   const auto span = [](int bin, double per_bin) {
     return tr("%1 to %2").arg(qint64(std::ceil(bin * per_bin))).arg(qint64(std::ceil((bin + 1) * per_bin)) - 1);
@@ -81,7 +91,7 @@ void AttentionMapPlot::showValueAt(QMouseEvent* event) {
   const QString who = m_queriesPerBin > 1 ? tr("queries %1 (mean)").arg(span(row, m_queriesPerBin))
                                           : tr("query %1").arg(row);
   QToolTip::showText(event->globalPosition().toPoint(),
-                     tr("%1, %2\nvalue %3").arg(who, where).arg(m_weights(row, col), 0, 'g', 5), this);
+                     tr("%1, %2\n%3 %4").arg(who, where, m_unit).arg(m_values(row, col), 0, 'g', 5), this);
 }
 
 }  // namespace ntk::ui

@@ -15,13 +15,14 @@ class AttentionMapPlot : public QCustomPlot, public CsvSource {
  public:
   explicit AttentionMapPlot(const QString& title, QWidget* parent = nullptr);
 
-  /// Shows `weights`, laid out as `layout`'s (query bins x (prefix bins + query bins)), with
-  /// the colour range `range`.
-  void setMap(const Eigen::MatrixXd& weights, const core::AttentionMap& layout, QCPRange range,
-              const QCPColorGradient& gradient, const QString& scale_label);
-  const Eigen::MatrixXd& weights() const { return m_weights; }
-  /// query,column,region,value: one line per cell. query is the row (a query bin when the
-  /// queries are binned); region is prefix_bin, input (one key) or input_bin.
+  /// Shows `values`, laid out as `layout`'s (query bins x (prefix bins + query bins)), whose
+  /// columns hold `keys` keys each, with the colour range `range`; `unit` names the values.
+  void setMap(const Eigen::MatrixXd& values, const core::AttentionMap& layout, const Eigen::VectorXd& keys,
+              QCPRange range, const QCPColorGradient& gradient, const QString& unit);
+  const Eigen::MatrixXd& values() const { return m_values; }
+  /// query,column,region,keys,value: one line per cell. query is the row (a query bin when the
+  /// queries are binned); region is prefix_bin, input (one key) or input_bin; keys is how many
+  /// keys the column holds; value is as shown (the unit is the colour scale's label).
   QString csv() const override;
 
  private:
@@ -31,7 +32,9 @@ class AttentionMapPlot : public QCustomPlot, public CsvSource {
   QCPColorScale* m_scale;
   QCPItemStraightLine* m_boundary;
   QCPTextElement* m_title;
-  Eigen::MatrixXd m_weights;
+  Eigen::MatrixXd m_values;
+  Eigen::VectorXd m_keys;
+  QString m_unit;
   Eigen::Index m_prefixBins = 0;
   double m_keysPerBin = 1;
   double m_queriesPerBin = 1;

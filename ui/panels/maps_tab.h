@@ -1,0 +1,54 @@
+#pragma once
+// The attention maps tab: exact softmax, NTK-Attention and their difference side by side, with a
+// choice of what a binned column shows (the mean weight per key, so that a bin of 16 prefix keys
+// compares with one input key, or the bin's total weight) and a caption that says how the maps
+// were binned and scaled.
+
+#include "ui/compute/compute_controller.h"
+
+#include <QWidget>
+
+class QComboBox;
+class QLabel;
+
+namespace ntk::ui {
+
+class AttentionMapPlot;
+
+/// How many keys each column of `map` holds (prefix bins, then input bins), for a workload with a
+/// prefix of `m` keys and `L` inputs (core::AttentionMap's binning).
+Eigen::VectorXd keysPerColumn(const core::AttentionMap& map, Eigen::Index m, Eigen::Index L);
+
+class MapsTab : public QWidget {
+  Q_OBJECT
+
+ public:
+  enum class Columns { mean, sum };
+
+  explicit MapsTab(QWidget* parent = nullptr);
+  AttentionMapPlot* exactMap() const { return m_exact; }
+  AttentionMapPlot* ntkMap() const { return m_ntk; }
+  AttentionMapPlot* differenceMap() const { return m_difference; }
+
+  /// Draws the maps of `result` (nothing when it has none).
+  void showComparison(ComparisonPtr result);
+  Columns columns() const;
+  void setColumns(Columns columns);
+  QString caption() const;
+
+ private:
+  void draw();
+
+  AttentionMapPlot* m_exact;
+  AttentionMapPlot* m_ntk;
+  AttentionMapPlot* m_difference;
+  QComboBox* m_columns;
+  QLabel* m_caption;
+  ComparisonPtr m_result;
+};
+
+/// The difference map's colour scale spans at least this share of the largest weight, so that
+/// differences at rounding level (m = 0, where both methods are softmax) show blank, not as noise.
+inline constexpr double difference_floor = 1e-6;
+
+}  // namespace ntk::ui
