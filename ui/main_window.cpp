@@ -13,6 +13,7 @@
 #include "ui/session/session_file.h"
 #include "ui/panels/maps_tab.h"
 #include "ui/plots/attention_map_plot.h"
+#include "ui/plots/plot_helpers.h"
 #include "ui/plots/ntk_plots.h"
 #include "ui/plots/output_plot.h"
 #include "ui/plots/scaling_plots.h"
@@ -213,6 +214,7 @@ MainWindow::MainWindow(QWidget* parent)
     plot->setObjectName(name);
     addPlotActions(plot);
     followLook(plot);
+    followLayout(plot);
   }
 
   m_metrics->setTextInteractionFlags(Qt::TextSelectableByMouse);

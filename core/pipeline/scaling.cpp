@@ -7,6 +7,19 @@ namespace ntk::core {
 namespace {
 
 constexpr Eigen::Index first_length = 16;
+constexpr int max_degree = 6;
+constexpr double max_features = 65536, max_compression_flops = 0x1p33;
+
+// Why a Taylor variant is too large for the series ("" when it is not).
+std::string too_large(const Parameters& q) {
+  const double r = double(feature_dimension(q)), flops = 2 * double(q.workload.m) * r * double(q.workload.d);
+  const std::string degree = "g = " + std::to_string(q.feature.degree);
+  if (r > max_features)
+    return degree + " needs r = " + std::to_string(std::llround(r)) + " features, more than 65536";
+  if (flops > max_compression_flops) return degree + " needs 2 m r d = " + std::to_string(std::llround(flops)) +
+                                            " flops to compress the prefix, more than 2^33";
+  return {};
+}
 
 }  // namespace
 
@@ -24,15 +37,13 @@ std::vector<Eigen::Index> scaling_lengths(const Parameters& p) {
 
 std::vector<Parameters> feature_variants(const Parameters& p) {
   std::vector<Parameters> variants;
-  const double m = double(p.workload.m);
   switch (p.feature.kind) {
     case FeatureKind::taylor:
-      for (int g = 1; g <= 6; ++g) {
+      for (int g = 1; g <= max_degree; ++g) {
         Parameters q = p;
         q.feature.degree = g;
-        const double r = double(feature_dimension(q));
-        if (r > 65536 || 2 * m * r * double(p.workload.d) > std::ldexp(1.0, 33)) break;
-        q.rank = std::min<Eigen::Index>(p.rank, std::min<Eigen::Index>(Eigen::Index(r), p.workload.d));
+        if (!too_large(q).empty()) break;
+        q.rank = std::min<Eigen::Index>(p.rank, std::min<Eigen::Index>(feature_dimension(q), p.workload.d));
         variants.push_back(q);
       }
       break;
@@ -49,6 +60,16 @@ std::vector<Parameters> feature_variants(const Parameters& p) {
       break;
   }
   return variants;
+}
+
+std::string feature_variants_cut(const Parameters& p) {
+  if (p.feature.kind != FeatureKind::taylor) return {};
+  for (int g = 1; g <= max_degree; ++g) {
+    Parameters q = p;
+    q.feature.degree = g;
+    if (std::string why = too_large(q); !why.empty()) return why;
+  }
+  return {};
 }
 
 ScalingPoint scaling_point(const Comparison& c) {

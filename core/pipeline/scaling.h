@@ -6,6 +6,7 @@
 #include "core/pipeline/comparison.h"
 
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace ntk::core {
@@ -32,6 +33,10 @@ std::vector<Eigen::Index> scaling_lengths(const Parameters& p);
 /// compression within 2^33 flops; FAVOR+ feature counts 16 ... 1024 doubling; ELU+1 has no
 /// size to vary, so just `p`.
 std::vector<Parameters> feature_variants(const Parameters& p);
+
+/// Why the Taylor series of `p` stops before g = 6: the first degree left out and its size
+/// ("g = 6 needs r = 74613 features, more than 65536"), or "" when none is left out.
+std::string feature_variants_cut(const Parameters& p);
 
 /// `c` reduced to a point.
 ScalingPoint scaling_point(const Comparison& c);

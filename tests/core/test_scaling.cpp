@@ -36,6 +36,21 @@ TEST(Scaling, FeatureVariantsFollowTheMap) {
   for (const Parameters& q : feature_variants(p)) EXPECT_NO_THROW(validate(q));
 }
 
+// Issue 13: error-against-r never showed g = 6 at d = 16 and said nothing; the cut is now said.
+TEST(Scaling, TheTaylorSeriesSaysWhereItStops) {
+  Parameters p = default_parameters();  // d = 16, m = 4096
+  EXPECT_EQ(feature_variants(p).size(), 5u);
+  EXPECT_EQ(feature_variants_cut(p), "g = 6 needs r = 74613 features, more than 65536");  // C(22, 6)
+  p.workload.d = 8;  // r = C(14, 6) = 3003 at g = 6: the whole series
+  EXPECT_EQ(feature_variants(p).size(), 6u);
+  EXPECT_EQ(feature_variants_cut(p), "");
+  p.workload.m = 1 << 20;  // g = 4: r = 495, 2 m r d = 8.3e9 <= 2^33; g = 5: r = 1287, 2.2e10 > 2^33
+  EXPECT_EQ(feature_variants(p).size(), 4u);
+  EXPECT_EQ(feature_variants_cut(p), "g = 5 needs 2 m r d = 21592276992 flops to compress the prefix, more than 2^33");
+  p.feature.kind = FeatureKind::favor;
+  EXPECT_EQ(feature_variants_cut(p), "");
+}
+
 TEST(Scaling, FitRecoversAPowerLaw) {
   std::vector<double> x, y;
   for (double v = 1; v <= 1024; v *= 2) {

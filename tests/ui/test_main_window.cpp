@@ -162,6 +162,26 @@ class MainWindowTest : public QObject {
     QVERIFY(error->csv().contains("\nby_m,"));
   }
 
+  // Issue 13: on the default workload the Taylor bound vanished after m = 128, and g = 6 was
+  // missing from error-against-r, both without a word.
+  void errorScalingSaysWhereTheBoundEndsAndWhatIsNotComputed() {
+    MainWindow w;
+    w.computeNow();
+    QTRY_VERIFY_WITH_TIMEOUT(w.shownSeries() && w.shownSeries()->complete(), 120000);
+    const ntk::ui::ScalingSeries& series = *w.shownSeries();
+    QCustomPlot* plot = w.plots()[4];
+    QCOMPARE(plot->objectName(), QString("error_scaling"));
+    plot->replot();
+    QStringList notes;  // under the panels
+    for (QCPTextElement* text : plot->findChildren<QCPTextElement*>()) notes << text->text().simplified();
+    qint64 last_bounded = 0, unbounded = 0;
+    for (const ntk::core::ScalingPoint& point : series.by_length)
+      point.bound ? last_bounded = std::max<qint64>(last_bounded, point.m) : ++unbounded;
+    QVERIFY(last_bounded > 0 && unbounded > 0);  // the default workload has both
+    QVERIFY2(notes.join("|").contains(QString("ends after m = %1.").arg(last_bounded)), qPrintable(notes.join("|")));
+    QVERIFY2(notes.join("|").contains("Not computed: g = 6 needs r = 74613 features"), qPrintable(notes.join("|")));
+  }
+
   void copyPutsTheImageAndTheDataOnTheClipboard() {
     MainWindow w;
     w.show();

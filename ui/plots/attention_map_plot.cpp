@@ -7,6 +7,7 @@ namespace ntk::ui {
 AttentionMapPlot::AttentionMapPlot(const QString& title, QWidget* parent) : QCustomPlot(parent) {
   plotLayout()->insertRow(0);
   m_title = new QCPTextElement(this, title, QFont(font().family(), font().pointSize() + 1, QFont::Bold));
+  m_title->setTextFlags(Qt::AlignLeft | Qt::AlignVCenter);  // a narrow map: runs on over its scale
   plotLayout()->addElement(0, 0, m_title);
   m_map = new QCPColorMap(xAxis, yAxis);
   m_scale = new QCPColorScale(this);

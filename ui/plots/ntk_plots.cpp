@@ -69,15 +69,15 @@ void NtkPlot::setResult(NtkResultPtr result) {
                tr("H(W)/m at m = %1 (λ_min %2)").arg(v.spec.m).arg(v.empirical_spectrum.lambda_min, 0, 'g', 3),
                QPen(palette::vermillion, 1), QCPScatterStyle::ssDisc, ranks, descending(v.empirical_spectrum.eigenvalues))
           ->setLineStyle(QCPGraph::lsNone);
-    QString note = tr("stylized form, method.md §8\neffective rank: H* %1, H(W)/m %2\n"
-                      "H* = I_d ⊗ K: eigenvalues d-fold")
+    QString note = tr("The stylized form (method.md §8). Effective rank: H* %1, H(W)/m %2. "
+                      "H* = I_d ⊗ K: its eigenvalues come d-fold.")
                        .arg(v.limit_spectrum.effective_rank, 0, 'f', 1)
                        .arg(v.empirical_spectrum.effective_rank, 0, 'f', 1);
     for (const core::Spectrum* s : {&v.limit_spectrum, &v.empirical_spectrum})
       if (s->status != core::Status::ok)
-        note += tr("\n%1: eigensolver failed (%2), eigenvalues not shown")
+        note += tr(" %1: the eigensolver failed (%2), eigenvalues not shown.")
                     .arg(s == &v.limit_spectrum ? "H*" : "H(W)/m", core::to_string(s->status));
-    addNote(this, m_spectrum, note);
+    addNote(m_spectrum, note);
     std::vector<double> m, lambda, distance;
     for (const core::NtkWidthPoint& p : m_result->widths) {
       m.push_back(double(p.m));
@@ -89,7 +89,7 @@ void NtkPlot::setResult(NtkResultPtr result) {
     addCurve(this, m_distance, tr("measured"), QPen(palette::blue, 2), QCPScatterStyle::ssDisc, m, distance);
     addInverseSqrtGuide(this, m_distance, m, distance);
     addPowerFit(this, m_distance, m, distance, tr("distance"), "m");
-    if (!m_result->complete()) addNote(this, m_distance, tr("computing…"));
+    if (!m_result->complete()) addNote(m_distance, tr("computing…"));
   }
   for (QCPAxisRect* rect : {m_spectrum, m_lambda, m_distance}) fitRange(rect);
   replot(rpQueuedReplot);
@@ -145,10 +145,10 @@ void TrainingPlot::redraw() {
              QCPScatterStyle::ssNone, t, column(steps, [](const core::TrainStep& s) { return s.predicted_loss_infinite; }));
     addCurve(this, m_loss, tr("finite-width prediction, λ_min(H(W(0))/m)"), QPen(palette::blue, 1, Qt::DotLine),
              QCPScatterStyle::ssNone, t, column(steps, [](const core::TrainStep& s) { return s.predicted_loss_finite; }));
-    QString note = tr("two predictions loss(0)(1 − η m λ)^(2t),\nnot bounds: late in training\n"
-                      "the loss follows the finite-width one");
-    if (m_state->status != core::Status::ok) note += tr("\nstopped: the loss overflowed (lower η)");
-    addNote(this, m_loss, note, Qt::AlignLeft | Qt::AlignBottom);  // the curves start at the top
+    QString note = tr("Two predictions loss(0)(1 − η m λ)^(2t), not bounds: late in training the loss follows the "
+                      "finite-width one.");
+    if (m_state->status != core::Status::ok) note += tr(" Stopped: the loss overflowed (lower η).");
+    addNote(m_loss, note);
     QCPGraph* lambda = addCurve(this, m_lambda, tr("λ_min(H(W(t))/m)"), QPen(palette::vermillion, 2),
                                 QCPScatterStyle::ssDisc, t, column(steps, [](const core::TrainStep& s) { return s.lambda_min; }));
     lambda->setLineStyle(QCPGraph::lsNone);
@@ -160,8 +160,9 @@ void TrainingPlot::redraw() {
   if (m_law) {
     const QColor colours[] = {palette::sky, palette::blue, palette::pink};
     int i = 0;
+    if (!m_law->law.empty()) addNote(m_compute, tr("κ: the rate of the fit ln loss ≈ a − κ C over each run."));
     for (const TrainingCurve& run : m_law->law)
-      addCurve(this, m_compute, tr("m = %1: ln loss ≈ a − κ C, κ = %2").arg(run.m).arg(exponentialRate(run.steps), 0, 'g', 3),
+      addCurve(this, m_compute, tr("m = %1, κ = %2").arg(run.m).arg(exponentialRate(run.steps), 0, 'g', 3),
                QPen(colours[i++ % 3], 2), QCPScatterStyle::ssNone,
                column(run.steps, [](const core::TrainStep& s) { return s.compute; }),
                column(run.steps, [](const core::TrainStep& s) { return s.loss; }));

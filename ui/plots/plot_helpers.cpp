@@ -17,16 +17,266 @@ void setLog(QCPAxis* axis) {
   axis->setNumberPrecision(0);
 }
 
+
+// Where the curves of `rect` pass, in pixels: their points and every few pixels along their lines.
+std::vector<QPointF> curvePixels(QCustomPlot* plot, QCPAxisRect* rect) {
+  std::vector<QPointF> out;
+  for (int i = 0; i < plot->graphCount(); ++i) {
+    QCPGraph* graph = plot->graph(i);
+    if (!graph->visible() || graph->keyAxis()->axisRect() != rect) continue;
+    QPointF previous;
+    bool have_previous = false;
+    for (auto it = graph->data()->constBegin(); it != graph->data()->constEnd(); ++it) {
+      const QPointF at = graph->coordsToPixels(it->key, it->value);
+      if (!std::isfinite(at.x()) || !std::isfinite(at.y())) continue;
+      if (have_previous && graph->lineStyle() != QCPGraph::lsNone) {
+        const int steps = std::min(400, int(QLineF(previous, at).length() / 4));
+        for (int k = 1; k < steps; ++k) out.push_back(previous + (at - previous) * (double(k) / steps));
+      }
+      out.push_back(at);
+      previous = at;
+      have_previous = true;
+    }
+  }
+  return out;
+}
+
+// The place in `area` for a box of `size`, at least `inset` pixels from the edges, that covers
+// the fewest of `points` and none of `taken`: the `preferred` corner when it is as empty as any,
+// else another corner, else a place on a 7 x 7 grid across the panel.
+QRectF emptiestPlace(const QRectF& area, QSizeF size, QSizeF inset, Qt::Alignment preferred,
+                     const std::vector<QPointF>& points, const std::vector<QRectF>& taken) {
+  const auto box = [&](double fx, double fy) {  // 0: left or top, 1: right or bottom
+    const double x = area.left() + inset.width() + fx * (area.width() - 2 * inset.width() - size.width());
+    const double y = area.top() + inset.height() + fy * (area.height() - 2 * inset.height() - size.height());
+    return QRectF(QPointF(x, y), size);
+  };
+  std::vector<QRectF> candidates{box(preferred & Qt::AlignRight ? 1 : 0, preferred & Qt::AlignBottom ? 1 : 0)};
+  for (const auto& [fx, fy] : {std::pair{1, 0}, std::pair{0, 0}, std::pair{1, 1}, std::pair{0, 1}})
+    candidates.push_back(box(fx, fy));
+  for (int i = 0; i <= 6; ++i)
+    for (int j = 0; j <= 6; ++j) candidates.push_back(box(j / 6.0, i / 6.0));
+  QRectF best = candidates.front();
+  double best_cost = INFINITY;
+  for (const QRectF& candidate : candidates) {
+    const QRectF near = candidate.adjusted(-3, -3, 3, 3);
+    double cost = 0;
+    for (const QPointF& p : points) cost += near.contains(p);
+    for (const QRectF& other : taken)
+      if (other.intersects(candidate)) cost += 1e6;
+    if (cost < best_cost) best = candidate, best_cost = cost;
+  }
+  return best;
+}
+
+
+// `text` with its lines broken between words so that none is wider than `width` (a word wider
+// than that keeps its own line).
+QString wrapped(const QString& text, const QFontMetricsF& metrics, double width) {
+  QStringList lines;
+  for (const QString& paragraph : text.split('\n')) {
+    QString line;
+    for (const QString& word : paragraph.split(' ')) {
+      const QString longer = line.isEmpty() ? word : line + ' ' + word;
+      if (!line.isEmpty() && metrics.horizontalAdvance(longer) > width) {
+        lines << line;
+        line = word;
+      } else {
+        line = longer;
+      }
+    }
+    lines << line;
+  }
+  return lines.join('\n');
+}
+
+// The value axis's range as the plot set it, before placement widened it; a range placement did
+// not set is the plot's new one.
+QCPRange plottedRange(QCPAxis* axis) {
+  const QPointF placed = axis->property("ntkPlacedRange").toPointF();
+  if (axis->property("ntkPlacedRange").isValid() && placed == QPointF(axis->range().lower, axis->range().upper)) {
+    const QPointF base = axis->property("ntkPlottedRange").toPointF();
+    return QCPRange(base.x(), base.y());
+  }
+  axis->setProperty("ntkPlottedRange", QPointF(axis->range().lower, axis->range().upper));
+  return axis->range();
+}
+
+// `base` grown at the top so that its data keep the lower (1 - share) of the axis.
+void setRangeWithTopBand(QCPAxis* axis, const QCPRange& base, double share) {
+  QCPRange range = base;
+  if (share > 0) {
+    const double grow = share / (1 - share);
+    range.upper = isLog(axis) ? base.upper * std::pow(base.upper / base.lower, grow) : base.upper + base.size() * grow;
+  }
+  axis->setRange(range);
+  axis->setProperty("ntkPlacedRange", QPointF(range.lower, range.upper));
+}
+
+// The text element under a panel that holds its notes.
+QCPTextElement* footerOf(QCPAxisRect* rect) {
+  return qobject_cast<QCPTextElement*>(rect->property("ntkFooter").value<QObject*>());
+}
+
+// `current`, the text of `object`, as the plot set it before any wrapping (`object` keeps both).
+QString originalText(QObject* object, const QString& current) {
+  const QVariant wrapped_text = object->property("ntkWrapped");
+  return wrapped_text.isValid() && wrapped_text.toString() == current ? object->property("ntkText").toString() : current;
+}
+
+// Wraps the text `current` of `object` to `width` and sets it with `set`; true if it changed.
+template <typename Set>
+bool wrapToWidth(QObject* object, const QString& current, const QFont& font, double width, Set set) {
+  const QString original = originalText(object, current);
+  const QString text = wrapped(original, QFontMetricsF(font), std::max(40.0, width - 8));
+  object->setProperty("ntkText", original);
+  object->setProperty("ntkWrapped", text);
+  if (text == current) return false;
+  set(text);
+  return true;
+}
+
+// Wraps every title, note and axis label of `plot` to the width it has; true if any changed.
+bool wrapTexts(QCustomPlot* plot) {
+  bool changed = false;
+  for (QCPTextElement* element : plot->findChildren<QCPTextElement*>())
+    changed |= wrapToWidth(element, element->text(), element->font(), element->rect().width(),
+                           [element](const QString& text) { element->setText(text); });
+  for (QCPAxisRect* rect : plot->axisRects())
+    for (QCPAxis* axis : rect->axes()) {
+      const bool across = axis->orientation() == Qt::Horizontal;  // a vertical axis's label runs up its height
+      changed |= wrapToWidth(axis, axis->label(), axis->labelFont(), across ? rect->width() : rect->height(),
+                             [axis](const QString& text) { axis->setLabel(text); });
+    }
+  return changed;
+}
+
+// Lays `plot` out again (as QCustomPlot::replot does), after text or margins changed size.
+void relayout(QCustomPlot* plot) {
+  for (const auto phase : {QCPLayoutElement::upPreparation, QCPLayoutElement::upMargins, QCPLayoutElement::upLayout})
+    plot->plotLayout()->update(phase);
+}
+
+// Puts the legend of `rect` at `box` (pixels; it may lie outside the panel).
+void setLegendBox(QCPAxisRect* rect, const QRectF& box) {
+  const QRectF frame = rect->insetLayout()->rect();  // free insets are placed in ratios of this
+  rect->insetLayout()->setInsetPlacement(0, QCPLayoutInset::ipFree);
+  rect->insetLayout()->setInsetRect(0, QRectF((box.left() - frame.left()) / frame.width(),
+                                              (box.top() - frame.top()) / frame.height(),
+                                              box.width() / frame.width(), box.height() / frame.height()));
+  rect->insetLayout()->update(QCPLayoutElement::upLayout);
+}
+
+// Places the legend of one panel (placeLegendsAndNotes); true when that changed the plot's layout
+// (a new value range, or the legend moved under the axes), so that the other panels may have moved.
+bool placeLegend(QCustomPlot* plot, QCPAxisRect* rect) {
+  const QRectF area = rect->rect();
+  QCPLegend* legend = legendOf(rect);
+  if (area.width() < 20 || area.height() < 20 || !legend || !legend->visible() || legend->itemCount() == 0)
+    return false;
+  QCPAxis* value_axis = rect->axis(QCPAxis::atLeft);
+  const QCPRange base = plottedRange(value_axis);
+  const QMargins gap = rect->insetLayout()->margins();
+  const QSizeF inset(std::max(4, gap.left()), std::max(4, gap.top()));  // off the frame by a few pixels
+  // Entries are wrapped to fit the panel (from their own text each time).
+  const double text_width =
+      area.width() - 2 * gap.left() - legend->iconSize().width() - legend->iconTextPadding() - 4 * legend->margins().left();
+  for (int i = 0; i < legend->itemCount(); ++i) {
+    auto* item = qobject_cast<QCPPlottableLegendItem*>(legend->item(i));
+    if (!item) continue;
+    QCPAbstractPlottable* plottable = item->plottable();
+    if (!plottable->property("ntkName").isValid()) plottable->setProperty("ntkName", plottable->name());
+    plottable->setName(wrapped(plottable->property("ntkName").toString(), QFontMetricsF(item->font()), text_width));
+  }
+  // Labels of points and marks are not covered either.
+  const auto labels = [&] {
+    std::vector<QRectF> boxes;
+    for (int i = 0; i < plot->itemCount(); ++i)
+      if (auto* text = qobject_cast<QCPItemText*>(plot->item(i)); text && text->clipAxisRect() == rect)
+        boxes.push_back(QRectF(text->topLeft->pixelPosition(), text->bottomRight->pixelPosition()));
+    return boxes;
+  };
+  const QSize size = legend->minimumOuterSizeHint();
+  bool relaid = false;
+  if (rect->property("ntkLegendBelow").toBool()) {  // under the axes' own margin (legendRoomBelow)
+    const double below = rect->property("ntkAxisMargin").toInt() + gap.top();
+    setLegendBox(rect, QRectF(QPointF(area.center().x() - size.width() / 2, area.bottom() + below), size));
+    return false;
+  }
+  // Where the legend would cover data, a band above the data makes room: the value axis widened
+  // upwards by the legend's height (at most half the panel).
+  for (const double band : {0.0, size.height() + 2 * inset.height()}) {
+    if (band > area.height() / 2 || (band > 0 && value_axis->rangeReversed())) break;
+    const QCPRange before = value_axis->range();
+    // In 32nds of the panel, so that a layout a pixel different keeps the range (and converges).
+    setRangeWithTopBand(value_axis, base, std::ceil(band / area.height() * 32) / 32);
+    if (value_axis->range() != before) {  // the new range's tick labels may take another width
+      relayout(plot);
+      relaid = true;
+    }
+    const QRectF now = rect->rect();
+    const std::vector<QPointF> points = curvePixels(plot, rect);
+    const QRectF box = emptiestPlace(now, size, inset, Qt::Alignment(legend->property("ntkCorner").toInt()), points,
+                                     labels());
+    setLegendBox(rect, box);
+    if (std::none_of(points.begin(), points.end(), [&](const QPointF& p) { return box.adjusted(-3, -3, 3, 3).contains(p); }))
+      return relaid;
+  }
+  // No room inside: under the axes (until the plot's data change, so that the panel does not
+  // flip between the two).
+  setRangeWithTopBand(value_axis, base, 0);
+  relayout(plot);
+  rect->setProperty("ntkLegendBelow", true);
+  return true;
+}
+
+// Makes room under the axes of every panel whose legend goes there: their bottom margin is what
+// the axis needs plus the legend (both change with the fonts, so this runs at every layout).
+void legendRoomBelow(QCustomPlot* plot) {
+  std::vector<QCPAxisRect*> below;
+  for (QCPAxisRect* rect : plot->axisRects())
+    if (rect->property("ntkLegendBelow").toBool()) below.push_back(rect);
+  if (below.empty()) return;
+  for (QCPAxisRect* rect : below) rect->setMinimumMargins(QMargins());
+  relayout(plot);
+  for (QCPAxisRect* rect : below) {
+    rect->setProperty("ntkAxisMargin", rect->margins().bottom());
+    const int gap = rect->insetLayout()->margins().top();
+    rect->setMinimumMargins(QMargins(0, 0, 0, rect->margins().bottom() + legendOf(rect)->minimumOuterSizeHint().height() + 2 * gap));
+  }
+  relayout(plot);
+}
+
 }  // namespace
+
+void followLayout(QCustomPlot* plot) {
+  QObject::connect(plot, &QCustomPlot::afterLayout, plot, [plot] { placeLegendsAndNotes(plot); });
+}
+
+void placeLegendsAndNotes(QCustomPlot* plot) {
+  if (wrapTexts(plot)) relayout(plot);  // titles, notes or labels changed height
+  // Until a pass changes no layout (a second pass finds the ranges it set and changes nothing).
+  for (int pass = 0; pass < 3; ++pass) {
+    legendRoomBelow(plot);
+    bool relaid = false;
+    for (QCPAxisRect* rect : plot->axisRects()) relaid = placeLegend(plot, rect) || relaid;
+    if (!relaid) break;
+  }
+}
 
 QCPAxisRect* addPanel(QCustomPlot* plot, int row, int column, const QString& title, const QString& x,
                       const QString& y, bool log_x, bool log_y, Qt::Alignment legend_at) {
   const bool first = row == 0 && column == 0;
   QCPAxisRect* rect = first ? plot->axisRect() : new QCPAxisRect(plot);
   if (first) plot->plotLayout()->take(rect);
-  plot->plotLayout()->addElement(2 * row, column,
+  plot->plotLayout()->addElement(3 * row, column,
                                  new QCPTextElement(plot, title, QFont(plot->font().family(), 11, QFont::Bold)));
-  plot->plotLayout()->addElement(2 * row + 1, column, rect);
+  plot->plotLayout()->addElement(3 * row + 1, column, rect);
+  auto* footer = new QCPTextElement(plot, QString(), plot->font());
+  footer->setTextFlags(Qt::AlignLeft | Qt::AlignTop);
+  footer->setMinimumSize(80, 0);  // wrapped to the panel's width: never widens it
+  rect->setProperty("ntkFooter", QVariant::fromValue<QObject*>(footer));
+  plot->plotLayout()->addElement(3 * row + 2, column, footer);
   if (log_x) setLog(rect->axis(QCPAxis::atBottom));
   if (log_y) setLog(rect->axis(QCPAxis::atLeft));
   rect->axis(QCPAxis::atBottom)->setLabel(x);
@@ -41,6 +291,7 @@ QCPAxisRect* addPanel(QCustomPlot* plot, int row, int column, const QString& tit
   }
   legend->setVisible(true);
   legend->setBrush(QColor(255, 255, 255, 215));
+  legend->setProperty("ntkCorner", int(legend_at));
   plot->setAutoAddPlottableToLegend(false);
   return rect;
 }
@@ -48,8 +299,12 @@ QCPAxisRect* addPanel(QCustomPlot* plot, int row, int column, const QString& tit
 QCPLegend* legendOf(QCPAxisRect* rect) { return qobject_cast<QCPLegend*>(rect->insetLayout()->elementAt(0)); }
 
 void clearPlot(QCustomPlot* plot) {
-  for (QCPAxisRect* rect : plot->axisRects())
+  for (QCPAxisRect* rect : plot->axisRects()) {
     if (QCPLegend* legend = legendOf(rect)) legend->clearItems();
+    rect->setProperty("ntkLegendBelow", false);  // new data: the legend may fit inside again
+    rect->setMinimumMargins(QMargins());
+    if (QCPTextElement* footer = footerOf(rect)) footer->setText(QString());
+  }
   plot->clearGraphs();
   plot->clearItems();
 }
@@ -142,15 +397,10 @@ void addText(QCustomPlot* plot, QCPAxisRect* rect, double x, double y, const QSt
   item->setText(text);
 }
 
-void addNote(QCustomPlot* plot, QCPAxisRect* rect, const QString& text, Qt::Alignment corner) {
-  auto* item = new QCPItemText(plot);
-  item->setClipAxisRect(rect);
-  item->position->setType(QCPItemPosition::ptAxisRectRatio);
-  item->position->setAxisRect(rect);
-  item->position->setCoords(corner & Qt::AlignRight ? 0.98 : 0.02, corner & Qt::AlignBottom ? 0.98 : 0.02);
-  item->setPositionAlignment(corner);
-  item->setTextAlignment(Qt::AlignLeft);
-  item->setText(text);
+void addNote(QCPAxisRect* rect, const QString& text) {
+  QCPTextElement* footer = footerOf(rect);
+  const QString notes = originalText(footer, footer->text());
+  footer->setText(notes.isEmpty() ? text : notes + '\n' + text);  // wrapped at the next layout
 }
 
 void addVerticalMark(QCustomPlot* plot, QCPAxisRect* rect, double x, const QString& label) {

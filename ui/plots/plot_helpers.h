@@ -13,8 +13,9 @@ inline const QColor blue("#0072B2"), vermillion("#D55E00"), green("#009E73"), pi
     orange("#E69F00"), sky("#56B4E9"), ghost(160, 160, 160);
 }
 
-/// A titled panel at (row, column) of the plot's layout (rows of panels take two layout rows:
-/// the title, then the axes); the first panel reuses the plot's default axis rect and legend.
+/// A titled panel at (row, column) of the plot's layout (rows of panels take three layout rows:
+/// the title, the axes, then the notes); the first panel reuses the plot's default axis rect and
+/// legend.
 QCPAxisRect* addPanel(QCustomPlot* plot, int row, int column, const QString& title, const QString& x,
                       const QString& y, bool log_x, bool log_y,
                       Qt::Alignment legend_at = Qt::AlignTop | Qt::AlignRight);
@@ -44,10 +45,19 @@ void addInverseSqrtGuide(QCustomPlot* plot, QCPAxisRect* rect, const std::vector
 /// Both axes around every graph of the panel, with margins (factors on log axes).
 void fitRange(QCPAxisRect* rect);
 
-/// Text at plot coordinates, or (note) in the panel's top-left corner.
+/// Wraps every title and note of `plot` to its width, and moves each panel's legend to the corner
+/// (or middle of an edge) of the panel where it covers the fewest points and lines of its curves
+/// and no labels (the place asked for wins ties), widening the value axis upwards to make an
+/// empty band when there is none.
+void placeLegendsAndNotes(QCustomPlot* plot);
+/// Makes `plot` call placeLegendsAndNotes after every layout, so it follows the data and fonts.
+void followLayout(QCustomPlot* plot);
+
+/// Text at plot coordinates.
 void addText(QCustomPlot* plot, QCPAxisRect* rect, double x, double y, const QString& text, Qt::Alignment alignment);
-void addNote(QCustomPlot* plot, QCPAxisRect* rect, const QString& text,
-             Qt::Alignment corner = Qt::AlignLeft | Qt::AlignTop);
+/// A note under the panel (outside its axes, so it never covers data), wrapped to its width;
+/// clearPlot removes it.
+void addNote(QCPAxisRect* rect, const QString& text);
 
 /// A vertical dashed line at x, labelled at the panel's bottom.
 void addVerticalMark(QCustomPlot* plot, QCPAxisRect* rect, double x, const QString& label);

@@ -17,6 +17,20 @@ double max_abs(const core::ScalingPoint& p) { return p.max_abs; }
 double bound(const core::ScalingPoint& p) { return p.bound.value_or(NAN); }
 double limit(const core::ScalingPoint& p) { return p.limit_distance.value_or(NAN); }
 
+// Why the Taylor bound ends part way along the m series, or is missing from all of it: it holds
+// only while eps < 1, and beta, the largest score over the prefix keys, grows with m.
+QString boundNote(const Points& points) {
+  const auto bounded = std::count_if(points.begin(), points.end(), [](const auto& p) { return p.bound.has_value(); });
+  if (points.empty() || points.front().degree == 0 || bounded == Eigen::Index(points.size())) return {};
+  const QString rule = QObject::tr("The Taylor bound holds only while ε = e^β β^(g+1)/(g+1)! < 1, "
+                                   "β = max |⟨q, κ⟩|/√d over the prefix keys, which grows with m");
+  if (bounded == 0) return rule + QObject::tr(": ε ≥ 1 at every m here.");
+  Eigen::Index last = 0;
+  for (const core::ScalingPoint& p : points)
+    if (p.bound) last = std::max(last, p.m);
+  return rule + QObject::tr("; so it grows, and ends after m = %1.").arg(last);
+}
+
 std::vector<double> column(const Points& points, const Field& field) {
   std::vector<double> out;
   for (const core::ScalingPoint& p : points) out.push_back(field(p));
@@ -132,9 +146,13 @@ void ErrorScalingPlot::redraw() {
       if (p.degree > 0 && p.max_abs > 0 && std::isfinite(p.max_abs))
         addText(this, m_byFeature, double(p.r), p.max_abs, QString("  g=%1").arg(p.degree), Qt::AlignLeft | Qt::AlignBottom);
     if (m_series->params.feature.kind == core::FeatureKind::elu)
-      addNote(this, m_byFeature, tr("ELU+1 has no size to vary: r = d."));
+      addNote(m_byFeature, tr("ELU+1 has no size to vary: r = d."));
+    if (const std::string cut = core::feature_variants_cut(m_series->params); !cut.empty())
+      addNote(m_byFeature, tr("Not computed: %1.").arg(QString::fromStdString(cut)));
+    if (const QString why = boundNote(m_series->by_length); !why.isEmpty())
+      addNote(m_byLength, why);
     if (!m_series->complete())
-      addNote(this, m_byLength, tr("computing… %1 of %2 points")
+      addNote(m_byLength, tr("computing… %1 of %2 points")
                                     .arg(m_series->by_length.size() + m_series->by_feature.size())
                                     .arg(m_series->planned));
   }
@@ -197,7 +215,7 @@ void CostPlot::redraw() {
     curve(this, m_memory, tr("NTK-Attention: Z, k and the inputs"), QPen(palette::vermillion, 2), QCPScatterStyle::ssSquare,
              points, by_m, ntk_b);
     markCrossover(this, m_memory, points, exact_b, ntk_b, tr("exact larger from m ≈ %1"));
-    addNote(this, m_time, tr("one thread; medians of up to 5 runs when a run is under 20 ms"));
+    addNote(m_time, tr("one thread; medians of up to 5 runs when a run is under 20 ms"));
   }
   fitRange(m_time);
   fitRange(m_memory);
