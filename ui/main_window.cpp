@@ -215,6 +215,7 @@ MainWindow::MainWindow(QWidget* parent)
     addPlotActions(plot);
     followLook(plot);
     followLayout(plot);
+    if (!qobject_cast<AttentionMapPlot*>(plot)) showValuesOnHover(plot);  // the maps say their cells
   }
 
   m_metrics->setTextInteractionFlags(Qt::TextSelectableByMouse);

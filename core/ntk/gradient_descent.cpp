@@ -7,13 +7,10 @@
 #include <utility>
 
 namespace ntk::core {
-namespace {
 
 double predicted_loss(double loss0, double rate, int step) {
   return rate >= 0 && rate < 1 ? loss0 * std::pow(rate, 2.0 * step) : NAN;
 }
-
-}  // namespace
 
 PrefixTrainer::PrefixTrainer(NtkProblem problem, double sigma, double eta, int spectrum_every)
     : m_problem(std::move(problem)), m_W(m_problem.W0) {

@@ -24,6 +24,10 @@ struct TrainStep {
   double predicted_loss_finite = 0;
 };
 
+/// The NTK's linear-rate prediction loss(0) rate^(2 step) of TrainStep, rate = 1 - eta m lambda
+/// (NaN unless 0 <= rate < 1).
+double predicted_loss(double loss0, double rate, int step);
+
 struct GradientDescentOptions {
   double eta = 0;      ///< step; 0 picks 1 / (m lambda_max(H*)), the largest step the NTK keeps stable
   int steps = 200;

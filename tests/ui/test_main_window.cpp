@@ -180,6 +180,21 @@ class MainWindowTest : public QObject {
     QVERIFY(last_bounded > 0 && unbounded > 0);  // the default workload has both
     QVERIFY2(notes.join("|").contains(QString("ends after m = %1.").arg(last_bounded)), qPrintable(notes.join("|")));
     QVERIFY2(notes.join("|").contains("Not computed: g = 6 needs r = 74613 features"), qPrintable(notes.join("|")));
+    // Hovering a point of a line plot says its curve and values.
+    w.show();
+    w.findChild<QTabWidget*>()->setCurrentWidget(plot);
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    plot->replot();
+    QCPGraph* measured = plot->graph(0);
+    QCOMPARE(measured->name(), QString("measured"));
+    const auto point = measured->data()->at(3);
+    const QPointF at = measured->coordsToPixels(point->key, point->value) + QPointF(2, 1);
+    QMouseEvent move(QEvent::MouseMove, at, plot->mapToGlobal(at), Qt::NoButton, Qt::NoButton, Qt::NoModifier);
+    QApplication::sendEvent(plot, &move);
+    QTRY_VERIFY(QToolTip::isVisible());
+    QCOMPARE(QToolTip::text(), QString("measured\nprefix length m: %1\nmax-abs error ‖T − PrefixAttn‖∞: %2")
+                                   .arg(point->key, 0, 'g', 6)
+                                   .arg(point->value, 0, 'g', 6));
   }
 
   void copyPutsTheImageAndTheDataOnTheClipboard() {
@@ -236,8 +251,18 @@ class MainWindowTest : public QObject {
             [&](ntk::ui::TrainingPtr s) { state = std::move(s); });
     w.ntkController()->request(p);
     QTRY_VERIFY_WITH_TIMEOUT(state && state->curve.steps.size() == 1, 20000);
+    // Before any step the loss panel already shows both predictions over the whole run.
+    const auto prediction = [&]() -> QCPGraph* {
+      QCustomPlot* plot = w.plots().back();
+      for (int i = 0; i < plot->graphCount(); ++i)
+        if (plot->graph(i)->name().simplified().startsWith("infinite-width prediction")) return plot->graph(i);
+      return nullptr;
+    };
+    QTRY_VERIFY(prediction() && prediction()->dataCount() == 61);
+    QCOMPARE(prediction()->data()->at(60)->key, 60.0);
     w.ntkController()->step();
     QTRY_VERIFY_WITH_TIMEOUT(state->curve.steps.back().step == 1, 20000);
+    QCOMPARE(prediction()->data()->at(1)->value, state->curve.steps[1].predicted_loss_infinite);  // the run's own
     w.ntkController()->play();
     QTRY_VERIFY_WITH_TIMEOUT(state->curve.steps.back().step == 60 && !state->playing, 20000);
     QVERIFY(state->curve.steps.back().loss < state->curve.steps.front().loss);

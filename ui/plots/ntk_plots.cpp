@@ -135,16 +135,28 @@ void TrainingPlot::setLaw(NtkResultPtr result) {
 
 void TrainingPlot::redraw() {
   clearPlot(this);
-  if (m_state) {
+  if (m_state && !m_state->curve.steps.empty()) {
     const Steps& steps = m_state->curve.steps;
     const std::vector<double> t = column(steps, [](const core::TrainStep& s) { return double(s.step); });
     addCurve(this, m_loss, tr("loss (m = %1, η = %2)").arg(m_state->curve.m).arg(m_state->eta, 0, 'g', 3),
              QPen(palette::vermillion, 2), QCPScatterStyle::ssNone, t,
              column(steps, [](const core::TrainStep& s) { return s.loss; }));
+    // The predictions over the whole run, so that before Play the panel shows where the loss should go.
+    std::vector<double> horizon, infinite, finite;
+    const core::TrainStep& start = steps.front();
+    const double eta_m = m_state->eta * double(m_state->curve.m);
+    const int last = std::max(1, m_state->params.ntk.steps);
+    for (int k = 0; k <= 2000; ++k) {
+      const int step = int(std::lround(double(k) * last / 2000));
+      if (!horizon.empty() && step == int(horizon.back())) continue;
+      horizon.push_back(step);
+      infinite.push_back(core::predicted_loss(start.loss, 1 - eta_m * m_state->lambda_star, step));
+      finite.push_back(core::predicted_loss(start.loss, 1 - eta_m * start.lambda_min, step));
+    }
     addCurve(this, m_loss, tr("infinite-width prediction, λ_min(H*)"), QPen(Qt::black, 1, Qt::DashLine),
-             QCPScatterStyle::ssNone, t, column(steps, [](const core::TrainStep& s) { return s.predicted_loss_infinite; }));
+             QCPScatterStyle::ssNone, horizon, infinite);
     addCurve(this, m_loss, tr("finite-width prediction, λ_min(H(W(0))/m)"), QPen(palette::blue, 1, Qt::DotLine),
-             QCPScatterStyle::ssNone, t, column(steps, [](const core::TrainStep& s) { return s.predicted_loss_finite; }));
+             QCPScatterStyle::ssNone, horizon, finite);
     QString note = tr("Two predictions loss(0)(1 − η m λ)^(2t), not bounds: late in training the loss follows the "
                       "finite-width one.");
     if (m_state->status != core::Status::ok) note += tr(" Stopped: the loss overflowed (lower η).");
@@ -153,7 +165,7 @@ void TrainingPlot::redraw() {
                                 QCPScatterStyle::ssDisc, t, column(steps, [](const core::TrainStep& s) { return s.lambda_min; }));
     lambda->setLineStyle(QCPGraph::lsNone);
     lambda->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, palette::vermillion, 3));
-    if (!t.empty()) addLevel(this, m_lambda, t.front(), std::max(1.0, t.back()), m_state->lambda_star, tr("λ_min(H*)"));
+    addLevel(this, m_lambda, 0, last, m_state->lambda_star, tr("λ_min(H*)"));  // over the whole run, as the predictions
     addCurve(this, m_movement, tr("max_r |w_r(t) − w_r(0)|"), QPen(palette::blue, 2), QCPScatterStyle::ssNone, t,
              column(steps, [](const core::TrainStep& s) { return s.weight_movement; }));
   }
@@ -168,9 +180,12 @@ void TrainingPlot::redraw() {
                column(run.steps, [](const core::TrainStep& s) { return s.loss; }));
   }
   for (QCPAxisRect* rect : {m_loss, m_lambda, m_movement, m_compute}) fitRange(rect);
-  if (m_state)  // the whole run's horizon, so a playing curve grows across fixed axes
+  if (m_state) {  // the whole run's horizon, so a playing curve grows across fixed axes (with a margin,
+                  // so that step 0 is not cut in half by the frame)
+    const double last = std::max(1, m_state->params.ntk.steps);
     for (QCPAxisRect* rect : {m_loss, m_lambda, m_movement})
-      rect->axis(QCPAxis::atBottom)->setRange(0, std::max(1, m_state->params.ntk.steps));
+      rect->axis(QCPAxis::atBottom)->setRange(-0.02 * last, 1.02 * last);
+  }
   replot(rpQueuedReplot);
 }
 

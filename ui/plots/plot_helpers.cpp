@@ -2,6 +2,7 @@
 
 #include "core/pipeline/scaling.h"
 
+#include <QToolTip>
 #include <algorithm>
 #include <cmath>
 
@@ -185,8 +186,8 @@ bool placeLegend(QCustomPlot* plot, QCPAxisRect* rect) {
     auto* item = qobject_cast<QCPPlottableLegendItem*>(legend->item(i));
     if (!item) continue;
     QCPAbstractPlottable* plottable = item->plottable();
-    if (!plottable->property("ntkName").isValid()) plottable->setProperty("ntkName", plottable->name());
-    plottable->setName(wrapped(plottable->property("ntkName").toString(), QFontMetricsF(item->font()), text_width));
+    wrapToWidth(plottable, plottable->name(), item->font(), text_width + 8,
+                [plottable](const QString& text) { plottable->setName(text); });
   }
   // Labels of points and marks are not covered either.
   const auto labels = [&] {
@@ -248,6 +249,34 @@ void legendRoomBelow(QCustomPlot* plot) {
 }
 
 }  // namespace
+
+void showValuesOnHover(QCustomPlot* plot) {
+  plot->setMouseTracking(true);
+  QObject::connect(plot, &QCustomPlot::mouseMove, plot, [plot](QMouseEvent* event) {
+    const QPointF at = event->position();
+    QCPGraph* nearest = nullptr;
+    double nearest_distance = 12 * 12, key = 0, value = 0;  // within 12 pixels
+    for (int i = 0; i < plot->graphCount(); ++i) {
+      QCPGraph* graph = plot->graph(i);
+      if (!graph->visible() || !graph->keyAxis()->axisRect()->rect().contains(at.toPoint())) continue;
+      for (auto it = graph->data()->constBegin(); it != graph->data()->constEnd(); ++it) {
+        const QPointF p = graph->coordsToPixels(it->key, it->value) - at;
+        if (const double distance = QPointF::dotProduct(p, p); distance < nearest_distance)
+          nearest = graph, nearest_distance = distance, key = it->key, value = it->value;
+      }
+    }
+    if (!nearest) return QToolTip::hideText();
+    const auto label = [](QCPAxis* axis) { return originalText(axis, axis->label()).simplified(); };
+    const QString name = originalText(nearest, nearest->name()).simplified();
+    QToolTip::showText(event->globalPosition().toPoint(),
+                       QString("%1\n%2: %3\n%4: %5")
+                           .arg(name.isEmpty() ? QObject::tr("(unnamed curve)") : name, label(nearest->keyAxis()))
+                           .arg(key, 0, 'g', 6)
+                           .arg(label(nearest->valueAxis()))
+                           .arg(value, 0, 'g', 6),
+                       plot);
+  });
+}
 
 void followLayout(QCustomPlot* plot) {
   QObject::connect(plot, &QCustomPlot::afterLayout, plot, [plot] { placeLegendsAndNotes(plot); });

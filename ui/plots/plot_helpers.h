@@ -52,6 +52,8 @@ void fitRange(QCPAxisRect* rect);
 void placeLegendsAndNotes(QCustomPlot* plot);
 /// Makes `plot` call placeLegendsAndNotes after every layout, so it follows the data and fonts.
 void followLayout(QCustomPlot* plot);
+/// Shows the curve, x and y of the data point nearest the mouse (within 12 pixels) in a tooltip.
+void showValuesOnHover(QCustomPlot* plot);
 
 /// Text at plot coordinates.
 void addText(QCustomPlot* plot, QCPAxisRect* rect, double x, double y, const QString& text, Qt::Alignment alignment);
