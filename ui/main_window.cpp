@@ -13,6 +13,7 @@
 #include "ui/session/session_file.h"
 #include "ui/panels/maps_tab.h"
 #include "ui/plots/attention_map_plot.h"
+#include "ui/plots/kernel_plot.h"
 #include "ui/plots/plot_helpers.h"
 #include "ui/plots/ntk_plots.h"
 #include "ui/plots/output_plot.h"
@@ -146,6 +147,7 @@ MainWindow::MainWindow(QWidget* parent)
       m_controller(new ComputeController(this)),
       m_maps(new MapsTab),
       m_outputs(new OutputPlot),
+      m_kernelPlot(new KernelPlot),
       m_errorPlot(new ErrorScalingPlot),
       m_limitPlot(new LimitPlot),
       m_costPlot(new CostPlot),
@@ -196,6 +198,7 @@ MainWindow::MainWindow(QWidget* parent)
   m_tabs->addTab(m_costPlot, tr("Co&st"));
   m_tabs->addTab(m_ntkPlot, tr("&NTK"));
   m_tabs->addTab(m_trainingTab, tr("&Training"));
+  m_tabs->addTab(m_kernelPlot, tr("&Kernel"));
   setCentralWidget(m_tabs);
   // The NTK and training tabs have their own settings: the dock shows the panel of the tab.
   connect(m_tabs, &QTabWidget::currentChanged, this, [this, dock](int) {
@@ -209,7 +212,7 @@ MainWindow::MainWindow(QWidget* parent)
       {m_maps->exactMap(), "attention_exact"}, {m_maps->ntkMap(), "attention_ntk"},
       {m_maps->differenceMap(), "attention_difference"},
       {m_outputs, "outputs"}, {m_errorPlot, "error_scaling"}, {m_limitPlot, "infinite_limit"},
-      {m_costPlot, "cost"}, {m_ntkPlot, "ntk_spectra"}, {m_trainingPlot, "training"}};
+      {m_costPlot, "cost"}, {m_ntkPlot, "ntk_spectra"}, {m_trainingPlot, "training"}, {m_kernelPlot, "kernel"}};
   for (const auto& [plot, name] : names) {
     plot->setObjectName(name);
     addPlotActions(plot);
@@ -427,7 +430,7 @@ QString MainWindow::exportBundle(const QString& folder) {
 }
 
 QList<QCustomPlot*> MainWindow::plots() const {
-  return {m_maps->exactMap(), m_maps->ntkMap(), m_maps->differenceMap(), m_outputs, m_errorPlot, m_limitPlot, m_costPlot, m_ntkPlot, m_trainingPlot};
+  return {m_maps->exactMap(), m_maps->ntkMap(), m_maps->differenceMap(), m_outputs, m_errorPlot, m_limitPlot, m_costPlot, m_ntkPlot, m_trainingPlot, m_kernelPlot};
 }
 
 bool MainWindow::settled() const {
@@ -577,6 +580,7 @@ void MainWindow::showResult(ComparisonPtr result) {
   const core::Comparison& c = *m_shown;
   m_maps->showComparison(m_shown);
   m_outputs->setComparison(c);
+  m_kernelPlot->setParameters(c.params);
   const auto slot = [](core::Precision p) { return p == core::Precision::float32 ? 1 : 0; };
   m_lastByPrecision[slot(c.params.precision)] = m_shown;
   const ComparisonPtr& other = m_lastByPrecision[1 - slot(c.params.precision)];

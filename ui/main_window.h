@@ -27,6 +27,7 @@ class ErrorScalingPlot;
 class LimitPlot;
 class NtkPlot;
 class OutputPlot;
+class KernelPlot;
 class TrainingPlot;
 class TrainingTab;
 class ParameterPanel;
@@ -115,6 +116,7 @@ class MainWindow : public QMainWindow {
   ComputeController* m_controller;
   MapsTab* m_maps;
   OutputPlot* m_outputs;
+  KernelPlot* m_kernelPlot;
   ErrorScalingPlot* m_errorPlot;
   LimitPlot* m_limitPlot;
   CostPlot* m_costPlot;

@@ -1,4 +1,5 @@
 #include "core/kernels/feature_map.h"
+#include "core/kernels/kernel_samples.h"
 #include "tests/test_util.h"
 
 #include <gtest/gtest.h>
@@ -36,6 +37,44 @@ TEST(FeatureMap, TaylorKernelIsTheTaylorPolynomialOfExp) {
         }
     }
   }
+}
+
+// The kernel view (issue 13): the workload's own scores next to the feature map's kernel.
+TEST(KernelSamples, AreTheWorkloadsScoresAndTheMapsKernel) {
+  WorkloadSpec spec;
+  spec.L = 40;
+  spec.d = 8;
+  spec.m = 1000;
+  FeatureMapSpec taylor;
+  taylor.degree = 3;
+  const FeatureMap phi(taylor, spec.d);
+  const KernelSamples s = kernel_samples(spec, phi, 8, 10);
+  ASSERT_EQ(s.scores.size(), 80);
+  // Pair (i, j) is query 5 i and prefix key 100 j; column-major: pair index i + 8 j.
+  const InputPart inputs = generate_inputs(spec);
+  Eigen::MatrixXd KP, VP;
+  ASSERT_TRUE(materialize(GeneratedPrefix(spec, inputs), KP, VP));
+  for (const auto& [i, j] : {std::pair{0, 0}, std::pair{3, 7}, std::pair{7, 9}}) {
+    const double t = inputs.Q.row(5 * i).dot(KP.row(100 * j)) / std::sqrt(8.0);
+    EXPECT_NEAR(s.scores(i + 8 * j), t, 1e-14);
+    EXPECT_NEAR(s.features(i + 8 * j), taylor_polynomial(t, 3), 1e-12);  // phi(q).phi(k) = P_3(t)
+  }
+  // m = 0: the input keys stand in for the prefix's.
+  spec.m = 0;
+  const KernelSamples none = kernel_samples(spec, phi, 4, 4);
+  EXPECT_NEAR(none.scores(1 + 4 * 2), inputs.Q.row(10).dot(inputs.K.row(20)) / std::sqrt(8.0), 1e-14);
+}
+
+TEST(KernelSamples, FavorIsUnbiasedOnTheWorkloadsScores) {
+  WorkloadSpec spec;  // the default workload: L 64, d 16, m 4096, scale 0.5
+  FeatureMapSpec favor;
+  favor.kind = FeatureKind::favor;
+  favor.features = 4096;
+  const FeatureMap phi(favor, spec.d);
+  const KernelSamples s = kernel_samples(spec, phi);
+  const double ratio = (s.features.array() / s.scores.array().exp()).mean();
+  EXPECT_NEAR(ratio, 1.0, 0.05);
+  EXPECT_GT((s.features.array() / s.scores.array().exp() - 1).abs().maxCoeff(), 1e-3);  // not exact
 }
 
 TEST(FeatureMap, TaylorFeaturesFollowTheReferenceOrder) {

@@ -9,6 +9,7 @@
 #include "ui/look/plot_look.h"
 #include "ui/panels/maps_tab.h"
 #include "ui/plots/attention_map_plot.h"
+#include "ui/plots/kernel_plot.h"
 #include "ui/session/session_file.h"
 #include "ui/panels/parameter_panel.h"
 
@@ -197,6 +198,35 @@ class MainWindowTest : public QObject {
                                    .arg(point->value, 0, 'g', 6));
   }
 
+  // Issue 13, item 4: the kernel view shows exp(t) against phi(q).phi(kappa) on the workload's
+  // own scores, with their histogram; a larger entry scale spreads the scores.
+  void kernelViewShowsTheMapsKernelOnTheWorkloadsScores() {
+    MainWindow w;
+    w.show();
+    auto* plot = w.findChild<ntk::ui::KernelPlot*>("kernel");
+    QVERIFY(plot);
+    w.findChild<QTabWidget*>()->setCurrentWidget(plot);
+    w.computeNow();
+    QTRY_VERIFY_WITH_TIMEOUT(plot->samples().scores.size() == 32 * 64, 20000);
+    const ntk::core::Parameters p = w.shownResult()->params;
+    const ntk::core::KernelSamples expected =
+        ntk::core::kernel_samples(p.workload, ntk::core::FeatureMap(p.feature, p.workload.d));
+    QVERIFY(plot->samples().scores == expected.scores);
+    QVERIFY(plot->samples().features == expected.features);
+    QCPGraph* histogram = plot->graph(plot->graphCount() - 1);
+    double pairs = 0;
+    for (auto it = histogram->data()->constBegin(); it != histogram->data()->constEnd(); ++it) pairs += it->value;
+    QCOMPARE(pairs, 2048.0);
+    QVERIFY(plot->csv().startsWith("score,exp_score,feature_kernel\n"));
+    const double spread = plot->samples().scores.cwiseAbs().maxCoeff();
+    ntk::core::Parameters wider = p;
+    wider.workload.scale = 2;
+    w.parameterPanel()->setParameters(wider);
+    w.computeNow();
+    QTRY_VERIFY_WITH_TIMEOUT(w.shownResult()->params.workload.scale == 2.0, 20000);
+    QTRY_VERIFY(plot->samples().scores.cwiseAbs().maxCoeff() > 10 * spread);  // t grows like B^2
+  }
+
   void copyPutsTheImageAndTheDataOnTheClipboard() {
     MainWindow w;
     w.show();
@@ -253,7 +283,7 @@ class MainWindowTest : public QObject {
     QTRY_VERIFY_WITH_TIMEOUT(state && state->curve.steps.size() == 1, 20000);
     // Before any step the loss panel already shows both predictions over the whole run.
     const auto prediction = [&]() -> QCPGraph* {
-      QCustomPlot* plot = w.plots().back();
+      QCustomPlot* plot = w.findChild<QCustomPlot*>("training");
       for (int i = 0; i < plot->graphCount(); ++i)
         if (plot->graph(i)->name().simplified().startsWith("infinite-width prediction")) return plot->graph(i);
       return nullptr;

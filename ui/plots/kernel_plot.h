@@ -1,0 +1,40 @@
+#pragma once
+// The kernel view: exp(t), which exact attention weighs a key by, against <phi(q), phi(kappa)>,
+// which NTK-Attention uses instead, on pairs of the workload's own queries and prefix keys, with
+// the histogram of their scores t. Where the scores spread (a larger entry scale B), phi departs
+// from exp: that is where NTK-Attention's error comes from.
+
+#include "core/kernels/kernel_samples.h"
+#include "core/params/parameters.h"
+#include "ui/export/plot_export.h"
+
+#include <optional>
+#include <qcustomplot.h>
+
+namespace ntk::ui {
+
+class KernelPlot : public QCustomPlot, public CsvSource {
+  Q_OBJECT
+
+ public:
+  explicit KernelPlot(QWidget* parent = nullptr);
+  /// Shows the kernel of `params`' feature map on its workload (computed when the plot is shown:
+  /// phi of the sampled rows costs (32 + 64) r).
+  void setParameters(const core::Parameters& params);
+  const core::KernelSamples& samples() const { return m_samples; }
+  /// score,exp_score,feature_kernel: one line per sampled pair.
+  QString csv() const override;
+
+ protected:
+  void showEvent(QShowEvent* event) override;
+
+ private:
+  void compute();
+
+  QCPAxisRect* m_kernel;
+  QCPAxisRect* m_histogram;
+  std::optional<core::Parameters> m_pending;  ///< parameters not computed yet
+  core::KernelSamples m_samples;
+};
+
+}  // namespace ntk::ui
