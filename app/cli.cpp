@@ -23,7 +23,8 @@ void print_overview(std::ostream& out, std::span<const Command> extra) {
          "(arXiv 2406.14036, \"Towards Infinite-Long Prefix in Transformer\").\n\n"
          "Usage: "
       << program << " [--open FILE.ntksession] [--lesson N [--step K]] [--presenter]\n"
-      << "                    [--theme light|dark] [--zoom 1-2] [--screenshot OUT.png [--timeout S]]\n"
+      << "                    [--theme light|dark] [--zoom 1-2] [--inspect-query I]\n"
+      << "                    [--screenshot OUT.png [--timeout S]]\n"
       << "                    the window\n"
       << "       " << program << " COMMAND [options]" << std::string(43, ' ') << "headless\n\nCommands:\n";
   for (const Command& c : commands(extra)) out << "  " << c.name << std::string(10 - c.name.size(), ' ') << c.summary << '\n';
@@ -59,7 +60,7 @@ void print_man_page(std::ostream& out, std::span<const Command> extra) {
       << ".SH NAME\nntk\\-explorer \\- exact prefix attention against NTK\\-Attention, live and headless\n"
       << ".SH SYNOPSIS\n.B ntk\\-explorer\n"
       << roff("[--open FILE.ntksession] [--lesson N [--step K]] [--presenter] [--theme light|dark] "
-              "[--zoom 1-2] [--screenshot OUT.png [--timeout S]]")
+              "[--zoom 1-2] [--inspect-query I] [--screenshot OUT.png [--timeout S]]")
       << "\n.br\n.B ntk\\-explorer\n.I COMMAND\n[options]\n"
       << ".SH DESCRIPTION\n"
       << roff("NTK-Attention Explorer makes arXiv 2406.14036 (\"Towards Infinite-Long Prefix in Transformer\") "

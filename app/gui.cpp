@@ -4,6 +4,7 @@
 #include "ui/export/plot_export.h"
 #include "ui/lessons/lesson_panel.h"
 #include "ui/main_window.h"
+#include "ui/panels/parameter_panel.h"
 
 #include <QApplication>
 #include <QSize>
@@ -20,13 +21,14 @@ namespace {
 
 constexpr const char* usage =
     "ntk-explorer: the window takes [--open FILE.ntksession] [--lesson N [--step K]] [--presenter]\n"
-    "  [--theme light|dark] [--zoom 1-2] [--screenshot OUT.png [--timeout SECONDS]]; run\n"
-    "  'ntk-explorer --help' for the headless commands\n";
+    "  [--theme light|dark] [--zoom 1-2] [--inspect-query I] [--screenshot OUT.png [--timeout SECONDS]];\n"
+    "  run 'ntk-explorer --help' for the headless commands\n";
 
 struct WindowOptions {
   std::string session, screenshot, theme, zoom;
   int lesson = 0, step = 1;  // 1-based; lesson 0: none
   int timeout = 120;         // seconds a screenshot run may take
+  int query = -1;            // the query inspector's row; -1: not asked
   bool presenter = false;
 };
 
@@ -56,7 +58,7 @@ std::optional<double> zoom_factor(const std::string& text) {
 // The options, or nullopt after saying on stderr what is wrong.
 std::optional<WindowOptions> parse(const std::vector<std::string>& args) {
   WindowOptions o;
-  bool stepped = false, timed = false;
+  bool stepped = false, timed = false, inspected = false;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& flag = args[i];
     if (flag == "--presenter") {
@@ -67,7 +69,7 @@ std::optional<WindowOptions> parse(const std::vector<std::string>& args) {
                         : flag == "--theme"                                  ? &o.theme
                         : flag == "--zoom"                                   ? &o.zoom
                                                                               : nullptr;
-    const bool number = flag == "--lesson" || flag == "--step" || flag == "--timeout";
+    const bool number = flag == "--lesson" || flag == "--step" || flag == "--timeout" || flag == "--inspect-query";
     if ((!text && !number) || i + 1 >= args.size()) {
       std::cerr << (text || number ? "ntk-explorer: " + flag + " needs a value\n" : "ntk-explorer: unknown option " + flag + "\n")
                 << usage;
@@ -83,7 +85,9 @@ std::optional<WindowOptions> parse(const std::vector<std::string>& args) {
       continue;
     }
     const std::optional<int> n = whole_number(value);
-    (flag == "--lesson" ? o.lesson : flag == "--step" ? o.step : o.timeout) = n.value_or(-1);
+    (flag == "--lesson" ? o.lesson : flag == "--step" ? o.step : flag == "--timeout" ? o.timeout : o.query) =
+        n.value_or(-1);
+    inspected = inspected || flag == "--inspect-query";
     stepped = stepped || flag == "--step";
     timed = timed || flag == "--timeout";
   }
@@ -105,6 +109,10 @@ std::optional<WindowOptions> parse(const std::vector<std::string>& args) {
     std::cerr << "ntk-explorer: --timeout takes whole seconds from 1 to 86400\n";
     return std::nullopt;
   }
+  if (inspected && o.query < 0) {
+    std::cerr << "ntk-explorer: --inspect-query takes a query row from 0 to L - 1, like --inspect-query 5\n";
+    return std::nullopt;
+  }
   if (!o.zoom.empty() && !zoom_factor(o.zoom)) {
     std::cerr << "ntk-explorer: --zoom takes a text zoom from " << ui::min_zoom << " to " << ui::max_zoom
               << " (presenter mode multiplies it by 1.5), like --zoom 1.5\n";
@@ -121,7 +129,7 @@ std::optional<WindowOptions> parse(const std::vector<std::string>& args) {
 
 bool wants_gui(const std::vector<std::string>& args) {
   static const std::string window_options[] = {"--screenshot", "--open",    "--lesson", "--step",
-                                               "--presenter",  "--theme",   "--zoom",   "--timeout"};
+                                               "--presenter",  "--theme",   "--zoom",   "--timeout", "--inspect-query"};
   return args.empty() || std::find(std::begin(window_options), std::end(window_options), args.front()) != std::end(window_options);
 }
 
@@ -157,6 +165,15 @@ int run_gui(int argc, char** argv) {
     }
   }
   if (o.lesson) window.lessonPanel()->open(o.lesson, o.step - 1);
+  if (o.query >= 0) {
+    const long long L = window.parameterPanel()->parameters().workload.L;
+    if (o.query >= L) {
+      std::cerr << "ntk-explorer: --inspect-query " << o.query << " is past the last query: L = " << L
+                << ", so 0 to " << L - 1 << '\n';
+      return exit_usage;
+    }
+    window.inspectQuery(o.query);
+  }
   if (!o.screenshot.empty()) {
     // Say at once, not after the computation, when the picture cannot be written there.
     if (const QString why = ui::whyNotWritable(QString::fromStdString(o.screenshot), {"png", "jpg", "bmp"});

@@ -210,7 +210,7 @@ MainWindow::MainWindow(QWidget* parent)
   });
   const std::pair<QCustomPlot*, const char*> names[] = {
       {m_maps->exactMap(), "attention_exact"}, {m_maps->ntkMap(), "attention_ntk"},
-      {m_maps->differenceMap(), "attention_difference"},
+      {m_maps->differenceMap(), "attention_difference"}, {m_maps->rowPlot(), "attention_row"},
       {m_outputs, "outputs"}, {m_errorPlot, "error_scaling"}, {m_limitPlot, "infinite_limit"},
       {m_costPlot, "cost"}, {m_ntkPlot, "ntk_spectra"}, {m_trainingPlot, "training"}, {m_kernelPlot, "kernel"}};
   for (const auto& [plot, name] : names) {
@@ -338,6 +338,11 @@ void MainWindow::lockControls(bool lock) {
   fitPresenterDocks();
 }
 
+void MainWindow::inspectQuery(int row) {
+  m_maps->inspect(row);
+  m_tabs->setCurrentWidget(m_maps);
+}
+
 QWidget* MainWindow::spotlighted() const { return m_spotlight->target(); }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
@@ -430,7 +435,7 @@ QString MainWindow::exportBundle(const QString& folder) {
 }
 
 QList<QCustomPlot*> MainWindow::plots() const {
-  return {m_maps->exactMap(), m_maps->ntkMap(), m_maps->differenceMap(), m_outputs, m_errorPlot, m_limitPlot, m_costPlot, m_ntkPlot, m_trainingPlot, m_kernelPlot};
+  return {m_maps->exactMap(), m_maps->ntkMap(), m_maps->differenceMap(), m_maps->rowPlot(), m_outputs, m_errorPlot, m_limitPlot, m_costPlot, m_ntkPlot, m_trainingPlot, m_kernelPlot};
 }
 
 bool MainWindow::settled() const {

@@ -68,6 +68,8 @@ class MainWindow : public QMainWindow {
   ScalingPtr shownSeries() const { return m_series; }
   /// Every plot, in the order of the tabs; each has an objectName that is its export file name.
   QList<QCustomPlot*> plots() const;
+  /// Opens the maps tab on query (or query bin) `row` in the query inspector.
+  void inspectQuery(int row);
   /// The plot Copy and Export act on: the clicked one of the current tab, else its first.
   QCustomPlot* currentPlot() const;
   /// Keeps the shown scaling series as a grey overlay (null clears it).

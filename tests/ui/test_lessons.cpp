@@ -290,7 +290,7 @@ class LessonTest : public QObject {
 
   void presenterModeEnlargesAndThickens() {
     MainWindow w;
-    QCustomPlot* plot = w.plots()[4];  // error scaling
+    QCustomPlot* plot = w.findChild<QCustomPlot*>("error_scaling");
     plot->replot();
     const double font = plot->xAxis->labelFont().pointSizeF();
     const double line = plot->xAxis->basePen().widthF();
@@ -331,7 +331,7 @@ class LessonTest : public QObject {
     w.computeNow();
     QTRY_VERIFY_WITH_TIMEOUT(w.shownResult(), 20000);
     w.setLook({true, false});
-    QCustomPlot* plot = w.plots()[3];  // outputs
+    QCustomPlot* plot = w.findChild<QCustomPlot*>("outputs");
     plot->replot();
     QVERIFY(isDark(plot->toPixmap(400, 300).toImage().pixel(2, 2)));
     QTemporaryDir dir;

@@ -102,7 +102,7 @@ class MainWindowTest : public QObject {
     QTRY_VERIFY_WITH_TIMEOUT(w.settled(), 60000);
     QTemporaryDir dir;
     QCOMPARE(w.exportBundle(dir.path()), QString());
-    QCOMPARE(w.plots().size(), 9);
+    QCOMPARE(w.plots().size(), 11);
     for (QCustomPlot* plot : w.plots()) {
       const QString base = dir.filePath(plot->objectName());
       QImage png(base + ".png");
@@ -147,7 +147,8 @@ class MainWindowTest : public QObject {
     QCOMPARE(series.current.m, 1024);
     QCOMPARE(series.by_length.size(), ntk::core::scaling_lengths(p).size());
     QCOMPARE(series.by_feature.size(), ntk::core::feature_variants(p).size());
-    for (QCustomPlot* plot : w.plots().mid(4)) {
+    for (const char* name : {"error_scaling", "infinite_limit", "cost", "ntk_spectra", "training"}) {
+      QCustomPlot* plot = w.findChild<QCustomPlot*>(name);
       int points = 0;
       for (int i = 0; i < plot->graphCount(); ++i) points += plot->graph(i)->dataCount();
       QVERIFY2(points >= int(series.by_length.size()), qPrintable(plot->objectName()));
@@ -158,7 +159,7 @@ class MainWindowTest : public QObject {
     w.parameterPanel()->setParameters(p);
     w.computeNow();
     QTRY_VERIFY_WITH_TIMEOUT(w.shownSeries()->params.feature.degree == 4 && w.shownSeries()->complete(), 60000);
-    const auto* error = dynamic_cast<ntk::ui::CsvSource*>(w.plots()[4]);
+    const auto* error = dynamic_cast<ntk::ui::CsvSource*>(w.findChild<QCustomPlot*>("error_scaling"));
     QVERIFY(error->csv().contains("\npinned_by_m,"));
     QVERIFY(error->csv().contains("\nby_m,"));
   }
@@ -170,7 +171,7 @@ class MainWindowTest : public QObject {
     w.computeNow();
     QTRY_VERIFY_WITH_TIMEOUT(w.shownSeries() && w.shownSeries()->complete(), 120000);
     const ntk::ui::ScalingSeries& series = *w.shownSeries();
-    QCustomPlot* plot = w.plots()[4];
+    QCustomPlot* plot = w.findChild<QCustomPlot*>("error_scaling");
     QCOMPARE(plot->objectName(), QString("error_scaling"));
     plot->replot();
     QStringList notes;  // under the panels
@@ -227,6 +228,40 @@ class MainWindowTest : public QObject {
     QTRY_VERIFY(plot->samples().scores.cwiseAbs().maxCoeff() > 10 * spread);  // t grows like B^2
   }
 
+  // Issue 13, item 4: the query inspector shows the clicked map row, exact against
+  // NTK-Attention, with that query's output error.
+  void clickingAMapRowInspectsThatQuery() {
+    MainWindow w;
+    w.resize(1500, 850);
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QSignalSpy shown(&w, &MainWindow::resultShown);
+    w.computeNow();
+    QVERIFY(shown.wait(20000));
+    auto* tab = w.findChild<ntk::ui::MapsTab*>();
+    auto* map = static_cast<ntk::ui::AttentionMapPlot*>(w.findChild<QCustomPlot*>("attention_ntk"));
+    map->replot();
+    const QPoint at(int(map->xAxis->coordToPixel(3)), int(map->yAxis->coordToPixel(5)));
+    QTest::mouseClick(map, Qt::LeftButton, {}, at);
+    QCOMPARE(tab->inspected(), 5);
+    QCustomPlot* row = w.findChild<QCustomPlot*>("attention_row");
+    QVERIFY(row);
+    const ntk::core::Comparison& c = *w.shownResult();
+    QCOMPARE(row->graph(0)->dataCount(), int(c.exact_map->weights.cols()));
+    const Eigen::MatrixXd& exact = static_cast<ntk::ui::AttentionMapPlot*>(w.findChild<QCustomPlot*>("attention_exact"))->values();
+    for (int j : {0, 100, int(exact.cols()) - 1}) {
+      QCOMPARE(row->graph(0)->data()->at(j)->value, exact(5, j));
+      QCOMPARE(row->graph(1)->data()->at(j)->value, map->values()(5, j));
+    }
+    const QString notes = row->findChildren<QCPTextElement*>().last()->text().simplified();
+    QVERIFY2(notes.contains(QString("query 5: output error ‖T − PrefixAttn‖∞ over its row %1")
+                                .arg(c.errors.row_max_abs(5), 0, 'e', 2)),
+             qPrintable(notes));
+    QVERIFY(dynamic_cast<ntk::ui::CsvSource*>(row)->csv().startsWith("column,region,keys,exact,ntk_attention\n"));
+    w.inspectQuery(1000);  // past the last row: the last
+    QCOMPARE(tab->inspected(), int(exact.rows()) - 1);
+  }
+
   void copyPutsTheImageAndTheDataOnTheClipboard() {
     MainWindow w;
     w.show();
@@ -259,7 +294,7 @@ class MainWindowTest : public QObject {
     MainWindow w;
     w.computeNow();
     QTRY_VERIFY_WITH_TIMEOUT(w.settled(), 60000);
-    QCustomPlot* ntk = w.plots()[7];
+    QCustomPlot* ntk = w.findChild<QCustomPlot*>("ntk_spectra");
     QCOMPARE(ntk->objectName(), QString("ntk_spectra"));
     int points = 0;
     for (int i = 0; i < ntk->graphCount(); ++i) points += ntk->graph(i)->dataCount();

@@ -2,6 +2,7 @@
 
 #include "ui/plots/attention_map_plot.h"
 #include "ui/plots/color_maps.h"
+#include "ui/plots/plot_helpers.h"
 
 #include <QComboBox>
 #include <QGridLayout>
@@ -19,11 +20,25 @@ Eigen::VectorXd keysPerColumn(const core::AttentionMap& map, Eigen::Index m, Eig
   return keys;
 }
 
+QueryRowPlot::QueryRowPlot() {
+  m_rect = addPanel(this, 0, 0, tr("A query's attention row (click a row of a map)"), tr("prefix bins | input keys"),
+                    tr("weight"), false, false);
+  m_rect->axis(QCPAxis::atBottom)->setTicker(QSharedPointer<QCPAxisTickerFixed>([] {
+    auto* ticker = new QCPAxisTickerFixed;  // columns are counted
+    ticker->setTickStep(1);
+    ticker->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
+    return ticker;
+  }()));
+}
+
+QString QueryRowPlot::csv() const { return "column,region,keys,exact,ntk_attention\n" + m_lines.join(""); }
+
 MapsTab::MapsTab(QWidget* parent)
     : QWidget(parent),
       m_exact(new AttentionMapPlot(tr("Exact softmax"))),
       m_ntk(new AttentionMapPlot(tr("NTK-Attention"))),
       m_difference(new AttentionMapPlot(tr("NTK − exact"))),
+      m_row(new QueryRowPlot),
       m_columns(new QComboBox),
       m_caption(new QLabel) {
   m_columns->addItem(tr("mean weight per key"));
@@ -42,11 +57,20 @@ MapsTab::MapsTab(QWidget* parent)
   grid->addWidget(m_exact, 0, 0);
   grid->addWidget(m_ntk, 0, 1);
   grid->addWidget(m_difference, 0, 2);
-  grid->addLayout(choice, 1, 0, 1, 3);
+  grid->addWidget(m_row, 1, 0, 1, 3);
+  grid->addLayout(choice, 2, 0, 1, 3);
   m_caption->setWordWrap(true);
   m_caption->setMinimumWidth(1);  // wraps under the maps instead of widening the window
-  grid->addWidget(m_caption, 2, 0, 1, 3);
-  grid->setRowStretch(0, 1);
+  grid->addWidget(m_caption, 3, 0, 1, 3);
+  grid->setRowStretch(0, 3);
+  grid->setRowStretch(1, 2);
+  for (AttentionMapPlot* map : {m_exact, m_ntk, m_difference})
+    connect(map, &AttentionMapPlot::rowClicked, this, &MapsTab::inspect);
+}
+
+void MapsTab::inspect(int row) {
+  m_inspected = std::max(0, row);
+  draw();
 }
 
 MapsTab::Columns MapsTab::columns() const { return m_columns->currentIndex() == 1 ? Columns::sum : Columns::mean; }
@@ -78,6 +102,7 @@ void MapsTab::draw() {
   m_exact->setMap(exact_shown, exact, keys, QCPRange(0, top), viridis(), unit);
   m_ntk->setMap(ntk_shown, *c.ntk_map, keys, QCPRange(0, top), viridis(), unit);
   m_difference->setMap(diff, *c.ntk_map, keys, QCPRange(-span, span), purple_orange(), tr("signed difference"));
+  drawRow(exact_shown, ntk_shown, keys);
 
   const bool binned = exact.keys_per_bin > 1 || exact.queries_per_bin > 1;
   m_columns->setEnabled(binned);
@@ -104,6 +129,46 @@ void MapsTab::draw() {
                     .arg(span, 0, 'e', 2)
                     .arg(largest, 0, 'e', 1);
   m_caption->setText(text);
+}
+
+void MapsTab::drawRow(const Eigen::MatrixXd& exact, const Eigen::MatrixXd& ntk, const Eigen::VectorXd& keys) {
+  const core::Comparison& c = *m_result;
+  const core::AttentionMap& layout = *c.exact_map;
+  m_inspected = std::min<int>(m_inspected, int(exact.rows()) - 1);
+  const int row = m_inspected;
+  // The output error of the query, or the largest of the queries in the bin.
+  const Eigen::Index L = c.params.workload.L;
+  double error = 0;
+  for (Eigen::Index i = 0; i < L; ++i)
+    if (i * layout.query_bins / L == row && i < c.errors.row_max_abs.size()) error = std::max(error, c.errors.row_max_abs(i));
+  clearPlot(m_row);
+  std::vector<double> column(std::size_t(exact.cols()));
+  for (std::size_t j = 0; j < column.size(); ++j) column[j] = double(j);
+  std::vector<double> exact_row(std::size_t(exact.cols())), ntk_row(std::size_t(exact.cols()));
+  m_row->m_lines.clear();
+  for (Eigen::Index j = 0; j < exact.cols(); ++j) {
+    exact_row[std::size_t(j)] = exact(row, j);
+    ntk_row[std::size_t(j)] = ntk(row, j);
+    m_row->m_lines << QString("%1,%2,%3,%4,%5\n")
+                          .arg(j < layout.prefix_bins ? j : j - layout.prefix_bins)
+                          .arg(j < layout.prefix_bins ? "prefix_bin" : layout.queries_per_bin > 1 ? "input_bin" : "input")
+                          .arg(keys(j), 0, 'g', 17)
+                          .arg(exact(row, j), 0, 'g', 17)
+                          .arg(ntk(row, j), 0, 'g', 17);
+  }
+  const QString who = layout.queries_per_bin > 1 ? tr("query bin %1").arg(row) : tr("query %1").arg(row);
+  addCurve(m_row, m_row->m_rect, tr("exact softmax, %1").arg(who), QPen(palette::blue, 2), QCPScatterStyle::ssDisc,
+           column, exact_row);
+  addCurve(m_row, m_row->m_rect, tr("NTK-Attention"), QPen(palette::vermillion, 1.5), QCPScatterStyle::ssNone, column,
+           ntk_row);
+  if (layout.prefix_bins > 0) addVerticalMark(m_row, m_row->m_rect, double(layout.prefix_bins) - 0.5, tr("input keys"));
+  m_row->m_rect->axis(QCPAxis::atLeft)->setLabel(columns() == Columns::mean ? tr("weight per key") : tr("weight"));
+  addNote(m_row->m_rect, tr("%1: output error ‖T − PrefixAttn‖∞ over its row %2 (click another row of a map to "
+                            "inspect it).")
+                             .arg(who)
+                             .arg(error, 0, 'e', 2));
+  fitRange(m_row->m_rect);
+  m_row->replot(QCustomPlot::rpQueuedReplot);
 }
 
 }  // namespace ntk::ui

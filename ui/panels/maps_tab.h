@@ -5,8 +5,10 @@
 // were binned and scaled.
 
 #include "ui/compute/compute_controller.h"
+#include "ui/export/plot_export.h"
 
 #include <QWidget>
+#include <qcustomplot.h>
 
 class QComboBox;
 class QLabel;
@@ -14,6 +16,20 @@ class QLabel;
 namespace ntk::ui {
 
 class AttentionMapPlot;
+
+/// The query inspector: one row of the maps, exact against NTK-Attention, over the binned prefix
+/// and input keys, with that query's output error in the title.
+class QueryRowPlot : public QCustomPlot, public CsvSource {
+ public:
+  QueryRowPlot();
+  /// column,region,keys,exact,ntk_attention: one line per column of the row shown.
+  QString csv() const override;
+
+ private:
+  friend class MapsTab;
+  QCPAxisRect* m_rect;
+  QStringList m_lines;
+};
 
 /// How many keys each column of `map` holds (prefix bins, then input bins), for a workload with a
 /// prefix of `m` keys and `L` inputs (core::AttentionMap's binning).
@@ -29,6 +45,12 @@ class MapsTab : public QWidget {
   AttentionMapPlot* exactMap() const { return m_exact; }
   AttentionMapPlot* ntkMap() const { return m_ntk; }
   AttentionMapPlot* differenceMap() const { return m_difference; }
+  QueryRowPlot* rowPlot() const { return m_row; }
+
+  /// Shows row `row` of the maps in the inspector (a query, or a query bin when they are binned;
+  /// clamped to the rows there are). A click on a map row does the same.
+  void inspect(int row);
+  int inspected() const { return m_inspected; }
 
   /// Draws the maps of `result` (nothing when it has none).
   void showComparison(ComparisonPtr result);
@@ -38,10 +60,13 @@ class MapsTab : public QWidget {
 
  private:
   void draw();
+  void drawRow(const Eigen::MatrixXd& exact, const Eigen::MatrixXd& ntk, const Eigen::VectorXd& keys);
 
   AttentionMapPlot* m_exact;
   AttentionMapPlot* m_ntk;
   AttentionMapPlot* m_difference;
+  QueryRowPlot* m_row;
+  int m_inspected = 0;
   QComboBox* m_columns;
   QLabel* m_caption;
   ComparisonPtr m_result;

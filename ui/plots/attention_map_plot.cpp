@@ -29,6 +29,10 @@ AttentionMapPlot::AttentionMapPlot(const QString& title, QWidget* parent) : QCus
   m_boundary->setPen(QPen(Qt::white, 2, Qt::DashLine));
   setMouseTracking(true);
   connect(this, &QCustomPlot::mouseMove, this, &AttentionMapPlot::showValueAt);
+  connect(this, &QCustomPlot::mousePress, this, [this](QMouseEvent* event) {
+    const int row = int(std::lround(yAxis->pixelToCoord(event->position().y())));
+    if (event->button() == Qt::LeftButton && row >= 0 && row < m_values.rows()) emit rowClicked(row);
+  });
 }
 
 void AttentionMapPlot::setMap(const Eigen::MatrixXd& values, const core::AttentionMap& layout,

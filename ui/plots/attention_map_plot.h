@@ -25,6 +25,10 @@ class AttentionMapPlot : public QCustomPlot, public CsvSource {
   /// keys the column holds; value is as shown (the unit is the colour scale's label).
   QString csv() const override;
 
+ signals:
+  /// A row of the map was clicked (a query, or a query bin when the queries are binned).
+  void rowClicked(int row);
+
  private:
   void showValueAt(QMouseEvent* event);
 

@@ -15,18 +15,6 @@ KernelPlot::KernelPlot(QWidget* parent) : QCustomPlot(parent) {
 }
 
 void KernelPlot::setParameters(const core::Parameters& params) {
-  m_pending = params;
-  if (isVisible()) compute();
-}
-
-void KernelPlot::showEvent(QShowEvent* event) {
-  QCustomPlot::showEvent(event);
-  if (m_pending) compute();
-}
-
-void KernelPlot::compute() {
-  const core::Parameters params = *m_pending;
-  m_pending.reset();
   m_samples = core::kernel_samples(params.workload, core::FeatureMap(params.feature, params.workload.d));
   clearPlot(this);
   const Eigen::VectorXd& t = m_samples.scores;

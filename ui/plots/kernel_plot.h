@@ -8,7 +8,6 @@
 #include "core/params/parameters.h"
 #include "ui/export/plot_export.h"
 
-#include <optional>
 #include <qcustomplot.h>
 
 namespace ntk::ui {
@@ -18,22 +17,16 @@ class KernelPlot : public QCustomPlot, public CsvSource {
 
  public:
   explicit KernelPlot(QWidget* parent = nullptr);
-  /// Shows the kernel of `params`' feature map on its workload (computed when the plot is shown:
-  /// phi of the sampled rows costs (32 + 64) r).
+  /// Shows the kernel of `params`' feature map on its workload (phi of the 32 + 64 sampled rows:
+  /// small next to the comparison, which applies phi to every key).
   void setParameters(const core::Parameters& params);
   const core::KernelSamples& samples() const { return m_samples; }
   /// score,exp_score,feature_kernel: one line per sampled pair.
   QString csv() const override;
 
- protected:
-  void showEvent(QShowEvent* event) override;
-
  private:
-  void compute();
-
   QCPAxisRect* m_kernel;
   QCPAxisRect* m_histogram;
-  std::optional<core::Parameters> m_pending;  ///< parameters not computed yet
   core::KernelSamples m_samples;
 };
 
