@@ -409,6 +409,8 @@ QString MainWindow::exportBundle(const QString& folder) {
   if (!m_shown) return tr("nothing computed yet");
   if (!QDir().mkpath(folder)) return tr("cannot create %1").arg(folder);
   const QDir dir(folder);
+  m_kernelPlot->drawn();  // both drawn only when shown otherwise
+  m_maps->drawInspector();
   for (QCustomPlot* plot : plots()) {
     for (const QString& format : exportFormats()) {
       // Hidden tabs have no size of their own: export at a fixed, legible size.

@@ -31,7 +31,19 @@ QueryRowPlot::QueryRowPlot() {
   }()));
 }
 
-QString QueryRowPlot::csv() const { return "column,region,keys,exact,ntk_attention\n" + m_lines.join(""); }
+QString QueryRowPlot::csv() const {
+  QString out = "column,region,keys,exact,ntk_attention\n";
+  for (std::size_t j = 0; j < m_exact.size(); ++j) {
+    const auto column = Eigen::Index(j);
+    out += QString("%1,%2,%3,%4,%5\n")
+               .arg(column < m_prefixBins ? column : column - m_prefixBins)
+               .arg(column < m_prefixBins ? "prefix_bin" : m_inputBinned ? "input_bin" : "input")
+               .arg(m_keys(column), 0, 'g', 17)
+               .arg(m_exact[j], 0, 'g', 17)
+               .arg(m_ntk[j], 0, 'g', 17);
+  }
+  return out;
+}
 
 MapsTab::MapsTab(QWidget* parent)
     : QWidget(parent),
@@ -66,10 +78,12 @@ MapsTab::MapsTab(QWidget* parent)
   grid->setRowStretch(1, 2);
   for (AttentionMapPlot* map : {m_exact, m_ntk, m_difference})
     connect(map, &AttentionMapPlot::rowClicked, this, &MapsTab::inspect);
+  m_row->hide();  // until a row is asked for: the maps keep the room, and a drag draws three plots, not four
 }
 
 void MapsTab::inspect(int row) {
   m_inspected = std::max(0, row);
+  m_row->show();
   draw();
 }
 
@@ -102,7 +116,7 @@ void MapsTab::draw() {
   m_exact->setMap(exact_shown, exact, keys, QCPRange(0, top), viridis(), unit);
   m_ntk->setMap(ntk_shown, *c.ntk_map, keys, QCPRange(0, top), viridis(), unit);
   m_difference->setMap(diff, *c.ntk_map, keys, QCPRange(-span, span), purple_orange(), tr("signed difference"));
-  drawRow(exact_shown, ntk_shown, keys);
+  if (!m_row->isHidden()) drawInspector();
 
   const bool binned = exact.keys_per_bin > 1 || exact.queries_per_bin > 1;
   m_columns->setEnabled(binned);
@@ -121,7 +135,7 @@ void MapsTab::draw() {
                "column holds %2 keys.")
                 .arg(c.params.workload.L)
                 .arg(exact.queries_per_bin, 0, 'g', 4);
-  text += tr(" Exact and NTK-Attention share one colour scale.");
+  text += tr(" Exact and NTK-Attention share one colour scale; click a row to inspect that query.");
   text += largest >= difference_floor * top
               ? tr(" The difference spans ±%1, its largest entry.").arg(span, 0, 'e', 2)
               : tr(" The difference spans ±%1, a millionth of the largest weight: its largest entry, %2, is below "
@@ -131,8 +145,12 @@ void MapsTab::draw() {
   m_caption->setText(text);
 }
 
-void MapsTab::drawRow(const Eigen::MatrixXd& exact, const Eigen::MatrixXd& ntk, const Eigen::VectorXd& keys) {
+void MapsTab::drawInspector() {
+  if (!m_result) return;
   const core::Comparison& c = *m_result;
+  const Eigen::MatrixXd& exact = m_exact->values();
+  const Eigen::MatrixXd& ntk = m_ntk->values();
+  const Eigen::VectorXd keys = keysPerColumn(*c.exact_map, c.params.workload.m, c.params.workload.L);
   const core::AttentionMap& layout = *c.exact_map;
   m_inspected = std::min<int>(m_inspected, int(exact.rows()) - 1);
   const int row = m_inspected;
@@ -145,17 +163,15 @@ void MapsTab::drawRow(const Eigen::MatrixXd& exact, const Eigen::MatrixXd& ntk, 
   std::vector<double> column(std::size_t(exact.cols()));
   for (std::size_t j = 0; j < column.size(); ++j) column[j] = double(j);
   std::vector<double> exact_row(std::size_t(exact.cols())), ntk_row(std::size_t(exact.cols()));
-  m_row->m_lines.clear();
   for (Eigen::Index j = 0; j < exact.cols(); ++j) {
     exact_row[std::size_t(j)] = exact(row, j);
     ntk_row[std::size_t(j)] = ntk(row, j);
-    m_row->m_lines << QString("%1,%2,%3,%4,%5\n")
-                          .arg(j < layout.prefix_bins ? j : j - layout.prefix_bins)
-                          .arg(j < layout.prefix_bins ? "prefix_bin" : layout.queries_per_bin > 1 ? "input_bin" : "input")
-                          .arg(keys(j), 0, 'g', 17)
-                          .arg(exact(row, j), 0, 'g', 17)
-                          .arg(ntk(row, j), 0, 'g', 17);
   }
+  m_row->m_exact = exact_row;
+  m_row->m_ntk = ntk_row;
+  m_row->m_keys = keys;
+  m_row->m_prefixBins = layout.prefix_bins;
+  m_row->m_inputBinned = layout.queries_per_bin > 1;
   const QString who = layout.queries_per_bin > 1 ? tr("query bin %1").arg(row) : tr("query %1").arg(row);
   addCurve(m_row, m_row->m_rect, tr("exact softmax, %1").arg(who), QPen(palette::blue, 2), QCPScatterStyle::ssDisc,
            column, exact_row);

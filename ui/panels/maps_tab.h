@@ -28,7 +28,11 @@ class QueryRowPlot : public QCustomPlot, public CsvSource {
  private:
   friend class MapsTab;
   QCPAxisRect* m_rect;
-  QStringList m_lines;
+  // What csv() writes, kept as numbers (formatted only when exported).
+  std::vector<double> m_exact, m_ntk;
+  Eigen::VectorXd m_keys;
+  Eigen::Index m_prefixBins = 0;
+  bool m_inputBinned = false;
 };
 
 /// How many keys each column of `map` holds (prefix bins, then input bins), for a workload with a
@@ -47,10 +51,12 @@ class MapsTab : public QWidget {
   AttentionMapPlot* differenceMap() const { return m_difference; }
   QueryRowPlot* rowPlot() const { return m_row; }
 
-  /// Shows row `row` of the maps in the inspector (a query, or a query bin when they are binned;
-  /// clamped to the rows there are). A click on a map row does the same.
+  /// Shows the inspector (hidden until then) on row `row` of the maps (a query, or a query bin
+  /// when they are binned; clamped to the rows there are). A click on a map row does the same.
   void inspect(int row);
   int inspected() const { return m_inspected; }
+  /// Draws the inspector's row, shown or not (an export bundle writes it either way).
+  void drawInspector();
 
   /// Draws the maps of `result` (nothing when it has none).
   void showComparison(ComparisonPtr result);
@@ -60,7 +66,6 @@ class MapsTab : public QWidget {
 
  private:
   void draw();
-  void drawRow(const Eigen::MatrixXd& exact, const Eigen::MatrixXd& ntk, const Eigen::VectorXd& keys);
 
   AttentionMapPlot* m_exact;
   AttentionMapPlot* m_ntk;

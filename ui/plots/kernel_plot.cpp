@@ -15,6 +15,19 @@ KernelPlot::KernelPlot(QWidget* parent) : QCustomPlot(parent) {
 }
 
 void KernelPlot::setParameters(const core::Parameters& params) {
+  m_pending = params;
+  if (isVisible()) drawn();
+}
+
+void KernelPlot::showEvent(QShowEvent* event) {
+  QCustomPlot::showEvent(event);
+  drawn();
+}
+
+void KernelPlot::drawn() {
+  if (!m_pending) return;
+  const core::Parameters params = *m_pending;
+  m_pending.reset();
   m_samples = core::kernel_samples(params.workload, core::FeatureMap(params.feature, params.workload.d));
   clearPlot(this);
   const Eigen::VectorXd& t = m_samples.scores;

@@ -8,6 +8,7 @@
 #include "core/params/parameters.h"
 #include "ui/export/plot_export.h"
 
+#include <optional>
 #include <qcustomplot.h>
 
 namespace ntk::ui {
@@ -17,16 +18,22 @@ class KernelPlot : public QCustomPlot, public CsvSource {
 
  public:
   explicit KernelPlot(QWidget* parent = nullptr);
-  /// Shows the kernel of `params`' feature map on its workload (phi of the 32 + 64 sampled rows:
-  /// small next to the comparison, which applies phi to every key).
+  /// Shows the kernel of `params`' feature map on its workload: at once when the plot is shown,
+  /// else when it is next shown or drawn() (a result while another tab is open costs nothing).
   void setParameters(const core::Parameters& params);
+  /// Computes and draws what setParameters left for later (before an export of a hidden plot).
+  void drawn();
   const core::KernelSamples& samples() const { return m_samples; }
   /// score,exp_score,feature_kernel: one line per sampled pair.
   QString csv() const override;
 
+ protected:
+  void showEvent(QShowEvent* event) override;
+
  private:
   QCPAxisRect* m_kernel;
   QCPAxisRect* m_histogram;
+  std::optional<core::Parameters> m_pending;  ///< set but not drawn yet
   core::KernelSamples m_samples;
 };
 
