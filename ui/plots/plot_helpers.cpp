@@ -18,7 +18,6 @@ void setLog(QCPAxis* axis) {
   axis->setNumberPrecision(0);
 }
 
-
 // Where the curves of `rect` pass, in pixels: their points and every few pixels along their lines.
 std::vector<QPointF> curvePixels(QCustomPlot* plot, QCPAxisRect* rect) {
   std::vector<QPointF> out;
@@ -43,8 +42,8 @@ std::vector<QPointF> curvePixels(QCustomPlot* plot, QCPAxisRect* rect) {
 }
 
 // The place in `area` for a box of `size`, at least `inset` pixels from the edges, that covers
-// the fewest of `points` and none of `taken`: the `preferred` corner when it is as empty as any,
-// else another corner, else a place on a 7 x 7 grid across the panel.
+// the fewest of `points` and none of `taken`: the `preferred` place (a corner or the middle of an
+// edge) when it is as empty as any, else a corner, else a place on a 7 x 7 grid across the panel.
 QRectF emptiestPlace(const QRectF& area, QSizeF size, QSizeF inset, Qt::Alignment preferred,
                      const std::vector<QPointF>& points, const std::vector<QRectF>& taken) {
   const auto box = [&](double fx, double fy) {  // 0: left or top, 1: right or bottom
@@ -52,7 +51,8 @@ QRectF emptiestPlace(const QRectF& area, QSizeF size, QSizeF inset, Qt::Alignmen
     const double y = area.top() + inset.height() + fy * (area.height() - 2 * inset.height() - size.height());
     return QRectF(QPointF(x, y), size);
   };
-  std::vector<QRectF> candidates{box(preferred & Qt::AlignRight ? 1 : 0, preferred & Qt::AlignBottom ? 1 : 0)};
+  std::vector<QRectF> candidates{box(preferred & Qt::AlignRight ? 1 : preferred & Qt::AlignHCenter ? 0.5 : 0,
+                                     preferred & Qt::AlignBottom ? 1 : preferred & Qt::AlignVCenter ? 0.5 : 0)};
   for (const auto& [fx, fy] : {std::pair{1, 0}, std::pair{0, 0}, std::pair{1, 1}, std::pair{0, 1}})
     candidates.push_back(box(fx, fy));
   for (int i = 0; i <= 6; ++i)
@@ -69,7 +69,6 @@ QRectF emptiestPlace(const QRectF& area, QSizeF size, QSizeF inset, Qt::Alignmen
   }
   return best;
 }
-
 
 // `text` with its lines broken between words so that none is wider than `width` (a word wider
 // than that keeps its own line).
