@@ -24,8 +24,7 @@ void print_overview(std::ostream& out, std::span<const Command> extra) {
          "Usage: "
       << program << " [--open FILE.ntksession] [--lesson N [--step K]] [--presenter]\n"
       << "                    [--theme light|dark] [--zoom 1-2] [--inspect-query I]\n"
-      << "                    [--screenshot OUT.png [--timeout S]]\n"
-      << "                    the window\n"
+      << "                    [--screenshot OUT.png [--timeout S]]" << std::string(24, ' ') << "the window\n"
       << "       " << program << " COMMAND [options]" << std::string(43, ' ') << "headless\n\nCommands:\n";
   for (const Command& c : commands(extra)) out << "  " << c.name << std::string(10 - c.name.size(), ' ') << c.summary << '\n';
   out << "\nRun '" << program << " COMMAND --help' for a command's options.\n"
