@@ -162,21 +162,20 @@ void MapsTab::drawInspector() {
   clearPlot(m_row);
   std::vector<double> column(std::size_t(exact.cols()));
   for (std::size_t j = 0; j < column.size(); ++j) column[j] = double(j);
-  std::vector<double> exact_row(std::size_t(exact.cols())), ntk_row(std::size_t(exact.cols()));
+  m_row->m_exact.resize(column.size());
+  m_row->m_ntk.resize(column.size());
   for (Eigen::Index j = 0; j < exact.cols(); ++j) {
-    exact_row[std::size_t(j)] = exact(row, j);
-    ntk_row[std::size_t(j)] = ntk(row, j);
+    m_row->m_exact[std::size_t(j)] = exact(row, j);
+    m_row->m_ntk[std::size_t(j)] = ntk(row, j);
   }
-  m_row->m_exact = exact_row;
-  m_row->m_ntk = ntk_row;
   m_row->m_keys = keys;
   m_row->m_prefixBins = layout.prefix_bins;
   m_row->m_inputBinned = layout.queries_per_bin > 1;
   const QString who = layout.queries_per_bin > 1 ? tr("query bin %1").arg(row) : tr("query %1").arg(row);
   addCurve(m_row, m_row->m_rect, tr("exact softmax, %1").arg(who), QPen(palette::blue, 2), QCPScatterStyle::ssDisc,
-           column, exact_row);
+           column, m_row->m_exact);
   addCurve(m_row, m_row->m_rect, tr("NTK-Attention"), QPen(palette::vermillion, 1.5), QCPScatterStyle::ssNone, column,
-           ntk_row);
+           m_row->m_ntk);
   if (layout.prefix_bins > 0) addVerticalMark(m_row, m_row->m_rect, double(layout.prefix_bins) - 0.5, tr("input keys"));
   m_row->m_rect->axis(QCPAxis::atLeft)->setLabel(columns() == Columns::mean ? tr("weight per key") : tr("weight"));
   addNote(m_row->m_rect, tr("%1: output error ‖T − PrefixAttn‖∞ over its row %2 (click another row of a map to "
