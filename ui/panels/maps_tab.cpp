@@ -23,12 +23,7 @@ Eigen::VectorXd keysPerColumn(const core::AttentionMap& map, Eigen::Index m, Eig
 QueryRowPlot::QueryRowPlot() {
   m_rect = addPanel(this, 0, 0, tr("A query's attention row (click a row of a map)"), tr("prefix bins | input keys"),
                     tr("weight"), false, false);
-  m_rect->axis(QCPAxis::atBottom)->setTicker(QSharedPointer<QCPAxisTickerFixed>([] {
-    auto* ticker = new QCPAxisTickerFixed;  // columns are counted
-    ticker->setTickStep(1);
-    ticker->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
-    return ticker;
-  }()));
+  setWholeNumberTicks(m_rect->axis(QCPAxis::atBottom));  // columns are counted
 }
 
 QString QueryRowPlot::csv() const {
@@ -102,7 +97,8 @@ void MapsTab::draw() {
   const core::Comparison& c = *m_result;
   const core::AttentionMap& exact = *c.exact_map;
   const bool mean = columns() == Columns::mean;
-  const Eigen::VectorXd keys = keysPerColumn(exact, c.params.workload.m, c.params.workload.L);
+  m_keys = keysPerColumn(exact, c.params.workload.m, c.params.workload.L);
+  const Eigen::VectorXd& keys = m_keys;
   const auto shown = [&](const Eigen::MatrixXd& weights) -> Eigen::MatrixXd {
     if (!mean) return weights;
     return weights * keys.cwiseInverse().asDiagonal();
@@ -150,7 +146,6 @@ void MapsTab::drawInspector() {
   const core::Comparison& c = *m_result;
   const Eigen::MatrixXd& exact = m_exact->values();
   const Eigen::MatrixXd& ntk = m_ntk->values();
-  const Eigen::VectorXd keys = keysPerColumn(*c.exact_map, c.params.workload.m, c.params.workload.L);
   const core::AttentionMap& layout = *c.exact_map;
   m_inspected = std::min<int>(m_inspected, int(exact.rows()) - 1);
   const int row = m_inspected;
@@ -168,7 +163,7 @@ void MapsTab::drawInspector() {
     m_row->m_exact[std::size_t(j)] = exact(row, j);
     m_row->m_ntk[std::size_t(j)] = ntk(row, j);
   }
-  m_row->m_keys = keys;
+  m_row->m_keys = m_keys;
   m_row->m_prefixBins = layout.prefix_bins;
   m_row->m_inputBinned = layout.queries_per_bin > 1;
   const QString who = layout.queries_per_bin > 1 ? tr("query bin %1").arg(row) : tr("query %1").arg(row);

@@ -75,6 +75,7 @@ class MapsTab : public QWidget {
   QComboBox* m_columns;
   QLabel* m_caption;
   ComparisonPtr m_result;
+  Eigen::VectorXd m_keys;  ///< keys per column of the maps drawn (keysPerColumn)
 };
 
 /// The difference map's colour scale spans at least this share of the largest weight, so that

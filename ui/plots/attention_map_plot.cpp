@@ -1,5 +1,7 @@
 #include "ui/plots/attention_map_plot.h"
 
+#include "ui/plots/plot_helpers.h"
+
 #include <QToolTip>
 
 namespace ntk::ui {
@@ -18,12 +20,7 @@ AttentionMapPlot::AttentionMapPlot(const QString& title, QWidget* parent) : QCus
   m_scale->setMarginGroup(QCP::msBottom | QCP::msTop, group);
   yAxis->setLabel(tr("query"));
   yAxis->setRangeReversed(true);
-  for (QCPAxis* axis : {xAxis, yAxis}) {  // rows and columns are counted: whole-number ticks
-    QSharedPointer<QCPAxisTickerFixed> ticker(new QCPAxisTickerFixed);
-    ticker->setTickStep(1);
-    ticker->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
-    axis->setTicker(ticker);
-  }
+  for (QCPAxis* axis : {xAxis, yAxis}) setWholeNumberTicks(axis);  // rows and columns are counted
   xAxis->ticker()->setTickCount(2);  // a narrow map keeps its labels apart
   m_boundary = new QCPItemStraightLine(this);
   m_boundary->setPen(QPen(Qt::white, 2, Qt::DashLine));

@@ -324,6 +324,13 @@ QCPAxisRect* addPanel(QCustomPlot* plot, int row, int column, const QString& tit
   return rect;
 }
 
+void setWholeNumberTicks(QCPAxis* axis) {
+  QSharedPointer<QCPAxisTickerFixed> ticker(new QCPAxisTickerFixed);
+  ticker->setTickStep(1);
+  ticker->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
+  axis->setTicker(ticker);
+}
+
 QCPLegend* legendOf(QCPAxisRect* rect) { return qobject_cast<QCPLegend*>(rect->insetLayout()->elementAt(0)); }
 
 void clearPlot(QCustomPlot* plot) {

@@ -20,6 +20,9 @@ QCPAxisRect* addPanel(QCustomPlot* plot, int row, int column, const QString& tit
                       const QString& y, bool log_x, bool log_y,
                       Qt::Alignment legend_at = Qt::AlignTop | Qt::AlignRight);
 
+/// Ticks at whole numbers only, for an axis that counts (rows, columns).
+void setWholeNumberTicks(QCPAxis* axis);
+
 /// The legend inside `rect` (every panel has one).
 QCPLegend* legendOf(QCPAxisRect* rect);
 
