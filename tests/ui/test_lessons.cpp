@@ -250,7 +250,7 @@ class LessonTest : public QObject {
     w.resize(1400, 800);
     w.show();
     w.computeNow();
-    QTRY_VERIFY_WITH_TIMEOUT(w.shownResult(), 20000);
+    QTRY_VERIFY_WITH_TIMEOUT(w.shownResult(), 120000);
     w.setLook({true, false});
     QCustomPlot* plot = w.findChild<QCustomPlot*>("outputs");
     plot->replot();

@@ -22,6 +22,7 @@
 #include <QSet>
 #include <QSlider>
 #include <QStyleFactory>
+#include <memory>
 #include <QStyleOptionSlider>
 #include <QTextBrowser>
 #include <QToolTip>
@@ -72,7 +73,7 @@ class MainWindowTest : public QObject {
     w.show();
     auto* m = qobject_cast<QDoubleSpinBox*>(w.parameterPanel()->control("m"));
     for (int i = 1; i <= 200; ++i) m->setValue(100 + i);
-    QTRY_VERIFY_WITH_TIMEOUT(w.shownResult() && w.shownResult()->params.workload.m == 300, 20000);
+    QTRY_VERIFY_WITH_TIMEOUT(w.shownResult() && w.shownResult()->params.workload.m == 300, 120000);
     // Nothing newer is pending: the shown result stays that of the last setting.
     QTest::qWait(300);
     QCOMPARE(w.shownResult()->params.workload.m, 300);
@@ -99,7 +100,7 @@ class MainWindowTest : public QObject {
     QSignalSpy shown(&w, &MainWindow::resultShown);
     w.computeNow();
     QVERIFY(shown.wait(20000));
-    QTRY_VERIFY_WITH_TIMEOUT(w.settled(), 60000);
+    QTRY_VERIFY_WITH_TIMEOUT(w.settled(), 120000);
     QTemporaryDir dir;
     QCOMPARE(w.exportBundle(dir.path()), QString());
     QCOMPARE(w.plots().size(), 11);
@@ -141,7 +142,7 @@ class MainWindowTest : public QObject {
     p.workload.mode = ntk::core::WorkloadMode::projection;
     w.parameterPanel()->setParameters(p);
     w.computeNow();
-    QTRY_VERIFY_WITH_TIMEOUT(w.shownSeries() && w.shownSeries()->complete(), 60000);
+    QTRY_VERIFY_WITH_TIMEOUT(w.shownSeries() && w.shownSeries()->complete(), 120000);
     const ntk::ui::ScalingSeries& series = *w.shownSeries();
     QCOMPARE(series.params.workload.m, 1024);
     QCOMPARE(series.current.m, 1024);
@@ -158,7 +159,7 @@ class MainWindowTest : public QObject {
     p.feature.degree = 4;
     w.parameterPanel()->setParameters(p);
     w.computeNow();
-    QTRY_VERIFY_WITH_TIMEOUT(w.shownSeries()->params.feature.degree == 4 && w.shownSeries()->complete(), 60000);
+    QTRY_VERIFY_WITH_TIMEOUT(w.shownSeries()->params.feature.degree == 4 && w.shownSeries()->complete(), 120000);
     const auto* error = dynamic_cast<ntk::ui::CsvSource*>(w.findChild<QCustomPlot*>("error_scaling"));
     QVERIFY(error->csv().contains("\npinned_by_m,"));
     QVERIFY(error->csv().contains("\nby_m,"));
@@ -208,7 +209,7 @@ class MainWindowTest : public QObject {
     QVERIFY(plot);
     w.findChild<QTabWidget*>()->setCurrentWidget(plot);
     w.computeNow();
-    QTRY_VERIFY_WITH_TIMEOUT(plot->samples().scores.size() == 32 * 64, 20000);
+    QTRY_VERIFY_WITH_TIMEOUT(plot->samples().scores.size() == 32 * 64, 120000);
     const ntk::core::Parameters p = w.shownResult()->params;
     const ntk::core::KernelSamples expected =
         ntk::core::kernel_samples(p.workload, ntk::core::FeatureMap(p.feature, p.workload.d));
@@ -224,7 +225,7 @@ class MainWindowTest : public QObject {
     wider.workload.scale = 2;
     w.parameterPanel()->setParameters(wider);
     w.computeNow();
-    QTRY_VERIFY_WITH_TIMEOUT(w.shownResult()->params.workload.scale == 2.0, 20000);
+    QTRY_VERIFY_WITH_TIMEOUT(w.shownResult()->params.workload.scale == 2.0, 120000);
     QTRY_VERIFY(plot->samples().scores.cwiseAbs().maxCoeff() > 10 * spread);  // t grows like B^2
   }
 
@@ -293,7 +294,7 @@ class MainWindowTest : public QObject {
   void ntkTabShowsSpectraAndConcentration() {
     MainWindow w;
     w.computeNow();
-    QTRY_VERIFY_WITH_TIMEOUT(w.settled(), 60000);
+    QTRY_VERIFY_WITH_TIMEOUT(w.settled(), 120000);
     QCustomPlot* ntk = w.findChild<QCustomPlot*>("ntk_spectra");
     QCOMPARE(ntk->objectName(), QString("ntk_spectra"));
     int points = 0;
@@ -315,7 +316,7 @@ class MainWindowTest : public QObject {
     connect(w.ntkController(), &ntk::ui::NtkController::trainingChanged, this,
             [&](ntk::ui::TrainingPtr s) { state = std::move(s); });
     w.ntkController()->request(p);
-    QTRY_VERIFY_WITH_TIMEOUT(state && state->curve.steps.size() == 1, 20000);
+    QTRY_VERIFY_WITH_TIMEOUT(state && state->curve.steps.size() == 1, 120000);
     // Before any step the loss panel already shows both predictions over the whole run.
     const auto prediction = [&]() -> QCPGraph* {
       QCustomPlot* plot = w.findChild<QCustomPlot*>("training");
@@ -326,22 +327,22 @@ class MainWindowTest : public QObject {
     QTRY_VERIFY(prediction() && prediction()->dataCount() == 61);
     QCOMPARE(prediction()->data()->at(60)->key, 60.0);
     w.ntkController()->step();
-    QTRY_VERIFY_WITH_TIMEOUT(state->curve.steps.back().step == 1, 20000);
+    QTRY_VERIFY_WITH_TIMEOUT(state->curve.steps.back().step == 1, 120000);
     QCOMPARE(prediction()->data()->at(1)->value, state->curve.steps[1].predicted_loss_infinite);  // the run's own
     w.ntkController()->play();
-    QTRY_VERIFY_WITH_TIMEOUT(state->curve.steps.back().step == 60 && !state->playing, 20000);
+    QTRY_VERIFY_WITH_TIMEOUT(state->curve.steps.back().step == 60 && !state->playing, 120000);
     QVERIFY(state->curve.steps.back().loss < state->curve.steps.front().loss);
     w.ntkController()->reset();
-    QTRY_VERIFY_WITH_TIMEOUT(state->curve.steps.size() == 1, 20000);
+    QTRY_VERIFY_WITH_TIMEOUT(state->curve.steps.size() == 1, 120000);
     // A long run paused early stops where it is and keeps its steps.
     p.ntk.steps = 1000000;
     w.ntkPanel()->setParameters(p);
     w.ntkController()->request(p);
-    QTRY_VERIFY_WITH_TIMEOUT(state->params.ntk.steps == 1000000, 20000);
+    QTRY_VERIFY_WITH_TIMEOUT(state->params.ntk.steps == 1000000, 120000);
     w.ntkController()->play();
-    QTRY_VERIFY_WITH_TIMEOUT(state->playing, 20000);
+    QTRY_VERIFY_WITH_TIMEOUT(state->playing, 120000);
     w.ntkController()->pause();
-    QTRY_VERIFY_WITH_TIMEOUT(!state->playing, 20000);
+    QTRY_VERIFY_WITH_TIMEOUT(!state->playing, 120000);
     const int reached = state->curve.steps.back().step;
     QVERIFY(reached > 0 && reached < 1000000);
     QTest::qWait(200);
@@ -381,7 +382,7 @@ class MainWindowTest : public QObject {
              qPrintable(ntk));
     QVERIFY2(on(6).contains("step 0:") && on(6).contains("loss"), qPrintable(on(6)));
     w.ntkController()->step();
-    QTRY_VERIFY_WITH_TIMEOUT(on(6).contains("step 1:"), 20000);
+    QTRY_VERIFY_WITH_TIMEOUT(on(6).contains("step 1:"), 120000);
     QVERIFY2(on(6).contains("contraction per step"), qPrintable(on(6)));
     QCOMPARE(w.findChild<QStatusBar*>()->findChildren<QLabel*>().constFirst()->text(), on(6));
   }
@@ -406,7 +407,7 @@ class MainWindowTest : public QObject {
     w.activateWindow();
     QVERIFY(QTest::qWaitForWindowActive(&w));
     const double base = ntk::ui::platformFont().pointSizeF();
-    const int indicator = QStyleFactory::create("Fusion")->pixelMetric(QStyle::PM_IndicatorWidth);
+    const int indicator = std::unique_ptr<QStyle>(QStyleFactory::create("Fusion"))->pixelMetric(QStyle::PM_IndicatorWidth);
     w.setLook({false, true, 1.0});
     QTest::keyClick(&w, Qt::Key_Plus, Qt::ControlModifier);  // Ctrl+plus: one step up
     QTest::keyClick(&w, Qt::Key_Equal, Qt::ControlModifier);  // Ctrl+= (plus without Shift): another
@@ -520,7 +521,7 @@ class MainWindowTest : public QObject {
     p.workload.m = 0;
     w.parameterPanel()->setParameters(p);
     w.computeNow();
-    QTRY_VERIFY_WITH_TIMEOUT(w.shownResult()->params.workload.m == 0, 20000);
+    QTRY_VERIFY_WITH_TIMEOUT(w.shownResult()->params.workload.m == 0, 120000);
     const ntk::core::Comparison& none = *w.shownResult();
     const double top = std::max(none.exact_map->weights.maxCoeff(), none.ntk_map->weights.maxCoeff());
     QVERIFY((none.ntk_map->weights - none.exact_map->weights).cwiseAbs().maxCoeff() < 1e-12 * top);
@@ -557,7 +558,7 @@ class MainWindowTest : public QObject {
     undo->redo();
     QCOMPARE(w.parameterPanel()->parameters().workload.m, 500);
     QCOMPARE(w.parameterPanel()->parameters().feature.degree, 3);
-    QTRY_VERIFY_WITH_TIMEOUT(w.shownResult() && w.shownResult()->params.feature.degree == 3, 20000);
+    QTRY_VERIFY_WITH_TIMEOUT(w.shownResult() && w.shownResult()->params.feature.degree == 3, 120000);
   }
 
   // Issue 11: a session whose settings the workers refuse left --screenshot waiting forever for
@@ -571,7 +572,7 @@ class MainWindowTest : public QObject {
     f.close();
     MainWindow w;
     QCOMPARE(w.openSession(f.fileName()), QString());
-    QTRY_VERIFY_WITH_TIMEOUT(w.refusal().contains("memory budget"), 20000);
+    QTRY_VERIFY_WITH_TIMEOUT(w.refusal().contains("memory budget"), 120000);
     QVERIFY(!w.settled());
     // A valid setting clears it.
     w.openSession(f.fileName());
@@ -580,7 +581,7 @@ class MainWindowTest : public QObject {
     w.ntkPanel()->setParameters(ok);
     w.computeNow();
     emit w.ntkPanel()->parametersChanged(ok, true);
-    QTRY_VERIFY_WITH_TIMEOUT(w.refusal().isEmpty() && w.settled(), 60000);
+    QTRY_VERIFY_WITH_TIMEOUT(w.refusal().isEmpty() && w.settled(), 120000);
   }
 
   // Issue 11: on a full disk the session was replaced by a 0-byte file while the window said it

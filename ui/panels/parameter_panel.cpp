@@ -43,15 +43,16 @@ class PrefixSlider : public QSlider {
     QSlider::mousePressEvent(event);
     m_lastX = event->position().x();
     m_exact = sliderPosition();
-  }
-  void mouseMoveEvent(QMouseEvent* event) override {
-    if (!isSliderDown()) return QSlider::mouseMoveEvent(event);
+    // The speed is fixed for the whole drag: the panel may reflow while m changes.
     QStyleOptionSlider option;
     initStyleOption(&option);
     const int handle = style()->pixelMetric(QStyle::PM_SliderLength, &option, this);
-    const double per_pixel = double(maximum() - minimum()) / std::max(1, width() - handle);
+    m_perPixel = double(maximum() - minimum()) / std::max(1, width() - handle);
+  }
+  void mouseMoveEvent(QMouseEvent* event) override {
+    if (!isSliderDown()) return QSlider::mouseMoveEvent(event);
     const double speed = event->modifiers() & Qt::ShiftModifier ? fine_drag : 1.0;
-    m_exact = std::clamp(m_exact + (event->position().x() - m_lastX) * per_pixel * speed, double(minimum()),
+    m_exact = std::clamp(m_exact + (event->position().x() - m_lastX) * m_perPixel * speed, double(minimum()),
                          double(maximum()));
     m_lastX = event->position().x();
     setSliderPosition(int(std::lround(m_exact)));
@@ -65,7 +66,7 @@ class PrefixSlider : public QSlider {
   }
 
  private:
-  double m_lastX = 0, m_exact = 0;
+  double m_lastX = 0, m_exact = 0, m_perPixel = 1;
 };
 
 int slider_position(Eigen::Index m) {
