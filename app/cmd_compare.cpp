@@ -147,7 +147,7 @@ int run(const Args& args, std::ostream& out, std::ostream& err) {
   const auto dir = args.value("inputs");
   if (dir) {
     for (const std::string& key : given_parameter_options(args))
-      for (const char* workload_key : {"mode", "L", "d", "m", "scale", "dist"})
+      for (const char* workload_key : {"mode", "L", "d", "m", "scale", "dist", "match"})
         if (key == workload_key)
           throw UsageError("--" + key + " describes a generated workload; it cannot be combined with --inputs");
     const ArrayInputs in = read_inputs(*dir, budget);

@@ -84,13 +84,13 @@ int run(const Args& args, std::ostream& out, std::ostream& err) {
 
 Command generate_command() {
   std::vector<OptionSpec> options;
-  for (const auto& key : {"mode", "L", "d", "m", "scale", "dist", "seed"})
+  for (const auto& key : {"mode", "L", "d", "m", "scale", "dist", "match", "seed"})
     for (const OptionSpec& o : parameter_options())
       if (o.name == key) options.push_back(o);
   options.push_back({"out", true, false, "folder to write the .npy files into (created if needed)"});
   return {"generate", "Write a seeded workload (Q, K, V, K_P, V_P; projection mode also X, P, W) as .npy",
           "generate [--mode direct|projection] [--L N] [--d N] [--m N] [--scale B] "
-          "[--dist gaussian|uniform] [--seed S] --out DIR",
+          "[--dist gaussian|uniform] [--match S] [--seed S] --out DIR",
           options, run};
 }
 

@@ -42,13 +42,19 @@ class Quantities {
   }
 
  private:
+  // A metrics.json field; NAME_percent is 100 times field NAME; output_max_abs is the largest
+  // |entry| of exact attention's output.
   double compare_field(const std::string& name, const core::Parameters& p) {
     const std::string key = core::command_line(p);
     auto it = m_comparisons.find(key);
     if (it == m_comparisons.end()) it = m_comparisons.emplace(key, core::compare_methods(p, {})).first;
+    if (name == "output_max_abs") return it->second.exact.T.cwiseAbs().maxCoeff();
+    const std::string percent = "_percent";
+    const bool scaled = name.size() > percent.size() && name.ends_with(percent);
+    const std::string field = scaled ? name.substr(0, name.size() - percent.size()) : name;
     for (const MetricField& f : metric_fields(it->second))
-      if (f.name == name) return f.value;
-    throw UsageError("unknown comparison quantity '" + name + "' (a metrics.json field)");
+      if (f.name == field) return scaled ? 100 * f.value : f.value;
+    throw UsageError("unknown comparison quantity '" + name + "' (a metrics.json field, FIELD_percent or output_max_abs)");
   }
 
   double ntk_field(const std::string& name, const core::Parameters& p) {
@@ -56,6 +62,8 @@ class Quantities {
     if (name == "distance") return core::ntk_width_point(s, s.m).distance;
     if (name == "lambda_min_limit") return core::ntk_view(s).limit_spectrum.lambda_min;
     if (name == "lambda_min_empirical") return core::ntk_view(s).empirical_spectrum.lambda_min;
+    if (name == "lambda_max_limit") return core::ntk_view(s).limit_spectrum.lambda_max;
+    if (name == "lambda_max_empirical") return core::ntk_view(s).empirical_spectrum.lambda_max;
     if (name == "distance_slope") {  // the fit the NTK tab draws over its widths
       std::vector<double> m, distance;
       for (const Eigen::Index w : core::ntk_widths(s)) {
@@ -85,6 +93,7 @@ class Quantities {
     if (name == "lambda_min_limit") return run.lambda_star;
     if (name == "lambda_min_change_percent") return 100 * std::abs(last.lambda_min / first.lambda_min - 1);
     if (name == "weight_movement") return last.weight_movement;
+    if (name == "final_loss") return last.loss;
     throw UsageError("unknown training quantity '" + name + "'");
   }
 
@@ -118,7 +127,7 @@ int run(const Args& args, std::ostream& out, std::ostream& err) {
     for (int c = 0; c < int(lesson.cards.size()); ++c) {
       const ui::LessonCard& card = lesson.cards[std::size_t(c)];
       const std::string where = "card " + std::to_string(lesson.number) + "." + std::to_string(c + 1);
-      const std::string words = (card.text + "\n" + card.question).toStdString();
+      const std::string words = (card.text + "\n" + card.question + "\n" + card.answer).toStdString();
       for (const QJsonValue& q : card.quotes) {
         const std::string quote = q["value"].toString().toStdString(), quantity = q["quantity"].toString().toStdString();
         core::Parameters p = ui::cardParameters(lesson, c);
@@ -130,7 +139,7 @@ int run(const Args& args, std::ostream& out, std::ostream& err) {
              << ", computed " << std::setprecision(4) << computed;
         ++checked;
         if (quote.empty() || words.find(quote) == std::string::npos) {
-          err << line.str() << "; but the card's text and question no longer quote " << quote << '\n';
+          err << line.str() << "; but the card's text, question and answer no longer quote " << quote << '\n';
           ++wrong;
         } else if (!(std::abs(computed - std::stod(quote)) <= quote_tolerance(quote))) {
           err << line.str() << ": they disagree\n";

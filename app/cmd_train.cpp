@@ -23,7 +23,7 @@ using core::format_number;
 
 // Options that only one target reads; giving them to the other is a mistake worth naming.
 const std::vector<std::string> prefix_only = {"n", "sigma", "eta"};
-const std::vector<std::string> attention_only = {"mode", "L", "scale", "dist", "feature", "degree", "features",
+const std::vector<std::string> attention_only = {"mode", "L", "scale", "dist", "match", "feature", "degree", "features",
                                                  "orthogonal", "rank", "causal", "optimizer", "lr", "eval", "sweep-m"};
 
 void refuse(const Args& args, const std::vector<std::string>& keys, const std::string& target) {

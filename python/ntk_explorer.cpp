@@ -282,7 +282,7 @@ py::dict compare(const py::object& Q, const py::object& K, const py::object& V, 
   options.progress = interruption.progress();
   core::Comparison c;
   if (arrays == 5) {
-    for (const char* key : {"mode", "L", "d", "m", "scale", "dist"})
+    for (const char* key : {"mode", "L", "d", "m", "scale", "dist", "match"})
       require(!kwargs.contains(key), std::string(key) + " describes a generated workload; it cannot be combined with arrays");
     const FortranArray q = as_matrix(Q, "Q", "L x d"), k = as_matrix(K, "K", "L x d"),
                        v = as_matrix(V, "V", "L x d"), kp = as_matrix(KP, "KP", "m x d"),

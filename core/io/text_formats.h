@@ -10,7 +10,8 @@
 
 namespace ntk::core {
 
-/// Shortest decimal text that reads back to the same double ("nan", "inf" as NumPy writes them).
+/// Shortest decimal text that reads back to the same double, whole numbers below 1e15 written out
+/// in full ("100", not "1e+02"); "nan", "inf" as NumPy writes them.
 std::string format_number(double v);
 
 /// A duration with three significant digits in the unit that suits it: "812 ns", "45.3 us",

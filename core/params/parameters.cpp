@@ -71,6 +71,12 @@ std::vector<ParamSpec> make_specs() {
                  p.workload.dist = choice_value<Distribution>(
                      t, {{"gaussian", Distribution::gaussian}, {"uniform", Distribution::uniform}});
                }});
+  s.push_back({"match", "Planted match s", ParamType::real, 0, 100, {},
+               "retrieval-style structure (direct mode): each of the first min(L, m) queries gets one "
+               "prefix key along it, spread evenly over the prefix, scoring s on average (s |q_i| / mean |q|); "
+               "0: every entry random",
+               [](const P& p) { return format_number(p.workload.match); },
+               [](P& p, double v, std::string_view) { p.workload.match = v; }});
   integer("seed", "Seed", 0, 9007199254740992.0, "seed of every random draw",
           [](const P& p) { return std::to_string(p.workload.seed); },
           [](P& p, double v, std::string_view) {

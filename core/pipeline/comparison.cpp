@@ -73,12 +73,16 @@ Comparison cancelled(const Parameters& params) {
   return c;
 }
 
-// Names a seeded workload's prefix rows: everything they depend on but m.
+// Names a seeded workload's prefix rows: everything they depend on but m (and L, which the
+// callers add); planted keys sit where m puts them, so a planted match names m too.
 std::string rows_key(const WorkloadSpec& w) {
   char text[160];
   std::snprintf(text, sizeof text, "mode=%d d=%lld scale=%a dist=%d seed=%llu", int(w.mode),
                 static_cast<long long>(w.d), w.scale, int(w.dist), static_cast<unsigned long long>(w.seed));
-  return text;
+  std::string key = text;
+  if (w.match == 0) return key;
+  std::snprintf(text, sizeof text, " match=%a m=%lld", w.match, static_cast<long long>(w.m));
+  return key + text;
 }
 
 // The cache keys of the prefix pass's consumers; empty where a fold cannot be named.

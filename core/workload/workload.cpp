@@ -33,6 +33,20 @@ void validate(const WorkloadSpec& spec) {
   require(spec.m >= 0, "m must be 0 or more (got " + std::to_string(spec.m) + ")");
   require(std::isfinite(spec.scale) && spec.scale > 0,
           "the entry scale must be a positive number (got " + std::to_string(spec.scale) + ")");
+  require(std::isfinite(spec.match) && spec.match >= 0,
+          "the planted match must be 0 or a positive number (got " + std::to_string(spec.match) + ")");
+  require(spec.match == 0 || spec.mode == WorkloadMode::direct,
+          "a planted match sets prefix keys, which projection mode derives from tokens: use --mode direct "
+          "or --match 0");
+}
+
+std::vector<Eigen::Index> planted_positions(const WorkloadSpec& spec) {
+  if (spec.match == 0 || spec.mode != WorkloadMode::direct || spec.m < 1) return {};
+  const Eigen::Index n = std::min(spec.L, spec.m);
+  std::vector<Eigen::Index> positions(static_cast<std::size_t>(n));
+  // (2i + 1) m < 2^63 for every m and L the parameter table allows (m <= 2^34, L <= 2^14).
+  for (Eigen::Index i = 0; i < n; ++i) positions[std::size_t(i)] = (2 * i + 1) * spec.m / (2 * n);
+  return positions;
 }
 
 InputPart generate_inputs(const WorkloadSpec& spec) {
@@ -65,11 +79,20 @@ PrefixBlock MatrixPrefix::block(Eigen::Index begin, Eigen::Index count, PrefixSc
 }
 
 GeneratedPrefix::GeneratedPrefix(const WorkloadSpec& spec, const InputPart& inputs)
-    : m_spec(spec), m_WK(inputs.WK), m_WV(inputs.WV) {
+    : m_spec(spec), m_WK(inputs.WK), m_WV(inputs.WV), m_planted(planted_positions(spec)) {
   validate(spec);
   if (spec.mode == WorkloadMode::projection &&
       (m_WK.rows() != spec.d || m_WV.rows() != spec.d))
     throw std::invalid_argument("projection-mode prefix needs the workload's W_K and W_V");
+  const auto n = Eigen::Index(m_planted.size());
+  if (n > 0 && (inputs.Q.rows() < n || inputs.Q.cols() != spec.d))
+    throw std::invalid_argument("a planted match needs the workload's queries");
+  // Keys along the queries, of one common length: a query's own key then scores highest of all
+  // planted keys (Cauchy-Schwarz), and the own scores average to match.
+  const Eigen::MatrixXd Q = inputs.Q.topRows(n);
+  const Eigen::VectorXd norms = Q.rowwise().norm();
+  const double length = n > 0 ? spec.match * std::sqrt(double(spec.d)) / norms.mean() : 0.0;
+  m_plantedKeys = (norms.array() > 0).select(length * norms.cwiseInverse(), 0.0).asDiagonal() * Q;
 }
 
 Eigen::MatrixXd prefix_tokens(const WorkloadSpec& spec, Eigen::Index begin, Eigen::Index count) {
@@ -86,6 +109,9 @@ PrefixBlock GeneratedPrefix::block(Eigen::Index begin, Eigen::Index count,
     scratch.VP.resize(count, d);
     fill_random(scratch.KP, m_spec.dist, m_spec.scale, m_spec.seed, Stream::KP, begin);
     fill_random(scratch.VP, m_spec.dist, m_spec.scale, m_spec.seed, Stream::VP, begin);
+    const auto first = std::lower_bound(m_planted.begin(), m_planted.end(), begin);
+    for (auto p = first; p != m_planted.end() && *p < begin + count; ++p)
+      scratch.KP.row(*p - begin) = m_plantedKeys.row(p - m_planted.begin());
   } else {
     scratch.P = prefix_tokens(m_spec, begin, count);
     scratch.KP.noalias() = scratch.P * m_WK;

@@ -9,6 +9,7 @@
 #include <Eigen/Core>
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 namespace ntk::core {
 
@@ -22,6 +23,7 @@ struct WorkloadSpec {
   double scale = 0.5;    ///< Gaussian standard deviation, or the bound B of Uniform[-B, B]
   Distribution dist = Distribution::gaussian;
   std::uint64_t seed = 1;
+  double match = 0;      ///< planted match: query i's score with its own prefix key (0: none)
 };
 
 /// The input part of a workload. In projection mode X and W_Q, W_K, W_V are kept too
@@ -35,8 +37,16 @@ struct InputPart {
 /// Draws the input part of `spec`. Throws std::invalid_argument for sizes < 1 or scale <= 0.
 InputPart generate_inputs(const WorkloadSpec& spec);
 
-/// Checks sizes and scale; throws std::invalid_argument naming the valid range.
+/// Checks sizes, scale and match; throws std::invalid_argument naming the valid range.
 void validate(const WorkloadSpec& spec);
+
+/// The planted match (direct mode, match > 0), a retrieval-style structure: the first
+/// n = min(L, m) queries each own one prefix key, at position p_i = floor((2i + 1) m / (2n)),
+/// spread evenly over the prefix. The key points along q_i, and all n have the length
+/// match * sqrt(d) / mean_j |q_j|: query i's score with its own key is match * |q_i| / mean_j |q_j|
+/// (match on average), the highest of its scores with planted keys. Value rows stay random.
+/// The positions, increasing; empty without a planted match.
+std::vector<Eigen::Index> planted_positions(const WorkloadSpec& spec);
 
 class ChunkFeatures;  // core/kernels/prefix_reduction.h
 
@@ -78,7 +88,8 @@ class MatrixPrefix final : public PrefixSource {
   Eigen::Ref<const Eigen::MatrixXd> m_VP;
 };
 
-/// The prefix of a seeded workload, drawn row block by row block (memory O(count * d)).
+/// The prefix of a seeded workload, drawn row block by row block (memory O(count * d)), with
+/// its planted keys (memory O(L d)) when the spec has a match.
 class GeneratedPrefix final : public PrefixSource {
  public:
   /// `inputs` must be generate_inputs(spec) (projection mode uses its W_K, W_V).
@@ -90,6 +101,8 @@ class GeneratedPrefix final : public PrefixSource {
  private:
   WorkloadSpec m_spec;
   Eigen::MatrixXd m_WK, m_WV;
+  std::vector<Eigen::Index> m_planted;  ///< planted_positions(m_spec)
+  Eigen::MatrixXd m_plantedKeys;        ///< row i: the key at m_planted[i]
 };
 
 /// Draws the prefix into memory (for small m, for export, and for tests), in parallel: the rows

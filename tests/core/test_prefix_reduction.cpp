@@ -302,6 +302,31 @@ TEST(PrefixReduction, MapsAreReusedAsMMovesWithinAndAcrossOctaves) {
   }
 }
 
+// A planted match moves its keys with m, so its rows are named with m: the cache never hands a
+// fold of one m's prefix to another, and every step equals a comparison from scratch.
+TEST(PrefixReduction, APlantedMatchIsNeverReusedAcrossM) {
+  LiveCache cache(std::size_t{64} << 20);
+  Parameters p = default_parameters();
+  p.workload.L = 16;
+  p.workload.d = 8;
+  p.workload.match = 4;
+  ComparisonOptions live;
+  live.cache = &cache;
+  live.map_columns = 64;
+  live.timing_runs = 1;
+  ComparisonOptions plain = live;
+  plain.cache = nullptr;
+  for (const Eigen::Index m : {40000, 50000, 40000}) {
+    SCOPED_TRACE(m);
+    p.workload.m = m;
+    const Comparison cached = compare_methods(p, live);
+    const Comparison scratch = compare_methods(p, plain);
+    EXPECT_EQ(cached.exact.T, scratch.exact.T);
+    EXPECT_EQ(cached.approx.T, scratch.approx.T);
+    EXPECT_EQ(cached.exact_map->weights, scratch.exact_map->weights);
+  }
+}
+
 // The window cancels a cached comparison at any point: in the pass, in the maps' pass.
 TEST(PrefixReduction, ACancelledCachedComparisonIsAStatus) {
   LiveCache cache(std::size_t{16} << 20);

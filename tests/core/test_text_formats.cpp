@@ -9,6 +9,9 @@
 #include <fstream>
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstdlib>
+
 namespace ntk::core {
 namespace {
 
@@ -24,6 +27,17 @@ TEST(TextFormats, DurationsKeepThreeSignificantDigits) {
 }
 
 // Issue 11: `merge` of a FIFO blocked forever in the open.
+TEST(TextFormats, NumbersAreShortAndReadBackExactly) {
+  EXPECT_EQ(format_number(100), "100");  // a range's end, as a person writes it (was "1e+02")
+  EXPECT_EQ(format_number(1048576), "1048576");
+  EXPECT_EQ(format_number(0.5), "0.5");
+  EXPECT_EQ(format_number(1e-6), "1e-06");
+  EXPECT_EQ(format_number(1e300), "1e+300");
+  EXPECT_EQ(format_number(std::nan("")), "nan");
+  for (const double v : {0.1, 1.0 / 3, 123456.789, -2.5e-7, 4503599627370497.0, 1e15, 99999999999999.0})
+    EXPECT_EQ(std::strtod(format_number(v).c_str(), nullptr), v) << format_number(v);
+}
+
 TEST(TextFormats, CsvReaderTakesRegularFilesOnly) {
   const auto dir = std::filesystem::temp_directory_path() / "ntk_csv_special";
   std::filesystem::remove_all(dir);

@@ -58,6 +58,7 @@ class LessonTest : public QObject {
       for (const auto& card : lesson.cards) {
         QVERIFY(!card.title.isEmpty() && !card.plot.isEmpty());
         QVERIFY2(card.question.contains('?'), qPrintable(card.question));
+        QVERIFY2(card.answer.size() > 40, qPrintable(card.title));  // the handout's answer sheet
       }
     }
   }

@@ -67,8 +67,8 @@ std::optional<std::vector<Lesson>> lessonsFromJson(const QByteArray& json, QStri
       const QJsonObject card = c.toObject();
       lesson.cards.push_back({card.value("title").toString(), card.value("set").toObject(),
                               card.value("plot").toString(), card.value("text").toString(),
-                              card.value("question").toString(), card.value("train").toBool(),
-                              card.value("quotes").toArray()});
+                              card.value("question").toString(), card.value("answer").toString(),
+                              card.value("train").toBool(), card.value("quotes").toArray()});
       const QString where = QObject::tr(", card %1").arg(lesson.cards.size());
       if (lesson.title.isEmpty() || lesson.cards.back().text.isEmpty() || lesson.cards.back().question.isEmpty())
         return fail(where, QObject::tr("a lesson needs a title, a card a text and a question"));

@@ -20,8 +20,9 @@ struct LessonCard {
   QString plot;      ///< objectName of the plot the card points at (MainWindow::plots())
   QString text;      ///< what to notice (rich text)
   QString question;  ///< one question for the class
+  QString answer;    ///< for the teacher: the handout's answer sheet (rich text; may be empty)
   bool train = false;  ///< the card plays the training run to its end
-  /// The numbers the text or question quotes, each with the quantity it claims, so that
+  /// The numbers the text, question or answer quote, each with the quantity it claims, so that
   /// `ntk-explorer lessons --check` can recompute them: [{"value": "0.996", "quantity":
   /// "compare.prefix_mass_mean", "set": {...}}] ("set" on top of the card's parameters).
   QJsonArray quotes;
