@@ -440,6 +440,20 @@ QList<QCustomPlot*> MainWindow::plots() const {
   return {m_maps->exactMap(), m_maps->ntkMap(), m_maps->differenceMap(), m_maps->rowPlot(), m_outputs, m_errorPlot, m_limitPlot, m_costPlot, m_ntkPlot, m_trainingPlot, m_kernelPlot};
 }
 
+void MainWindow::updatePlotSettings() {
+  for (QCustomPlot* plot : plots()) {
+    std::string line;
+    if (plot == m_ntkPlot) {
+      if (m_ntkResult) line = core::ntk_command_line(m_ntkResult->params, false);
+    } else if (plot == m_trainingPlot) {
+      if (m_training) line = core::ntk_command_line(m_training->params, true);
+    } else if (m_shown) {
+      line = core::command_line(m_shown->params);
+    }
+    setPlotSettings(plot, QString::fromStdString(line));
+  }
+}
+
 bool MainWindow::settled() const {
   const core::Parameters& comparison = m_panel->parameters();
   const core::Parameters& ntk = m_ntkPanel->parameters();
@@ -462,10 +476,12 @@ void MainWindow::buildNtkWiring() {
     m_ntkResult = result;
     m_ntkPlot->setResult(result);
     m_trainingPlot->setLaw(result);
+    updatePlotSettings();
     updateStatus();
   });
   connect(m_ntk, &NtkController::trainingChanged, this, [this](TrainingPtr state) {
     m_training = state;
+    updatePlotSettings();
     m_trainingTab->showState(std::move(state));
     updateStatus();
     emit trainingShown();
@@ -584,6 +600,7 @@ void MainWindow::setBusy(bool busy) {
 
 void MainWindow::showResult(ComparisonPtr result) {
   m_shown = std::move(result);
+  updatePlotSettings();
   const core::Comparison& c = *m_shown;
   m_maps->showComparison(m_shown);
   m_outputs->setComparison(c);

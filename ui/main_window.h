@@ -106,6 +106,10 @@ class MainWindow : public QMainWindow {
   /// The status line shows the numbers of the open tab: the comparison's errors on the attention
   /// tabs, the distance to the limit and its fitted slope, the NTK's spectra, training's loss.
   void updateStatus();
+  /// Gives every plot the command line that reproduces what it shows (the export footer).
+  void updatePlotSettings();
+  /// Lessons > Write a handout: asks for the lesson (unless one is open) and the folder.
+  void writeHandoutInteractively();
   void buildNtkWiring();
   void applyParameters(const core::Parameters& params);  ///< from undo/redo: show and compute
   void rememberRecent(const QString& path);

@@ -5,15 +5,20 @@
 
 #include "ui/dialogs/help_dialog.h"
 #include "ui/export/plot_actions.h"
+#include "ui/lessons/handout.h"
 #include "ui/lessons/lesson_panel.h"
 #include "ui/panels/parameter_panel.h"
 #include "ui/panels/training_tab.h"
 
+#include <QCoreApplication>
 #include <QDockWidget>
 #include <QFileDialog>
+#include <QInputDialog>
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QProcess>
+#include <QProgressDialog>
 #include <QPushButton>
 #include <QSettings>
 #include <QStatusBar>
@@ -149,6 +154,52 @@ void MainWindow::buildLessonMenu() {
   panel->setText(tr("Show the lesson &panel"));
   panel->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_K));
   menu->addAction(panel);
+  menu->addSeparator();
+  menu->addAction(tr("Write a &handout…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_H), this,
+                  &MainWindow::writeHandoutInteractively);
+}
+
+// The handout is written by `ntk-explorer handout` in its own process, so the cards it goes
+// through never disturb this window's settings, and this window stays free while it works.
+void MainWindow::writeHandoutInteractively() {
+  int lesson = m_lessons->lesson() ? m_lessons->lesson()->number : 0;
+  if (lesson == 0) {
+    QStringList titles;
+    for (const Lesson& l : builtinLessons()) titles << tr("%1. %2").arg(l.number).arg(l.title);
+    bool chosen = false;
+    const QString title = QInputDialog::getItem(this, tr("Write a handout"), tr("Lesson:"), titles, 0, false, &chosen);
+    if (!chosen) return;
+    lesson = int(titles.indexOf(title)) + 1;
+  }
+  const QString folder = QFileDialog::getExistingDirectory(this, tr("Folder for the handout of lesson %1").arg(lesson),
+                                                           QDir::homePath());
+  if (folder.isEmpty()) return;
+  auto* process = new QProcess(this);
+  auto* progress = new QProgressDialog(tr("Writing the handout of lesson %1: every card is computed…").arg(lesson),
+                                       tr("Cancel"), 0, 0, this);
+  progress->setWindowModality(Qt::WindowModal);
+  progress->setMinimumDuration(0);
+  connect(progress, &QProgressDialog::canceled, process, &QProcess::kill);
+  const auto report = [this, process, progress, folder, lesson](const QString& failure) {
+    progress->deleteLater();
+    process->deleteLater();
+    if (failure.isEmpty())
+      statusBar()->showMessage(tr("Wrote %1 and %2").arg(handoutPath(folder, lesson), answersPath(folder, lesson)), 15000);
+    else if (!progress->wasCanceled())
+      QMessageBox::warning(this, tr("No handout written"), failure);
+  };
+  connect(process, &QProcess::finished, this, [process, report](int code, QProcess::ExitStatus status) {
+    if (status == QProcess::NormalExit && code == 0) return report({});
+    QStringList said;  // the program's own message, without the platform's warnings
+    for (const QString& line : QString::fromUtf8(process->readAllStandardError()).split('\n'))
+      if (line.startsWith("ntk-explorer")) said << line;
+    report(said.isEmpty() ? tr("ntk-explorer handout stopped (exit %1)").arg(code) : said.join('\n'));
+  });
+  connect(process, &QProcess::errorOccurred, this, [process, report](QProcess::ProcessError error) {
+    if (error == QProcess::FailedToStart) report(tr("cannot start %1: %2").arg(process->program(), process->errorString()));
+  });
+  process->start(QCoreApplication::applicationFilePath(),
+                 {"handout", "--lesson", QString::number(lesson), "--out", folder});
 }
 
 }  // namespace ntk::ui

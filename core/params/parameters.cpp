@@ -227,6 +227,13 @@ std::string command_line(const Parameters& p) {
   return out;
 }
 
+std::string ntk_command_line(const Parameters& p, bool training) {
+  std::string out = training ? "ntk-explorer train --target prefix" : "ntk-explorer ntk";
+  for (const ParamSpec& s : ntk_parameter_specs())
+    if (training || (s.key != "eta" && s.key != "steps")) out += " --" + std::string(s.key) + " " + s.get(p);
+  return out + " --out DIR";
+}
+
 Eigen::Index feature_dimension(const Parameters& p) {
   return feature_dimension(p.feature, p.workload.d);
 }
@@ -234,7 +241,7 @@ Eigen::Index feature_dimension(const Parameters& p) {
 bool parameter_applies(std::string_view key, const Parameters& p, InputSource source) {
   const bool generated = source == InputSource::generated;
   const bool drawn_favor = p.feature.kind == FeatureKind::favor && p.feature.omega.size() == 0;
-  if (key == "mode" || key == "scale" || key == "dist") return generated;
+  if (key == "mode" || key == "scale" || key == "dist" || key == "match") return generated;
   if (key == "seed") return generated || drawn_favor;
   if (key == "degree") return p.feature.kind == FeatureKind::taylor;
   if (key == "features" || key == "orthogonal") return drawn_favor;

@@ -75,6 +75,11 @@ Eigen::Index feature_dimension(const Parameters& p);
 /// defaults are written).
 std::string command_line(const Parameters& p);
 
+/// The command that recomputes the NTK view of `p` (`ntk-explorer ntk --n .. --d .. --m ..
+/// --sigma .. --seed .. --out DIR`) or, with `training`, its gradient-descent run (`ntk-explorer
+/// train --target prefix ... --eta .. --steps .. --out DIR`); every setting written out.
+std::string ntk_command_line(const Parameters& p, bool training);
+
 /// Where a comparison's inputs come from: a seeded workload, or arrays the user gave.
 enum class InputSource { generated, arrays };
 

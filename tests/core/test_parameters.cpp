@@ -53,6 +53,20 @@ TEST(Parameters, CommandLineNamesWhatDiffersFromTheDefaults) {
   p.workload.m = 100;
   p.causal = true;
   EXPECT_EQ(command_line(p), "ntk-explorer compare --m 100 --causal=true");
+  p.workload.match = 4;  // a planted match is a workload setting like any other
+  EXPECT_EQ(command_line(p), "ntk-explorer compare --m 100 --match 4 --causal=true");
+}
+
+// The NTK view's and its training run's commands, every setting written out (an export footer).
+TEST(Parameters, NtkCommandLinesWriteEverySetting) {
+  Parameters p = default_parameters();
+  p.ntk.model.m = 4096;
+  p.ntk.model.sigma = 0.5;
+  p.ntk.steps = 50;
+  const std::string model = " --n " + std::to_string(p.ntk.model.n) + " --d " + std::to_string(p.ntk.model.d) +
+                            " --m 4096 --sigma 0.5 --seed " + std::to_string(p.ntk.model.seed);
+  EXPECT_EQ(ntk_command_line(p, false), "ntk-explorer ntk" + model + " --out DIR");
+  EXPECT_EQ(ntk_command_line(p, true), "ntk-explorer train --target prefix" + model + " --eta 0 --steps 50 --out DIR");
 }
 
 TEST(Parameters, RankAboveMinOfRAndDIsRefused) {

@@ -4,11 +4,14 @@
 // themes restyle the plots while exports stay light.
 
 #include "ui/export/plot_export.h"
+#include "ui/lessons/handout.h"
 #include "ui/lessons/lesson_panel.h"
 #include "ui/main_window.h"
 #include "ui/panels/parameter_panel.h"
 
 #include <QDir>
+#include <QFileInfo>
+#include <QRegularExpression>
 #include <QCheckBox>
 #include <QDoubleSpinBox>
 #include <QMenuBar>
@@ -244,6 +247,40 @@ class LessonTest : public QObject {
     QTest::keyClick(&w, Qt::Key_F11);
     QVERIFY(!w.look().presenter);
     QVERIFY(w.menuBar()->isVisible());
+  }
+
+  // Issue 13, item 5: a page per card (with its plot as an image) and an answer sheet; a folder
+  // that cannot be written is said at once.
+  void handoutHasAPagePerCardAndAnAnswerSheet() {
+    MainWindow w;
+    w.resize(1500, 850);
+    w.show();
+    QTemporaryDir dir;
+    QString error = "not called";
+    ntk::ui::writeHandout(&w, 2, dir.filePath("handouts"), [&](const QString& e) { error = e; });
+    QTRY_VERIFY_WITH_TIMEOUT(error != "not called", 120000);
+    QCOMPARE(error, QString());
+    const auto pdf = [](const QString& path) {
+      QFile file(path);
+      return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+    };
+    const QByteArray pages = pdf(ntk::ui::handoutPath(dir.filePath("handouts"), 2));
+    const QByteArray answers = pdf(ntk::ui::answersPath(dir.filePath("handouts"), 2));
+    QVERIFY(pages.startsWith("%PDF-") && answers.startsWith("%PDF-"));
+    const auto count = [](const QByteArray& bytes, const char* pattern) {
+      return int(QString::fromLatin1(bytes).count(QRegularExpression(pattern)));
+    };
+    const int cards = int(ntk::ui::builtinLessons()[1].cards.size());
+    QCOMPARE(count(pages, "/Type\\s*/Page[^s]"), cards);
+    QCOMPARE(count(pages, "/Subtype\\s*/Image"), cards);  // each card's plot
+    QVERIFY(count(answers, "/Type\\s*/Page[^s]") >= 1);
+    QVERIFY(!QFileInfo::exists(ntk::ui::handoutPath(dir.filePath("handouts"), 2) + ".partial"));
+
+    error = "not called";
+    ntk::ui::writeHandout(&w, 2, "/proc/no-such-folder", [&](const QString& e) { error = e; });
+    QVERIFY2(error.contains("cannot create the folder /proc/no-such-folder"), qPrintable(error));  // at once
+    ntk::ui::writeHandout(&w, 99, dir.path(), [&](const QString& e) { error = e; });
+    QVERIFY2(error.contains("there are lessons 1 to"), qPrintable(error));
   }
 
   void darkThemeOnScreenLightExports() {

@@ -14,6 +14,7 @@
 #include "ui/panels/parameter_panel.h"
 
 #include <QClipboard>
+#include <QFileInfo>
 #include <QDoubleSpinBox>
 #include <QLabel>
 #include <QMenuBar>
@@ -133,6 +134,30 @@ class MainWindowTest : public QObject {
                             "\"precision\": \"float64\"", "\"date\""})
       QVERIFY2(p.contains(key), key);
     QVERIFY(!QFile::exists(dir.filePath("outputs.png.partial")));
+
+    // The footer option (issue 13, item 5): the settings that reproduce the plot, under it.
+    QCustomPlot* outputs = w.findChild<QCustomPlot*>("outputs");
+    const QString settings = ntk::ui::plotSettings(outputs);
+    QCOMPARE(settings, QString("ntk-explorer compare"));  // the default workload: no option differs
+    QCOMPARE(ntk::ui::plotSettings(w.findChild<QCustomPlot*>("ntk_spectra")),
+             QString::fromStdString(ntk::core::ntk_command_line(w.currentParameters(), false)));
+    QCOMPARE(ntk::ui::plotSettings(w.findChild<QCustomPlot*>("training")),
+             QString::fromStdString(ntk::core::ntk_command_line(w.currentParameters(), true)));
+    const QString footer = "ntk-explorer compare --L 16 --m 16 --match 4";
+    for (const QString format : {"png", "svg", "pdf"}) {
+      const QString plain = dir.filePath("plain." + format), footed = dir.filePath("footed." + format);
+      QCOMPARE(ntk::ui::exportPlot(outputs, plain, 900, 700), QString());
+      QCOMPARE(ntk::ui::exportPlot(outputs, footed, 900, 700, 1.0, {}, footer), QString());
+      QVERIFY(QFileInfo(footed).size() > QFileInfo(plain).size());
+    }
+    const QImage plainImage(dir.filePath("plain.png")), footedImage(dir.filePath("footed.png"));
+    QCOMPARE(plainImage.size(), QSize(900, 700));
+    QCOMPARE(footedImage.width(), 900);
+    QVERIFY(footedImage.height() > 710);  // a line of text added under the plot, not squeezed into it
+    QCOMPARE(footedImage.copy(0, 0, 900, 700), plainImage);  // the plot itself unchanged
+    QFile svg(dir.filePath("footed.svg"));
+    QVERIFY(svg.open(QIODevice::ReadOnly));
+    QVERIFY(svg.readAll().contains(footer.toUtf8()));
   }
 
   void scalingSeriesFillsThePlotsAndPinOverlays() {

@@ -2,6 +2,7 @@
 
 #include "ui/export/plot_export.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QFileDialog>
@@ -14,9 +15,11 @@
 
 namespace ntk::ui {
 
-ExportDialog::ExportDialog(const QString& suggestedPath, QSize size, const PlotLook& shown, QWidget* parent)
+ExportDialog::ExportDialog(const QString& suggestedPath, QSize size, const PlotLook& shown, const QString& footer,
+                           QWidget* parent)
     : QDialog(parent), m_path(new QLineEdit(suggestedPath)), m_width(new QSpinBox), m_height(new QSpinBox),
-      m_scale(new QComboBox), m_look(new QComboBox), m_shown(shown) {
+      m_scale(new QComboBox), m_look(new QComboBox), m_footer(new QCheckBox(tr("Add the settings under the plot"))),
+      m_shown(shown), m_footerText(footer) {
   setWindowTitle(tr("Export plot"));
   auto* browse = new QPushButton(tr("&Browse…"));
   connect(browse, &QPushButton::clicked, this, [this] {
@@ -51,6 +54,9 @@ ExportDialog::ExportDialog(const QString& suggestedPath, QSize size, const PlotL
   form->addRow(tr("&Height:"), m_height);
   form->addRow(tr("PNG &scale:"), m_scale);
   form->addRow(tr("&Look:"), m_look);
+  m_footer->setToolTip(footer.isEmpty() ? tr("Nothing computed yet") : tr("A line under the plot: %1").arg(footer));
+  m_footer->setEnabled(!footer.isEmpty());
+  form->addRow(tr("F&ooter:"), m_footer);
   auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
   connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
   connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
@@ -61,5 +67,6 @@ QString ExportDialog::path() const { return m_path->text(); }
 QSize ExportDialog::size() const { return {m_width->value(), m_height->value()}; }
 double ExportDialog::scale() const { return m_scale->currentData().toDouble(); }
 PlotLook ExportDialog::look() const { return m_look->currentIndex() == 1 ? m_shown : PlotLook{}; }
+QString ExportDialog::footer() const { return m_footer->isChecked() ? m_footerText : QString(); }
 
 }  // namespace ntk::ui

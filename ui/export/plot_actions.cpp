@@ -24,12 +24,16 @@ void copyPlot(QCustomPlot* plot) {
   QApplication::clipboard()->setMimeData(data);
 }
 
+void setPlotSettings(QCustomPlot* plot, const QString& settings) { plot->setProperty("ntkSettings", settings); }
+
+QString plotSettings(const QCustomPlot* plot) { return plot->property("ntkSettings").toString(); }
+
 void exportPlotInteractively(QCustomPlot* plot, QWidget* parent) {
   const QString name = plot->objectName().isEmpty() ? QString("plot") : plot->objectName();
-  ExportDialog dialog(QDir::home().filePath(name + ".png"), plot->size(), plotLook(plot), parent);
+  ExportDialog dialog(QDir::home().filePath(name + ".png"), plot->size(), plotLook(plot), plotSettings(plot), parent);
   if (dialog.exec() != QDialog::Accepted) return;
   const QString error = exportPlot(plot, dialog.path(), dialog.size().width(), dialog.size().height(), dialog.scale(),
-                                   dialog.look());
+                                   dialog.look(), dialog.footer());
   if (!error.isEmpty()) QMessageBox::warning(parent, QObject::tr("Export failed"), error);
 }
 

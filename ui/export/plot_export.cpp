@@ -2,8 +2,10 @@
 
 #include "ui/session/session_file.h"
 
+#include <QApplication>
 #include <QBuffer>
 #include <QFileInfo>
+#include <QPdfWriter>
 #include <QSvgGenerator>
 #include <cmath>
 #include <qcustomplot.h>
@@ -25,28 +27,75 @@ QString via_temporary(const QString& path, Write write) {
   return {};
 }
 
+// The settings footer's font, and where it goes under a plot `width` pixels wide whose bottom is `top`.
+QFont footerFont() {
+  QFont font = QApplication::font();
+  font.setPixelSize(11);
+  return font;
+}
+
+QRect footerRect(const QString& footer, int top, int width) {
+  if (footer.isEmpty()) return {};
+  const QRect text = QFontMetrics(footerFont()).boundingRect(QRect(8, 0, width - 16, 1 << 20), Qt::TextWordWrap, footer);
+  return {8, top + 4, width - 16, text.height() + 6};
+}
+
+// Draws `plot` at width x height and `footer` under it (wrapped), on `painter` from (0, 0), in
+// `look`'s colours.
+void paint(QCustomPlot* plot, QCPPainter& painter, int width, int height, const QString& footer, const PlotLook& look) {
+  plot->toPainter(&painter, width, height);
+  if (footer.isEmpty()) return;
+  const QRect rect = footerRect(footer, height, width);
+  painter.fillRect(QRect(0, height, width, rect.bottom() + 1 - height), lookBackground(look));
+  painter.setFont(footerFont());
+  painter.setPen(lookForeground(look));
+  painter.drawText(rect, Qt::TextWordWrap, footer);
+}
+
+// The plot as it looks now at width x height times `scale`, `footer` under it in `look`'s colours.
+QImage image_of(QCustomPlot* plot, int width, int height, double scale, const PlotLook& look, const QString& footer) {
+  const int total = footer.isEmpty() ? height : footerRect(footer, height, width).bottom() + 1;
+  QImage image(QSize(width, total) * scale, QImage::Format_ARGB32);
+  image.fill(lookBackground(look));
+  {
+    QCPPainter painter(&image);
+    if (scale > 1) painter.setMode(QCPPainter::pmNonCosmetic);  // lines as thick as on screen
+    painter.scale(scale, scale);
+    paint(plot, painter, width, height, footer, look);
+  }
+  const int dots_per_meter = int(std::lround(96 * scale / 0.0254));
+  image.setDotsPerMeterX(dots_per_meter);
+  image.setDotsPerMeterY(dots_per_meter);
+  return image;
+}
+
 QString render(QCustomPlot* plot, const QString& path, const QString& suffix, int width, int height,
-               double scale) {
+               double scale, const QString& footer, const PlotLook& look) {
   if (width <= 0) width = plot->width();
   if (height <= 0) height = plot->height();
-  if (suffix == "png") {
-    QImage image = plot->toPixmap(width, height, scale).toImage();
-    const int dots_per_meter = int(std::lround(96 * scale / 0.0254));
-    image.setDotsPerMeterX(dots_per_meter);
-    image.setDotsPerMeterY(dots_per_meter);
-    return saveImage(image, path);
-  }
+  const int total = footer.isEmpty() ? height : footerRect(footer, height, width).bottom() + 1;
+  if (suffix == "png") return saveImage(image_of(plot, width, height, scale, look, footer), path);
   if (suffix == "pdf")
-    return via_temporary(path, [&](const QString& p) { return plot->savePdf(p, width, height); });
+    return via_temporary(path, [&](const QString& p) {
+      QPdfWriter pdf(p);
+      pdf.setResolution(96);  // a plot pixel is a device pixel, and fonts size as on screen
+      pdf.setPageLayout(QPageLayout(QPageSize(QSizeF(width, total) * 0.75, QPageSize::Point, {}, QPageSize::ExactMatch),
+                                    QPageLayout::Portrait, QMarginsF()));
+      pdf.setTitle(QFileInfo(path).completeBaseName());
+      QCPPainter painter(&pdf);
+      painter.setMode(QCPPainter::pmVectorized);
+      paint(plot, painter, width, height, footer, look);
+      return painter.end();
+    });
   if (suffix == "svg")
     return via_temporary(path, [&](const QString& p) {
       QSvgGenerator svg;
       svg.setFileName(p);
-      svg.setSize(QSize(width, height));
-      svg.setViewBox(QRect(0, 0, width, height));
+      svg.setSize(QSize(width, total));
+      svg.setViewBox(QRect(0, 0, width, total));
       svg.setTitle(QFileInfo(path).completeBaseName());
       QCPPainter painter(&svg);
-      plot->toPainter(&painter, width, height);
+      paint(plot, painter, width, height, footer, look);
       return painter.end();
     });
   return QObject::tr("unknown format '%1'; use one of %2").arg(suffix, exportFormats().join(", "));
@@ -56,12 +105,15 @@ QString render(QCustomPlot* plot, const QString& path, const QString& suffix, in
 
 QStringList exportFormats() { return {"png", "svg", "pdf", "csv"}; }
 
-QImage plotImage(QCustomPlot* plot, const PlotLook& look) {
+QImage renderImage(QCustomPlot* plot, int width, int height, double scale, const PlotLook& look,
+                   const QString& footer) {
   applyLook(plot, look);
-  const QImage image = plot->toPixmap().toImage();
+  const QImage image = image_of(plot, width, height, scale, look, footer);
   applyLook(plot, plotLook(plot));
   return image;
 }
+
+QImage plotImage(QCustomPlot* plot, const PlotLook& look) { return renderImage(plot, plot->width(), plot->height(), 1, look); }
 
 QString whyNotWritable(const QString& path, const QStringList& formats) {
   const QFileInfo info(path);
@@ -88,7 +140,7 @@ QString saveImage(const QImage& image, const QString& path) {
 }
 
 QString exportPlot(QCustomPlot* plot, const QString& path, int width, int height, double scale,
-                   const PlotLook& look) {
+                   const PlotLook& look, const QString& footer) {
   const QString suffix = QFileInfo(path).suffix().toLower();
   if (const QString why = whyNotWritable(path, exportFormats()); !why.isEmpty()) return why;
   if (suffix == "csv") {
@@ -97,7 +149,7 @@ QString exportPlot(QCustomPlot* plot, const QString& path, int width, int height
     return writeFileAtomic(path, source->csv().toUtf8());
   }
   applyLook(plot, look);
-  const QString error = render(plot, path, suffix, width, height, scale);
+  const QString error = render(plot, path, suffix, width, height, scale, footer, look);
   applyLook(plot, plotLook(plot));
   return error;
 }

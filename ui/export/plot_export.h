@@ -23,9 +23,16 @@ class CsvSource {
 /// must then be a CsvSource). width and height in pixels (0: the plot's own size); `scale`
 /// multiplies the PNG's pixels (2 at 150 dpi gives 300 dpi). Returns an empty string on success,
 /// else what went wrong. The file appears only when complete. Drawn with `look` (light unless
-/// asked otherwise, whatever the screen shows); the plot on screen keeps its own.
+/// asked otherwise, whatever the screen shows); the plot on screen keeps its own. A `footer`
+/// (the settings that reproduce the plot) is written under the plot in small grey text, adding
+/// its height to the picture's.
 QString exportPlot(QCustomPlot* plot, const QString& path, int width = 0, int height = 0,
-                   double scale = 1.0, const PlotLook& look = {});
+                   double scale = 1.0, const PlotLook& look = {}, const QString& footer = {});
+
+/// The plot drawn at width x height pixels times `scale` in `look`, with `footer` under it, as
+/// exportPlot writes a PNG; the plot on screen keeps its own look.
+QImage renderImage(QCustomPlot* plot, int width, int height, double scale, const PlotLook& look = {},
+                   const QString& footer = {});
 
 /// The plot at its own size in `look` (light unless asked otherwise), for the clipboard.
 QImage plotImage(QCustomPlot* plot, const PlotLook& look = {});
