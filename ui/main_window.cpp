@@ -511,9 +511,10 @@ QString MainWindow::statusText() const {
           distance.push_back(*p.limit_distance);
         }
       if (const auto fit = core::fit_log_log(m, distance); fit && fit->points >= 3)
-        text += tr("   fitted: distance ∝ m^%1 over %2 lengths (1/√m would be m^−0.5)")
-                    .arg(fit->slope, 0, 'f', 2)
-                    .arg(fit->points);
+        text += tr("   fitted: distance ∝ m%1 over %2 lengths (1/√m would be m%3)")
+                    .arg(superscript(QString::number(fit->slope, 'f', 2)))
+                    .arg(fit->points)
+                    .arg(superscript("-0.5"));
     }
     return text;
   }
@@ -521,7 +522,7 @@ QString MainWindow::statusText() const {
     if (!m_ntkRefusal.isEmpty()) return tr("The NTK view is not computed: %1").arg(m_ntkRefusal);
     if (!m_ntkResult || m_ntkResult->view.status != core::Status::ok) return tr("The NTK view is computing…");
     const core::NtkView& v = m_ntkResult->view;
-    return tr("m = %1:   λ_min(H(W)/m) %2   λ_min(H*) %3   condition of H* %4   ‖H(W)/m − H*‖_F / ‖H*‖_F %5")
+    return tr("m = %1:   λₘᵢₙ(H(W)/m) %2   λₘᵢₙ(H*) %3   condition of H* %4   ‖H(W)/m − H*‖ / ‖H*‖ (Frobenius) %5")
         .arg(v.spec.m)
         .arg(v.empirical_spectrum.lambda_min, 0, 'e', 3)
         .arg(v.limit_spectrum.lambda_min, 0, 'e', 3)

@@ -1,10 +1,14 @@
 // The layout of every plot on every lesson card (issue 13, item 1), its own test program because
-// it renders 21 cards x 3 looks x 11 plots: no legend covers a data point, and no text is cut off.
+// it renders 22 cards x 3 looks x 11 plots: no legend covers a data point, no text is cut off,
+// and no tick labels run together.
 
 #include "ui/lessons/lesson_panel.h"
 #include "ui/main_window.h"
 
 #include <QTabWidget>
+#include <algorithm>
+#include <utility>
+#include <vector>
 #include <QtTest>
 #include <qcustomplot.h>
 
@@ -12,6 +16,28 @@ using ntk::ui::Lesson;
 using ntk::ui::MainWindow;
 
 namespace {
+
+// Two neighbouring tick labels of `axis` that run together (closer than their half widths, or
+// half heights on a vertical axis, plus 2 pixels), or empty. Log axes draw "1e5" as 10 with a
+// raised 5, about as wide as the text.
+QString tickLabelOverlap(QCPAxis* axis) {
+  if (!axis->visible() || !axis->tickLabels()) return {};
+  const bool across = axis->orientation() == Qt::Horizontal;
+  const QFontMetricsF metrics(axis->tickLabelFont());
+  std::vector<std::pair<double, QString>> shown;  // pixel, label
+  const QVector<double> ticks = axis->tickVector();
+  const QVector<QString> labels = axis->tickVectorLabels();
+  for (int i = 0; i < std::min(ticks.size(), labels.size()); ++i)
+    if (axis->range().contains(ticks[i]) && !labels[i].isEmpty()) shown.emplace_back(axis->coordToPixel(ticks[i]), labels[i]);
+  std::sort(shown.begin(), shown.end());
+  const auto half = [&](const QString& label) {
+    return 0.5 * (across ? metrics.horizontalAdvance(label) : metrics.height());
+  };
+  for (std::size_t i = 1; i < shown.size(); ++i)
+    if (shown[i].first - shown[i - 1].first < half(shown[i].second) + half(shown[i - 1].second) + 2)
+      return QString("the tick labels \"%1\" and \"%2\" run together").arg(shown[i - 1].second, shown[i].second);
+  return {};
+}
 
 // What the legends of `plot` cover or lose: a data point under one, a legend out of the plot,
 // or a text (title, note, axis label) cut off by the plot's frame or its panel. One line each;
@@ -31,6 +57,7 @@ QStringList layoutProblems(QCustomPlot* plot) {
       const double room = axis->orientation() == Qt::Horizontal ? rect->outerRect().width() : rect->outerRect().height();
       if (QFontMetricsF(axis->labelFont()).boundingRect(QRectF(), 0, axis->label()).width() > room + 1)
         problems << QString("the axis label \"%1\" is longer than its panel").arg(axis->label().simplified());
+      if (const QString overlap = tickLabelOverlap(axis); !overlap.isEmpty()) problems << overlap;
     }
     auto* legend = qobject_cast<QCPLegend*>(rect->insetLayout()->elementCount() ? rect->insetLayout()->elementAt(0)
                                                                                  : nullptr);

@@ -400,10 +400,10 @@ class MainWindowTest : public QObject {
     };
     QVERIFY2(on(0).contains("max-abs error"), qPrintable(on(0)));
     const QString limit = on(3);
-    QVERIFY2(limit.contains("limit") && limit.contains("fitted: distance ∝ m^") && !limit.contains("max-abs error"),
+    QVERIFY2(limit.contains("limit") && limit.contains("fitted: distance ∝ m⁻") && !limit.contains("max-abs error"),
              qPrintable(limit));
     const QString ntk = on(5);
-    QVERIFY2(ntk.contains("λ_min(H(W)/m)") && ntk.contains("condition of H*") && !ntk.contains("r = "),
+    QVERIFY2(ntk.contains("λₘᵢₙ(H(W)/m)") && ntk.contains("condition of H*") && !ntk.contains("r = "),
              qPrintable(ntk));
     QVERIFY2(on(6).contains("step 0:") && on(6).contains("loss"), qPrintable(on(6)));
     w.ntkController()->step();

@@ -172,7 +172,7 @@ void ParameterPanel::build() {
     if (spec.key == "m") {
       m_mBox = static_cast<QDoubleSpinBox*>(widget);
       m_mSlider = new PrefixSlider;
-      m_mSlider->setToolTip(tip + tr(" (logarithmic: 1 to 2^24, type larger values; hold Shift while dragging, "
+      m_mSlider->setToolTip(tip + tr(" (logarithmic: 1 to 2²⁴, type larger values; hold Shift while dragging, "
                                      "or with the arrow keys, for fine steps)"));
       m_mSlider->setObjectName("m_slider");
       m_mSlider->setMinimumWidth(90);  // a narrow dock still leaves a slider to drag

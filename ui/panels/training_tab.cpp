@@ -33,7 +33,7 @@ void TrainingTab::showState(TrainingPtr state) {
   m_playing = state->playing;
   m_play->setText(m_playing ? tr("Pause") : tr("Play"));
   const core::TrainStep& last = state->curve.steps.back();
-  m_status->setText(tr("step %1 of %2   loss %3   η = %4   η m λ_min(H*) = %5")
+  m_status->setText(tr("step %1 of %2   loss %3   η = %4   η m λₘᵢₙ(H*) = %5")
                         .arg(last.step)
                         .arg(state->params.ntk.steps)
                         .arg(last.loss, 0, 'e', 3)

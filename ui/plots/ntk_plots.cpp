@@ -43,10 +43,10 @@ QString line(const QStringList& fields) { return fields.join(',') + "\n"; }
 NtkPlot::NtkPlot(QWidget* parent) : QCustomPlot(parent) {
   m_spectrum = addPanel(this, 0, 0, tr("Spectra of H* and H(W)/m"), tr("eigenvalue rank (largest first)"),
                         tr("eigenvalue"), false, true, Qt::AlignBottom | Qt::AlignLeft);
-  m_lambda = addPanel(this, 0, 1, tr("λ_min against the width m"), tr("width m (prefix length)"),
-                      tr("λ_min"), true, true, Qt::AlignBottom | Qt::AlignRight);
+  m_lambda = addPanel(this, 0, 1, tr("λₘᵢₙ against the width m"), tr("width m (prefix length)"),
+                      tr("λₘᵢₙ"), true, true, Qt::AlignBottom | Qt::AlignRight);
   m_distance = addPanel(this, 0, 2, tr("Distance of H(W)/m to H*"), tr("width m (prefix length)"),
-                        tr("‖H(W)/m − H*‖_F / ‖H*‖_F"), true, true);
+                        tr("‖H(W)/m − H*‖ / ‖H*‖ (Frobenius)"), true, true);
 }
 
 void NtkPlot::setResult(NtkResultPtr result) {
@@ -62,11 +62,11 @@ void NtkPlot::setResult(NtkResultPtr result) {
     std::vector<double> ranks;
     for (Eigen::Index i = 0; i < v.limit_spectrum.eigenvalues.size(); ++i) ranks.push_back(double(i));
     addCurve(this, m_spectrum,
-             tr("H* (λ_min %1, condition %2)").arg(v.limit_spectrum.lambda_min, 0, 'g', 3).arg(v.limit_spectrum.condition, 0, 'g', 3),
+             tr("H* (λₘᵢₙ %1, condition %2)").arg(v.limit_spectrum.lambda_min, 0, 'g', 3).arg(v.limit_spectrum.condition, 0, 'g', 3),
              QPen(palette::blue, 2), QCPScatterStyle::ssNone, ranks, descending(v.limit_spectrum.eigenvalues));
     if (v.empirical_spectrum.complete)
       addCurve(this, m_spectrum,
-               tr("H(W)/m at m = %1 (λ_min %2)").arg(v.spec.m).arg(v.empirical_spectrum.lambda_min, 0, 'g', 3),
+               tr("H(W)/m at m = %1 (λₘᵢₙ %2)").arg(v.spec.m).arg(v.empirical_spectrum.lambda_min, 0, 'g', 3),
                QPen(palette::vermillion, 1), QCPScatterStyle::ssDisc, ranks, descending(v.empirical_spectrum.eigenvalues))
           ->setLineStyle(QCPGraph::lsNone);
     QString note = tr("The stylized form (method.md §8). Effective rank: H* %1, H(W)/m %2. "
@@ -84,8 +84,8 @@ void NtkPlot::setResult(NtkResultPtr result) {
       lambda.push_back(p.lambda_min);
       distance.push_back(p.distance);
     }
-    addCurve(this, m_lambda, tr("λ_min(H(W)/m)"), QPen(palette::vermillion, 2), QCPScatterStyle::ssDisc, m, lambda);
-    if (!m.empty()) addLevel(this, m_lambda, m.front(), m.back(), v.limit_spectrum.lambda_min, tr("λ_min(H*)"));
+    addCurve(this, m_lambda, tr("λₘᵢₙ(H(W)/m)"), QPen(palette::vermillion, 2), QCPScatterStyle::ssDisc, m, lambda);
+    if (!m.empty()) addLevel(this, m_lambda, m.front(), m.back(), v.limit_spectrum.lambda_min, tr("λₘᵢₙ(H*)"));
     addCurve(this, m_distance, tr("measured"), QPen(palette::blue, 2), QCPScatterStyle::ssDisc, m, distance);
     addInverseSqrtGuide(this, m_distance, m, distance);
     addPowerFit(this, m_distance, m, distance, tr("distance"), "m");
@@ -115,10 +115,10 @@ QString NtkPlot::csv() const {
 TrainingPlot::TrainingPlot(QWidget* parent) : QCustomPlot(parent) {
   m_loss = addPanel(this, 0, 0, tr("Loss during gradient descent"), tr("step t"), tr("loss"), false, true,
                     Qt::AlignVCenter | Qt::AlignRight);
-  m_lambda = addPanel(this, 0, 1, tr("λ_min during training"), tr("step t"), tr("λ_min(H(W(t))/m)"), false, false,
+  m_lambda = addPanel(this, 0, 1, tr("λₘᵢₙ during training"), tr("step t"), tr("λₘᵢₙ(H(W(t))/m)"), false, false,
                       Qt::AlignVCenter | Qt::AlignRight);
   m_movement = addPanel(this, 1, 0, tr("Weight movement"), tr("step t"),
-                        tr("max_r |w_r(t) − w_r(0)|"), false, false, Qt::AlignBottom | Qt::AlignRight);
+                        tr("maxᵣ |wᵣ(t) − wᵣ(0)|"), false, false, Qt::AlignBottom | Qt::AlignRight);
   m_compute = addPanel(this, 1, 1, tr("Loss against compute"), tr("compute C = N D T (N = m d, D = n)"), tr("loss"),
                        true, true);
 }
@@ -153,20 +153,20 @@ void TrainingPlot::redraw() {
       infinite.push_back(core::predicted_loss(start.loss, 1 - eta_m * m_state->lambda_star, step));
       finite.push_back(core::predicted_loss(start.loss, 1 - eta_m * start.lambda_min, step));
     }
-    addCurve(this, m_loss, tr("infinite-width prediction, λ_min(H*)"), QPen(Qt::black, 1, Qt::DashLine),
+    addCurve(this, m_loss, tr("infinite-width prediction, λₘᵢₙ(H*)"), QPen(Qt::black, 1, Qt::DashLine),
              QCPScatterStyle::ssNone, horizon, infinite);
-    addCurve(this, m_loss, tr("finite-width prediction, λ_min(H(W(0))/m)"), QPen(palette::blue, 1, Qt::DotLine),
+    addCurve(this, m_loss, tr("finite-width prediction, λₘᵢₙ(H(W(0))/m)"), QPen(palette::blue, 1, Qt::DotLine),
              QCPScatterStyle::ssNone, horizon, finite);
-    QString note = tr("Two predictions loss(0)(1 − η m λ)^(2t), not bounds: late in training the loss follows the "
+    QString note = tr("Two predictions loss(0)·(1 − η m λ)²ᵗ, not bounds: late in training the loss follows the "
                       "finite-width one.");
     if (m_state->status != core::Status::ok) note += tr(" Stopped: the loss overflowed (lower η).");
     addNote(m_loss, note);
-    QCPGraph* lambda = addCurve(this, m_lambda, tr("λ_min(H(W(t))/m)"), QPen(palette::vermillion, 2),
+    QCPGraph* lambda = addCurve(this, m_lambda, tr("λₘᵢₙ(H(W(t))/m)"), QPen(palette::vermillion, 2),
                                 QCPScatterStyle::ssDisc, t, column(steps, [](const core::TrainStep& s) { return s.lambda_min; }));
     lambda->setLineStyle(QCPGraph::lsNone);
     lambda->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, palette::vermillion, 3));
-    addLevel(this, m_lambda, 0, last, m_state->lambda_star, tr("λ_min(H*)"));  // over the whole run, as the predictions
-    addCurve(this, m_movement, tr("max_r |w_r(t) − w_r(0)|"), QPen(palette::blue, 2), QCPScatterStyle::ssNone, t,
+    addLevel(this, m_lambda, 0, last, m_state->lambda_star, tr("λₘᵢₙ(H*)"));  // over the whole run, as the predictions
+    addCurve(this, m_movement, tr("maxᵣ |wᵣ(t) − wᵣ(0)|"), QPen(palette::blue, 2), QCPScatterStyle::ssNone, t,
              column(steps, [](const core::TrainStep& s) { return s.weight_movement; }));
   }
   if (m_law) {

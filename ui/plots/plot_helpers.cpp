@@ -365,6 +365,13 @@ QCPGraph* addCurve(QCustomPlot* plot, QCPAxisRect* rect, const QString& name, co
   return graph;
 }
 
+QString superscript(const QString& text) {
+  static const QString plain = "0123456789-+.", raised = "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺·";
+  QString out;
+  for (const QChar c : text) out += plain.contains(c) ? raised[plain.indexOf(c)] : c;
+  return out;
+}
+
 void addPowerFit(QCustomPlot* plot, QCPAxisRect* rect, const std::vector<double>& x,
                  const std::vector<double>& y, const QString& quantity, const QString& variable) {
   const std::optional<core::LogLogFit> fit = core::fit_log_log(x, y);
@@ -373,7 +380,7 @@ void addPowerFit(QCustomPlot* plot, QCPAxisRect* rect, const std::vector<double>
   for (std::size_t i = 0; i < std::min(x.size(), y.size()); ++i)
     if (x[i] > 0 && y[i] > 0 && std::isfinite(x[i]) && std::isfinite(y[i])) lo = std::min(lo, x[i]), hi = std::max(hi, x[i]);
   const auto at = [&](double v) { return std::exp(fit->intercept + fit->slope * std::log(v)); };
-  addCurve(plot, rect, QObject::tr("fit: %1 ∝ %2^%3").arg(quantity, variable).arg(fit->slope, 0, 'f', 2),
+  addCurve(plot, rect, QObject::tr("fit: %1 ∝ %2%3").arg(quantity, variable, superscript(QString::number(fit->slope, 'f', 2))),
            QPen(Qt::black, 1, Qt::DotLine), QCPScatterStyle::ssNone, {lo, hi}, {at(lo), at(hi)});
 }
 

@@ -36,6 +36,10 @@ QCPGraph* addCurve(QCustomPlot* plot, QCPAxisRect* rect, const QString& name, co
                    QCPScatterStyle::ScatterShape shape, const std::vector<double>& x,
                    const std::vector<double>& y);
 
+/// `text` raised: digits, signs and the decimal point as superscripts ("-0.45" -> "⁻⁰·⁴⁵"), for
+/// exponents in plot text, which QCustomPlot draws as plain text.
+QString superscript(const QString& text);
+
 /// The least-squares line of log y on log x across the points' range, named
 /// "fit: <quantity> ∝ <variable>^slope"; nothing with fewer than 3 usable points.
 void addPowerFit(QCustomPlot* plot, QCPAxisRect* rect, const std::vector<double>& x,

@@ -22,7 +22,7 @@ double limit(const core::ScalingPoint& p) { return p.limit_distance.value_or(NAN
 QString boundNote(const Points& points) {
   const auto bounded = std::count_if(points.begin(), points.end(), [](const auto& p) { return p.bound.has_value(); });
   if (points.empty() || points.front().degree == 0 || bounded == Eigen::Index(points.size())) return {};
-  const QString rule = QObject::tr("The Taylor bound holds only while ε = e^β β^(g+1)/(g+1)! < 1, "
+  const QString rule = QObject::tr("The Taylor bound holds only while ε = eᵝ βᵍ⁺¹/(g+1)! < 1, "
                                    "β = max |⟨q, κ⟩|/√d over the prefix keys, which grows with m");
   if (bounded == 0) return rule + QObject::tr(": ε ≥ 1 at every m here.");
   Eigen::Index last = 0;
@@ -180,7 +180,7 @@ void LimitPlot::redraw() {
     m_title->setText(m_series->params.workload.mode == core::WorkloadMode::direct
                          ? tr("Exact attention against its infinite-prefix limit (direct mode: the limit is 0, "
                               "so this is max |T|)")
-                         : tr("Exact attention against its infinite-prefix limit σ² Q W_Kᵀ W_V / √d"));
+                         : tr("Exact attention against its infinite-prefix limit σ² Q Wₖᵀ Wᵥ / √d"));
   }
   fitRange(rect);
   replot(rpQueuedReplot);
@@ -210,7 +210,7 @@ void CostPlot::redraw() {
     curve(this, m_time, tr("computing Z, k from the prefix (once)"), QPen(palette::green, 2, Qt::DashLine),
              QCPScatterStyle::ssTriangle, points, by_m, compress_s);
     markCrossover(this, m_time, points, exact_s, ntk_s, tr("exact slower from m ≈ %1"));
-    curve(this, m_memory, tr("exact: K_P, V_P and the inputs"), QPen(palette::blue, 2), QCPScatterStyle::ssDisc,
+    curve(this, m_memory, tr("exact: Kₚ, Vₚ and the inputs"), QPen(palette::blue, 2), QCPScatterStyle::ssDisc,
              points, by_m, exact_b);
     curve(this, m_memory, tr("NTK-Attention: Z, k and the inputs"), QPen(palette::vermillion, 2), QCPScatterStyle::ssSquare,
              points, by_m, ntk_b);
