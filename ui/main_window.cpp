@@ -84,16 +84,30 @@ class UndoKeysToWindow : public QObject {
   }
 };
 
-// Scrolls vertically only: as wide as its panel's widest row, in whatever font is current.
+// As wide as its panel's widest row, in whatever font is current, up to a quarter of the screen
+// (with presenter mode's text zoomed twice the rows would otherwise push the window past a
+// 1920-pixel screen; past that width the panel scrolls sideways too).
 class VerticalScroll : public QScrollArea {
  public:
   QSize minimumSizeHint() const override {
     const int width = widget()->minimumSizeHint().width() + verticalScrollBar()->sizeHint().width() + 2 * frameWidth();
-    return {width, QScrollArea::minimumSizeHint().height()};
+    const int cap = screen() ? screen()->availableGeometry().width() / 4 : width;
+    return {std::min(width, cap), QScrollArea::minimumSizeHint().height()};
   }
 };
 
 constexpr int slow_ms = 500;  // work longer than this shows progress and a cancel button
+
+// A tab's page: `content` fills the tab, but never gets less than its minimum (where the titles,
+// labels and notes of its plots still fit side by side); a smaller tab, say with presenter mode's
+// text zoomed on a 1920 x 1080 screen, scrolls instead of overlapping them or widening the window.
+QScrollArea* scrolled(QWidget* content) {
+  auto* area = new QScrollArea;
+  area->setWidget(content);
+  area->setWidgetResizable(true);
+  area->setFrameShape(QFrame::NoFrame);
+  return area;
+}
 
 // The index of the tab that holds `widget` (itself a tab or inside one), -1 if none.
 int tabOf(const QTabWidget* tabs, const QWidget* widget) {
@@ -176,7 +190,7 @@ MainWindow::MainWindow(QWidget* parent)
     auto* scroll = new VerticalScroll;
     scroll->setWidget(panel);
     scroll->setWidgetResizable(true);
-    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAsNeeded);  // only past the cap of its width
     m_panels->addWidget(scroll);
   }
   dock->setWidget(m_panels);
@@ -191,14 +205,14 @@ MainWindow::MainWindow(QWidget* parent)
   connect(m_lessons, &LessonPanel::lockChanged, this, &MainWindow::lockControls);
 
   m_tabs = new QTabWidget;
-  m_tabs->addTab(m_maps, tr("&Attention maps"));
-  m_tabs->addTab(m_outputs, tr("&Outputs"));
-  m_tabs->addTab(m_errorPlot, tr("&Error scaling"));
-  m_tabs->addTab(m_limitPlot, tr("&Infinite limit"));
-  m_tabs->addTab(m_costPlot, tr("Co&st"));
-  m_tabs->addTab(m_ntkPlot, tr("&NTK"));
-  m_tabs->addTab(m_trainingTab, tr("&Training"));
-  m_tabs->addTab(m_kernelPlot, tr("&Kernel"));
+  m_tabs->addTab(scrolled(m_maps), tr("&Attention maps"));
+  m_tabs->addTab(scrolled(m_outputs), tr("&Outputs"));
+  m_tabs->addTab(scrolled(m_errorPlot), tr("&Error scaling"));
+  m_tabs->addTab(scrolled(m_limitPlot), tr("&Infinite limit"));
+  m_tabs->addTab(scrolled(m_costPlot), tr("Co&st"));
+  m_tabs->addTab(scrolled(m_ntkPlot), tr("&NTK"));
+  m_tabs->addTab(scrolled(m_trainingTab), tr("&Training"));
+  m_tabs->addTab(scrolled(m_kernelPlot), tr("&Kernel"));
   setCentralWidget(m_tabs);
   // The NTK and training tabs have their own settings: the dock shows the panel of the tab.
   connect(m_tabs, &QTabWidget::currentChanged, this, [this, dock](int) {
@@ -222,6 +236,7 @@ MainWindow::MainWindow(QWidget* parent)
   }
 
   m_metrics->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  m_metrics->setMinimumWidth(1);  // a long status line is cut at the window's edge, never widens it
   statusBar()->addWidget(m_metrics, 1);
   m_recomputing->setStyleSheet("color: #b35806; font-weight: bold");
   statusBar()->addPermanentWidget(m_recomputing);
@@ -340,7 +355,7 @@ void MainWindow::lockControls(bool lock) {
 
 void MainWindow::inspectQuery(int row) {
   m_maps->inspect(row);
-  m_tabs->setCurrentWidget(m_maps);
+  m_tabs->setCurrentIndex(tabOf(m_tabs, m_maps));
 }
 
 QWidget* MainWindow::spotlighted() const { return m_spotlight->target(); }

@@ -52,6 +52,16 @@ QStringList layoutProblems(QCustomPlot* plot) {
     if (!text->text().isEmpty() && needed.height() > text->rect().height() + 1)
       problems << QString("\"%1\" is taller than its place").arg(text->text().simplified().left(40));
   }
+  for (QCPItemText* text : plot->findChildren<QCPItemText*>()) {  // labels at points: inside their panel
+    if (!text->visible() || text->text().trimmed().isEmpty() || !text->clipToAxisRect() || !text->clipAxisRect()) continue;
+    QRectF box = QFontMetricsF(text->font()).boundingRect(QRectF(), 0, text->text());
+    const QPointF at = text->position->pixelPosition();
+    const Qt::Alignment a = text->positionAlignment();
+    box.moveLeft(a & Qt::AlignRight ? at.x() - box.width() : a & Qt::AlignHCenter ? at.x() - box.width() / 2 : at.x());
+    box.moveTop(a & Qt::AlignBottom ? at.y() - box.height() : a & Qt::AlignVCenter ? at.y() - box.height() / 2 : at.y());
+    if (!QRectF(text->clipAxisRect()->rect()).adjusted(-1, -1, 1, 1).contains(box))
+      problems << QString("the label \"%1\" is cut off by its panel").arg(text->text().trimmed());
+  }
   for (QCPAxisRect* rect : plot->axisRects()) {
     for (QCPAxis* axis : rect->axes()) {  // a label runs along its axis, centred on it
       const double room = axis->orientation() == Qt::Horizontal ? rect->outerRect().width() : rect->outerRect().height();

@@ -6,6 +6,7 @@
 #include "ui/export/plot_export.h"
 #include "ui/lessons/handout.h"
 #include "ui/lessons/lesson_panel.h"
+#include "ui/look/plot_look.h"
 #include "ui/main_window.h"
 #include "ui/panels/parameter_panel.h"
 
@@ -15,6 +16,7 @@
 #include <QCheckBox>
 #include <QDoubleSpinBox>
 #include <QMenuBar>
+#include <QScreen>
 #include <QSet>
 #include <QTemporaryDir>
 #include <QUndoStack>
@@ -226,6 +228,26 @@ class LessonTest : public QObject {
     w.setLook({false, false});
     plot->replot();
     QCOMPARE(plot->xAxis->labelFont().pointSizeF(), font);  // back to the base, not compounded
+  }
+
+  // Presenter mode with the largest zoom (3x the text) still fits a 1920 x 1080 projector on
+  // every lesson: a tab too small for its plots scrolls, long status lines wrap or are cut.
+  // Offscreen, the screen is 800 px wide, so the parameter dock's cap (a quarter of the screen)
+  // is 200 px; on a 1920-px screen it is 480, so the window may need 280 px more there.
+  void presenterModeAtTheLargestZoomFitsA1080pScreen() {
+    MainWindow w;
+    w.setLook({false, true, ntk::ui::max_zoom});
+    w.resize(1920, 1080);
+    w.show();
+    const int cap_difference = 1920 / 4 - w.screen()->availableGeometry().width() / 4;
+    for (const Lesson& lesson : ntk::ui::builtinLessons()) {
+      w.lessonPanel()->open(lesson.number, 0);
+      QApplication::processEvents();
+      const QSize needed = w.minimumSizeHint();
+      QVERIFY2(needed.width() + cap_difference <= 1920 && needed.height() <= 1080,
+               qPrintable(QString("lesson %1 needs %2 x %3").arg(lesson.number).arg(needed.width()).arg(needed.height())));
+    }
+    w.setLook({});
   }
 
   void keysWorkWithTheMenuBarHidden() {

@@ -38,6 +38,13 @@
 
 using ntk::ui::MainWindow;
 
+// Opens the tab that holds `widget` (a tab's page is a scroll area around it).
+void showTabOf(MainWindow& w, QWidget* widget) {
+  auto* tabs = w.findChild<QTabWidget*>();
+  for (int i = 0; i < tabs->count(); ++i)
+    if (tabs->widget(i)->isAncestorOf(widget)) tabs->setCurrentIndex(i);
+}
+
 class MainWindowTest : public QObject {
   Q_OBJECT
 
@@ -210,7 +217,7 @@ class MainWindowTest : public QObject {
     QVERIFY2(notes.join("|").contains("Not computed: g = 6 needs r = 74613 features"), qPrintable(notes.join("|")));
     // Hovering a point of a line plot says its curve and values.
     w.show();
-    w.findChild<QTabWidget*>()->setCurrentWidget(plot);
+    showTabOf(w, plot);
     QVERIFY(QTest::qWaitForWindowExposed(&w));
     plot->replot();
     QCPGraph* measured = plot->graph(0);
@@ -232,7 +239,7 @@ class MainWindowTest : public QObject {
     w.show();
     auto* plot = w.findChild<ntk::ui::KernelPlot*>("kernel");
     QVERIFY(plot);
-    w.findChild<QTabWidget*>()->setCurrentWidget(plot);
+    showTabOf(w, plot);
     w.computeNow();
     QTRY_VERIFY_WITH_TIMEOUT(plot->samples().scores.size() == 32 * 64, 120000);
     const ntk::core::Parameters p = w.shownResult()->params;

@@ -120,6 +120,12 @@ void applyLook(QCustomPlot* plot, const PlotLook& look) {
   }
   for (QCPGraph* graph : plot->findChildren<QCPGraph*>()) styleGraph(graph, look);
   for (QCPAbstractItem* item : plot->findChildren<QCPAbstractItem*>()) styleItem(item, look);
+  // Every panel keeps room for its data at any text size: a tab too small for that scrolls (the
+  // window's tabs) instead of squeezing panels under their own titles, labels and legends.
+  for (QCPAxisRect* rect : plot->axisRects()) {
+    const double line = QFontMetricsF(rect->axis(QCPAxis::atBottom)->tickLabelFont()).height();
+    rect->setMinimumSize(int(12 * line), int(7 * line));
+  }
 }
 
 QFont platformFont() {

@@ -21,6 +21,8 @@ TrainingTab::TrainingTab(NtkController* controller, TrainingPlot* plot, QWidget*
   connect(reset, &QPushButton::clicked, controller, &NtkController::reset);
   auto* bar = new QHBoxLayout;
   for (QWidget* w : std::initializer_list<QWidget*>{m_play, step, reset}) bar->addWidget(w);
+  m_status->setWordWrap(true);  // wraps beside the buttons instead of widening the window
+  m_status->setMinimumWidth(1);
   bar->addWidget(m_status, 1);
   auto* layout = new QVBoxLayout(this);
   layout->addLayout(bar);

@@ -1,6 +1,7 @@
 #include "ui/plots/plot_helpers.h"
 
 #include "core/pipeline/scaling.h"
+#include "ui/look/plot_look.h"
 
 #include <QToolTip>
 #include <algorithm>
@@ -281,7 +282,21 @@ void followLayout(QCustomPlot* plot) {
   QObject::connect(plot, &QCustomPlot::afterLayout, plot, [plot] { placeLegendsAndNotes(plot); });
 }
 
+// A vertical mark's label reads to the right of its line, or to its left where the right would
+// leave the panel.
+void placeMarkLabels(QCustomPlot* plot) {
+  for (QCPItemText* text : plot->findChildren<QCPItemText*>()) {
+    const QString label = text->property("ntkMarkLabel").toString();
+    if (label.isEmpty() || !text->clipAxisRect()) continue;
+    const double width = QFontMetricsF(text->font()).horizontalAdvance(" " + label);
+    const bool right = text->position->pixelPosition().x() + width <= text->clipAxisRect()->rect().right();
+    text->setPositionAlignment((right ? Qt::AlignLeft : Qt::AlignRight) | Qt::AlignBottom);
+    text->setText(right ? " " + label : label + " ");
+  }
+}
+
 void placeLegendsAndNotes(QCustomPlot* plot) {
+  placeMarkLabels(plot);
   if (wrapTexts(plot)) relayout(plot);  // titles, notes or labels changed height
   // Until a pass changes no layout (a second pass finds the ranges it set and changes nothing).
   for (int pass = 0; pass < 3; ++pass) {
@@ -431,6 +446,7 @@ void fitRange(QCPAxisRect* rect) {
 
 void addText(QCustomPlot* plot, QCPAxisRect* rect, double x, double y, const QString& text, Qt::Alignment alignment) {
   auto* item = new QCPItemText(plot);
+  item->setFont(platformFont());  // the base the look scales (a new item's own is not)
   item->setClipAxisRect(rect);
   item->position->setAxisRect(rect);
   item->position->setAxes(rect->axis(QCPAxis::atBottom), rect->axis(QCPAxis::atLeft));
@@ -456,6 +472,7 @@ void addVerticalMark(QCustomPlot* plot, QCPAxisRect* rect, double x, const QStri
   line->point2->setCoords(x, 10);
   line->setPen(QPen(Qt::darkGray, 1.5, Qt::DashDotLine));
   auto* text = new QCPItemText(plot);
+  text->setFont(platformFont());
   text->setClipAxisRect(rect);
   text->position->setAxisRect(rect);
   text->position->setTypeX(QCPItemPosition::ptPlotCoords);
@@ -464,6 +481,7 @@ void addVerticalMark(QCustomPlot* plot, QCPAxisRect* rect, double x, const QStri
   text->position->setCoords(x, 0.97);
   text->setPositionAlignment(Qt::AlignLeft | Qt::AlignBottom);
   text->setText(" " + label);
+  text->setProperty("ntkMarkLabel", label);  // placeMarkLabels moves it left of the line if need be
 }
 
 }  // namespace ntk::ui

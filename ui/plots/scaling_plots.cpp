@@ -74,7 +74,7 @@ void addFit(QCustomPlot* plot, QCPAxisRect* rect, const Points& points, const Fi
 void markCrossover(QCustomPlot* plot, QCPAxisRect* rect, const Points& points, const Field& a,
                    const Field& b, const QString& label) {
   const std::optional<double> at = core::crossover(column(points, by_m), column(points, a), column(points, b));
-  if (at) addVerticalMark(plot, rect, *at, label.arg(*at, 0, 'g', 3));
+  if (at) addVerticalMark(plot, rect, *at, label.arg(*at, 0, 'f', 0));  // "m ≈ 9737", not 9.74e+03
 }
 
 }  // namespace
