@@ -14,7 +14,7 @@ Fortran-order copy for the call. The core computes in float64 only. Arrays out a
 Rows are tokens: Q, K, V are L x d, KP and VP are m x d.
 
 Parameters of generated workloads are the keyword arguments of the command line, by the same
-names and with the same ranges (see parameters()): mode, L, d, m, scale, dist, seed, feature,
+names and with the same ranges (see parameters()): mode, L, d, m, scale, dist, match, seed, feature,
 degree, features, orthogonal, rank, causal; for the NTK view n, d, m, sigma, seed, eta, steps.
 
 Errors: a wrong shape or value raises ValueError naming the argument, a wrong type TypeError.
@@ -112,7 +112,7 @@ ndarray, shape (L, d))";
 inline constexpr const char* compare = R"(Exact prefix attention against NTK-Attention: what `ntk-explorer compare` computes.
 
 Either on given arrays (all of Q, K, V, KP, VP) or on the seeded workload of the keyword
-parameters (L, d, m, scale, dist, mode, seed); the feature map and rank from feature, degree,
+parameters (L, d, m, scale, dist, match, mode, seed); the feature map and rank from feature, degree,
 features, orthogonal, rank, causal, and omega (FAVOR+ directions, r x d).
 
 Parameters
@@ -139,7 +139,7 @@ Parameters
 ----------
 memory_budget_mb : float
 **params
-    mode, L, d, m, scale, dist, seed.
+    mode, L, d, m, scale, dist, match (a planted match), seed.
 
 Returns
 -------

@@ -124,6 +124,20 @@ def test_generate_and_the_limit_match_the_program(tmp_path):
     assert np.abs(nx.infinite_limit(L=16, d=4)).max() == 0  # direct mode: the limit is 0
 
 
+def test_a_planted_match_is_the_program_s(tmp_path):
+    params = dict(L=8, d=4, m=40, seed=2, match=3)
+    done = run("generate", *[f"--{k}={v}" for k, v in params.items()], "--out", tmp_path)
+    assert done.returncode == 0, done.stderr
+    w = nx.generate(**params)
+    for name, array in w.items():
+        np.testing.assert_array_equal(array, np.load(tmp_path / f"{name}.npy"))
+    planted = [(2 * i + 1) * 40 // 16 for i in range(8)]  # spread evenly over the prefix
+    own = (w["Q"] * w["KP"][planted]).sum(axis=1) / np.sqrt(4)
+    assert own.mean() == pytest.approx(3, rel=1e-12)  # s on average
+    with pytest.raises(ValueError, match="--mode direct"):
+        nx.compare(mode="projection", match=3)
+
+
 def test_a_sweep_gives_the_program_s_rows(tmp_path):
     vary = ["m=16..256:log2", "feature=taylor,elu"]
     done = run("sweep", "--L=8", "--d=4", "--vary", vary[0], "--vary", vary[1], "--out", tmp_path / "s.csv")

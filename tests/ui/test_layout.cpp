@@ -61,6 +61,13 @@ QStringList layoutProblems(QCustomPlot* plot) {
     box.moveTop(a & Qt::AlignBottom ? at.y() - box.height() : a & Qt::AlignVCenter ? at.y() - box.height() / 2 : at.y());
     if (!QRectF(text->clipAxisRect()->rect()).adjusted(-1, -1, 1, 1).contains(box))
       problems << QString("the label \"%1\" is cut off by its panel").arg(text->text().trimmed());
+    if (text->property("ntkMarkLabel").toString().isEmpty()) continue;  // a crossover's or the input keys' mark
+    for (QCPGraph* graph : text->clipAxisRect()->graphs())
+      for (auto it = graph->data()->constBegin(); it != graph->data()->constEnd(); ++it)
+        if (box.contains(graph->coordsToPixels(it->key, it->value))) {
+          problems << QString("the label \"%1\" covers a data point").arg(text->text().trimmed());
+          break;
+        }
   }
   for (QCPAxisRect* rect : plot->axisRects()) {
     for (QCPAxis* axis : rect->axes()) {  // a label runs along its axis, centred on it

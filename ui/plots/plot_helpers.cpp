@@ -282,16 +282,30 @@ void followLayout(QCustomPlot* plot) {
   QObject::connect(plot, &QCustomPlot::afterLayout, plot, [plot] { placeLegendsAndNotes(plot); });
 }
 
-// A vertical mark's label reads to the right of its line, or to its left where the right would
-// leave the panel.
+// A vertical mark's label goes beside its line at the top or the bottom of its panel, right or
+// left of the line, wherever it covers the fewest curve points and stays inside the panel.
 void placeMarkLabels(QCustomPlot* plot) {
   for (QCPItemText* text : plot->findChildren<QCPItemText*>()) {
     const QString label = text->property("ntkMarkLabel").toString();
-    if (label.isEmpty() || !text->clipAxisRect()) continue;
-    const double width = QFontMetricsF(text->font()).horizontalAdvance(" " + label);
-    const bool right = text->position->pixelPosition().x() + width <= text->clipAxisRect()->rect().right();
-    text->setPositionAlignment((right ? Qt::AlignLeft : Qt::AlignRight) | Qt::AlignBottom);
-    text->setText(right ? " " + label : label + " ");
+    QCPAxisRect* rect = text->clipAxisRect();
+    if (label.isEmpty() || !rect) continue;
+    const QRectF area = rect->rect();
+    const QSizeF size = QFontMetricsF(text->font()).size(0, " " + label);
+    const double x = text->position->axisRect()->axis(QCPAxis::atBottom)->coordToPixel(text->position->coords().x());
+    const std::vector<QPointF> points = curvePixels(plot, rect);
+    double best_cost = INFINITY;
+    for (const double ratio : {0.97, 0.03})
+      for (const bool right : {true, false}) {
+        const double y = area.top() + ratio * area.height();
+        const QRectF box(right ? x : x - size.width(), ratio > 0.5 ? y - size.height() : y, size.width(), size.height());
+        double cost = area.contains(box) ? 0 : 1e6;
+        for (const QPointF& p : points) cost += box.adjusted(-3, -3, 3, 3).contains(p);
+        if (cost >= best_cost) continue;
+        best_cost = cost;
+        text->position->setCoords(text->position->coords().x(), ratio);
+        text->setPositionAlignment((right ? Qt::AlignLeft : Qt::AlignRight) | (ratio > 0.5 ? Qt::AlignBottom : Qt::AlignTop));
+        text->setText(right ? " " + label : label + " ");
+      }
   }
 }
 
@@ -481,7 +495,7 @@ void addVerticalMark(QCustomPlot* plot, QCPAxisRect* rect, double x, const QStri
   text->position->setCoords(x, 0.97);
   text->setPositionAlignment(Qt::AlignLeft | Qt::AlignBottom);
   text->setText(" " + label);
-  text->setProperty("ntkMarkLabel", label);  // placeMarkLabels moves it left of the line if need be
+  text->setProperty("ntkMarkLabel", label);  // placeMarkLabels finds it the emptiest corner by the line
 }
 
 }  // namespace ntk::ui
