@@ -12,6 +12,8 @@
 #include <atomic>
 #include <gtest/gtest.h>
 
+#include <utility>
+
 namespace ntk::core {
 namespace {
 
@@ -267,6 +269,17 @@ TEST(PrefixReduction, ACachedComparisonEqualsOneFromScratch) {
   }
 }
 
+// The window's options (cached, maps of 64 columns, one timing run) and the same without the cache.
+std::pair<ComparisonOptions, ComparisonOptions> windowOptions(LiveCache& cache) {
+  ComparisonOptions live;
+  live.cache = &cache;
+  live.map_columns = 64;
+  live.timing_runs = 1;
+  ComparisonOptions plain = live;
+  plain.cache = nullptr;
+  return {live, plain};
+}
+
 // The maps share the cached pass and its folds. Within an octave of m (m = 40000 -> 50000: the
 // same bins of 1024 keys for 64 columns) a larger m reduces only the rows past the longest held
 // fold, for the maps too. Across a power of two (-> 200000: bins of 4096 keys) the held folds of
@@ -278,12 +291,7 @@ TEST(PrefixReduction, MapsAreReusedAsMMovesWithinAndAcrossOctaves) {
   Parameters p = default_parameters();
   p.workload.L = 24;
   p.workload.d = 8;
-  ComparisonOptions live;
-  live.cache = &cache;
-  live.map_columns = 64;
-  live.timing_runs = 1;
-  ComparisonOptions plain = live;
-  plain.cache = nullptr;
+  const auto [live, plain] = windowOptions(cache);
   p.workload.m = 40000;
   (void)compare_methods(p, live);
   const struct { Eigen::Index m, reused_segments; double width; } steps[] = {
@@ -310,12 +318,7 @@ TEST(PrefixReduction, APlantedMatchIsNeverReusedAcrossM) {
   p.workload.L = 16;
   p.workload.d = 8;
   p.workload.match = 4;
-  ComparisonOptions live;
-  live.cache = &cache;
-  live.map_columns = 64;
-  live.timing_runs = 1;
-  ComparisonOptions plain = live;
-  plain.cache = nullptr;
+  const auto [live, plain] = windowOptions(cache);
   for (const Eigen::Index m : {40000, 50000, 40000}) {
     SCOPED_TRACE(m);
     p.workload.m = m;

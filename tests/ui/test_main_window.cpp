@@ -234,6 +234,29 @@ class MainWindowTest : public QObject {
 
   // Issue 13, item 4: the kernel view shows exp(t) against phi(q).phi(kappa) on the workload's
   // own scores, with their histogram; a larger entry scale spreads the scores.
+  // Issue 12 (the GUI thread never blocked long): a result is drawn only into the tab in view; a
+  // plot on another tab is drawn once, when its tab opens, and shows the newest result.
+  void aResultDrawsOnlyTheTabInView() {
+    MainWindow w;
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    w.computeNow();
+    QTRY_VERIFY_WITH_TIMEOUT(w.settled(), 120000);
+    auto* outputs = w.findChild<QCustomPlot*>("outputs");
+    auto* maps = w.findChild<QCustomPlot*>("attention_exact");
+    QSignalSpy hidden(outputs, &QCustomPlot::afterReplot), shown(maps, &QCustomPlot::afterReplot);
+    ntk::core::Parameters p = w.parameterPanel()->parameters();
+    p.workload.seed = 7;
+    w.parameterPanel()->setParameters(p);
+    w.computeNow();
+    QTRY_VERIFY_WITH_TIMEOUT(w.shownResult() && w.shownResult()->params.workload.seed == 7, 120000);
+    QTRY_VERIFY(shown.count() > 0);
+    QTest::qWait(100);
+    QCOMPARE(hidden.count(), 0);
+    showTabOf(w, outputs);
+    QTRY_COMPARE(hidden.count(), 1);
+  }
+
   void kernelViewShowsTheMapsKernelOnTheWorkloadsScores() {
     MainWindow w;
     w.show();

@@ -62,7 +62,7 @@ void AttentionMapPlot::setMap(const Eigen::MatrixXd& values, const core::Attenti
                   : m_keysPerBin > 1 ? tr("prefix bins | %1").arg(input)
                                      : tr("prefix keys | %1").arg(input));
   yAxis->setLabel(m_queriesPerBin > 1 ? tr("query bin") : tr("query"));
-  replot(QCustomPlot::rpQueuedReplot);
+  replotWhenShown(this);
 }
 
 QString AttentionMapPlot::csv() const {

@@ -31,7 +31,7 @@ void KernelPlot::drawn() {
   m_samples = core::kernel_samples(params.workload, core::FeatureMap(params.feature, params.workload.d));
   clearPlot(this);
   const Eigen::VectorXd& t = m_samples.scores;
-  if (t.size() == 0) return replot(rpQueuedReplot);
+  if (t.size() == 0) return replotWhenShown(this);
   const double low = t.minCoeff(), high = t.maxCoeff(), span = std::max(high - low, 1e-9);
   std::vector<double> grid, exact;
   for (int i = 0; i <= 200; ++i) {
@@ -68,7 +68,7 @@ void KernelPlot::drawn() {
       ->setLineStyle(QCPGraph::lsStepCenter);
   fitRange(m_kernel);
   fitRange(m_histogram);
-  replot(rpQueuedReplot);
+  replotWhenShown(this);
 }
 
 QString KernelPlot::csv() const {

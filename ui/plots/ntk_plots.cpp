@@ -92,7 +92,7 @@ void NtkPlot::setResult(NtkResultPtr result) {
     if (!m_result->complete()) addNote(m_distance, tr("computing…"));
   }
   for (QCPAxisRect* rect : {m_spectrum, m_lambda, m_distance}) fitRange(rect);
-  replot(rpQueuedReplot);
+  replotWhenShown(this);
 }
 
 QString NtkPlot::csv() const {
@@ -186,7 +186,7 @@ void TrainingPlot::redraw() {
     for (QCPAxisRect* rect : {m_loss, m_lambda, m_movement})
       rect->axis(QCPAxis::atBottom)->setRange(-0.02 * last, 1.02 * last);
   }
-  replot(rpQueuedReplot);
+  replotWhenShown(this);
 }
 
 QString TrainingPlot::csv() const {

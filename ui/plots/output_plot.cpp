@@ -1,5 +1,7 @@
 #include "ui/plots/output_plot.h"
 
+#include "ui/plots/plot_helpers.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -67,7 +69,7 @@ void OutputPlot::setComparison(const core::Comparison& c) {
   QCPAxis* error_axis = m_rowRect->axis(QCPAxis::atLeft);
   error_axis->setRange(error_axis->range().lower / 2, error_axis->range().upper * 2);  // margins
   m_rowRect->axis(QCPAxis::atBottom)->setRange(-0.5, double(rows.size()) - 0.5);
-  replot(QCustomPlot::rpQueuedReplot);
+  replotWhenShown(this);
 }
 
 }  // namespace ntk::ui

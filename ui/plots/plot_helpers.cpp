@@ -394,6 +394,31 @@ QCPGraph* addCurve(QCustomPlot* plot, QCPAxisRect* rect, const QString& name, co
   return graph;
 }
 
+namespace {
+
+// Replots a plot marked stale when it is shown (replotWhenShown).
+class ReplotOnShow : public QObject {
+ public:
+  using QObject::QObject;
+
+  bool eventFilter(QObject* watched, QEvent* event) override {
+    if (event->type() == QEvent::Show && watched->property("ntkStale").toBool()) {
+      watched->setProperty("ntkStale", false);
+      static_cast<QCustomPlot*>(watched)->replot(QCustomPlot::rpQueuedReplot);
+    }
+    return false;
+  }
+};
+
+}  // namespace
+
+void replotWhenShown(QCustomPlot* plot) {
+  if (plot->isVisible()) return plot->replot(QCustomPlot::rpQueuedReplot);
+  plot->setProperty("ntkStale", true);
+  if (!plot->findChild<ReplotOnShow*>(QString(), Qt::FindDirectChildrenOnly))
+    plot->installEventFilter(new ReplotOnShow(plot));
+}
+
 QString superscript(const QString& text) {
   static const QString plain = "0123456789-+.", raised = "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺·";
   QString out;

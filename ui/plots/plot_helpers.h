@@ -36,6 +36,11 @@ QCPGraph* addCurve(QCustomPlot* plot, QCPAxisRect* rect, const QString& name, co
                    QCPScatterStyle::ScatterShape shape, const std::vector<double>& x,
                    const std::vector<double>& y);
 
+/// Replots `plot` (queued) if it is shown, else once it is next shown: a result drawn into a tab
+/// nobody is looking at costs the GUI thread nothing until the tab opens. Exports lay a plot out
+/// and draw it themselves, so they never see a stale one.
+void replotWhenShown(QCustomPlot* plot);
+
 /// `text` raised: digits, signs and the decimal point as superscripts ("-0.45" -> "⁻⁰·⁴⁵"), for
 /// exponents in plot text, which QCustomPlot draws as plain text.
 QString superscript(const QString& text);

@@ -158,7 +158,7 @@ void ErrorScalingPlot::redraw() {
   }
   fitRange(m_byLength);
   fitRange(m_byFeature);
-  replot(rpQueuedReplot);
+  replotWhenShown(this);
 }
 
 LimitPlot::LimitPlot(QWidget* parent) : ScalingPlot(parent) {
@@ -183,7 +183,7 @@ void LimitPlot::redraw() {
                          : tr("Exact attention against its infinite-prefix limit σ² Q Wₖᵀ Wᵥ / √d"));
   }
   fitRange(rect);
-  replot(rpQueuedReplot);
+  replotWhenShown(this);
 }
 
 CostPlot::CostPlot(QWidget* parent) : ScalingPlot(parent) {
@@ -219,7 +219,7 @@ void CostPlot::redraw() {
   }
   fitRange(m_time);
   fitRange(m_memory);
-  replot(rpQueuedReplot);
+  replotWhenShown(this);
 }
 
 }  // namespace ntk::ui
