@@ -415,8 +415,9 @@ class ReplotOnShow : public QObject {
 void replotWhenShown(QCustomPlot* plot) {
   if (plot->isVisible()) return plot->replot(QCustomPlot::rpQueuedReplot);
   plot->setProperty("ntkStale", true);
-  if (!plot->findChild<ReplotOnShow*>(QString(), Qt::FindDirectChildrenOnly))
-    plot->installEventFilter(new ReplotOnShow(plot));
+  if (plot->property("ntkReplotsOnShow").toBool()) return;
+  plot->installEventFilter(new ReplotOnShow(plot));
+  plot->setProperty("ntkReplotsOnShow", true);
 }
 
 QString superscript(const QString& text) {
