@@ -42,15 +42,18 @@ int run(const Args& args, std::ostream& out, std::ostream& err) {
   window.resize(1500, 850);
   window.show();
   const QString dir = QString::fromStdString(*folder);
-  ui::writeHandout(&window, lesson, dir, [&](const QString& error) {
-    if (!error.isEmpty()) {
-      err << "ntk-explorer handout: " << error.toStdString() << '\n';
-      QApplication::exit(exit_usage);
-      return;
-    }
-    out << "wrote " << ui::handoutPath(dir, lesson).toStdString() << " and "
-        << ui::answersPath(dir, lesson).toStdString() << '\n';
-    QApplication::exit(exit_ok);
+  // From inside the event loop: a folder refused at once must still end it.
+  QTimer::singleShot(0, &window, [&] {
+    ui::writeHandout(&window, lesson, dir, [&](const QString& error) {
+      if (!error.isEmpty()) {
+        err << "ntk-explorer handout: " << error.toStdString() << '\n';
+        QApplication::exit(exit_usage);
+        return;
+      }
+      out << "wrote " << ui::handoutPath(dir, lesson).toStdString() << " and "
+          << ui::answersPath(dir, lesson).toStdString() << '\n';
+      QApplication::exit(exit_ok);
+    });
   });
   // As --screenshot: a card still computing at the limit ends the run, writing nothing.
   QTimer::singleShot(std::chrono::seconds(timeout), &window, [&] {

@@ -40,6 +40,11 @@ QRect footerRect(const QString& footer, int top, int width) {
   return {8, top + 4, width - 16, text.height() + 6};
 }
 
+// The height of a picture of a plot `height` pixels tall with `footer` under it.
+int withFooter(const QString& footer, int width, int height) {
+  return footer.isEmpty() ? height : footerRect(footer, height, width).bottom() + 1;
+}
+
 // Draws `plot` at width x height and `footer` under it (wrapped), on `painter` from (0, 0), in
 // `look`'s colours.
 void paint(QCustomPlot* plot, QCPPainter& painter, int width, int height, const QString& footer, const PlotLook& look) {
@@ -54,8 +59,7 @@ void paint(QCustomPlot* plot, QCPPainter& painter, int width, int height, const 
 
 // The plot as it looks now at width x height times `scale`, `footer` under it in `look`'s colours.
 QImage image_of(QCustomPlot* plot, int width, int height, double scale, const PlotLook& look, const QString& footer) {
-  const int total = footer.isEmpty() ? height : footerRect(footer, height, width).bottom() + 1;
-  QImage image(QSize(width, total) * scale, QImage::Format_ARGB32);
+  QImage image(QSize(width, withFooter(footer, width, height)) * scale, QImage::Format_ARGB32);
   image.fill(lookBackground(look));
   {
     QCPPainter painter(&image);
@@ -73,7 +77,7 @@ QString render(QCustomPlot* plot, const QString& path, const QString& suffix, in
                double scale, const QString& footer, const PlotLook& look) {
   if (width <= 0) width = plot->width();
   if (height <= 0) height = plot->height();
-  const int total = footer.isEmpty() ? height : footerRect(footer, height, width).bottom() + 1;
+  const int total = withFooter(footer, width, height);
   if (suffix == "png") return saveImage(image_of(plot, width, height, scale, look, footer), path);
   if (suffix == "pdf")
     return via_temporary(path, [&](const QString& p) {

@@ -293,19 +293,20 @@ void placeMarkLabels(QCustomPlot* plot) {
     const QSizeF size = QFontMetricsF(text->font()).size(0, " " + label);
     const double x = text->position->axisRect()->axis(QCPAxis::atBottom)->coordToPixel(text->position->coords().x());
     const std::vector<QPointF> points = curvePixels(plot, rect);
-    double best_cost = INFINITY;
-    for (const double ratio : {0.97, 0.03})
+    double best_cost = INFINITY, best_ratio = 0.97;
+    bool best_right = true;
+    for (const double ratio : {0.97, 0.03})  // the bottom first, then the top
       for (const bool right : {true, false}) {
         const double y = area.top() + ratio * area.height();
         const QRectF box(right ? x : x - size.width(), ratio > 0.5 ? y - size.height() : y, size.width(), size.height());
         double cost = area.contains(box) ? 0 : 1e6;
         for (const QPointF& p : points) cost += box.adjusted(-3, -3, 3, 3).contains(p);
-        if (cost >= best_cost) continue;
-        best_cost = cost;
-        text->position->setCoords(text->position->coords().x(), ratio);
-        text->setPositionAlignment((right ? Qt::AlignLeft : Qt::AlignRight) | (ratio > 0.5 ? Qt::AlignBottom : Qt::AlignTop));
-        text->setText(right ? " " + label : label + " ");
+        if (cost < best_cost) best_cost = cost, best_ratio = ratio, best_right = right;
       }
+    text->position->setCoords(text->position->coords().x(), best_ratio);
+    text->setPositionAlignment((best_right ? Qt::AlignLeft : Qt::AlignRight) |
+                               (best_ratio > 0.5 ? Qt::AlignBottom : Qt::AlignTop));
+    text->setText(best_right ? " " + label : label + " ");
   }
 }
 
