@@ -39,7 +39,7 @@ struct Pdf {
   }
 };
 
-// `html` laid out `width` device pixels wide for `device`, in an 11 pt serif-free body font.
+// `html` laid out `width` device pixels wide for `device`, in the application's font at 11 pt.
 std::unique_ptr<QTextDocument> document(const QString& html, QPaintDevice* device, double width) {
   auto doc = std::make_unique<QTextDocument>();
   doc->documentLayout()->setPaintDevice(device);
