@@ -40,7 +40,8 @@ double median_seconds(Step&& step, int max_runs, int& runs) {
   return times[times.size() / 2];
 }
 
-// Maps a step's own progress onto [from, to) percent of the whole comparison.
+// Maps a step's own progress onto [from, to) percent of the whole comparison. A step timed again
+// passes from == to: it reports nothing new but can still be cancelled.
 Progress sub_progress(const Progress& whole, int from, int to) {
   if (!whole) return {};
   return [&whole, from, to](std::int64_t done, std::int64_t total) {
@@ -209,7 +210,7 @@ Comparison compare_impl(const Eigen::Ref<const Eigen::MatrixXd>& Q, const Eigen:
         [&](bool first) {
           c.exact = prefix_attention(
               Q, K, V, prefix,
-              {params.causal, first ? sub_progress(options.progress, 0, 50) : Progress{}, params.precision});
+              {params.causal, sub_progress(options.progress, first ? 0 : 50, 50), params.precision});
           return c.exact.status == Status::ok;
         },
         options.timing_runs, c.exact_runs);
@@ -223,7 +224,7 @@ Comparison compare_impl(const Eigen::Ref<const Eigen::MatrixXd>& Q, const Eigen:
   if (!cached) {
     c.compress_seconds = median_seconds(
         [&](bool first) {
-          c.compressed = compress_prefix(prefix, phi, first ? sub_progress(options.progress, 50, 99) : Progress{},
+          c.compressed = compress_prefix(prefix, phi, sub_progress(options.progress, first ? 50 : 99, 99),
                                          params.precision);
           if (params.rank > 0) c.low_rank = truncate_rank(c.compressed.Z, params.rank);
           return c.compressed.status == Status::ok;

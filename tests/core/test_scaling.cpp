@@ -100,6 +100,28 @@ TEST(Scaling, CancelledPointSaysSo) {
   EXPECT_EQ(point.status, Status::cancelled);
 }
 
+// The window cancels a scaling point when the user changes something, also while a step is timed
+// again: a cancel that comes after every first run has reported still stops the comparison.
+TEST(Scaling, ACancelWhileAStepIsTimedAgainStopsIt) {
+  Parameters p = default_parameters();
+  p.workload.L = 8;  // streamed (L (m + L) > 2^16), and each run a millisecond: it is timed again
+  p.workload.d = 4;
+  p.workload.m = 16384;
+  ComparisonOptions once;
+  once.timing_runs = 1;
+  int calls = 0;
+  once.progress = [&](std::int64_t, std::int64_t) { return ++calls > 0; };
+  ASSERT_EQ(compare_methods(p, once).status, Status::ok);
+  const int first_runs = calls;  // the last is the comparison's 100%, after every step
+
+  ComparisonOptions timed;  // up to max_timing_runs
+  calls = 0;
+  timed.progress = [&](std::int64_t, std::int64_t) { return ++calls < first_runs; };
+  const Comparison c = compare_methods(p, timed);
+  EXPECT_EQ(c.status, Status::cancelled);
+  EXPECT_GE(calls, first_runs);
+}
+
 // method.md section 9: the infinite-prefix limit is approached at about 1/sqrt(m).
 TEST(Scaling, LimitDistanceFallsLikeOneOverSqrtM) {
   Parameters p = default_parameters();
