@@ -10,7 +10,9 @@
 #include <QElapsedTimer>
 #include <QSlider>
 #include <QSpinBox>
-#include <QtTest>
+#include <QStandardPaths>
+#include <QEventLoop>
+#include <QTimer>
 #include <algorithm>
 #include <cstdio>
 #include <map>
@@ -54,9 +56,39 @@ class StallMonitor {
   std::vector<double> m_gaps;
 };
 
+// Runs the event loop, as the program's does, until `done` or for `ms`. (QTest::qWait and
+// qWaitFor sleep 10 ms between passes over the events, which would count as latency and as a
+// blocked GUI thread.) Returns done().
+template <typename Predicate>
+bool runEvents(int ms, Predicate done) {
+  if (done()) return true;
+  QEventLoop loop;
+  QElapsedTimer clock;
+  QTimer poll;
+  poll.setTimerType(Qt::PreciseTimer);
+  QObject::connect(&poll, &QTimer::timeout, [&] {
+    if (done() || clock.elapsed() >= ms) loop.quit();
+  });
+  clock.start();
+  poll.start(1);
+  loop.exec();
+  return done();
+}
+
+// Runs `then` once the plots a result changed are drawn: a result queues its replots, and a call
+// queued after them runs after them.
+template <typename Then>
+void whenDrawn(Then then) {
+  QMetaObject::invokeMethod(qApp, then, Qt::QueuedConnection);
+}
+
+void pause(int ms) {
+  runEvents(ms, [] { return false; });
+}
+
 template <typename Predicate>
 void waitFor(Predicate done, const char* what) {
-  if (QTest::qWaitFor(done, 120000)) return;
+  if (runEvents(120000, done)) return;
   std::fprintf(stderr, "ui_latency: timed out waiting for %s\n", what);
   std::exit(1);
 }
@@ -89,11 +121,12 @@ int main(int argc, char** argv) {
 
   QElapsedTimer clock;
   clock.start();
+  const auto now = [&clock] { return double(clock.nsecsElapsed()) / 1e6; };
   std::map<std::uint64_t, double> asked;  // seed -> when it was set
   std::vector<double> latencies;
   QObject::connect(&w, &ntk::ui::MainWindow::resultShown, [&] {
     const auto it = asked.find(w.shownResult()->params.workload.seed);
-    if (it != asked.end()) latencies.push_back(double(clock.nsecsElapsed()) / 1e6 - it->second);
+    if (it != asked.end()) whenDrawn([&, from = it->second] { latencies.push_back(now() - from); });
   });
   StallMonitor stalls;
 
@@ -101,12 +134,12 @@ int main(int argc, char** argv) {
   auto* seed = qobject_cast<QAbstractSpinBox*>(w.parameterPanel()->control("seed"));
   stalls.start();
   for (int i = 0; i < 40; ++i) {
-    const double now = double(clock.nsecsElapsed()) / 1e6;
+    const double asked_at = now();
     seed->stepUp();
     const std::uint64_t value = w.parameterPanel()->parameters().workload.seed;
-    asked[value] = now;
+    asked[value] = asked_at;
     waitFor([&] { return w.shownResult()->params.workload.seed == value; }, "a seed's result");
-    QTest::qWait(50);  // the scaling series of each runs meanwhile, as for a user
+    pause(50);  // the scaling series of each runs meanwhile, as for a user
   }
   report("single changes (seed +1)", latencies, stalls.stop());
 
@@ -119,7 +152,7 @@ int main(int argc, char** argv) {
   QObject::disconnect(&w, &ntk::ui::MainWindow::resultShown, nullptr, nullptr);
   QObject::connect(&w, &ntk::ui::MainWindow::resultShown, [&] {
     const auto it = moved.find(long(w.shownResult()->params.workload.m));
-    if (it != moved.end()) latencies.push_back(double(clock.nsecsElapsed()) / 1e6 - it->second);
+    if (it != moved.end()) whenDrawn([&, from = it->second] { latencies.push_back(now() - from); });
   });
   stalls.start();
   slider->setSliderDown(true);
@@ -127,14 +160,14 @@ int main(int argc, char** argv) {
   const int from = slider->value() - 24 * eighth;
   for (int step = 1; step <= 48; ++step) {
     slider->setValue(from + step * eighth);
-    moved.emplace(long(w.parameterPanel()->parameters().workload.m), double(clock.nsecsElapsed()) / 1e6);
-    QTest::qWait(16);
+    moved.emplace(long(w.parameterPanel()->parameters().workload.m), now());
+    pause(16);
   }
   const long last = long(w.parameterPanel()->parameters().workload.m);
-  moved[last] = double(clock.nsecsElapsed()) / 1e6;
+  moved[last] = now();
   slider->setSliderDown(false);
   waitFor([&] { return long(w.shownResult()->params.workload.m) == last; }, "the release's result");
-  QTest::qWait(200);
+  pause(200);
   report("slider drag (48 moves, 16 ms apart)", latencies, stalls.stop());
   return 0;
 }
