@@ -166,17 +166,19 @@ class ExactMapConsumer final : public BinningConsumer {
         m_Qs(Q / std::sqrt(double(Q.cols()))) {}
 
  protected:
+  bool uses_scores() const override { return true; }
+
   Eigen::MatrixXd runs(const PrefixBlock& block,
                        const std::vector<std::pair<Eigen::Index, Eigen::Index>>& spans) const override {
-    Eigen::MatrixXd S = block.KP * m_Qs.transpose();  // keys x queries
-    const Eigen::RowVectorXd top = S.colwise().maxCoeff();
-    S.rowwise() -= top;
-    S = S.array().exp();
+    ChunkScores own;
+    ChunkScores& scores = block.scores ? *block.scores : own;
+    scores.of(m_Qs, block.KP);
+    const Eigen::MatrixXd& E = scores.exponentials();  // keys x queries
     Eigen::MatrixXd out(m_Qs.rows(), Eigen::Index(spans.size()));
     for (std::size_t k = 0; k < spans.size(); ++k)
       out.col(Eigen::Index(k)) =
-          S.middleRows(spans[k].first, spans[k].second - spans[k].first).colwise().sum().array().log().transpose() +
-          top.transpose().array();
+          E.middleRows(spans[k].first, spans[k].second - spans[k].first).colwise().sum().array().log().transpose() +
+          scores.top().array();
     return out;
   }
 

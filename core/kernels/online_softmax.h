@@ -18,15 +18,26 @@ struct SoftmaxState {
   SoftmaxState(Eigen::Index queries, Eigen::Index d);
 };
 
-/// Adds keys with scores S (keys x queries; -inf marks a masked pair) and values V (keys x d)
-/// to the queries [first_query, first_query + S.cols()) of `state`. S is overwritten with
-/// exp(S - new max).
-void accumulate(SoftmaxState& state, Eigen::Ref<Eigen::MatrixXd> S,
-                const Eigen::Ref<const Eigen::MatrixXd>& V, Eigen::Index first_query = 0);
+/// The exponentials of a block of scores S (keys x queries; -inf marks a masked pair), in place:
+/// S := exp(S - top), top the column maxima (a column of -inf only gives zeros and top -inf).
+void exponentiate(Eigen::Ref<Eigen::MatrixXd> S, Eigen::Ref<Eigen::VectorXd> top);
+void exponentiate(Eigen::Ref<Eigen::MatrixXf> S, Eigen::Ref<Eigen::VectorXf> top);
 
-/// The same for a float32 chunk: its maxima, exponentials, sums and weighted values are
-/// computed in float32 (S is overwritten with exp(S - chunk max)), then merged into the float64
-/// state as one more state would be (method.md section 2, "float32").
+/// Adds keys whose scores' exponentials are E = exp(S - top) (exponentiate; keys x queries) and
+/// whose values are V (keys x d) to the queries [first_query, first_query + E.cols()) of
+/// `state`: their sums and weighted values are merged as one more state would be. The float32
+/// overload sums in float32 and merges into the float64 state (method.md section 2, "float32").
+void accumulate_exponentials(SoftmaxState& state, const Eigen::Ref<const Eigen::MatrixXd>& E,
+                             const Eigen::Ref<const Eigen::VectorXd>& top, const Eigen::Ref<const Eigen::MatrixXd>& V,
+                             Eigen::Index first_query = 0);
+void accumulate_exponentials(SoftmaxState& state, const Eigen::Ref<const Eigen::MatrixXf>& E,
+                             const Eigen::Ref<const Eigen::VectorXf>& top, const Eigen::Ref<const Eigen::MatrixXf>& V,
+                             Eigen::Index first_query = 0);
+
+/// exponentiate, then accumulate_exponentials: adds keys with scores S to `state` (S is
+/// overwritten with its exponentials).
+void accumulate(SoftmaxState& state, Eigen::Ref<Eigen::MatrixXd> S, const Eigen::Ref<const Eigen::MatrixXd>& V,
+                Eigen::Index first_query = 0);
 void accumulate(SoftmaxState& state, Eigen::Ref<Eigen::MatrixXf> S, const Eigen::Ref<const Eigen::MatrixXf>& V,
                 Eigen::Index first_query = 0);
 

@@ -10,7 +10,6 @@
 namespace ntk::core {
 namespace {
 
-constexpr Eigen::Index query_block = 128;
 constexpr Eigen::Index dense_limit = Eigen::Index{1} << 16;  // score-matrix entries
 
 std::string shape(const Eigen::Ref<const Eigen::MatrixXd>& a) {
@@ -91,18 +90,30 @@ namespace {
 // Scores of a chunk for every block of queries, accumulated: Scalar is the chunk's arithmetic.
 template <class Scalar, class Queries, class Rows>
 void add_chunk(ExactPrefixState& s, const Queries& Qs, const Rows& KP, const Rows& VP) {
-  Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> S;
-  for (Eigen::Index first = 0; first < Qs.rows(); first += query_block) {
-    const Eigen::Index n = std::min(query_block, Qs.rows() - first);
-    S.noalias() = KP * Qs.middleRows(first, n).transpose();
-    s.max_abs_score = std::max(s.max_abs_score, double(S.cwiseAbs().maxCoeff()));
-    accumulate(s.softmax, S, VP, first);
+  Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> S(KP.rows(), std::min(prefix_query_block, Qs.rows()));
+  Eigen::Matrix<Scalar, Eigen::Dynamic, 1> top(S.cols());
+  for (Eigen::Index first = 0; first < Qs.rows(); first += prefix_query_block) {
+    const Eigen::Index n = std::min(prefix_query_block, Qs.rows() - first);
+    s.max_abs_score = std::max(s.max_abs_score,
+                               exponentiated_scores(KP, Qs.middleRows(first, n), S.leftCols(n), top.head(n)));
+    accumulate_exponentials(s.softmax, S.leftCols(n), top.head(n), VP, first);
   }
 }
 
 }  // namespace
 
 void ExactPrefixConsumer::add(ExactPrefixState& s, Eigen::Index, const PrefixBlock& block) const {
+  if (m_Qs32.size() == 0 && block.scores) {  // the exact map's too: made once, the same bits
+    ChunkScores& scores = *block.scores;
+    scores.of(m_Qs, block.KP);
+    s.max_abs_score = std::max(s.max_abs_score, scores.largest());
+    for (Eigen::Index first = 0; first < m_Qs.rows(); first += prefix_query_block) {
+      const Eigen::Index n = std::min(prefix_query_block, m_Qs.rows() - first);
+      accumulate_exponentials(s.softmax, scores.exponentials().middleCols(first, n), scores.top().segment(first, n),
+                              block.VP, first);
+    }
+    return;
+  }
   if (m_Qs32.size() == 0) {
     add_chunk<double>(s, m_Qs, block.KP, block.VP);
     return;
@@ -122,8 +133,8 @@ ExactResult finish_exact(const ExactPrefixState& prefix, const Eigen::Ref<const 
   const Eigen::Index L = Q.rows();
   SoftmaxState total = prefix.softmax;
   SoftmaxState input(L, Q.cols());
-  for (Eigen::Index first = 0; first < L; first += query_block) {
-    const Eigen::Index n = std::min(query_block, L - first);
+  for (Eigen::Index first = 0; first < L; first += prefix_query_block) {
+    const Eigen::Index n = std::min(prefix_query_block, L - first);
     Eigen::MatrixXd S = input_scores_transposed(Q.middleRows(first, n), K, first, causal);
     accumulate(input, S, V, first);
   }

@@ -71,6 +71,20 @@ void PrefixFoldCache::evict() {
   }
 }
 
+void ChunkScores::of(const Eigen::MatrixXd& Qs, const Eigen::Ref<const Eigen::MatrixXd>& KP) {
+  if (m_queries == &Qs) return;
+  if (m_queries && m_queries->rows() == Qs.rows() && m_queries->cols() == Qs.cols() && *m_queries == Qs) return;
+  m_queries = &Qs;
+  m_E.resize(KP.rows(), Qs.rows());
+  m_top.resize(Qs.rows());
+  m_largest = 0;
+  for (Eigen::Index first = 0; first < Qs.rows(); first += prefix_query_block) {
+    const Eigen::Index n = std::min(prefix_query_block, Qs.rows() - first);
+    m_largest = std::max(m_largest, exponentiated_scores(KP, Qs.middleRows(first, n), m_E.middleCols(first, n),
+                                                         m_top.segment(first, n)));
+  }
+}
+
 namespace {
 
 // Whether the pass keeps the fold of the first `segments` segments: all of the first 16, then 8
@@ -102,6 +116,7 @@ PrefixPass reduce_prefix(const PrefixSource& prefix, const std::vector<const Pre
     from[c] = held;
   }
   const Eigen::Index first = n == 0 ? segments : *std::min_element(from.begin(), from.end());
+  const bool share_scores = std::any_of(consumers.begin(), consumers.end(), [](const PrefixConsumer* c) { return c->uses_scores(); });
   pass.reused_rows = first * prefix_segment_rows;
   pass.rows_read = m - pass.reused_rows;
 
@@ -117,12 +132,15 @@ PrefixPass reduce_prefix(const PrefixSource& prefix, const std::vector<const Pre
       if (from[c] <= s) parts[c] = consumers[c]->start();
     PrefixScratch scratch;
     ChunkFeatures features;
+    ChunkScores scores;
     const Eigen::Index end = std::min(m, (s + 1) * prefix_segment_rows);
     for (Eigen::Index row = s * prefix_segment_rows; row < end && !tracker.cancelled(); row += prefix_chunk_rows) {
       const Eigen::Index count = std::min(prefix_chunk_rows, end - row);
       PrefixBlock block = prefix.block(row, count, scratch);
       features.reset();
       block.features = &features;
+      scores.reset();
+      if (share_scores) block.scores = &scores;
       for (std::size_t c = 0; c < n; ++c)
         if (parts[c]) consumers[c]->consume(*parts[c], row, block);
       tracker.advance(count);

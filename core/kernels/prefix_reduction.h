@@ -10,6 +10,7 @@
 // and still gives the bits of a computation from scratch.
 
 #include "core/kernels/feature_map.h"
+#include "core/kernels/online_softmax.h"
 #include "core/util/progress.h"
 #include "core/workload/workload.h"
 
@@ -43,6 +44,41 @@ class ChunkFeatures {
   Eigen::MatrixXd m_F;
 };
 
+inline constexpr Eigen::Index prefix_query_block = 128;  ///< queries whose scores are made at once
+
+/// The scores of a chunk against a block of queries, exponentiated: S := exp(KP Qs^T - top)
+/// (keys x queries, online_softmax.h's exponentiate), top their column maxima; returns the
+/// largest |score|. Shared scores (ChunkScores) and a consumer's own are made by it alike, so
+/// they have the same bits.
+template <class Rows, class Queries, class Matrix, class Vector>
+double exponentiated_scores(const Rows& KP, const Queries& Qs, Matrix&& S, Vector&& top) {
+  S.noalias() = KP * Qs.transpose();
+  const double largest = double(S.cwiseAbs().maxCoeff());
+  exponentiate(S, top);
+  return largest;
+}
+
+/// The exponentiated scores of one chunk against every query (exponentiated_scores, a block of
+/// prefix_query_block queries at a time), made by the first consumer that asks and reused by the
+/// others: exact attention and the exact map both need them. A pass has them only when a consumer
+/// uses_scores(); without, exact attention holds a block of queries at a time, not all L.
+class ChunkScores {
+ public:
+  void reset() { m_queries = nullptr; }
+  /// Makes them for the queries Qs (L x d, already divided by sqrt(d)) unless they are made for
+  /// equal queries.
+  void of(const Eigen::MatrixXd& Qs, const Eigen::Ref<const Eigen::MatrixXd>& KP);
+  const Eigen::MatrixXd& exponentials() const { return m_E; }  ///< keys x L
+  const Eigen::VectorXd& top() const { return m_top; }         ///< L column maxima
+  double largest() const { return m_largest; }                 ///< max |score|
+
+ private:
+  const Eigen::MatrixXd* m_queries = nullptr;
+  Eigen::MatrixXd m_E;
+  Eigen::VectorXd m_top;
+  double m_largest = 0;
+};
+
 /// phi(block.KP): the pass's shared copy when there is one, else made into `own`.
 inline const Eigen::MatrixXd& chunk_features(const FeatureMap& phi, const PrefixBlock& block, Eigen::MatrixXd& own) {
   if (block.features) return block.features->of(phi, block.KP);
@@ -68,6 +104,8 @@ class PrefixConsumer {
   virtual void consume(PrefixPartial& partial, Eigen::Index first_row, const PrefixBlock& block) const = 0;
   /// total := total followed by `next`, whose rows come right after total's.
   virtual void fold(PrefixPartial& total, const PrefixPartial& next) const = 0;
+  /// Whether it asks for the chunk's ChunkScores (then the pass shares them).
+  virtual bool uses_scores() const { return false; }
   /// Names the partials for PrefixFoldCache: consumers with equal keys give equal partials for
   /// the same rows of the same prefix. Empty: never cached.
   virtual std::string cache_key() const { return {}; }

@@ -56,4 +56,16 @@ int thread_count();
 /// Sets the number of OpenMP threads (>= 1).
 void set_thread_count(int threads);
 
+/// Sets the calling thread's thread count for a scope, and restores it after.
+class ThreadCountScope {
+ public:
+  explicit ThreadCountScope(int threads) : m_before(thread_count()) { set_thread_count(threads); }
+  ~ThreadCountScope() { set_thread_count(m_before); }
+  ThreadCountScope(const ThreadCountScope&) = delete;
+  ThreadCountScope& operator=(const ThreadCountScope&) = delete;
+
+ private:
+  int m_before;
+};
+
 }  // namespace ntk::core

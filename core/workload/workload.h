@@ -49,12 +49,14 @@ void validate(const WorkloadSpec& spec);
 std::vector<Eigen::Index> planted_positions(const WorkloadSpec& spec);
 
 class ChunkFeatures;  // core/kernels/prefix_reduction.h
+class ChunkScores;    // likewise
 
 /// Views of prefix rows [begin, begin + count): K_P and V_P blocks (count x d).
 struct PrefixBlock {
   Eigen::Ref<const Eigen::MatrixXd> KP;
   Eigen::Ref<const Eigen::MatrixXd> VP;
   ChunkFeatures* features = nullptr;  ///< set by the prefix pass: what its consumers share
+  ChunkScores* scores = nullptr;      ///< likewise, when a consumer uses them
 };
 
 /// Per-thread buffers a generated prefix draws into.

@@ -60,6 +60,32 @@ TEST(PrefixReduction, EveryRowIsReadOnceForAllConsumers) {
   EXPECT_EQ(CompressionConsumer::state(*pass.totals[1]).Z, compress_prefix(generated, phi).Z);
 }
 
+// Exact attention and the exact map take a chunk's exponentiated scores from one ChunkScores
+// (made once) when they share a pass, and make their own alone: the same bits either way, for a
+// query count that is not a multiple of the query block.
+TEST(PrefixReduction, ExactAttentionAndTheExactMapShareAChunksScores) {
+  WorkloadSpec s = workload(2 * prefix_segment_rows + 300);
+  s.L = prefix_query_block * 2 + 44;
+  const InputPart in = generate_inputs(s);
+  const GeneratedPrefix prefix(s, in);
+  const FeatureMap phi({}, s.d);
+  const ExactPrefixConsumer exact(in.Q);
+  const MapConsumers maps(in.Q, phi, s.m, 64);
+  std::vector<const PrefixConsumer*> consumers{&exact};
+  for (const PrefixConsumer* c : maps.consumers()) consumers.push_back(c);
+  const PrefixPass shared = reduce_prefix(prefix, consumers);
+  const ExactResult alone = prefix_attention_streaming(in.Q, in.K, in.V, prefix, {});
+  const ExactResult together = finish_exact(ExactPrefixConsumer::state(*shared.totals[0]), in.Q, in.K, in.V, false);
+  EXPECT_EQ(together.T, alone.T);
+  EXPECT_EQ(together.max_abs_prefix_score, alone.max_abs_prefix_score);
+  const Eigen::VectorXd denominator = Eigen::VectorXd::Ones(s.L);
+  const AttentionMaps own = attention_maps(in.Q, in.K, prefix, phi, false, alone.log_normalizer, denominator, 64, 0);
+  const AttentionMaps both = maps.finish(*shared.totals[1], *shared.totals[2], in.Q, in.K, phi, false,
+                                         alone.log_normalizer, denominator, 0);
+  EXPECT_EQ(both.exact.weights, own.exact.weights);
+  EXPECT_EQ(both.ntk.weights, own.ntk.weights);
+}
+
 TEST(PrefixReduction, FoldsReusedAsMMovesGiveTheBitsOfAComputationFromScratch) {
   PrefixFoldCache cache(std::size_t{64} << 20);
   const WorkloadSpec base = workload(0);
