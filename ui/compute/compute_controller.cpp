@@ -56,6 +56,7 @@ void ComputeController::run(const core::Parameters& params, const JobRunner::Tic
     };
     auto result = [&] {
       const Comparing comparing(*m_comparing);
+      const core::ThreadCountScope all_cores(m_allThreads);
       return std::make_shared<core::Comparison>(core::compare_methods(params, options));
     }();
     if (result->status == core::Status::cancelled || !ticket.alive()) return;
@@ -77,13 +78,9 @@ void ComputeController::run(const core::Parameters& params, const JobRunner::Tic
 
 void ComputeController::computeScaling(const core::Parameters& params, const JobRunner::Ticket& ticket,
                                        const core::Comparison& shown) {
-  // One OpenMP thread: the GUI thread keeps a core to draw on, and the timings do not wait on a
-  // descheduled team member (on two cores that made small runs 50x slower).
-  struct OneThread {
-    int before = core::thread_count();
-    OneThread() { core::set_thread_count(1); }
-    ~OneThread() { core::set_thread_count(before); }
-  } one_thread;
+  // One OpenMP thread: the GUI thread keeps a core to draw the result on, and the timings do not
+  // wait on a descheduled team member (on two cores that made small runs 50x slower).
+  const core::ThreadCountScope one_thread(1);
   const quint64 generation = ticket.generation;
   const auto current = [&ticket](std::int64_t, std::int64_t) { return ticket.current(); };
   auto series = std::make_shared<ScalingSeries>();

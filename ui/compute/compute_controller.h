@@ -3,13 +3,17 @@
 // release, a typed value or a cancel stops the running comparison through its Progress callable
 // and drops its result. A drag move runs at once when the worker is free and otherwise replaces
 // the waiting request: the running comparison finishes and is shown, so plots follow a drag
-// instead of being cancelled move after move, and a burst of moves runs at most two. After each result the same job goes on to the scaling series, one point at a
-// time, until any newer request arrives. The jobs share a core::LiveCache: while only m moves,
-// a comparison draws and reduces only the prefix rows the cache lacks.
+// instead of being cancelled move after move, and a burst of moves runs at most two. A
+// comparison runs on every core (the window has nothing to draw until it is done); after each
+// result the same job goes on to the scaling series on one core (the window draws the result on
+// the other), one point at a time, until any newer request arrives. The jobs share a
+// core::LiveCache: while only m moves, a comparison draws and reduces only the prefix rows the
+// cache lacks.
 
 #include "core/params/parameters.h"
 #include "core/pipeline/comparison.h"
 #include "core/pipeline/scaling.h"
+#include "core/util/parallel.h"
 #include "ui/compute/job_runner.h"
 
 #include <QObject>
@@ -71,6 +75,8 @@ class ComputeController : public QObject {
 
   std::atomic<int> m_started{0};
   std::shared_ptr<std::atomic<bool>> m_comparing = std::make_shared<std::atomic<bool>>(false);
+  /// The comparison's threads: all the program has (the window waits for it, and draws after).
+  const int m_allThreads = core::thread_count();
   core::LiveCache m_cache{live_cache_bytes};  ///< touched only by the runner's jobs, one at a time
   JobRunner m_runner{0};  ///< last member: destroyed (cancelled and joined) first
 };
