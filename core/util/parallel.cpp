@@ -3,10 +3,10 @@
 #include <Eigen/Core>
 #include <algorithm>
 
-#if NTK_STD_THREADS
 #include <thread>
 #include <vector>
-#else
+
+#if !NTK_STD_THREADS
 #include <omp.h>
 #endif
 
@@ -58,15 +58,10 @@ bool ProgressTracker::advance(std::int64_t units) {
   return !cancelled();
 }
 
-#if NTK_STD_THREADS
-// The ThreadSanitizer build (the tsan preset): GCC's libgomp is not instrumented, so every
-// OpenMP region would be reported. The same dynamic schedule on std::thread, which TSan sees;
-// the thread count is per calling thread, as OpenMP's is.
 namespace {
-thread_local int threads_of_this_caller = int(std::max(1u, std::thread::hardware_concurrency()));
-}  // namespace
 
-void parallel_tasks(Eigen::Index tasks, const std::function<void(Eigen::Index)>& body) {
+// A team started for this call alone: the same dynamic schedule on std::threads, which end with it.
+void spawned_tasks(Eigen::Index tasks, const std::function<void(Eigen::Index)>& body) {
   const auto team_size = std::min<Eigen::Index>(thread_count(), tasks);
   std::atomic<Eigen::Index> next{0};
   const auto work = [&] {
@@ -77,11 +72,30 @@ void parallel_tasks(Eigen::Index tasks, const std::function<void(Eigen::Index)>&
   work();
 }
 
+}  // namespace
+
+#if NTK_STD_THREADS
+// The ThreadSanitizer build (the tsan preset): GCC's libgomp is not instrumented, so every
+// OpenMP region would be reported. Every call starts its own team, which TSan sees; the thread
+// count is per calling thread, as OpenMP's is.
+namespace {
+thread_local int threads_of_this_caller = int(std::max(1u, std::thread::hardware_concurrency()));
+}  // namespace
+
+void parallel_tasks(Eigen::Index tasks, const std::function<void(Eigen::Index)>& body) { spawned_tasks(tasks, body); }
+
 int thread_count() { return threads_of_this_caller; }
 
 void set_thread_count(int threads) { threads_of_this_caller = std::max(1, threads); }
+
+void start_teams_per_call() {}
 #else
+namespace {
+thread_local bool teams_per_call = false;
+}  // namespace
+
 void parallel_tasks(Eigen::Index tasks, const std::function<void(Eigen::Index)>& body) {
+  if (teams_per_call) return spawned_tasks(tasks, body);
 #pragma omp parallel for schedule(dynamic, 1)
   for (Eigen::Index t = 0; t < tasks; ++t) body(t);
 }
@@ -89,6 +103,8 @@ void parallel_tasks(Eigen::Index tasks, const std::function<void(Eigen::Index)>&
 int thread_count() { return omp_get_max_threads(); }
 
 void set_thread_count(int threads) { omp_set_num_threads(std::max(1, threads)); }
+
+void start_teams_per_call() { teams_per_call = true; }
 #endif
 
 }  // namespace ntk::core

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <gtest/gtest.h>
 
+#include <thread>
 #include <utility>
 
 namespace ntk::core {
@@ -375,23 +376,28 @@ TEST(PrefixReduction, ACancelledCachedComparisonIsAStatus) {
   }
 }
 
+// For every thread count, and with a team of its own for each call (the window's workers,
+// start_teams_per_call) as with OpenMP's.
 TEST(PrefixReduction, TheSameBitsForEveryThreadCount) {
   const WorkloadSpec s = workload(9 * prefix_segment_rows + 17);
   const InputPart in = generate_inputs(s);
   const GeneratedPrefix prefix(s, in);
   const FeatureMap phi({}, s.d);
-  const int before = thread_count();
   std::vector<Eigen::MatrixXd> T, Z;
-  for (const int threads : {1, 2, 3}) {
-    set_thread_count(threads);
+  const auto run = [&](int threads) {
+    const ThreadCountScope scope(threads);
     T.push_back(prefix_attention_streaming(in.Q, in.K, in.V, prefix, {true, {}}).T);
     Z.push_back(compress_prefix(prefix, phi).Z);
+  };
+  for (const int threads : {1, 2, 3}) run(threads);
+  std::thread([&] {
+    start_teams_per_call();
+    run(3);
+  }).join();
+  for (std::size_t i = 1; i < T.size(); ++i) {
+    EXPECT_EQ(T[0], T[i]);
+    EXPECT_EQ(Z[0], Z[i]);
   }
-  set_thread_count(before);
-  EXPECT_EQ(T[0], T[1]);
-  EXPECT_EQ(T[0], T[2]);
-  EXPECT_EQ(Z[0], Z[1]);
-  EXPECT_EQ(Z[0], Z[2]);
 }
 
 }  // namespace
