@@ -73,8 +73,9 @@ case "$mode" in
       echo "The window's comparisons, without the window:"
       build/release/tests/window_pass
       echo
-      echo "The window's responsiveness (offscreen):"
+      echo "The window's responsiveness (offscreen), at the default m and at m = 65536:"
       QT_QPA_PLATFORM=offscreen build/release/tests/ui_latency 2>/dev/null
+      QT_QPA_PLATFORM=offscreen build/release/tests/ui_latency --m 65536 2>/dev/null
     fi
     ;;
   package)
