@@ -24,7 +24,8 @@ void exponentiate_impl(Eigen::Ref<Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::D
 // Each query's sum and weighted values of the block, in Scalar, merged into the float64 state
 // as one more state with maximum top.
 template <class Scalar>
-void accumulate_impl(SoftmaxState& state, const Eigen::Ref<const Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>>& E,
+void accumulate_impl(SoftmaxState& state,
+                     const Eigen::Ref<const Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>>& E,
                      const Eigen::Ref<const Eigen::Matrix<Scalar, Eigen::Dynamic, 1>>& top,
                      const Eigen::Ref<const Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>>& V,
                      Eigen::Index first_query) {

@@ -116,7 +116,8 @@ PrefixPass reduce_prefix(const PrefixSource& prefix, const std::vector<const Pre
     from[c] = held;
   }
   const Eigen::Index first = n == 0 ? segments : *std::min_element(from.begin(), from.end());
-  const bool share_scores = std::any_of(consumers.begin(), consumers.end(), [](const PrefixConsumer* c) { return c->uses_scores(); });
+  const bool share_scores =
+      std::any_of(consumers.begin(), consumers.end(), [](const PrefixConsumer* c) { return c->uses_scores(); });
   pass.reused_rows = first * prefix_segment_rows;
   pass.rows_read = m - pass.reused_rows;
 

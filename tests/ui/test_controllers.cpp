@@ -156,8 +156,10 @@ class ControllerTest : public QObject {
     // snapshots may show while it is current (during the waits), never after it was replaced.
     Eigen::Index current = 0;
     int stale = 0;
-    connect(&c, &NtkController::viewProgress, this, [&](NtkResultPtr r) { stale += r->params.ntk.model.n != current; });
-    connect(&c, &NtkController::trainingChanged, this, [&](TrainingPtr t) { stale += t->params.ntk.model.n != current; });
+    connect(&c, &NtkController::viewProgress, this,
+            [&](NtkResultPtr r) { stale += r->params.ntk.model.n != current; });
+    connect(&c, &NtkController::trainingChanged, this,
+            [&](TrainingPtr t) { stale += t->params.ntk.model.n != current; });
     const ntk::core::Parameters older = ntkSetting(64, 256), newer = ntkSetting(16, 64);
     for (int i = 0; i < 20; ++i) {
       current = 64;
