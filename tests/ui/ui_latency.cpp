@@ -8,10 +8,10 @@
 
 #include <QApplication>
 #include <QElapsedTimer>
+#include <QEventLoop>
 #include <QSlider>
 #include <QSpinBox>
 #include <QStandardPaths>
-#include <QEventLoop>
 #include <QTimer>
 #include <algorithm>
 #include <cstdio>

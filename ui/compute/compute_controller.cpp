@@ -78,8 +78,8 @@ void ComputeController::run(const core::Parameters& params, const JobRunner::Tic
 
 void ComputeController::computeScaling(const core::Parameters& params, const JobRunner::Ticket& ticket,
                                        const core::Comparison& shown) {
-  // One OpenMP thread: the GUI thread keeps a core to draw the result on, and the timings do not
-  // wait on a descheduled team member (on two cores that made small runs 50x slower).
+  // One thread: the GUI thread keeps a core to draw the result on, and the timings do not wait on
+  // a descheduled team member (on two cores that made small runs 50x slower).
   const core::ThreadCountScope one_thread(1);
   const quint64 generation = ticket.generation;
   const auto current = [&ticket](std::int64_t, std::int64_t) { return ticket.current(); };
