@@ -72,8 +72,13 @@ void PrefixFoldCache::evict() {
 }
 
 void ChunkScores::of(const Eigen::MatrixXd& Qs, const Eigen::Ref<const Eigen::MatrixXd>& KP) {
-  if (m_queries == &Qs) return;
-  if (m_queries && m_queries->rows() == Qs.rows() && m_queries->cols() == Qs.cols() && *m_queries == Qs) return;
+  if (m_made && (&Qs == m_queries || &Qs == m_equal)) return;
+  if (m_made && m_queries->rows() == Qs.rows() && m_queries->cols() == Qs.cols() && *m_queries == Qs) {
+    m_equal = &Qs;
+    return;
+  }
+  if (&Qs != m_queries) m_equal = nullptr;
+  m_made = true;
   m_queries = &Qs;
   m_E.resize(KP.rows(), Qs.rows());
   m_top.resize(Qs.rows());

@@ -64,16 +64,18 @@ double exponentiated_scores(const Rows& KP, const Queries& Qs, Matrix&& S, Vecto
 /// uses_scores(); without, exact attention holds a block of queries at a time, not all L.
 class ChunkScores {
  public:
-  void reset() { m_queries = nullptr; }
+  void reset() { m_made = false; }
   /// Makes them for the queries Qs (L x d, already divided by sqrt(d)) unless they are made for
-  /// equal queries.
+  /// equal queries (each consumer holds its own copy: they are compared once, then known equal).
   void of(const Eigen::MatrixXd& Qs, const Eigen::Ref<const Eigen::MatrixXd>& KP);
   const Eigen::MatrixXd& exponentials() const { return m_E; }  ///< keys x L
   const Eigen::VectorXd& top() const { return m_top; }         ///< L column maxima
   double largest() const { return m_largest; }                 ///< max |score|
 
  private:
-  const Eigen::MatrixXd* m_queries = nullptr;
+  bool m_made = false;
+  const Eigen::MatrixXd* m_queries = nullptr;  ///< the queries they were made for
+  const Eigen::MatrixXd* m_equal = nullptr;    ///< other queries found equal to those
   Eigen::MatrixXd m_E;
   Eigen::VectorXd m_top;
   double m_largest = 0;
