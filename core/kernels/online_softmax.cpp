@@ -74,13 +74,6 @@ void accumulate(SoftmaxState& state, Eigen::Ref<Eigen::MatrixXd> S, const Eigen:
   accumulate_exponentials(state, S, top, V, first_query);
 }
 
-void accumulate(SoftmaxState& state, Eigen::Ref<Eigen::MatrixXf> S, const Eigen::Ref<const Eigen::MatrixXf>& V,
-                Eigen::Index first_query) {
-  Eigen::VectorXf top(S.cols());
-  exponentiate(S, top);
-  accumulate_exponentials(state, S, top, V, first_query);
-}
-
 void merge(SoftmaxState& state, const SoftmaxState& other) {
   for (Eigen::Index q = 0; q < state.max.size(); ++q) {
     const double new_max = std::max(state.max(q), other.max(q));

@@ -38,8 +38,6 @@ void accumulate_exponentials(SoftmaxState& state, const Eigen::Ref<const Eigen::
 /// overwritten with its exponentials).
 void accumulate(SoftmaxState& state, Eigen::Ref<Eigen::MatrixXd> S, const Eigen::Ref<const Eigen::MatrixXd>& V,
                 Eigen::Index first_query = 0);
-void accumulate(SoftmaxState& state, Eigen::Ref<Eigen::MatrixXf> S, const Eigen::Ref<const Eigen::MatrixXf>& V,
-                Eigen::Index first_query = 0);
 
 /// Folds `other` into `state` (the result is the state of both key sets together).
 void merge(SoftmaxState& state, const SoftmaxState& other);
