@@ -1,14 +1,10 @@
 #include "app/cli_args.h"
 
 #include "core/io/provenance.h"
-#include "core/kernels/cost_model.h"
 #include "core/util/parallel.h"
 
-#include <algorithm>
 #include <charconv>
-#include <cstdio>
 #include <iomanip>
-#include <thread>
 
 namespace ntk::app {
 
@@ -112,13 +108,8 @@ std::vector<OptionSpec> resource_options() {
           {"memory-budget", true, false, "refuse work needing more memory than this many MB (default 4000)"}};
 }
 
-int most_threads() {
-  // More threads than a few per core only oversubscribes, and thousands abort inside libgomp.
-  return 4 * int(std::max(1u, std::thread::hardware_concurrency()));
-}
-
 void apply_thread_option(const Args& args) {
-  if (args.has("threads")) core::set_thread_count(int(args.integer("threads", 1, 1, most_threads())));
+  if (args.has("threads")) core::set_thread_count(int(args.integer("threads", 1, 1, core::most_threads())));
 }
 
 double memory_budget_bytes(const Args& args) {
@@ -128,26 +119,12 @@ double memory_budget_bytes(const Args& args) {
 
 OptionSpec work_budget_option() {
   return {"work-budget", true, false,
-          "refuse work estimated at more than this many GFLOP (default 20000: ten minutes or more on one core)"};
+          "refuse work estimated at more than this many GFLOP (default " + std::to_string(core::default_work_budget_gflop) +
+              ": ten minutes or more on one core)"};
 }
 
-core::CostSizes comparison_sizes(const core::Parameters& p) {
-  const core::WorkloadSpec& w = p.workload;
-  return {w.L, w.d, w.m, core::feature_dimension(p), p.rank, 1024, core::thread_count()};
-}
-
-double comparison_gflop(const core::Parameters& p) {
-  const core::CostEstimate c = core::estimate_cost(comparison_sizes(p));
-  return (c.exact.flops + c.compress.flops + c.ntk.flops) / 1e9;
-}
-
-void check_work_budget(const Args& args, double gflop, const std::string& what) {
-  const long long budget = args.integer("work-budget", 20000, 1, 1LL << 50);
-  if (gflop <= double(budget)) return;
-  char text[160];
-  std::snprintf(text, sizeof text, " is about %.3g GFLOP of arithmetic, over the work budget of %lld GFLOP", gflop,
-                budget);
-  throw UsageError(what + text + "; make it smaller (or split a sweep with --shard), or raise --work-budget");
+double work_budget_gflop(const Args& args) {
+  return double(args.integer("work-budget", core::default_work_budget_gflop, 1, 1LL << 50));
 }
 
 void print_options(std::ostream& out, const std::vector<OptionSpec>& options,

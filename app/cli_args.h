@@ -2,8 +2,8 @@
 // Command-line arguments of one subcommand: --key value, --key=value and bare flags, checked
 // against what the subcommand accepts. Parameter options come from the shared parameter table.
 
-#include "core/kernels/cost_model.h"
 #include "core/params/parameters.h"
+#include "core/pipeline/budget.h"
 
 #include <filesystem>
 #include <map>
@@ -70,20 +70,12 @@ std::vector<std::string> given_parameter_options(const Args& args);
 /// --threads N (sets the OpenMP thread count) and --memory-budget MB.
 std::vector<OptionSpec> resource_options();
 void apply_thread_option(const Args& args);
-/// The most threads --threads (and the Python module) accept: 4 per core.
-int most_threads();
 double memory_budget_bytes(const Args& args);
 
 /// --work-budget GFLOP, for the commands that estimate their arithmetic before starting.
 OptionSpec work_budget_option();
-/// The cost model's sizes of one comparison of `p` at the current thread count.
-core::CostSizes comparison_sizes(const core::Parameters& p);
-/// The cost model's arithmetic of one comparison of `p` (exact, compression and NTK-Attention),
-/// in GFLOP.
-double comparison_gflop(const core::Parameters& p);
-/// Throws UsageError naming `what` and both figures when `gflop` is over --work-budget: work
-/// that cannot end in reasonable time is refused before it starts, not left running.
-void check_work_budget(const Args& args, double gflop, const std::string& what);
+/// --work-budget GFLOP as given, else core::default_work_budget_gflop.
+double work_budget_gflop(const Args& args);
 
 /// Writes "Options:" lines for `options`; those in `table` with their default.
 void print_options(std::ostream& out, const std::vector<OptionSpec>& options,

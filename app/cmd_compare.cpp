@@ -2,9 +2,9 @@
 
 #include "app/commands.h"
 #include "app/progress_printer.h"
-#include "app/result_files.h"
 #include "core/io/npy.h"
 #include "core/io/npz.h"
+#include "core/io/result_files.h"
 #include "core/io/text_formats.h"
 #include "core/pipeline/comparison.h"
 
@@ -33,7 +33,7 @@ void take_matrix(core::NpyArray& a, const fs::path& name, Eigen::MatrixXd& targe
 ArrayInputs read_inputs(const fs::path& source, double budget) {
   ArrayInputs in;
   Eigen::MatrixXd* targets[] = {&in.Q, &in.K, &in.V, &in.KP, &in.VP};
-  if (is_npz(source)) {
+  if (core::is_npz(source)) {
     std::map<std::string, core::NpyArray> arrays = core::read_npz(source, budget);
     for (int i = 0; i < 5; ++i) {
       const auto found = arrays.find(input_keys[i]);
@@ -151,7 +151,7 @@ int run(const Args& args, std::ostream& out, std::ostream& err) {
         if (key == workload_key)
           throw UsageError("--" + key + " describes a generated workload; it cannot be combined with --inputs");
     const ArrayInputs in = read_inputs(*dir, budget);
-    if (is_npz(*dir)) files.emplace_back(*dir);
+    if (core::is_npz(*dir)) files.emplace_back(*dir);
     else
       for (const char* key : input_keys) files.push_back(fs::path(*dir) / (std::string(key) + ".npy"));
     params.workload.L = in.Q.rows();
@@ -160,8 +160,8 @@ int run(const Args& args, std::ostream& out, std::ostream& err) {
     const core::MatrixPrefix prefix(in.KP, in.VP);
     c = core::compare_methods(in.Q, in.K, in.V, prefix, params, options);
   } else {
-    core::check_memory_budget(comparison_sizes(params), budget);  // the clearer refusal first
-    check_work_budget(args, comparison_gflop(params), "this comparison");
+    core::check_memory_budget(core::comparison_sizes(params), budget);  // the clearer refusal first
+    core::check_work_budget(core::comparison_gflop(params), work_budget_gflop(args), "this comparison");
     c = core::compare_methods(params, options);
   }
   if (c.status == core::Status::cancelled) {
@@ -172,10 +172,10 @@ int run(const Args& args, std::ostream& out, std::ostream& err) {
   const std::string provenance = run_provenance(args, files);
   // With --json, stdout holds the JSON alone (what --out would write as metrics.json).
   std::ostream& report = args.has("json") ? err : out;
-  if (args.has("json")) out << metrics_json(c, source, provenance) << '\n';
+  if (args.has("json")) out << core::metrics_json(c, source, provenance) << '\n';
   else print_table(c, out);
   if (const auto out_path = args.value("out"))
-    report << "wrote " << write_comparison(c, source, provenance, *out_path) << " to " << *out_path << '\n';
+    report << "wrote " << core::write_comparison(c, source, provenance, *out_path) << " to " << *out_path << '\n';
   if (!c.degeneracy.empty()) err << "warning: " << c.degeneracy << '\n';
   if (c.status != core::Status::ok) {
     err << "numerical failure: " << core::diagnosis(c) << '\n';

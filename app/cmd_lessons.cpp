@@ -1,6 +1,6 @@
 #include "app/cmd_lessons.h"
 
-#include "app/result_files.h"
+#include "core/io/result_files.h"
 #include "core/ntk/gradient_descent.h"
 #include "core/ntk/ntk_view.h"
 #include "core/pipeline/comparison.h"
@@ -52,7 +52,7 @@ class Quantities {
     const std::string percent = "_percent";
     const bool scaled = name.size() > percent.size() && name.ends_with(percent);
     const std::string field = scaled ? name.substr(0, name.size() - percent.size()) : name;
-    for (const MetricField& f : metric_fields(it->second))
+    for (const core::MetricField& f : core::metric_fields(it->second))
       if (f.name == field) return scaled ? 100 * f.value : f.value;
     throw UsageError("unknown comparison quantity '" + name + "' (a metrics.json field, FIELD_percent or output_max_abs)");
   }

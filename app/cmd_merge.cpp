@@ -1,8 +1,8 @@
 // ntk-explorer merge: joins the CSV files of a sharded sweep into what one run writes.
 
 #include "app/commands.h"
-#include "app/sweep_plan.h"
 #include "core/io/text_formats.h"
+#include "core/sweep/sweep_plan.h"
 
 namespace ntk::app {
 namespace {
@@ -11,10 +11,10 @@ int run(const Args& args, std::ostream& out, std::ostream&) {
   const auto path = args.value("out");
   if (!path) throw UsageError("--out FILE.csv is required");
   if (args.positional().empty()) throw UsageError("give the shard CSV files to merge");
-  SweepCsv all;
+  core::SweepCsv all;
   const std::string& first = args.positional().front();
   for (const std::string& file : args.positional()) {
-    SweepCsv shard = read_sweep_csv(file);
+    core::SweepCsv shard = core::read_sweep_csv(file);
     if (all.header.empty()) all.header = shard.header;
     if (shard.header != all.header) throw UsageError(file + " has other columns than " + first);
     if (shard.rows.empty()) continue;

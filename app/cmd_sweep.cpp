@@ -5,10 +5,9 @@
 
 #include "app/commands.h"
 #include "app/progress_printer.h"
-#include "app/result_files.h"
-#include "app/sweep_plan.h"
+#include "core/io/result_files.h"
 #include "core/io/text_formats.h"
-#include "core/kernels/cost_model.h"
+#include "core/sweep/sweep_run.h"
 #include "core/util/parallel.h"
 
 #include <cstdio>
@@ -24,7 +23,7 @@ std::map<long long, std::vector<std::string>> finished_rows(const fs::path& path
                                                             const std::string& fingerprint, long long shard,
                                                             long long shards, std::ostream& err) {
   if (!fs::exists(path)) return {};
-  SweepCsv done = read_sweep_csv(path);
+  core::SweepCsv done = core::read_sweep_csv(path);
   if (done.header != head) throw UsageError(path.string() + " has other columns than this sweep writes; it cannot be resumed");
   if (!done.rows.empty() && done.fingerprint != fingerprint)
     throw UsageError(path.string() + " belongs to another sweep (fingerprint " + done.fingerprint + ", this one " +
@@ -43,32 +42,23 @@ int run(const Args& args, std::ostream& out, std::ostream& err) {
   apply_parameter_options(args, base);
   const auto path = args.value("out");
   if (!path) throw UsageError("--out FILE.csv is required");
-  std::vector<SweepAxis> axes;
-  for (const std::string& v : args.values("vary")) axes.push_back(parse_axis(v));
+  std::vector<core::SweepAxis> axes;
+  for (const std::string& v : args.values("vary")) axes.push_back(core::parse_axis(v));
   if (axes.empty()) throw UsageError("give at least one --vary KEY=VALUES, e.g. --vary m=16..65536:log2");
-  const std::vector<SweepPoint> points = expand(base, axes);
-  const auto [shard, shards] = parse_shard(args.value("shard").value_or("1/1"));
+  const std::vector<core::SweepPoint> points = core::expand(base, axes);
+  const auto [shard, shards] = core::parse_shard(args.value("shard").value_or("1/1"));
   const double budget = memory_budget_bytes(args);
   const auto total = static_cast<long long>(points.size());
-  const std::string fingerprint = sweep_fingerprint(base, axes);
-  const std::vector<std::string> head = sweep_header();
-  err << "sweep " << fingerprint << ", " << total << " points:\n" << describe_grid(axes);
+  const std::string fingerprint = core::sweep_fingerprint(base, axes);
+  const std::vector<std::string> head = core::sweep_header();
+  err << "sweep " << fingerprint << ", " << total << " points:\n" << core::describe_grid(axes);
   // Every point of this shard against the memory budget before any work or any file, and the
   // work the shard will do, so a grid that cannot end in reasonable time is refused at once.
-  double gflop = 0;
-  for (const SweepPoint& p : points) {
-    if (p.index % shards != shard - 1) continue;
-    try {
-      core::check_memory_budget(comparison_sizes(p.params), budget);
-    } catch (const std::invalid_argument& e) {
-      throw UsageError("sweep point " + std::to_string(p.index) + ": " + e.what());
-    }
-    gflop += comparison_gflop(p.params);
-  }
+  const double gflop = core::check_sweep_budget(points, shard, shards, budget);
   char work[96];
   std::snprintf(work, sizeof work, "this shard: about %.3g GFLOP of arithmetic", gflop);
   err << work << " (a few seconds per 100 GFLOP on one core)\n";
-  check_work_budget(args, gflop, shards > 1 ? "this shard" : "this sweep");
+  core::check_work_budget(gflop, work_budget_gflop(args), shards > 1 ? "this shard" : "this sweep");
 
   std::map<long long, std::vector<std::string>> done;
   if (args.has("resume")) done = finished_rows(*path, head, fingerprint, shard, shards, err);
@@ -80,30 +70,28 @@ int run(const Args& args, std::ostream& out, std::ostream& err) {
                               .add("sweep", fingerprint)
                               .add("points", static_cast<long long>(total))
                               .add("shard", std::to_string(shard) + "/" + std::to_string(shards))
-                              .add("grid", describe_grid(axes))
+                              .add("grid", core::describe_grid(axes))
                               .add_raw("provenance", run_provenance(args))
                               .str());
   std::ofstream csv(*path, std::ios::app);
   if (!csv) throw UsageError("cannot append to " + *path);
 
-  const core::ComparisonOptions options{stderr_progress(err, "point"), budget};
-  long long expected = 0, failures = 0, computed = 0;
-  for (const SweepPoint& p : points) {
-    if (p.index % shards != shard - 1) continue;
-    ++expected;
-    if (done.count(p.index) || interrupted.load()) continue;
+  core::SweepRunOptions run{shard, shards, {}, {stderr_progress(err, "point"), budget}, {}, {}};
+  for (const auto& row : done) run.done.insert(row.first);
+  run.starting = [&](const core::SweepPoint& p) {
+    if (interrupted.load()) return false;
     err << "point " << p.index + 1 << " of " << total << '\n';
-    const core::Comparison c = core::compare_methods(p.params, options);
-    if (c.status == core::Status::cancelled) break;
-    failures += c.status != core::Status::ok;
-    csv << core::csv_line(sweep_row(p.index, total, fingerprint, c));
+    return true;
+  };
+  run.finished = [&](const core::SweepPoint&, const std::vector<std::string>& row) {
+    csv << core::csv_line(row);
     csv.flush();
     if (!csv)
       throw std::runtime_error(core::write_error(*path).what() + std::string("; its finished rows are kept (--resume)"));
-    done.emplace(p.index, std::vector<std::string>{});
-    ++computed;
-  }
-  const long long have = static_cast<long long>(done.size());
+  };
+  const core::SweepRunReport report = core::run_sweep(points, fingerprint, run);
+  const long long have = static_cast<long long>(done.size()) + report.computed, expected = report.expected,
+                  computed = report.computed, failures = report.failures;
   if (have < expected) {
     err << "interrupted: " << *path << " holds " << have << " of the " << expected
         << " rows; rerun the same line with --resume to finish\n";

@@ -4,12 +4,12 @@
 
 #include "app/commands.h"
 #include "app/progress_printer.h"
-#include "app/sweep_plan.h"
 #include "core/io/npy.h"
 #include "core/io/text_formats.h"
 #include "core/ntk/gradient_descent.h"
 #include "core/ntk/ntk_view.h"
 #include "core/ntk/train_attention.h"
+#include "core/sweep/sweep_plan.h"
 
 #include <charconv>
 #include <filesystem>
@@ -86,8 +86,8 @@ core::AttentionTrainOptions attention_options(const Args& args) {
         options.learning_rate > 100)
       throw UsageError("--lr must be positive and at most 100, a plain number (got '" + *lr + "')");
   }
-  options.steps = int(args.integer("steps", 2000, 0, 10000000));
-  options.eval_inputs = int(args.integer("eval", 8, 1, 100000));
+  options.steps = int(args.integer("steps", options.steps, 0, 10000000));
+  options.eval_inputs = int(args.integer("eval", options.eval_inputs, 1, 100000));
   options.memory_budget_bytes = memory_budget_bytes(args);
   return options;
 }
@@ -100,7 +100,7 @@ int train_attention(const Args& args, const fs::path& dir, std::ostream& out, st
   std::vector<Eigen::Index> lengths = {params.workload.m};
   if (const auto sweep = args.value("sweep-m")) {
     lengths.clear();
-    for (const std::string& v : parse_axis("m=" + *sweep).values) lengths.push_back(std::stoll(v));
+    for (const std::string& v : core::parse_axis("m=" + *sweep).values) lengths.push_back(std::stoll(v));
   }
   fs::create_directories(dir);
   std::string table =
@@ -175,14 +175,17 @@ int run(const Args& args, std::ostream& out, std::ostream& err) {
 }  // namespace
 
 Command train_command() {
+  const core::AttentionTrainOptions trained;
+  const core::NtkSettings stylized;
   std::vector<OptionSpec> options = {
       {"target", true, false, "prefix: gradient descent on the stylized model's keys; ntk-attention: train Z, k"}};
   for (const OptionSpec& o : parameter_options()) options.push_back(o);
   for (const OptionSpec& o : parameter_options(core::ntk_parameter_specs()))
     if (o.name == "n" || o.name == "sigma" || o.name == "eta" || o.name == "steps") options.push_back(o);
   options.push_back({"optimizer", true, false, "ntk-attention: adam or gd [default adam]"});
-  options.push_back({"lr", true, false, "ntk-attention: learning rate [default 0.02]"});
-  options.push_back({"eval", true, false, "ntk-attention: held-out inputs for the final errors [default 8]"});
+  options.push_back({"lr", true, false, "ntk-attention: learning rate [default " + core::format_number(trained.learning_rate) + "]"});
+  options.push_back({"eval", true, false,
+                     "ntk-attention: held-out inputs for the final errors [default " + std::to_string(trained.eval_inputs) + "]"});
   options.push_back({"sweep-m", true, false, "ntk-attention: train for every m of a list, e.g. 2..262144:log2 (writes error_vs_m.csv)"});
   options.push_back({"out", true, false, "folder for loss.csv (and Z.npy k.npy result.json, or error_vs_m.csv)"});
   for (const OptionSpec& o : resource_options()) options.push_back(o);
@@ -190,8 +193,11 @@ Command train_command() {
           "train --target prefix [--n N --d D --m M --sigma S --seed SEED --eta E --steps T] --out DIR\n"
           "       ntk-explorer train --target ntk-attention [workload and feature options] [--optimizer adam|gd] "
           "[--lr LR] [--steps T] [--sweep-m LIST] --out DIR\n\n"
-          "With --target prefix, --d --m --seed --steps are the stylized model's (defaults d 4, m 1024, seed 1, 200 "
-          "steps);\nwith --target ntk-attention they are the workload's (defaults below, 2000 steps).",
+          "With --target prefix, --d --m --seed --steps are the stylized model's (defaults d " +
+              std::to_string(stylized.model.d) + ", m " + std::to_string(stylized.model.m) + ", seed " +
+              std::to_string(stylized.model.seed) + ", " + std::to_string(stylized.steps) +
+              " steps);\nwith --target ntk-attention they are the workload's (defaults below, " +
+              std::to_string(trained.steps) + " steps).",
           options, run};
 }
 

@@ -2,10 +2,8 @@
 // No computation here: arguments are checked and converted, the GIL is released around the
 // core's call, and Ctrl-C reaches the core through its Progress callable.
 
-#include "app/cli_args.h"
-#include "app/result_files.h"
-#include "app/sweep_plan.h"
 #include "core/io/provenance.h"
+#include "core/io/result_files.h"
 #include "core/kernels/feature_map.h"
 #include "core/kernels/infinite_limit.h"
 #include "core/kernels/ntk_attention.h"
@@ -13,8 +11,10 @@
 #include "core/ntk/gradient_descent.h"
 #include "core/ntk/ntk_view.h"
 #include "core/params/parameters.h"
+#include "core/pipeline/budget.h"
 #include "core/pipeline/comparison.h"
 #include "core/pipeline/scaling.h"
+#include "core/sweep/sweep_run.h"
 #include "core/util/parallel.h"
 #include "core/workload/workload.h"
 
@@ -178,8 +178,8 @@ std::string provenance(const std::string& call) {
 }
 
 py::dict comparison_dict(const core::Comparison& c, core::InputSource source) {
-  py::dict out = py::module_::import("json").attr("loads")(app::metrics_json(c, source, provenance("compare")));
-  app::for_each_array(c, [&](const char* name, const Eigen::Ref<const Eigen::MatrixXd>& a, bool one_dimensional) {
+  py::dict out = py::module_::import("json").attr("loads")(core::metrics_json(c, source, provenance("compare")));
+  core::for_each_array(c, [&](const char* name, const Eigen::Ref<const Eigen::MatrixXd>& a, bool one_dimensional) {
     if (one_dimensional) out[name] = Eigen::VectorXd(a.col(0));
     else out[name] = Eigen::MatrixXd(a);
   });
@@ -432,26 +432,24 @@ py::dict columns(const std::vector<std::string>& header, const std::vector<std::
 py::dict sweep(const std::vector<std::string>& vary, double memory_budget_mb, const py::kwargs& kwargs) {
   const core::Parameters base = comparison_parameters(kwargs);
   require(!vary.empty(), "give at least one axis, e.g. vary=['m=16..65536:log2']");
-  std::vector<app::SweepAxis> axes;
-  for (const std::string& v : vary) axes.push_back(app::parse_axis(v));
-  const std::vector<app::SweepPoint> points = app::expand(base, axes);
-  const std::string fingerprint = app::sweep_fingerprint(base, axes);
-  core::ComparisonOptions options;
-  options.memory_budget_bytes = memory_budget_mb * 1e6;
-  for (const app::SweepPoint& point : points) core::check_memory_budget(app::comparison_sizes(point.params), options.memory_budget_bytes);
+  std::vector<core::SweepAxis> axes;
+  for (const std::string& v : vary) axes.push_back(core::parse_axis(v));
+  const std::vector<core::SweepPoint> points = core::expand(base, axes);
+  const std::string fingerprint = core::sweep_fingerprint(base, axes);
+  core::check_sweep_budget(points, 1, 1, memory_budget_mb * 1e6);
   Interruption interruption;
-  options.progress = interruption.progress();
+  core::SweepRunOptions options;
+  options.comparison.memory_budget_bytes = memory_budget_mb * 1e6;
+  options.comparison.progress = interruption.progress();
+  options.starting = [&](const core::SweepPoint&) { return !interruption.stopped(); };
   std::vector<std::vector<std::string>> rows;
+  options.finished = [&](const core::SweepPoint&, const std::vector<std::string>& row) { rows.push_back(row); };
   {
     py::gil_scoped_release release;
-    for (const app::SweepPoint& point : points) {
-      const core::Comparison c = core::compare_methods(point.params, options);
-      if (c.status == core::Status::cancelled || interruption.stopped()) break;
-      rows.push_back(app::sweep_row(point.index, static_cast<long long>(points.size()), fingerprint, c));
-    }
+    core::run_sweep(points, fingerprint, options);
   }
   interruption.raise_if_interrupted();
-  return columns(app::sweep_header(), rows);
+  return columns(core::sweep_header(), rows);
 }
 
 py::dict scaling(const py::kwargs& kwargs) {
@@ -490,8 +488,8 @@ py::dict scaling(const py::kwargs& kwargs) {
 }
 
 void set_threads(int threads) {
-  require(threads >= 1 && threads <= app::most_threads(),
-          "threads must be from 1 to " + std::to_string(app::most_threads()) + " (4 per core)");
+  require(threads >= 1 && threads <= core::most_threads(),
+          "threads must be from 1 to " + std::to_string(core::most_threads()) + " (4 per core)");
   core::set_thread_count(threads);
 }
 

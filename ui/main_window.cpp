@@ -147,7 +147,8 @@ QString precisionText(const core::Comparison& c, const core::Comparison* other) 
   if (!other || other->status != core::Status::ok) return text;
   core::Parameters same = other->params;
   same.precision = c.params.precision;
-  if (core::command_line(same) != core::command_line(c.params)) return text;
+  same.ntk = c.params.ntk;  // the NTK view's settings do not shape a comparison
+  if (!(same == c.params)) return text;
   return text + QObject::tr(" (float32 - float64: max-abs %1 exact, %2 NTK-Attention)")
                     .arg((c.exact.T - other->exact.T).cwiseAbs().maxCoeff(), 0, 'e', 1)
                     .arg((c.approx.T - other->approx.T).cwiseAbs().maxCoeff(), 0, 'e', 1);

@@ -65,9 +65,9 @@ std::size_t state_bytes(const BinNodes& b) {
 // pass from scratch gives, instead of the pass starting over.
 class BinningConsumer : public StateConsumer<BinNodes> {
  public:
-  BinningConsumer(Eigen::Index rows, Eigen::Index width, std::string key)
+  BinningConsumer(Eigen::Index rows, Eigen::Index width, std::optional<FoldKey> key)
       : m_rows(rows), m_width(width), m_key(std::move(key)) {}
-  std::string cache_key() const override { return m_key; }
+  std::optional<FoldKey> cache_key() const override { return m_key; }
   Eigen::Index width() const { return m_width; }
 
   /// The fold of the same keys as `finer`, a fold of this consumer's kind at a finer width of at
@@ -153,7 +153,7 @@ class BinningConsumer : public StateConsumer<BinNodes> {
   }
 
   Eigen::Index m_rows, m_width;
-  std::string m_key;
+  std::optional<FoldKey> m_key;
 };
 
 // The exact map: per query and bin, log sum_{j in bin} exp(<q_i, k_j> / sqrt(d)), L x bins. In
@@ -161,7 +161,7 @@ class BinningConsumer : public StateConsumer<BinNodes> {
 // are exp(this - log_normalizer_i) once the pass is done.
 class ExactMapConsumer final : public BinningConsumer {
  public:
-  ExactMapConsumer(const Eigen::Ref<const Eigen::MatrixXd>& Q, Eigen::Index width, std::string key)
+  ExactMapConsumer(const Eigen::Ref<const Eigen::MatrixXd>& Q, Eigen::Index width, std::optional<FoldKey> key)
       : BinningConsumer(Q.rows(), width, std::move(key)),
         m_Qs(Q / std::sqrt(double(Q.cols()))) {}
 
@@ -202,7 +202,7 @@ class ExactMapConsumer final : public BinningConsumer {
 // The NTK map: per bin, the sum of the prefix features phi(K_P[j]), r x bins.
 class FeatureMapConsumer final : public BinningConsumer {
  public:
-  FeatureMapConsumer(const FeatureMap& phi, Eigen::Index width, std::string key)
+  FeatureMapConsumer(const FeatureMap& phi, Eigen::Index width, std::optional<FoldKey> key)
       : BinningConsumer(phi.dim(), width, std::move(key)), m_phi(phi) {}
 
  protected:
@@ -330,8 +330,8 @@ const BinningConsumer& binning(const PrefixConsumer& c) { return static_cast<con
 }  // namespace
 
 MapConsumers::MapConsumers(const Eigen::Ref<const Eigen::MatrixXd>& Q, const FeatureMap& phi, Eigen::Index m,
-                           Eigen::Index max_prefix_columns, const std::string& exact_key,
-                           const std::string& feature_key)
+                           Eigen::Index max_prefix_columns, const std::optional<FoldKey>& exact_key,
+                           const std::optional<FoldKey>& feature_key)
     : m_m(m), m_max_prefix_columns(max_prefix_columns), m_exact_key(exact_key), m_feature_key(feature_key) {
   const Eigen::Index width = prefix_bin_width(m, max_prefix_columns);
   m_exact = std::make_unique<ExactMapConsumer>(Q, width, key_at(exact_key, width));
@@ -340,23 +340,25 @@ MapConsumers::MapConsumers(const Eigen::Ref<const Eigen::MatrixXd>& Q, const Fea
 
 MapConsumers::~MapConsumers() = default;
 
-std::string MapConsumers::key_at(const std::string& key, Eigen::Index width) {
-  return key.empty() ? key : key + " width=" + std::to_string(width);
+std::optional<FoldKey> MapConsumers::key_at(std::optional<FoldKey> key, Eigen::Index width) {
+  if (key) key->width = width;
+  return key;
 }
 
 void MapConsumers::coarsen_cached_folds(PrefixFoldCache& cache, Eigen::Index segments) const {
   for (const auto& [consumer, key] : {std::pair{m_exact.get(), &m_exact_key}, std::pair{m_features.get(), &m_feature_key}}) {
-    if (key->empty()) continue;
+    if (!*key) continue;
     const BinningConsumer& target = binning(*consumer);
-    const Eigen::Index held = cache.find(target.cache_key(), segments).first;
+    const FoldKey own = *target.cache_key();
+    const Eigen::Index held = cache.find(own, segments).first;
     // The longest fold at a finer width of whole chunks (whose nodes are those of this width's
     // trees), if longer than the one held at this width.
     std::pair<Eigen::Index, const PrefixPartial*> best{held, nullptr};
     for (Eigen::Index finer = target.width() / 2; finer >= prefix_chunk_rows; finer /= 2) {
-      const auto found = cache.find(key_at(*key, finer), segments);
+      const auto found = cache.find(*key_at(*key, finer), segments);
       if (found.first > best.first) best = found;
     }
-    if (best.second) cache.store(target.cache_key(), best.first, target.coarsened(*best.second));
+    if (best.second) cache.store(own, best.first, target.coarsened(*best.second));
   }
 }
 

@@ -12,6 +12,7 @@
 #include <Eigen/Core>
 #include <algorithm>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -59,8 +60,8 @@ Eigen::Index prefix_bin_width(Eigen::Index m, Eigen::Index max_prefix_columns);
 class MapConsumers {
  public:
   MapConsumers(const Eigen::Ref<const Eigen::MatrixXd>& Q, const FeatureMap& phi, Eigen::Index m,
-               Eigen::Index max_prefix_columns, const std::string& exact_key = {},
-               const std::string& feature_key = {});
+               Eigen::Index max_prefix_columns, const std::optional<FoldKey>& exact_key = std::nullopt,
+               const std::optional<FoldKey>& feature_key = std::nullopt);
   ~MapConsumers();
   MapConsumers(const MapConsumers&) = delete;
   MapConsumers& operator=(const MapConsumers&) = delete;
@@ -87,10 +88,10 @@ class MapConsumers {
                        const Eigen::Ref<const Eigen::VectorXd>& denominator, Eigen::Index max_query_bins) const;
 
  private:
-  static std::string key_at(const std::string& key, Eigen::Index width);
+  static std::optional<FoldKey> key_at(std::optional<FoldKey> key, Eigen::Index width);
 
   Eigen::Index m_m, m_max_prefix_columns;
-  std::string m_exact_key, m_feature_key;
+  std::optional<FoldKey> m_exact_key, m_feature_key;
   std::unique_ptr<const PrefixConsumer> m_exact, m_features;
 };
 

@@ -24,6 +24,11 @@ struct FeatureMapSpec {
   bool orthogonal = false;        ///< FAVOR+: block-orthogonal directions
   std::uint64_t seed = 1;         ///< FAVOR+ directions (unless omega is given)
   Eigen::MatrixXd omega;          ///< FAVOR+: given directions (r x d); empty to draw them
+
+  bool operator==(const FeatureMapSpec& o) const {
+    return kind == o.kind && degree == o.degree && features == o.features && orthogonal == o.orthogonal &&
+           seed == o.seed && omega.rows() == o.omega.rows() && omega.cols() == o.omega.cols() && omega == o.omega;
+  }
 };
 
 /// r for the spec at head dimension d; throws std::invalid_argument if it would pass 2^40.

@@ -78,7 +78,7 @@ NtkResult evaluate(const Eigen::Ref<const Eigen::MatrixXd>& Q,
 
 std::size_t state_bytes(const NtkParams& p) { return sizeof(double) * std::size_t(p.Z.size() + p.k.size()); }
 
-CompressionConsumer::CompressionConsumer(const FeatureMap& phi, std::string key, Precision precision)
+CompressionConsumer::CompressionConsumer(const FeatureMap& phi, std::optional<FoldKey> key, Precision precision)
     : m_phi(phi), m_key(std::move(key)), m_precision(precision) {}
 
 NtkParams CompressionConsumer::initial() const {

@@ -10,6 +10,7 @@
 #include "core/workload/workload.h"
 
 #include <Eigen/Core>
+#include <optional>
 #include <string>
 
 namespace ntk::core {
@@ -49,11 +50,11 @@ std::size_t state_bytes(const NtkParams& p);
 /// the features of those rows and their products with V_P are float32, added to float64 sums.
 class CompressionConsumer final : public StateConsumer<NtkParams> {
  public:
-  /// `phi` must outlive the consumer; `key`, when not empty, names phi (and the precision) for
+  /// `phi` must outlive the consumer; `key`, when given, names phi (and the precision) for
   /// PrefixFoldCache.
-  explicit CompressionConsumer(const FeatureMap& phi, std::string key = {},
+  explicit CompressionConsumer(const FeatureMap& phi, std::optional<FoldKey> key = std::nullopt,
                                Precision precision = Precision::float64);
-  std::string cache_key() const override { return m_key; }
+  std::optional<FoldKey> cache_key() const override { return m_key; }
 
  protected:
   NtkParams initial() const override;
@@ -62,7 +63,7 @@ class CompressionConsumer final : public StateConsumer<NtkParams> {
 
  private:
   const FeatureMap& m_phi;
-  std::string m_key;
+  std::optional<FoldKey> m_key;
   Precision m_precision;
 };
 

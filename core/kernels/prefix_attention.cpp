@@ -77,7 +77,7 @@ std::size_t state_bytes(const ExactPrefixState& s) {
   return sizeof(double) * std::size_t(s.softmax.max.size() + s.softmax.sum.size() + s.softmax.acc.size());
 }
 
-ExactPrefixConsumer::ExactPrefixConsumer(const Eigen::Ref<const Eigen::MatrixXd>& Q, std::string key,
+ExactPrefixConsumer::ExactPrefixConsumer(const Eigen::Ref<const Eigen::MatrixXd>& Q, std::optional<FoldKey> key,
                                          Precision precision)
     : m_Qs(Q / std::sqrt(double(Q.cols()))), m_key(std::move(key)) {
   if (precision == Precision::float32) m_Qs32 = m_Qs.cast<float>();

@@ -10,6 +10,7 @@
 #include "core/workload/workload.h"
 
 #include <Eigen/Core>
+#include <optional>
 #include <string>
 
 namespace ntk::core {
@@ -40,10 +41,10 @@ std::size_t state_bytes(const ExactPrefixState& s);
 /// scores, exponentials and weighted values are float32, merged into a float64 state.
 class ExactPrefixConsumer final : public StateConsumer<ExactPrefixState> {
  public:
-  /// Q: L x d. `key`, when not empty, names Q (and the precision) for PrefixFoldCache.
-  explicit ExactPrefixConsumer(const Eigen::Ref<const Eigen::MatrixXd>& Q, std::string key = {},
+  /// Q: L x d. `key`, when given, names Q (and the precision) for PrefixFoldCache.
+  explicit ExactPrefixConsumer(const Eigen::Ref<const Eigen::MatrixXd>& Q, std::optional<FoldKey> key = std::nullopt,
                                Precision precision = Precision::float64);
-  std::string cache_key() const override { return m_key; }
+  std::optional<FoldKey> cache_key() const override { return m_key; }
 
  protected:
   ExactPrefixState initial() const override;
@@ -53,7 +54,7 @@ class ExactPrefixConsumer final : public StateConsumer<ExactPrefixState> {
  private:
   Eigen::MatrixXd m_Qs;    ///< Q / sqrt(d)
   Eigen::MatrixXf m_Qs32;  ///< the same in float32, when that is the precision
-  std::string m_key;
+  std::optional<FoldKey> m_key;
 };
 
 /// Exact attention from its prefix part (ExactPrefixConsumer's total) and the input part.

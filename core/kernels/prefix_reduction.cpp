@@ -12,7 +12,7 @@ namespace ntk::core {
 
 PrefixFoldCache::PrefixFoldCache(std::size_t budget_bytes) : m_budget(budget_bytes) {}
 
-std::pair<Eigen::Index, const PrefixPartial*> PrefixFoldCache::find(const std::string& key, Eigen::Index limit) {
+std::pair<Eigen::Index, const PrefixPartial*> PrefixFoldCache::find(const FoldKey& key, Eigen::Index limit) {
   const auto it = m_folds.find(key);
   if (it == m_folds.end()) return {0, nullptr};
   std::erase(m_recent, key);
@@ -22,7 +22,7 @@ std::pair<Eigen::Index, const PrefixPartial*> PrefixFoldCache::find(const std::s
   return {std::prev(fold)->first, std::prev(fold)->second.get()};
 }
 
-void PrefixFoldCache::store(const std::string& key, Eigen::Index segments, std::unique_ptr<PrefixPartial> fold) {
+void PrefixFoldCache::store(const FoldKey& key, Eigen::Index segments, std::unique_ptr<PrefixPartial> fold) {
   auto& held = m_folds[key];
   if (held.contains(segments)) return;
   std::erase(m_recent, key);
@@ -111,12 +111,12 @@ PrefixPass reduce_prefix(const PrefixSource& prefix, const std::vector<const Pre
   const Eigen::Index whole = m / prefix_segment_rows;  // segments with all their rows
   const std::size_t n = consumers.size();
   PrefixPass pass;
-  std::vector<std::string> keys(n);
+  std::vector<std::optional<FoldKey>> keys(n);
   std::vector<Eigen::Index> from(n, 0);  // the first segment each consumer still needs
   for (std::size_t c = 0; c < n; ++c) {
     if (cache) keys[c] = consumers[c]->cache_key();
-    const auto [held, fold] = keys[c].empty() ? std::pair<Eigen::Index, const PrefixPartial*>{0, nullptr}
-                                              : cache->find(keys[c], whole);
+    const auto [held, fold] = keys[c] ? cache->find(*keys[c], whole)
+                                      : std::pair<Eigen::Index, const PrefixPartial*>{0, nullptr};
     pass.totals.push_back(fold ? fold->clone() : consumers[c]->start());
     from[c] = held;
   }
@@ -158,7 +158,7 @@ PrefixPass reduce_prefix(const PrefixSource& prefix, const std::vector<const Pre
       for (std::size_t c = 0; c < n; ++c) {
         if (!it->second[c]) continue;
         consumers[c]->fold(*pass.totals[c], *it->second[c]);
-        if (!keys[c].empty() && next < whole && kept_fold(next + 1, whole)) cache->store(keys[c], next + 1, pass.totals[c]->clone());
+        if (keys[c] && next < whole && kept_fold(next + 1, whole)) cache->store(*keys[c], next + 1, pass.totals[c]->clone());
       }
       done.erase(it);
       ++next;

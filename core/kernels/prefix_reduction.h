@@ -10,6 +10,7 @@
 // and still gives the bits of a computation from scratch.
 
 #include "core/kernels/feature_map.h"
+#include "core/kernels/fold_key.h"
 #include "core/kernels/online_softmax.h"
 #include "core/util/progress.h"
 #include "core/workload/workload.h"
@@ -18,7 +19,8 @@
 #include <cstddef>
 #include <map>
 #include <memory>
-#include <string>
+#include <optional>
+#include <unordered_map>
 #include <vector>
 
 namespace ntk::core {
@@ -109,8 +111,8 @@ class PrefixConsumer {
   /// Whether it asks for the chunk's ChunkScores (then the pass shares them).
   virtual bool uses_scores() const { return false; }
   /// Names the partials for PrefixFoldCache: consumers with equal keys give equal partials for
-  /// the same rows of the same prefix. Empty: never cached.
-  virtual std::string cache_key() const { return {}; }
+  /// the same rows of the same prefix. None: never cached.
+  virtual std::optional<FoldKey> cache_key() const { return std::nullopt; }
 };
 
 /// A consumer whose state is a value type: derived classes write the three steps on State.
@@ -147,9 +149,9 @@ class PrefixFoldCache {
  public:
   explicit PrefixFoldCache(std::size_t budget_bytes);
   /// The held fold of `key` with the most segments, at most `limit`; {0, nullptr} when none.
-  std::pair<Eigen::Index, const PrefixPartial*> find(const std::string& key, Eigen::Index limit);
+  std::pair<Eigen::Index, const PrefixPartial*> find(const FoldKey& key, Eigen::Index limit);
   /// Keeps `fold`, the fold of the first `segments` segments for `key`.
-  void store(const std::string& key, Eigen::Index segments, std::unique_ptr<PrefixPartial> fold);
+  void store(const FoldKey& key, Eigen::Index segments, std::unique_ptr<PrefixPartial> fold);
   std::size_t bytes() const { return m_bytes; }
   std::size_t budget() const { return m_budget; }
   std::size_t folds() const;
@@ -160,8 +162,8 @@ class PrefixFoldCache {
 
   std::size_t m_budget;
   std::size_t m_bytes = 0;
-  std::map<std::string, std::map<Eigen::Index, std::unique_ptr<PrefixPartial>>> m_folds;
-  std::vector<std::string> m_recent;  ///< keys, least recently used first
+  std::unordered_map<FoldKey, std::map<Eigen::Index, std::unique_ptr<PrefixPartial>>, FoldKeyHash> m_folds;
+  std::vector<FoldKey> m_recent;  ///< keys, least recently used first
 };
 
 struct PrefixPass {

@@ -6,6 +6,7 @@
 // fixed prefix values a in {-1, +1}^(m x d); S(x) = softmax(W^T x) over the m prefix slots and
 // F(W, x)_l = m <a_{:, l}, S(x)>; loss (1/2) sum_i |F(W, x_i) - y_i|^2.
 
+#include "core/params/ntk_settings.h"
 #include "core/util/progress.h"
 
 #include <Eigen/Core>
@@ -13,14 +14,6 @@
 #include <optional>
 
 namespace ntk::core {
-
-struct NtkSpec {
-  Eigen::Index n = 32;    ///< data points
-  Eigen::Index d = 4;     ///< input and output dimension
-  Eigen::Index m = 1024;  ///< prefix length: the width
-  double sigma = 1.0;     ///< standard deviation of the initial prefix keys
-  std::uint64_t seed = 1;
-};
 
 struct NtkProblem {
   Eigen::MatrixXd X;   ///< n x d, unit rows

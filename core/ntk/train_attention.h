@@ -22,7 +22,7 @@ enum class Optimizer { adam, gradient_descent };
 struct AttentionTrainOptions {
   Optimizer optimizer = Optimizer::adam;
   double learning_rate = 0.02;  ///< peak step: warmed up over the first 5% of steps, then linearly to 0
-  int steps = 300;
+  int steps = 2000;
   int eval_inputs = 8;  ///< held-out inputs for comparing trained and closed-form parameters
   double memory_budget_bytes = default_memory_budget_bytes;  ///< refuse larger runs up front
   Progress progress;    ///< units: steps

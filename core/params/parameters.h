@@ -3,7 +3,7 @@
 // sweep, the session files and the window's controls all read, so they can never disagree.
 
 #include "core/kernels/feature_map.h"
-#include "core/ntk/stylized_model.h"
+#include "core/params/ntk_settings.h"
 #include "core/util/precision.h"
 #include "core/workload/workload.h"
 
@@ -15,13 +15,6 @@
 
 namespace ntk::core {
 
-/// The NTK view's settings: the stylized model and its gradient descent (method.md section 8).
-struct NtkSettings {
-  NtkSpec model;
-  double eta = 0;   ///< gradient-descent step; 0 picks 1 / (m lambda_max(H*))
-  int steps = 200;
-};
-
 /// Every setting of a session: one comparison of exact prefix attention with NTK-Attention,
 /// and the NTK view.
 struct Parameters {
@@ -31,6 +24,8 @@ struct Parameters {
   bool causal = false;
   Precision precision = Precision::float64;  ///< of the prefix work (method.md section 2)
   NtkSettings ntk;          ///< read and written through ntk_parameter_specs()
+
+  bool operator==(const Parameters&) const = default;
 };
 
 enum class ParamType { integer, real, choice, flag };

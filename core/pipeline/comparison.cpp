@@ -74,34 +74,33 @@ Comparison cancelled(const Parameters& params) {
   return c;
 }
 
-// Names a seeded workload's prefix rows: everything they depend on but m (and L, which the
-// callers add); planted keys sit where m puts them, so a planted match names m too.
-std::string rows_key(const WorkloadSpec& w) {
-  char text[160];
-  std::snprintf(text, sizeof text, "mode=%d d=%lld scale=%a dist=%d seed=%llu", int(w.mode),
-                static_cast<long long>(w.d), w.scale, int(w.dist), static_cast<unsigned long long>(w.seed));
-  std::string key = text;
-  if (w.match == 0) return key;
-  std::snprintf(text, sizeof text, " match=%a m=%lld", w.match, static_cast<long long>(w.m));
-  return key + text;
-}
-
-// The cache keys of the prefix pass's consumers; empty where a fold cannot be named.
+// The cache keys of the prefix pass's consumers for a seeded workload: its rows depend on
+// everything in it but m (planted keys sit where m puts them, so a planted match keeps m). The
+// feature folds have no key when omega is given (it is not part of the key).
 struct FoldKeys {
-  std::string exact, compression, exact_map, feature_map;
+  std::optional<FoldKey> exact, compression, exact_map, feature_map;
 };
 
 FoldKeys fold_keys(const Parameters& p) {
-  const std::string rows = rows_key(p.workload) + " L=" + std::to_string(p.workload.L);
-  const std::string precision = " precision=" + std::string(to_string(p.precision));
-  FoldKeys keys{"exact " + rows + precision, {}, "exact map " + rows, {}};  // the maps are float64
+  FoldKey rows;
+  rows.rows = p.workload;
+  if (p.workload.match == 0) rows.rows.m = 0;
+  FoldKeys keys;
+  keys.exact = keys.exact_map = rows;
+  keys.exact->precision = p.precision;
+  keys.exact_map->kind = FoldKind::exact_map;  // the maps are float64
   const FeatureMapSpec& f = p.feature;
   if (f.omega.size() == 0) {
-    const std::string features = rows + " feature=" + std::to_string(int(f.kind)) + " degree=" +
-                                 std::to_string(f.degree) + " features=" + std::to_string(f.features) +
-                                 " orthogonal=" + std::to_string(int(f.orthogonal)) + " seed=" + std::to_string(f.seed);
-    keys.compression = "compress " + features + precision;
-    keys.feature_map = "feature map " + features;
+    FoldKey features = rows;
+    features.feature = f.kind;
+    features.degree = f.degree;
+    features.features = f.features;
+    features.orthogonal = f.orthogonal;
+    features.feature_seed = f.seed;
+    keys.compression = keys.feature_map = features;
+    keys.compression->kind = FoldKind::compression;
+    keys.compression->precision = p.precision;
+    keys.feature_map->kind = FoldKind::feature_map;
   }
   return keys;
 }
@@ -200,8 +199,8 @@ Comparison compare_impl(const Eigen::Ref<const Eigen::MatrixXd>& Q, const Eigen:
   // The maps' prefix parts share the cached pass (and its folds); otherwise they get their own.
   std::optional<MapConsumers> maps;
   if (options.map_columns > 0)
-    maps.emplace(Q, phi, prefix.rows(), options.map_columns, keys ? keys->exact_map : std::string(),
-                 keys ? keys->feature_map : std::string());
+    maps.emplace(Q, phi, prefix.rows(), options.map_columns, keys ? keys->exact_map : std::nullopt,
+                 keys ? keys->feature_map : std::nullopt);
   std::vector<std::unique_ptr<PrefixPartial>> map_totals;
   if (cached && !cached_pass(c, Q, K, V, prefix, phi, options, *keys, maps ? &*maps : nullptr, map_totals))
     return cancelled(params);

@@ -24,6 +24,8 @@ struct WorkloadSpec {
   Distribution dist = Distribution::gaussian;
   std::uint64_t seed = 1;
   double match = 0;      ///< planted match: query i's score with its own prefix key (0: none)
+
+  bool operator==(const WorkloadSpec&) const = default;
 };
 
 /// The input part of a workload. In projection mode X and W_Q, W_K, W_V are kept too

@@ -1,6 +1,7 @@
 #include "app/progress_printer.h"
 #include "core/io/npy.h"
 #include "core/io/text_formats.h"
+#include "core/pipeline/budget.h"
 #include "tests/app/cli_test_util.h"
 #include "tests/test_util.h"
 
@@ -96,7 +97,7 @@ TEST(Cli, WorkPastTheWorkBudgetIsRefusedBeforeItStarts) {
   core::Parameters p = core::default_parameters();
   p.workload.m = 17179869184;
   char said[64];
-  std::snprintf(said, sizeof said, "this comparison is about %.3g GFLOP", app::comparison_gflop(p));
+  std::snprintf(said, sizeof said, "this comparison is about %.3g GFLOP", core::comparison_gflop(p));
   EXPECT_NE(one.err.find(said), std::string::npos) << one.err;
   EXPECT_NE(one.err.find("over the work budget of 20000 GFLOP"), std::string::npos) << one.err;
   const CliRun grid = cli({"sweep", "--vary", "L=1..16384", "--out", "/nonexistent/never.csv"});

@@ -1,6 +1,5 @@
 #include "app/cli_args.h"
 #include "app/progress_printer.h"
-#include "app/sweep_plan.h"
 #include "core/io/text_formats.h"
 #include "tests/app/cli_test_util.h"
 
@@ -15,66 +14,6 @@ namespace ntk::test {
 namespace {
 
 namespace fs = std::filesystem;
-
-TEST(SweepPlan, AxisForms) {
-  EXPECT_EQ(app::parse_axis("m=16..128:log2").values, (std::vector<std::string>{"16", "32", "64", "128"}));
-  EXPECT_EQ(app::parse_axis("degree=1..3").values, (std::vector<std::string>{"1", "2", "3"}));
-  EXPECT_EQ(app::parse_axis("scale=0.5..2:4").values, (std::vector<std::string>{"0.5", "1", "1.5", "2"}));
-  EXPECT_EQ(app::parse_axis("feature=taylor,elu").values, (std::vector<std::string>{"taylor", "elu"}));
-  EXPECT_THROW(app::parse_axis("m"), app::UsageError);
-  EXPECT_THROW(app::parse_axis("bogus=1,2"), app::UsageError);
-  EXPECT_THROW(app::parse_axis("m=10..1"), app::UsageError);
-  EXPECT_THROW(app::parse_axis("scale=0.5..2"), app::UsageError);
-  EXPECT_THROW(app::parse_axis("L=0..4"), app::UsageError);
-  EXPECT_THROW(app::parse_axis("feature=taylor,relu"), app::UsageError);
-  EXPECT_THROW(app::parse_shard("0/2"), app::UsageError);
-  EXPECT_THROW(app::parse_shard("3/2"), app::UsageError);
-  EXPECT_EQ(app::parse_shard("2/3"), (std::pair<long long, long long>{2, 3}));
-}
-
-// Regression (issue 10, item 7): m=10..1000:log gave 10 ... 640 and scale=0.1..1:log gave
-// 0.1 ... 0.8. Ranges now include both ends and say their step.
-TEST(SweepPlan, RangesIncludeTheirEndsAndNameTheirStep) {
-  using V = std::vector<std::string>;
-  EXPECT_EQ(app::parse_axis("m=10..1000:log:3").values, (V{"10", "100", "1000"}));
-  EXPECT_EQ(app::parse_axis("scale=0.1..1:log:2").values, (V{"0.1", "1"}));
-  EXPECT_EQ(app::parse_axis("m=16..1024:log:4").values, (V{"16", "64", "256", "1024"}));
-  EXPECT_EQ(app::parse_axis("m=1..3:log:5").values, (V{"1", "2", "3"}));  // integers rounded, repeats dropped
-  EXPECT_EQ(app::parse_axis("scale=0.1..1:3").values, (V{"0.1", "0.55", "1"}));
-  for (const char* bad : {"m=10..1000:log", "m=10..1000:log2", "scale=0.1..1:log", "m=nan..1", "m=1..inf:log2",
-                          "m=16..17179869184:log:1", "m=0..16:log:3", "scale=0.1..1:log:2.5"})
-    EXPECT_THROW(app::parse_axis(bad), app::UsageError) << bad;
-  try {
-    app::parse_axis("m=10..1000:log2");
-  } catch (const app::UsageError& e) {
-    EXPECT_NE(std::string(e.what()).find(":log:N"), std::string::npos) << e.what();
-  }
-}
-
-TEST(SweepPlan, RepeatedOrUnusedAxesAreRefused) {
-  EXPECT_THROW(app::expand(core::default_parameters(), {app::parse_axis("m=16,32"), app::parse_axis("m=64")}),
-               app::UsageError);
-  core::Parameters favor = core::default_parameters();
-  favor.feature.kind = core::FeatureKind::favor;
-  try {
-    app::expand(favor, {app::parse_axis("degree=1..3")});
-    ADD_FAILURE() << "degree with FAVOR+ was accepted";
-  } catch (const app::UsageError& e) {
-    EXPECT_NE(std::string(e.what()).find("no point of this sweep uses degree"), std::string::npos) << e.what();
-  }
-  // Varying the map too, degree applies at some points.
-  EXPECT_EQ(app::expand(favor, {app::parse_axis("feature=taylor,favor"), app::parse_axis("degree=1..2")}).size(), 4u);
-}
-
-TEST(SweepPlan, FirstAxisIsOutermost) {
-  const auto points = app::expand(core::default_parameters(),
-                                  {app::parse_axis("m=16,32"), app::parse_axis("degree=1..3")});
-  ASSERT_EQ(points.size(), 6u);
-  EXPECT_EQ(points[1].params.workload.m, 16);
-  EXPECT_EQ(points[1].params.feature.degree, 2);
-  EXPECT_EQ(points[3].params.workload.m, 32);
-  EXPECT_EQ(points[3].params.feature.degree, 1);
-}
 
 // Drops the timing columns, the only ones two runs may disagree on.
 core::CsvTable without_timings(core::CsvTable t) {

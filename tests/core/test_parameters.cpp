@@ -1,17 +1,55 @@
 #include "core/params/parameters.h"
 
+#include "core/io/text_formats.h"
+
 #include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+#include <vector>
 
 namespace ntk::core {
 namespace {
 
+// Values other than the default that a spec accepts: both ends of a range and a middle value,
+// every choice, both flags.
+std::vector<std::string> other_values(const ParamSpec& s, const Parameters& defaults) {
+  std::vector<std::string> values;
+  switch (s.type) {
+    case ParamType::integer:
+      for (const double v : {s.min, s.max, std::floor((s.min + s.max) / 3)}) values.push_back(std::to_string(static_cast<long long>(v)));
+      break;
+    case ParamType::real:
+      for (const double v : {s.min, s.max, (s.min + s.max) / 3}) values.push_back(format_number(v));
+      break;
+    case ParamType::choice:
+      for (const std::string_view c : s.choices) values.emplace_back(c);
+      break;
+    case ParamType::flag: values = {"true", "false"}; break;
+  }
+  std::erase(values, s.get(defaults));
+  return values;
+}
+
+// Each value other than the default reads back as written, makes the parameters differ from the
+// defaults, and moves no other parameter (a setter that wrote the wrong field fails here).
 TEST(Parameters, EveryParameterRoundTripsThroughText) {
   const Parameters defaults = default_parameters();
-  for (const ParamSpec& s : parameter_specs()) {
-    Parameters p = defaults;
-    const std::string text = s.get(p);
-    s.set(p, text);
-    EXPECT_EQ(s.get(p), text) << s.key;
+  for (const std::span<const ParamSpec> table : {parameter_specs(), ntk_parameter_specs()}) {
+    for (const ParamSpec& s : table) {
+      const std::vector<std::string> values = other_values(s, defaults);
+      ASSERT_FALSE(values.empty()) << s.key;
+      for (const std::string& text : values) {
+        Parameters p = defaults;
+        s.set(p, text);
+        EXPECT_EQ(s.get(p), text) << s.key;
+        EXPECT_FALSE(p == defaults) << s.key << " = " << text;
+        for (const ParamSpec& other : table) {
+          if (other.key == s.key) continue;
+          EXPECT_EQ(other.get(p), other.get(defaults)) << s.key << " = " << text << " moved " << other.key;
+        }
+      }
+    }
   }
 }
 

@@ -18,6 +18,13 @@
 namespace ntk::core {
 namespace {
 
+// A cache key that names only the consumer (every test here folds one prefix).
+FoldKey key_of(FoldKind kind) {
+  FoldKey key;
+  key.kind = kind;
+  return key;
+}
+
 // Counts the rows a pass asks its source for.
 class CountingPrefix final : public PrefixSource {
  public:
@@ -92,8 +99,8 @@ TEST(PrefixReduction, FoldsReusedAsMMovesGiveTheBitsOfAComputationFromScratch) {
   const WorkloadSpec base = workload(0);
   const InputPart in = generate_inputs(base);
   const FeatureMap phi({}, base.d);
-  const ExactPrefixConsumer exact(in.Q, "exact");
-  const CompressionConsumer compression(phi, "compression");
+  const ExactPrefixConsumer exact(in.Q, key_of(FoldKind::exact));
+  const CompressionConsumer compression(phi, key_of(FoldKind::compression));
   Eigen::Index previous = 0;
   for (const Eigen::Index m : {Eigen::Index{5000}, Eigen::Index{20000}, Eigen::Index{9000}, Eigen::Index{20001},
                                Eigen::Index{4095}, Eigen::Index{0}}) {
@@ -126,7 +133,7 @@ TEST(PrefixReduction, FoldsAreKeptEightPerOctaveAndTheLast) {
   PrefixFoldCache cache(std::size_t{256} << 20);
   WorkloadSpec s = workload(100 * prefix_segment_rows + 5);
   const InputPart in = generate_inputs(s);
-  const ExactPrefixConsumer exact(in.Q, "exact");
+  const ExactPrefixConsumer exact(in.Q, key_of(FoldKind::exact));
   reduce_prefix(GeneratedPrefix(s, in), {&exact}, {}, &cache);
   EXPECT_EQ(cache.folds(), std::size_t{16 + 8 + 8 + 4 + 1});
   s.m = 91 * prefix_segment_rows + 7;
@@ -142,7 +149,7 @@ TEST(PrefixReduction, FoldsAreKeptEightPerOctaveAndTheLast) {
 TEST(PrefixReduction, AnOverfullCacheThinsItselfAndStaysExact) {
   const WorkloadSpec base = workload(0);
   const InputPart in = generate_inputs(base);
-  const ExactPrefixConsumer exact(in.Q, "exact");
+  const ExactPrefixConsumer exact(in.Q, key_of(FoldKind::exact));
   const std::size_t fold_bytes = exact.start()->bytes();
   PrefixFoldCache cache(5 * fold_bytes);  // room for 5 of the 12 folds of m = 12 segments
   WorkloadSpec s = base;
@@ -164,7 +171,7 @@ TEST(PrefixReduction, ACancelledPassKeepsOnlyCompleteFolds) {
   const WorkloadSpec s = workload(10 * prefix_segment_rows);
   const InputPart in = generate_inputs(s);
   const GeneratedPrefix prefix(s, in);
-  const ExactPrefixConsumer exact(in.Q, "exact");
+  const ExactPrefixConsumer exact(in.Q, key_of(FoldKind::exact));
   int calls = 0;
   const PrefixPass stopped = reduce_prefix(prefix, {&exact}, [&](std::int64_t, std::int64_t) { return ++calls < 20; },
                                            &cache);

@@ -4,7 +4,7 @@
 // (UsageError).
 
 #include "app/commands.h"
-#include "app/sweep_plan.h"
+#include "core/sweep/sweep_plan.h"
 #include "tests/fuzz/fuzz_util.h"
 
 #include <sstream>
@@ -24,8 +24,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       ntk::core::Parameters p = ntk::core::default_parameters();
       ntk::app::apply_parameter_options(args, p, c.table);
       ntk::app::memory_budget_bytes(args);
-      for (const std::string& v : args.values("vary")) ntk::app::parse_axis(v);
-      if (const auto shard = args.value("shard")) ntk::app::parse_shard(*shard);
+      for (const std::string& v : args.values("vary")) ntk::core::parse_axis(v);
+      if (const auto shard = args.value("shard")) ntk::core::parse_shard(*shard);
       ntk::core::validate(p);  // the combination, as the commands check it before any work
     } catch (const std::invalid_argument&) {
     }

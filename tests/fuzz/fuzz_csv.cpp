@@ -2,8 +2,8 @@
 // parser (--vary, --shard). The first byte picks the parser; each refuses with
 // std::invalid_argument (UsageError is one) or gives a result that meets its contract.
 
-#include "app/sweep_plan.h"
 #include "core/io/text_formats.h"
+#include "core/sweep/sweep_plan.h"
 #include "tests/fuzz/fuzz_util.h"
 
 #include <stdexcept>
@@ -11,7 +11,7 @@
 namespace {
 
 void sweep_csv(const std::uint8_t* data, std::size_t size) {
-  const ntk::app::SweepCsv t = ntk::app::read_sweep_csv(ntk::fuzz::scratch_file(data, size, ".csv"));
+  const ntk::app::SweepCsv t = ntk::core::read_sweep_csv(ntk::fuzz::scratch_file(data, size, ".csv"));
   for (const auto& [index, row] : t.rows) {
     ntk::fuzz::require(index >= 0 && index < t.points, "every index is in [0, points)");
     ntk::fuzz::require(row.size() == t.header.size(), "every row is as wide as the header");
@@ -25,12 +25,12 @@ void plain_csv(const std::string& text) {
 
 void grid(const std::string& text) {
   const std::size_t split = text.find('\n');
-  const ntk::app::SweepAxis axis = ntk::app::parse_axis(text.substr(0, split));
+  const ntk::app::SweepAxis axis = ntk::core::parse_axis(text.substr(0, split));
   ntk::fuzz::require(!axis.values.empty(), "an axis has a point");
   // Expanding validates every point: bounded, since a parsed axis may be long.
-  if (axis.values.size() <= 4096) ntk::app::expand(ntk::core::default_parameters(), {axis});
+  if (axis.values.size() <= 4096) ntk::core::expand(ntk::core::default_parameters(), {axis});
   if (split != std::string::npos) {
-    const auto [shard, shards] = ntk::app::parse_shard(text.substr(split + 1));
+    const auto [shard, shards] = ntk::core::parse_shard(text.substr(split + 1));
     ntk::fuzz::require(shard >= 1 && shard <= shards, "1 <= K <= N");
   }
 }

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-namespace ntk::app {
+namespace ntk::core {
 
 struct MetricField {
   std::string name;
@@ -19,26 +19,26 @@ struct MetricField {
 /// r, the error metrics, the prefix mass (exact) and share (NTK-Attention), the smallest
 /// denominator ratio, the limit distance, the Taylor bound and the timings (timings last, named
 /// *_seconds). Missing values (no bound, no limit) are NaN.
-std::vector<MetricField> metric_fields(const core::Comparison& c);
+std::vector<MetricField> metric_fields(const Comparison& c);
 
 /// Calls visit(name, array, one_dimensional) for every array a comparison writes, in order:
 /// exact, approx, Z, k (Z_A, Z_B with a rank; omega, the FAVOR+ directions), row_error,
 /// prefix_mass. A one-dimensional array comes as a single column.
 using ArrayVisitor = std::function<void(const char* name, const Eigen::Ref<const Eigen::MatrixXd>& array,
                                         bool one_dimensional)>;
-void for_each_array(const core::Comparison& c, const ArrayVisitor& visit);
-/// metrics.json: the parameters that applied to `source` (core::parameter_applies), the
+void for_each_array(const Comparison& c, const ArrayVisitor& visit);
+/// metrics.json: the parameters that applied to `source` (parameter_applies), the
 /// metrics, the timing runs, the status, any degeneracy and `provenance` (a JSON object).
-std::string metrics_json(const core::Comparison& c, core::InputSource source, const std::string& provenance);
+std::string metrics_json(const Comparison& c, InputSource source, const std::string& provenance);
 /// Whether an output path names an .npz archive rather than a folder.
 bool is_npz(const std::filesystem::path& path);
 /// Writes every array of for_each_array and metrics.json: as NAME.npy files into the folder
 /// `out`, or as the members of one archive when `out` ends in .npz. Returns the names written.
-std::string write_comparison(const core::Comparison& c, core::InputSource source, const std::string& provenance,
+std::string write_comparison(const Comparison& c, InputSource source, const std::string& provenance,
                              const std::filesystem::path& out);
 /// A sweep CSV's columns: point, points, sweep, every parameter, every metric field, status.
 std::vector<std::string> sweep_header();
 /// The row of point `index` of `total` of the sweep `fingerprint`.
 std::vector<std::string> sweep_row(long long index, long long total, const std::string& fingerprint,
-                                   const core::Comparison& c);
-}  // namespace ntk::app
+                                   const Comparison& c);
+}  // namespace ntk::core

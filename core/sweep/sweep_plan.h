@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-namespace ntk::app {
+namespace ntk::core {
 
 struct SweepAxis {
   std::string key;
@@ -19,21 +19,21 @@ struct SweepAxis {
 /// Parses KEY=a..b (integers, step 1), KEY=a..b:N (N evenly spaced points), KEY=a..b:log2
 /// (doubling, which must land on b), KEY=a..b:log:N (N log-spaced points) or KEY=v1,v2,... (any
 /// type). Ranges include both ends; integer keys are rounded and repeated values dropped.
-/// Throws UsageError naming the accepted forms.
+/// Throws std::invalid_argument naming the accepted forms.
 SweepAxis parse_axis(const std::string& text);
 
 struct SweepPoint {
   long long index = 0;
-  core::Parameters params;
+  Parameters params;
 };
 
-/// Every point, in order; each point's parameters are validated. Throws UsageError for an
+/// Every point, in order; each point's parameters are validated. Throws std::invalid_argument for an
 /// invalid point, a key varied twice, or a varied key that no point uses (degree with FAVOR+).
-std::vector<SweepPoint> expand(const core::Parameters& base, const std::vector<SweepAxis>& axes);
+std::vector<SweepPoint> expand(const Parameters& base, const std::vector<SweepAxis>& axes);
 
 /// The sweep's identity, 16 hex digits of a SHA-256 over the program version, every fixed
 /// option and the grid: shards merge, and a CSV resumes, only under the same fingerprint.
-std::string sweep_fingerprint(const core::Parameters& base, const std::vector<SweepAxis>& axes);
+std::string sweep_fingerprint(const Parameters& base, const std::vector<SweepAxis>& axes);
 
 /// One line per axis: its key, its points and their count ("m: 16 32 64 (3 points)").
 std::string describe_grid(const std::vector<SweepAxis>& axes);
@@ -49,10 +49,10 @@ struct SweepCsv {
 
 /// Reads a sweep CSV: the first columns must be point,points,sweep; every index an integer in
 /// [0, points); one fingerprint, one size and no index twice. A last line without its newline is
-/// dropped. Throws UsageError naming the file and what is wrong.
+/// dropped. Throws std::invalid_argument naming the file and what is wrong.
 SweepCsv read_sweep_csv(const std::filesystem::path& path);
 
 /// Parses "K/N" (1 <= K <= N); the shard keeps the points whose index % N == K - 1.
 std::pair<long long, long long> parse_shard(const std::string& text);
 
-}  // namespace ntk::app
+}  // namespace ntk::core

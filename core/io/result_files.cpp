@@ -1,4 +1,4 @@
-#include "app/result_files.h"
+#include "core/io/result_files.h"
 
 #include "core/io/npy.h"
 #include "core/io/npz.h"
@@ -6,9 +6,9 @@
 
 #include <limits>
 
-namespace ntk::app {
+namespace ntk::core {
 
-std::vector<MetricField> metric_fields(const core::Comparison& c) {
+std::vector<MetricField> metric_fields(const Comparison& c) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   const bool have_bound = c.bound.has_value();
   return {
@@ -35,7 +35,7 @@ std::vector<MetricField> metric_fields(const core::Comparison& c) {
   };
 }
 
-void for_each_array(const core::Comparison& c, const ArrayVisitor& visit) {
+void for_each_array(const Comparison& c, const ArrayVisitor& visit) {
   visit("exact", c.exact.T, false);
   visit("approx", c.approx.T, false);
   visit("Z", c.compressed.Z, false);
@@ -49,27 +49,27 @@ void for_each_array(const core::Comparison& c, const ArrayVisitor& visit) {
   visit("prefix_mass", c.exact.prefix_mass, true);
 }
 
-std::string metrics_json(const core::Comparison& c, core::InputSource source, const std::string& provenance) {
-  core::JsonObject json;
-  json.add("inputs", source == core::InputSource::generated ? "generated workload" : "arrays (--inputs)");
-  for (const core::ParamSpec& s : core::parameter_specs()) {
-    if (!core::parameter_applies(s.key, c.params, source)) continue;
+std::string metrics_json(const Comparison& c, InputSource source, const std::string& provenance) {
+  JsonObject json;
+  json.add("inputs", source == InputSource::generated ? "generated workload" : "arrays (--inputs)");
+  for (const ParamSpec& s : parameter_specs()) {
+    if (!parameter_applies(s.key, c.params, source)) continue;
     const std::string text = s.get(c.params);
     switch (s.type) {
-      case core::ParamType::integer:
-      case core::ParamType::real: json.add_raw(std::string(s.key), text); break;
-      case core::ParamType::flag: json.add(std::string(s.key), text == "true"); break;
-      case core::ParamType::choice: json.add(std::string(s.key), text); break;
+      case ParamType::integer:
+      case ParamType::real: json.add_raw(std::string(s.key), text); break;
+      case ParamType::flag: json.add(std::string(s.key), text == "true"); break;
+      case ParamType::choice: json.add(std::string(s.key), text); break;
     }
   }
   for (const MetricField& f : metric_fields(c)) json.add(f.name, f.value);
-  json.add_raw("timing_runs", core::JsonObject()
+  json.add_raw("timing_runs", JsonObject()
                               .add("exact", static_cast<long long>(c.exact_runs))
                               .add("compress", static_cast<long long>(c.compress_runs))
                               .add("approx", static_cast<long long>(c.approx_runs))
                               .str());
-  json.add("status", core::to_string(c.status));
-  json.add("diagnosis", core::diagnosis(c));
+  json.add("status", to_string(c.status));
+  json.add("diagnosis", diagnosis(c));
   json.add("bad_rows", static_cast<long long>(c.approx.bad_rows));
   json.add("ill_conditioned_rows", static_cast<long long>(c.approx.ill_conditioned_rows));
   json.add("degenerate", !c.degeneracy.empty());
@@ -84,11 +84,11 @@ std::string metrics_json(const core::Comparison& c, core::InputSource source, co
 
 bool is_npz(const std::filesystem::path& path) { return path.extension() == ".npz"; }
 
-std::string write_comparison(const core::Comparison& c, core::InputSource source, const std::string& provenance,
+std::string write_comparison(const Comparison& c, InputSource source, const std::string& provenance,
                              const std::filesystem::path& out) {
   std::string names;
   if (is_npz(out)) {
-    core::NpzWriter npz;
+    NpzWriter npz;
     for_each_array(c, [&](const char* name, const Eigen::Ref<const Eigen::MatrixXd>& a, bool one_dimensional) {
       if (one_dimensional) npz.add_vector(name, a.col(0));
       else npz.add(name, a);
@@ -100,29 +100,29 @@ std::string write_comparison(const core::Comparison& c, core::InputSource source
   }
   std::filesystem::create_directories(out);
   for_each_array(c, [&](const char* name, const Eigen::Ref<const Eigen::MatrixXd>& a, bool one_dimensional) {
-    if (one_dimensional) core::write_npy_vector(out / (std::string(name) + ".npy"), a.col(0));
-    else core::write_npy(out / (std::string(name) + ".npy"), a);
+    if (one_dimensional) write_npy_vector(out / (std::string(name) + ".npy"), a.col(0));
+    else write_npy(out / (std::string(name) + ".npy"), a);
     names += std::string(name) + ".npy ";
   });
-  core::write_text_atomic(out / "metrics.json", metrics_json(c, source, provenance));
+  write_text_atomic(out / "metrics.json", metrics_json(c, source, provenance));
   return names + "metrics.json";
 }
 
 std::vector<std::string> sweep_header() {
   std::vector<std::string> h{"point", "points", "sweep"};
-  for (const core::ParamSpec& s : core::parameter_specs()) h.emplace_back(s.key);
-  for (const MetricField& f : metric_fields(core::Comparison{})) h.push_back(f.name);
+  for (const ParamSpec& s : parameter_specs()) h.emplace_back(s.key);
+  for (const MetricField& f : metric_fields(Comparison{})) h.push_back(f.name);
   h.emplace_back("status");
   return h;
 }
 
 std::vector<std::string> sweep_row(long long index, long long total, const std::string& fingerprint,
-                                   const core::Comparison& c) {
+                                   const Comparison& c) {
   std::vector<std::string> r{std::to_string(index), std::to_string(total), fingerprint};
-  for (const core::ParamSpec& s : core::parameter_specs()) r.push_back(s.get(c.params));
-  for (const MetricField& f : metric_fields(c)) r.push_back(core::format_number(f.value));
-  r.emplace_back(core::to_string(c.status));
+  for (const ParamSpec& s : parameter_specs()) r.push_back(s.get(c.params));
+  for (const MetricField& f : metric_fields(c)) r.push_back(format_number(f.value));
+  r.emplace_back(to_string(c.status));
   return r;
 }
 
-}  // namespace ntk::app
+}  // namespace ntk::core
