@@ -167,7 +167,7 @@ MainWindow::MainWindow(QWidget* parent)
       m_limitPlot(new LimitPlot),
       m_costPlot(new CostPlot),
       m_ntkPanel(new ParameterPanel(ntkPanelKind())),
-      m_ntk(new NtkController(m_controller->comparingProbe(), this)),
+      m_ntk(new NtkController(m_controller->comparingGate(), this)),
       m_ntkPlot(new NtkPlot),
       m_trainingPlot(new TrainingPlot),
       m_trainingTab(new TrainingTab(m_ntk, m_trainingPlot)),

@@ -49,13 +49,8 @@ void ComputeController::run(const core::Parameters& params, const JobRunner::Tic
     return ticket.alive();
   };
   try {
-    struct Comparing {
-      std::atomic<bool>& flag;
-      explicit Comparing(std::atomic<bool>& f) : flag(f) { flag = true; }
-      ~Comparing() { flag = false; }
-    };
     auto result = [&] {
-      const Comparing comparing(*m_comparing);
+      const HoldGate::Hold comparing(*m_comparing);
       const core::ThreadCountScope all_cores(m_allThreads);
       return std::make_shared<core::Comparison>(core::compare_methods(params, options));
     }();

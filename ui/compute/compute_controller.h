@@ -51,11 +51,9 @@ class ComputeController : public QObject {
   /// Comparisons the worker has started so far (a burst of requests should start few).
   int started() const { return m_started.load(); }
 
-  /// True while a comparison runs (not its scaling series), from any thread, for as long as the
-  /// returned callable lives: the NTK view's jobs wait on it, so comparisons get the cores.
-  std::function<bool()> comparingProbe() const {
-    return [flag = m_comparing] { return flag->load(); };
-  }
+  /// Closed while a comparison runs (not its scaling series): the NTK view's jobs wait at it, so
+  /// comparisons get the cores.
+  std::shared_ptr<HoldGate> comparingGate() const { return m_comparing; }
 
  signals:
   void progressChanged(quint64 generation, int percent);
@@ -74,7 +72,7 @@ class ComputeController : public QObject {
   bool waiting();  ///< a request is queued
 
   std::atomic<int> m_started{0};
-  std::shared_ptr<std::atomic<bool>> m_comparing = std::make_shared<std::atomic<bool>>(false);
+  std::shared_ptr<HoldGate> m_comparing = std::make_shared<HoldGate>();
   /// The comparison's threads: all the program has (the window waits for it, and draws after).
   const int m_allThreads = core::thread_count();
   core::LiveCache m_cache{live_cache_bytes};  ///< touched only by the runner's jobs, one at a time

@@ -3,11 +3,10 @@
 #include "core/util/parallel.h"
 
 #include <algorithm>
-#include <chrono>
 
 namespace ntk::ui {
 
-JobRunner::JobRunner(int threads, std::function<bool()> hold)
+JobRunner::JobRunner(int threads, std::shared_ptr<HoldGate> hold)
     : m_hold(std::move(hold)), m_worker([this, threads] { loop(threads); }) {}
 
 JobRunner::~JobRunner() {
@@ -29,6 +28,7 @@ quint64 JobRunner::submit(Job job, bool cancel_running) {
     m_pending.emplace(generation, std::move(job));
   }
   m_wake.notify_all();
+  if (cancel_running && m_hold) m_hold->wake();
   return generation;
 }
 
@@ -39,14 +39,17 @@ quint64 JobRunner::queue(Job job) { return submit(std::move(job), false); }
 void JobRunner::supersede() { ++m_latest; }
 
 bool JobRunner::proceed(quint64 generation) const {
-  while (m_hold && alive(generation) && m_hold()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  if (m_hold) m_hold->wait([this, generation] { return alive(generation); });
   return alive(generation);
 }
 
 void JobRunner::cancel() {
-  std::lock_guard lock(m_mutex);
-  m_pending.reset();
-  m_alive_from = ++m_latest;
+  {
+    std::lock_guard lock(m_mutex);
+    m_pending.reset();
+    m_alive_from = ++m_latest;
+  }
+  if (m_hold) m_hold->wake();
 }
 
 bool JobRunner::waiting() {

@@ -4,10 +4,13 @@
 // wins, every job tagged with its generation. A job polls its Ticket; what it posts back to the
 // GUI thread is shown only if its generation is still alive (or current) when it arrives.
 
+#include "ui/compute/hold_gate.h"
+
 #include <QtGlobal>
 #include <atomic>
 #include <condition_variable>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -20,8 +23,8 @@ class JobRunner {
   struct Ticket {
     const JobRunner* runner = nullptr;
     quint64 generation = 0;
-    /// Still wanted. While the runner's hold() is true, it first waits: a lower-priority runner
-    /// pauses there while a higher-priority one works.
+    /// Still wanted. While the runner's hold gate is closed, it first waits: a lower-priority
+    /// runner pauses there while a higher-priority one works.
     bool alive() const { return runner->proceed(generation); }
     bool current() const { return runner->current(generation); }
   };
@@ -29,8 +32,8 @@ class JobRunner {
   using Job = std::function<void(const Ticket&)>;
 
   /// `threads`: the OpenMP threads the worker's jobs use (0: all but one, left to the GUI).
-  /// `hold`, when given, is polled by Ticket::alive() from the worker: its jobs wait while it is true.
-  explicit JobRunner(int threads, std::function<bool()> hold = {});
+  /// `hold`, when given: Ticket::alive() waits while that gate is closed (and the job is wanted).
+  explicit JobRunner(int threads, std::shared_ptr<HoldGate> hold = {});
   ~JobRunner();  ///< cancels the running job and joins the worker
   JobRunner(const JobRunner&) = delete;
   JobRunner& operator=(const JobRunner&) = delete;
@@ -63,7 +66,7 @@ class JobRunner {
   bool m_stop = false;                               // guarded by m_mutex
   std::atomic<quint64> m_latest{0};      ///< the newest generation handed out or announced
   std::atomic<quint64> m_alive_from{0};  ///< generations below it are cancelled
-  const std::function<bool()> m_hold;
+  const std::shared_ptr<HoldGate> m_hold;
   std::thread m_worker;
 };
 

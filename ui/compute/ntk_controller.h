@@ -45,9 +45,9 @@ class NtkController : public QObject {
   Q_OBJECT
 
  public:
-  /// `hold`: while it returns true (a comparison runs: ComputeController::comparingProbe), the
-  /// NTK jobs wait at their next progress check, so the two never compete for the cores.
-  explicit NtkController(std::function<bool()> hold = {}, QObject* parent = nullptr);
+  /// `hold`: while it is closed (a comparison runs: ComputeController::comparingGate), the NTK
+  /// jobs wait at their next progress check, so the two never compete for the cores.
+  explicit NtkController(std::shared_ptr<HoldGate> hold = {}, QObject* parent = nullptr);
 
   /// Computes the view of `params` (cancelling an older request) and resets the run to step 0.
   void request(const core::Parameters& params);
