@@ -208,7 +208,7 @@ void NpyWriter::finish() {
   if (m_written != m_rows) throw std::logic_error("NpyWriter: not every row was written");
   m_out.close();
   if (!m_out) throw write_error(m_path);
-  std::filesystem::rename(m_temp, m_path);
+  commit_temporary(m_temp, m_path);
   m_finished = true;
 }
 

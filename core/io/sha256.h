@@ -1,5 +1,5 @@
 #pragma once
-// SHA-256 (FIPS 180-4) of files and strings, for the provenance of every output: which input
+// SHA-256 (FIPS 180-4, by Nettle) of files and strings, for the provenance of every output: which input
 // files a result came from, checkable with `sha256sum`.
 
 #include <filesystem>

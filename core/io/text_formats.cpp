@@ -2,6 +2,9 @@
 
 #include "core/io/temporary_files.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -114,6 +117,39 @@ std::filesystem::path temporary_path(const std::filesystem::path& path) {
   return temp;
 }
 
+namespace {
+
+// fsync of a file or folder by name; false (errno set) when it cannot be opened or synced.
+bool sync_path(const std::filesystem::path& path, int flags) {
+  const int fd = ::open(path.c_str(), flags | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool ok = ::fsync(fd) == 0;
+  const int code = errno;
+  ::close(fd);
+  errno = code;
+  return ok;
+}
+
+}  // namespace
+
+void commit_temporary(const std::filesystem::path& temp, const std::filesystem::path& path) {
+  std::error_code error;
+  if (!sync_path(temp, O_RDONLY)) {
+    const std::runtime_error failure = write_error(path);
+    std::filesystem::remove(temp, error);
+    throw failure;
+  }
+  std::filesystem::rename(temp, path, error);
+  if (error) {
+    errno = error.value();
+    const std::runtime_error failure = write_error(path);
+    std::filesystem::remove(temp, error);
+    throw failure;
+  }
+  const std::filesystem::path folder = path.has_parent_path() ? path.parent_path() : ".";
+  if (!sync_path(folder, O_RDONLY | O_DIRECTORY) && errno != EINVAL) throw write_error(path);
+}
+
 void write_text_atomic(const std::filesystem::path& path, const std::string& text) {
   check_output_path(path);
   const std::filesystem::path temp = temporary_path(path);
@@ -130,7 +166,7 @@ void write_text_atomic(const std::filesystem::path& path, const std::string& tex
       throw error;
     }
   }
-  std::filesystem::rename(temp, path);
+  commit_temporary(temp, path);
 }
 
 std::string json_quote(const std::string& s) {

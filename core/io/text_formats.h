@@ -47,6 +47,11 @@ void check_output_path(const std::filesystem::path& path);
 /// Where a writer puts `path`'s bytes until they are all written: "PATH.partial", same folder.
 std::filesystem::path temporary_path(const std::filesystem::path& path);
 
+/// Replaces `path` by the closed file `temp` durably: fsync of `temp`, the rename, then fsync of
+/// the folder, so that after a crash `path` holds the old bytes or the new ones, whole. Throws
+/// std::runtime_error (write_error) when a step fails; `temp` is then removed.
+void commit_temporary(const std::filesystem::path& temp, const std::filesystem::path& path);
+
 /// Writes text to `path` through a temporary file and a rename (check_output_path first).
 /// Throws std::runtime_error when the write fails, leaving the old file as it was.
 void write_text_atomic(const std::filesystem::path& path, const std::string& text);
