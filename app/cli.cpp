@@ -26,8 +26,10 @@ void print_overview(std::ostream& out, std::span<const Command> extra) {
       << "                    [--theme light|dark] [--zoom 1-2] [--inspect-query I]\n"
       << "                    [--screenshot OUT.png [--timeout S]]" << std::string(24, ' ') << "the window\n"
       << "       " << program << " COMMAND [options]" << std::string(43, ' ') << "headless\n\nCommands:\n";
-  for (const Command& c : commands(extra)) out << "  " << c.name << std::string(10 - c.name.size(), ' ') << c.summary << '\n';
-  out << "\nRun '" << program << " COMMAND --help' for a command's options.\n"
+  for (const Command& c : commands(extra))
+    out << "  " << c.name << std::string(10 - c.name.size(), ' ') << c.summary << '\n';
+  out << "\nRun '" << program
+      << " COMMAND --help' for a command's options.\n"
          "Exit codes: 0 success, 2 bad usage or input, 3 numerical failure, 130 interrupted.\n\n"
          "Exact attention is the paper's Algorithm 1 and NTK-Attention its Algorithm 2. Parts of\n"
          "the paper could not be checked: the Taylor error bound printed here and the\n"
@@ -46,9 +48,12 @@ void print_command_help(const Command& c, std::ostream& out) {
 std::string roff(const std::string& text) {
   std::string out;
   for (const char c : text) {
-    if (c == '\\') out += "\\e";
-    else if (c == '-') out += "\\-";
-    else out += c;
+    if (c == '\\')
+      out += "\\e";
+    else if (c == '-')
+      out += "\\-";
+    else
+      out += c;
   }
   return out.empty() || (out[0] != '.' && out[0] != '\'') ? out : "\\&" + out;
 }
@@ -58,19 +63,22 @@ void print_man_page(std::ostream& out, std::span<const Command> extra) {
   out << ".TH NTK-EXPLORER 1 \"\" \"ntk-explorer " << NTK_VERSION << "\" \"User Commands\"\n"
       << ".SH NAME\nntk\\-explorer \\- exact prefix attention against NTK\\-Attention, live and headless\n"
       << ".SH SYNOPSIS\n.B ntk\\-explorer\n"
-      << roff("[--open FILE.ntksession] [--lesson N [--step K]] [--presenter] [--theme light|dark] "
-              "[--zoom 1-2] [--inspect-query I] [--screenshot OUT.png [--timeout S]]")
+      << roff(
+             "[--open FILE.ntksession] [--lesson N [--step K]] [--presenter] [--theme light|dark] "
+             "[--zoom 1-2] [--inspect-query I] [--screenshot OUT.png [--timeout S]]")
       << "\n.br\n.B ntk\\-explorer\n.I COMMAND\n[options]\n"
       << ".SH DESCRIPTION\n"
-      << roff("NTK-Attention Explorer makes arXiv 2406.14036 (\"Towards Infinite-Long Prefix in Transformer\") "
-              "something to see and measure: exact prefix attention (the paper's Algorithm 1) against "
-              "NTK-Attention (Algorithm 2), which folds a prefix of m tokens into Z (r x d) and k (r) through a "
-              "feature map phi. Without a command it opens the window; with one it computes headless.")
+      << roff(
+             "NTK-Attention Explorer makes arXiv 2406.14036 (\"Towards Infinite-Long Prefix in Transformer\") "
+             "something to see and measure: exact prefix attention (the paper's Algorithm 1) against "
+             "NTK-Attention (Algorithm 2), which folds a prefix of m tokens into Z (r x d) and k (r) through a "
+             "feature map phi. Without a command it opens the window; with one it computes headless.")
       << "\n.PP\n"
-      << roff("Parts of the paper could not be checked: the Taylor error bound and the infinite-prefix limit are "
-              "this program's own derivations, ELU+1 follows the authors' public code, and the NTK view uses the "
-              "standard stylized form of the network. /usr/share/doc/ntk-explorer/method.md (docs/method.md "
-              "in the source) says what is reconstructed and why.")
+      << roff(
+             "Parts of the paper could not be checked: the Taylor error bound and the infinite-prefix limit are "
+             "this program's own derivations, ELU+1 follows the authors' public code, and the NTK view uses the "
+             "standard stylized form of the network. /usr/share/doc/ntk-explorer/method.md (docs/method.md "
+             "in the source) says what is reconstructed and why.")
       << "\n.SH COMMANDS\n";
   const core::Parameters defaults = core::default_parameters();
   for (const Command& c : commands(extra)) {
@@ -87,8 +95,9 @@ void print_man_page(std::ostream& out, std::span<const Command> extra) {
       << ".SH ENVIRONMENT\n.TP\n.B QT_QPA_PLATFORM=offscreen\n"
       << roff("draws the window without a display (with --screenshot).") << "\n"
       << ".SH SEE ALSO\n"
-      << roff("The Python module ntk_explorer (python3 -c 'import ntk_explorer; help(ntk_explorer)'), which "
-              "computes the same from NumPy arrays.")
+      << roff(
+             "The Python module ntk_explorer (python3 -c 'import ntk_explorer; help(ntk_explorer)'), which "
+             "computes the same from NumPy arrays.")
       << "\n";
 }
 
@@ -132,8 +141,8 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       }
       return code;
     } catch (const std::invalid_argument& e) {  // UsageError and bad input from the core
-      err << program << ' ' << c.name << ": error: " << e.what() << "\nRun '" << program << ' '
-          << c.name << " --help' for the options.\n";
+      err << program << ' ' << c.name << ": error: " << e.what() << "\nRun '" << program << ' ' << c.name
+          << " --help' for the options.\n";
       return exit_usage;
     } catch (const std::exception& e) {
       err << program << ' ' << c.name << ": error: " << e.what() << '\n';

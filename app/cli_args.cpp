@@ -29,14 +29,12 @@ Args::Args(const std::vector<std::string>& tokens, const std::vector<OptionSpec>
     for (const OptionSpec& o : accepted)
       if (o.name == name) spec = &o;
     if (!spec) throw UsageError("unknown option --" + name);
-    if (m_values.count(name) && !spec->repeatable)
-      throw UsageError("--" + name + " is given more than once");
+    if (m_values.count(name) && !spec->repeatable) throw UsageError("--" + name + " is given more than once");
     std::string v;
     if (inline_value) {
       v = *inline_value;
     } else if (spec->takes_value) {
-      if (i + 1 >= tokens.size() || tokens[i + 1].rfind("--", 0) == 0)
-        throw UsageError("--" + name + " needs a value");
+      if (i + 1 >= tokens.size() || tokens[i + 1].rfind("--", 0) == 0) throw UsageError("--" + name + " needs a value");
       v = tokens[++i];
     } else if (i + 1 < tokens.size() && (tokens[i + 1] == "true" || tokens[i + 1] == "false")) {
       v = tokens[++i];  // `--causal false` means false, not a flag followed by a stray word
@@ -60,15 +58,14 @@ std::vector<std::string> Args::values(const std::string& name) const {
   return it == m_values.end() ? std::vector<std::string>{} : it->second;
 }
 
-long long Args::integer(const std::string& name, long long fallback, long long lo,
-                        long long hi) const {
+long long Args::integer(const std::string& name, long long fallback, long long lo, long long hi) const {
   const auto v = value(name);
   if (!v) return fallback;
   long long out = 0;
   const auto [end, err] = std::from_chars(v->data(), v->data() + v->size(), out);
   if (err != std::errc() || end != v->data() + v->size() || out < lo || out > hi)
-    throw UsageError("--" + name + " must be an integer from " + std::to_string(lo) + " to " +
-                     std::to_string(hi) + " (got '" + *v + "')");
+    throw UsageError("--" + name + " must be an integer from " + std::to_string(lo) + " to " + std::to_string(hi) +
+                     " (got '" + *v + "')");
   return out;
 }
 
@@ -104,8 +101,9 @@ std::vector<std::string> given_parameter_options(const Args& args) {
 }
 
 std::vector<OptionSpec> resource_options() {
-  return {{"threads", true, false, "OpenMP threads (default: all cores; at most 4 per core); results do not depend on it"},
-          {"memory-budget", true, false, "refuse work needing more memory than this many MB (default 4000)"}};
+  return {
+      {"threads", true, false, "OpenMP threads (default: all cores; at most 4 per core); results do not depend on it"},
+      {"memory-budget", true, false, "refuse work needing more memory than this many MB (default 4000)"}};
 }
 
 void apply_thread_option(const Args& args) {
@@ -119,16 +117,15 @@ double memory_budget_bytes(const Args& args) {
 
 OptionSpec work_budget_option() {
   return {"work-budget", true, false,
-          "refuse work estimated at more than this many GFLOP (default " + std::to_string(core::default_work_budget_gflop) +
-              ": ten minutes or more on one core)"};
+          "refuse work estimated at more than this many GFLOP (default " +
+              std::to_string(core::default_work_budget_gflop) + ": ten minutes or more on one core)"};
 }
 
 double work_budget_gflop(const Args& args) {
   return double(args.integer("work-budget", core::default_work_budget_gflop, 1, 1LL << 50));
 }
 
-void print_options(std::ostream& out, const std::vector<OptionSpec>& options,
-                   std::span<const core::ParamSpec> table) {
+void print_options(std::ostream& out, const std::vector<OptionSpec>& options, std::span<const core::ParamSpec> table) {
   const core::Parameters defaults = core::default_parameters();
   out << "Options:\n";
   for (const OptionSpec& o : options) {

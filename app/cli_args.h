@@ -25,8 +25,8 @@ struct UsageError : std::invalid_argument {
 enum ExitCode { exit_ok = 0, exit_usage = 2, exit_numerical = 3, exit_interrupted = 130 };
 
 struct OptionSpec {
-  std::string name;     ///< without the leading dashes
-  bool takes_value;     ///< false for a bare flag
+  std::string name;  ///< without the leading dashes
+  bool takes_value;  ///< false for a bare flag
   bool repeatable = false;
   std::string help;
 };

@@ -10,13 +10,13 @@
 #include "core/ntk/spectrum.h"
 #include "core/util/parallel.h"
 
+#include <sys/resource.h>
 #include <Eigen/Core>
 #include <algorithm>
 #include <chrono>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
-#include <sys/resource.h>
 
 namespace ntk::app {
 namespace {
@@ -102,9 +102,8 @@ void attention_cases(Eigen::Index L, Eigen::Index d, Eigen::Index m, int reps, s
     core::NtkParams params;
     const double compress_s = median_seconds(1, [&] { params = core::compress_prefix(prefix, phi, {}, precision); });
     out.push_back({"ntk_compress_taylor2" + tag, compress_s, cost.compress.flops / compress_s / 1e9, -1, precision});
-    const double ntk_s = median_seconds(std::max(reps, 9), [&] {
-      (void)core::ntk_attention(in.Q, in.K, in.V, phi, params, false, precision);
-    });
+    const double ntk_s = median_seconds(
+        std::max(reps, 9), [&] { (void)core::ntk_attention(in.Q, in.K, in.V, phi, params, false, precision); });
     out.push_back({"ntk_taylor2" + tag, ntk_s, cost.ntk.flops / ntk_s / 1e9, -1, precision});
   }
 }
@@ -168,12 +167,12 @@ int run(const Args& args, std::ostream& out, std::ostream& err) {
     return exit_ok;
   }
   char line[200];
-  std::snprintf(line, sizeof line, "threads %d; dense matrix multiply (float64): %.1f GFLOP/s\n",
-                core::thread_count(), gemm);
+  std::snprintf(line, sizeof line, "threads %d; dense matrix multiply (float64): %.1f GFLOP/s\n", core::thread_count(),
+                gemm);
   out << line;
   for (const CaseResult& c : cases) {
-    std::snprintf(line, sizeof line, "%-46s %10.3f ms %8.1f GFLOP/s (%3.0f%% of GEMM)", c.name.c_str(),
-                  c.seconds * 1e3, c.gflops, 100 * c.gflops / gemm);
+    std::snprintf(line, sizeof line, "%-46s %10.3f ms %8.1f GFLOP/s (%3.0f%% of GEMM)", c.name.c_str(), c.seconds * 1e3,
+                  c.gflops, 100 * c.gflops / gemm);
     out << line;
     if (c.peak_mb >= 0) {
       std::snprintf(line, sizeof line, "  peak memory %.0f MB", c.peak_mb);
@@ -187,7 +186,8 @@ int run(const Args& args, std::ostream& out, std::ostream& err) {
 }  // namespace
 
 Command bench_command() {
-  return {"bench", "Time exact prefix attention and NTK-Attention (medians, float64 and float32) against the GEMM rate",
+  return {"bench",
+          "Time exact prefix attention and NTK-Attention (medians, float64 and float32) against the GEMM rate",
           "bench [--json] [--quick] [--threads N]",
           {{"json", false, false, "print JSON (gemm_gflops; per case name, precision, seconds, gflops)"},
            {"quick", false, false, "small sizes only (a smoke test, seconds instead of a minute)"},

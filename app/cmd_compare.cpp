@@ -50,16 +50,17 @@ ArrayInputs read_inputs(const fs::path& source, double budget) {
       const fs::path path = source / (std::string(input_keys[i]) + ".npy");
       if (!fs::exists(path))
         throw UsageError(path.string() + " is missing; --inputs needs Q.npy K.npy V.npy KP.npy VP.npy");
-      if (left <= 0) throw UsageError("the arrays before " + path.string() + " already fill the memory budget; raise --memory-budget");
+      if (left <= 0)
+        throw UsageError("the arrays before " + path.string() +
+                         " already fill the memory budget; raise --memory-budget");
       core::NpyArray a = core::read_npy(path, left);
       left -= sizeof(double) * double(a.data.size());
       take_matrix(a, path, *targets[i]);
     }
   }
   if (in.KP.rows() != in.VP.rows() || in.KP.cols() != in.VP.cols())
-    throw UsageError("KP is " + std::to_string(in.KP.rows()) + " x " + std::to_string(in.KP.cols()) +
-                     " but VP is " + std::to_string(in.VP.rows()) + " x " +
-                     std::to_string(in.VP.cols()) + "; they must match");
+    throw UsageError("KP is " + std::to_string(in.KP.rows()) + " x " + std::to_string(in.KP.cols()) + " but VP is " +
+                     std::to_string(in.VP.rows()) + " x " + std::to_string(in.VP.cols()) + "; they must match");
   return in;
 }
 
@@ -74,32 +75,29 @@ std::string method_label(const core::Comparison& c) {
 void print_table(const core::Comparison& c, std::ostream& out) {
   const core::Parameters& p = c.params;
   char line[256];
-  out << "workload: L=" << p.workload.L << " d=" << p.workload.d << " m=" << p.workload.m
-      << (p.causal ? " causal" : "") << ", " << core::to_string(p.precision) << '\n';
-  std::snprintf(line, sizeof line, "%-30s %8s %11s %11s %11s %10s\n", "method", "r", "max_abs",
-                "rel_fro", "mse", "time");
+  out << "workload: L=" << p.workload.L << " d=" << p.workload.d << " m=" << p.workload.m << (p.causal ? " causal" : "")
+      << ", " << core::to_string(p.precision) << '\n';
+  std::snprintf(line, sizeof line, "%-30s %8s %11s %11s %11s %10s\n", "method", "r", "max_abs", "rel_fro", "mse",
+                "time");
   out << line;
-  std::snprintf(line, sizeof line, "%-30s %8s %11s %11s %11s %10s\n", "exact prefix attention",
-                "-", "-", "-", "-", core::format_duration(c.exact_seconds).c_str());
+  std::snprintf(line, sizeof line, "%-30s %8s %11s %11s %11s %10s\n", "exact prefix attention", "-", "-", "-", "-",
+                core::format_duration(c.exact_seconds).c_str());
   out << line;
-  std::snprintf(line, sizeof line, "%-30s %8lld %11.3e %11.3e %11.3e %10s\n",
-                method_label(c).c_str(), static_cast<long long>(c.r), c.errors.max_abs,
-                c.errors.rel_fro, c.errors.mse, core::format_duration(c.approx_seconds).c_str());
+  std::snprintf(line, sizeof line, "%-30s %8lld %11.3e %11.3e %11.3e %10s\n", method_label(c).c_str(),
+                static_cast<long long>(c.r), c.errors.max_abs, c.errors.rel_fro, c.errors.mse,
+                core::format_duration(c.approx_seconds).c_str());
   out << line;
   out << "compressing the prefix into Z and k took " << core::format_duration(c.compress_seconds)
       << " (once per prefix)\n";
-  out << "times: wall clock on " << c.threads << (c.threads == 1 ? " thread" : " threads")
-      << ", the median of " << c.exact_runs << " (exact), " << c.compress_runs << " (compression) and "
-      << c.approx_runs << " (NTK-Attention) runs; steps under "
-      << core::format_duration(core::timing_budget_seconds) << " are repeated up to " << core::max_timing_runs
-      << " times\n";
-  std::snprintf(line, sizeof line, "prefix share of attention (mean over queries): %.4f\n",
-                c.exact.prefix_mass.mean());
+  out << "times: wall clock on " << c.threads << (c.threads == 1 ? " thread" : " threads") << ", the median of "
+      << c.exact_runs << " (exact), " << c.compress_runs << " (compression) and " << c.approx_runs
+      << " (NTK-Attention) runs; steps under " << core::format_duration(core::timing_budget_seconds)
+      << " are repeated up to " << core::max_timing_runs << " times\n";
+  std::snprintf(line, sizeof line, "prefix share of attention (mean over queries): %.4f\n", c.exact.prefix_mass.mean());
   out << line;
   if (c.bound) {
     if (c.bound->applies)
-      std::snprintf(line, sizeof line,
-                    "Taylor bound: |t| <= %.3g, kernel error <= %.3g, output error <= %.3g\n",
+      std::snprintf(line, sizeof line, "Taylor bound: |t| <= %.3g, kernel error <= %.3g, output error <= %.3g\n",
                     c.bound->beta, c.bound->kernel_rel, c.bound->output);
     else
       std::snprintf(line, sizeof line,
@@ -120,8 +118,7 @@ void print_table(const core::Comparison& c, std::ostream& out) {
                   c.float64_gap->exact_max_abs, c.float64_gap->ntk_max_abs);
     out << line;
   }
-  std::snprintf(line, sizeof line,
-                "parameters: prefix m d = %.0f, NTK-Attention r d + r = %.0f\n",
+  std::snprintf(line, sizeof line, "parameters: prefix m d = %.0f, NTK-Attention r d + r = %.0f\n",
                 c.cost.exact.parameters, c.cost.ntk.parameters);
   out << line;
 }
@@ -151,7 +148,8 @@ int run(const Args& args, std::ostream& out, std::ostream& err) {
         if (key == workload_key)
           throw UsageError("--" + key + " describes a generated workload; it cannot be combined with --inputs");
     const ArrayInputs in = read_inputs(*dir, budget);
-    if (core::is_npz(*dir)) files.emplace_back(*dir);
+    if (core::is_npz(*dir))
+      files.emplace_back(*dir);
     else
       for (const char* key : input_keys) files.push_back(fs::path(*dir) / (std::string(key) + ".npy"));
     params.workload.L = in.Q.rows();
@@ -172,8 +170,10 @@ int run(const Args& args, std::ostream& out, std::ostream& err) {
   const std::string provenance = run_provenance(args, files);
   // With --json, stdout holds the JSON alone (what --out would write as metrics.json).
   std::ostream& report = args.has("json") ? err : out;
-  if (args.has("json")) out << core::metrics_json(c, source, provenance) << '\n';
-  else print_table(c, out);
+  if (args.has("json"))
+    out << core::metrics_json(c, source, provenance) << '\n';
+  else
+    print_table(c, out);
   if (const auto out_path = args.value("out"))
     report << "wrote " << core::write_comparison(c, source, provenance, *out_path) << " to " << *out_path << '\n';
   if (!c.degeneracy.empty()) err << "warning: " << c.degeneracy << '\n';
@@ -195,7 +195,8 @@ Command compare_command() {
   options.push_back({"out", true, false,
                      "folder for exact.npy approx.npy Z.npy k.npy row_error.npy prefix_mass.npy metrics.json, "
                      "or FILE.npz holding them all"});
-  options.push_back({"json", false, false, "print metrics.json (metrics and provenance) to stdout instead of the table"});
+  options.push_back(
+      {"json", false, false, "print metrics.json (metrics and provenance) to stdout instead of the table"});
   for (const OptionSpec& o : resource_options()) options.push_back(o);
   options.push_back(work_budget_option());
   return {"compare", "Compare exact prefix attention with NTK-Attention and print the error table",

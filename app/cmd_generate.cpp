@@ -19,9 +19,8 @@ void require_space(fs::path dir, double bytes) {
   while (!fs::exists(dir) && dir.has_parent_path() && dir != dir.parent_path()) dir = dir.parent_path();
   const fs::space_info space = fs::space(dir);
   if (double(space.available) < bytes * 1.05)
-    throw UsageError("the workload needs " + std::to_string(std::int64_t(bytes / 1e6)) +
-                     " MB on disk but " + dir.string() + " has " +
-                     std::to_string(std::int64_t(double(space.available) / 1e6)) +
+    throw UsageError("the workload needs " + std::to_string(std::int64_t(bytes / 1e6)) + " MB on disk but " +
+                     dir.string() + " has " + std::to_string(std::int64_t(double(space.available) / 1e6)) +
                      " MB free; lower --m or choose another --out");
 }
 

@@ -67,7 +67,8 @@ int run(const Args& args, std::ostream& out, std::ostream& err) {
 }  // namespace
 
 Command handout_command() {
-  return {"handout", "Write a lesson as PDF handouts: a page per card with its plot, and an answer sheet",
+  return {"handout",
+          "Write a lesson as PDF handouts: a page per card with its plot, and an answer sheet",
           "handout --lesson N --out DIR [--timeout SECONDS]",
           {{"lesson", true, false, "the lesson, 1 to 7 (as in the window's Lessons menu)"},
            {"out", true, false, "folder for lesson-N.pdf and lesson-N-answers.pdf (created if needed)"},

@@ -54,7 +54,8 @@ class Quantities {
     const std::string field = scaled ? name.substr(0, name.size() - percent.size()) : name;
     for (const core::MetricField& f : core::metric_fields(it->second))
       if (f.name == field) return scaled ? 100 * f.value : f.value;
-    throw UsageError("unknown comparison quantity '" + name + "' (a metrics.json field, FIELD_percent or output_max_abs)");
+    throw UsageError("unknown comparison quantity '" + name +
+                     "' (a metrics.json field, FIELD_percent or output_max_abs)");
   }
 
   double ntk_field(const std::string& name, const core::Parameters& p) {
@@ -103,7 +104,8 @@ class Quantities {
 
 // The settings a quantity depends on, as command-line options.
 std::string settings(const std::string& quantity, const core::Parameters& p) {
-  if (quantity.rfind("compare.", 0) == 0) return core::command_line(p).substr(std::string("ntk-explorer compare").size());
+  if (quantity.rfind("compare.", 0) == 0)
+    return core::command_line(p).substr(std::string("ntk-explorer compare").size());
   std::string out;
   for (const core::ParamSpec& s : core::ntk_parameter_specs()) out += " --" + std::string(s.key) + " " + s.get(p);
   return out;
@@ -129,7 +131,8 @@ int run(const Args& args, std::ostream& out, std::ostream& err) {
       const std::string where = "card " + std::to_string(lesson.number) + "." + std::to_string(c + 1);
       const std::string words = (card.text + "\n" + card.question + "\n" + card.answer).toStdString();
       for (const QJsonValue& q : card.quotes) {
-        const std::string quote = q["value"].toString().toStdString(), quantity = q["quantity"].toString().toStdString();
+        const std::string quote = q["value"].toString().toStdString(),
+                          quantity = q["quantity"].toString().toStdString();
         core::Parameters p = ui::cardParameters(lesson, c);
         if (const QString bad = ui::setParameters(q["set"].toObject(), p); !bad.isEmpty())
           throw UsageError(where + ": " + bad.toStdString());
@@ -157,7 +160,8 @@ int run(const Args& args, std::ostream& out, std::ostream& err) {
 }  // namespace
 
 Command lessons_command() {
-  return {"lessons", "Recompute every number the lesson cards quote; exit 1 on any disagreement",
+  return {"lessons",
+          "Recompute every number the lesson cards quote; exit 1 on any disagreement",
           "lessons --check [--file LESSONS.json] [--verbose]",
           {{"check", false, false, "recompute and compare every quoted number"},
            {"file", true, false, "a lessons file instead of the built-in one"},

@@ -44,7 +44,8 @@ int run(const Args& args, std::ostream& out, std::ostream&) {
 }  // namespace
 
 Command merge_command() {
-  return {"merge", "Join the CSV files of a sharded sweep into exactly what one run writes",
+  return {"merge",
+          "Join the CSV files of a sharded sweep into exactly what one run writes",
           "merge SHARD.csv [SHARD.csv ...] --out FILE.csv",
           {{"out", true, false, "the merged CSV file"}},
           run,

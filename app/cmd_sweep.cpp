@@ -24,14 +24,15 @@ std::map<long long, std::vector<std::string>> finished_rows(const fs::path& path
                                                             long long shards, std::ostream& err) {
   if (!fs::exists(path)) return {};
   core::SweepCsv done = core::read_sweep_csv(path);
-  if (done.header != head) throw UsageError(path.string() + " has other columns than this sweep writes; it cannot be resumed");
+  if (done.header != head)
+    throw UsageError(path.string() + " has other columns than this sweep writes; it cannot be resumed");
   if (!done.rows.empty() && done.fingerprint != fingerprint)
     throw UsageError(path.string() + " belongs to another sweep (fingerprint " + done.fingerprint + ", this one " +
                      fingerprint + "): other options, another grid or another version");
   for (const auto& [index, row] : done.rows)
     if (index % shards != shard - 1)
-      throw UsageError(path.string() + " holds point " + std::to_string(index) + ", which belongs to another shard than " +
-                       std::to_string(shard) + "/" + std::to_string(shards));
+      throw UsageError(path.string() + " holds point " + std::to_string(index) +
+                       ", which belongs to another shard than " + std::to_string(shard) + "/" + std::to_string(shards));
   if (done.dropped_cut_row) err << "resume: dropped the last row of " << path.string() << ", cut mid-row\n";
   return std::move(done.rows);
 }
@@ -87,7 +88,8 @@ int run(const Args& args, std::ostream& out, std::ostream& err) {
     csv << core::csv_line(row);
     csv.flush();
     if (!csv)
-      throw std::runtime_error(core::write_error(*path).what() + std::string("; its finished rows are kept (--resume)"));
+      throw std::runtime_error(core::write_error(*path).what() +
+                               std::string("; its finished rows are kept (--resume)"));
   };
   const core::SweepRunReport report = core::run_sweep(points, fingerprint, run);
   const long long have = static_cast<long long>(done.size()) + report.computed, expected = report.expected,
@@ -117,8 +119,8 @@ Command sweep_command() {
   for (const OptionSpec& o : resource_options()) options.push_back(o);
   options.push_back(work_budget_option());
   return {"sweep", "Compare the two methods over a grid of parameters, one CSV row per point",
-          "sweep --vary KEY=VALUES [--vary ...] [parameter options] [--shard K/N] [--resume] --out FILE.csv",
-          options, run};
+          "sweep --vary KEY=VALUES [--vary ...] [parameter options] [--shard K/N] [--resume] --out FILE.csv", options,
+          run};
 }
 
 }  // namespace ntk::app

@@ -23,8 +23,9 @@ using core::format_number;
 
 // Options that only one target reads; giving them to the other is a mistake worth naming.
 const std::vector<std::string> prefix_only = {"n", "sigma", "eta"};
-const std::vector<std::string> attention_only = {"mode", "L", "scale", "dist", "match", "feature", "degree", "features",
-                                                 "orthogonal", "rank", "causal", "optimizer", "lr", "eval", "sweep-m"};
+const std::vector<std::string> attention_only = {"mode",    "L",         "scale",    "dist",       "match",
+                                                 "feature", "degree",    "features", "orthogonal", "rank",
+                                                 "causal",  "optimizer", "lr",       "eval",       "sweep-m"};
 
 void refuse(const Args& args, const std::vector<std::string>& keys, const std::string& target) {
   for (const std::string& k : keys)
@@ -78,7 +79,8 @@ int train_prefix(const Args& args, const fs::path& dir, std::ostream& out, std::
 core::AttentionTrainOptions attention_options(const Args& args) {
   core::AttentionTrainOptions options;
   const std::string optimizer = args.value("optimizer").value_or("adam");
-  if (optimizer != "adam" && optimizer != "gd") throw UsageError("--optimizer must be adam or gd (got '" + optimizer + "')");
+  if (optimizer != "adam" && optimizer != "gd")
+    throw UsageError("--optimizer must be adam or gd (got '" + optimizer + "')");
   options.optimizer = optimizer == "adam" ? core::Optimizer::adam : core::Optimizer::gradient_descent;
   if (const auto lr = args.value("lr")) {
     const auto [end, error] = std::from_chars(lr->data(), lr->data() + lr->size(), options.learning_rate);
@@ -103,9 +105,8 @@ int train_attention(const Args& args, const fs::path& dir, std::ostream& out, st
     for (const std::string& v : core::parse_axis("m=" + *sweep).values) lengths.push_back(std::stoll(v));
   }
   fs::create_directories(dir);
-  std::string table =
-      core::csv_line({"m", "final_loss", "trained_error", "closed_error", "closed_error_full_rank", "z_distance",
-                      "backtracks", "status"});
+  std::string table = core::csv_line({"m", "final_loss", "trained_error", "closed_error", "closed_error_full_rank",
+                                      "z_distance", "backtracks", "status"});
   out << std::setprecision(4);
   for (const Eigen::Index m : lengths) {
     params.workload.m = m;
@@ -116,10 +117,10 @@ int train_attention(const Args& args, const fs::path& dir, std::ostream& out, st
       return exit_interrupted;
     }
     const double final_loss = run.steps.empty() ? NAN : run.steps.back().loss;
-    table += core::csv_line({std::to_string(m), format_number(final_loss), format_number(run.trained_error),
-                             format_number(run.closed_error), format_number(run.closed_error_full_rank),
-                             format_number(run.z_distance),
-                             std::to_string(run.backtracks), core::to_string(run.status)});
+    table +=
+        core::csv_line({std::to_string(m), format_number(final_loss), format_number(run.trained_error),
+                        format_number(run.closed_error), format_number(run.closed_error_full_rank),
+                        format_number(run.z_distance), std::to_string(run.backtracks), core::to_string(run.status)});
     out << "m " << m << ": loss " << (run.steps.empty() ? NAN : run.steps.front().loss) << " -> " << final_loss
         << "; held-out max-abs error trained " << run.trained_error << ", closed form "
         << (params.rank > 0 ? "at rank " + std::to_string(params.rank) + " " : "") << run.closed_error;
@@ -128,7 +129,8 @@ int train_attention(const Args& args, const fs::path& dir, std::ostream& out, st
         << core::to_string(run.status) << ")\n";
     if (lengths.size() > 1) continue;
     std::string csv = core::csv_line({"step", "loss"});
-    for (const core::AttentionTrainStep& s : run.steps) csv += core::csv_line({std::to_string(s.step), format_number(s.loss)});
+    for (const core::AttentionTrainStep& s : run.steps)
+      csv += core::csv_line({std::to_string(s.step), format_number(s.loss)});
     core::write_text_atomic(dir / "loss.csv", csv);
     core::write_npy(dir / "Z.npy", run.Z);
     if (params.rank > 0) {
@@ -156,8 +158,8 @@ int train_attention(const Args& args, const fs::path& dir, std::ostream& out, st
   }
   out << "wrote "
       << (lengths.size() > 1 ? "error_vs_m.csv provenance.json"
-                             : params.rank > 0 ? "loss.csv Z.npy Z_A.npy Z_B.npy k.npy result.json"
-                                               : "loss.csv Z.npy k.npy result.json")
+          : params.rank > 0  ? "loss.csv Z.npy Z_A.npy Z_B.npy k.npy result.json"
+                             : "loss.csv Z.npy k.npy result.json")
       << " to " << dir.string() << '\n';
   return exit_ok;
 }
@@ -183,10 +185,13 @@ Command train_command() {
   for (const OptionSpec& o : parameter_options(core::ntk_parameter_specs()))
     if (o.name == "n" || o.name == "sigma" || o.name == "eta" || o.name == "steps") options.push_back(o);
   options.push_back({"optimizer", true, false, "ntk-attention: adam or gd [default adam]"});
-  options.push_back({"lr", true, false, "ntk-attention: learning rate [default " + core::format_number(trained.learning_rate) + "]"});
-  options.push_back({"eval", true, false,
-                     "ntk-attention: held-out inputs for the final errors [default " + std::to_string(trained.eval_inputs) + "]"});
-  options.push_back({"sweep-m", true, false, "ntk-attention: train for every m of a list, e.g. 2..262144:log2 (writes error_vs_m.csv)"});
+  options.push_back(
+      {"lr", true, false, "ntk-attention: learning rate [default " + core::format_number(trained.learning_rate) + "]"});
+  options.push_back(
+      {"eval", true, false,
+       "ntk-attention: held-out inputs for the final errors [default " + std::to_string(trained.eval_inputs) + "]"});
+  options.push_back({"sweep-m", true, false,
+                     "ntk-attention: train for every m of a list, e.g. 2..262144:log2 (writes error_vs_m.csv)"});
   options.push_back({"out", true, false, "folder for loss.csv (and Z.npy k.npy result.json, or error_vs_m.csv)"});
   for (const OptionSpec& o : resource_options()) options.push_back(o);
   return {"train", "Train the prefix keys (NTK view) or NTK-Attention's Z and k; write the loss curve",

@@ -12,11 +12,11 @@ namespace ntk::app {
 struct Command {
   std::string name;
   std::string summary;
-  std::string usage;                 ///< the synopsis line after the program name
+  std::string usage;  ///< the synopsis line after the program name
   std::vector<OptionSpec> options;
   int (*run)(const Args& args, std::ostream& out, std::ostream& err);
   std::span<const core::ParamSpec> table = core::parameter_specs();  ///< defaults shown in --help
-  bool takes_files = false;          ///< positional arguments (merge's shard files); else refused
+  bool takes_files = false;  ///< positional arguments (merge's shard files); else refused
 };
 
 Command generate_command();

@@ -65,13 +65,15 @@ std::optional<WindowOptions> parse(const std::vector<std::string>& args) {
       o.presenter = true;
       continue;
     }
-    std::string* text = flag == "--open" ? &o.session : flag == "--screenshot" ? &o.screenshot
-                        : flag == "--theme"                                  ? &o.theme
-                        : flag == "--zoom"                                   ? &o.zoom
-                                                                              : nullptr;
+    std::string* text = flag == "--open"         ? &o.session
+                        : flag == "--screenshot" ? &o.screenshot
+                        : flag == "--theme"      ? &o.theme
+                        : flag == "--zoom"       ? &o.zoom
+                                                 : nullptr;
     const bool number = flag == "--lesson" || flag == "--step" || flag == "--timeout" || flag == "--inspect-query";
     if ((!text && !number) || i + 1 >= args.size()) {
-      std::cerr << (text || number ? "ntk-explorer: " + flag + " needs a value\n" : "ntk-explorer: unknown option " + flag + "\n")
+      std::cerr << (text || number ? "ntk-explorer: " + flag + " needs a value\n"
+                                   : "ntk-explorer: unknown option " + flag + "\n")
                 << usage;
       return std::nullopt;
     }
@@ -85,8 +87,10 @@ std::optional<WindowOptions> parse(const std::vector<std::string>& args) {
       continue;
     }
     const std::optional<int> n = whole_number(value);
-    (flag == "--lesson" ? o.lesson : flag == "--step" ? o.step : flag == "--timeout" ? o.timeout : o.query) =
-        n.value_or(-1);
+    (flag == "--lesson"    ? o.lesson
+     : flag == "--step"    ? o.step
+     : flag == "--timeout" ? o.timeout
+                           : o.query) = n.value_or(-1);
     inspected = inspected || flag == "--inspect-query";
     stepped = stepped || flag == "--step";
     timed = timed || flag == "--timeout";
@@ -128,9 +132,10 @@ std::optional<WindowOptions> parse(const std::vector<std::string>& args) {
 }  // namespace
 
 bool wants_gui(const std::vector<std::string>& args) {
-  static const std::string window_options[] = {"--screenshot", "--open",    "--lesson", "--step",
-                                               "--presenter",  "--theme",   "--zoom",   "--timeout", "--inspect-query"};
-  return args.empty() || std::find(std::begin(window_options), std::end(window_options), args.front()) != std::end(window_options);
+  static const std::string window_options[] = {"--screenshot", "--open", "--lesson",  "--step",         "--presenter",
+                                               "--theme",      "--zoom", "--timeout", "--inspect-query"};
+  return args.empty() ||
+         std::find(std::begin(window_options), std::end(window_options), args.front()) != std::end(window_options);
 }
 
 int run_gui(int argc, char** argv) {
@@ -168,8 +173,8 @@ int run_gui(int argc, char** argv) {
   if (o.query >= 0) {
     const long long L = window.parameterPanel()->parameters().workload.L;
     if (o.query >= L) {
-      std::cerr << "ntk-explorer: --inspect-query " << o.query << " is past the last query: L = " << L
-                << ", so 0 to " << L - 1 << '\n';
+      std::cerr << "ntk-explorer: --inspect-query " << o.query << " is past the last query: L = " << L << ", so 0 to "
+                << L - 1 << '\n';
       return exit_usage;
     }
     window.inspectQuery(o.query);

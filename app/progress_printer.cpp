@@ -2,10 +2,10 @@
 
 #include "core/io/temporary_files.h"
 
-#include <csignal>
-#include <iostream>
 #include <sys/time.h>
 #include <unistd.h>
+#include <csignal>
+#include <iostream>
 
 namespace ntk::app {
 
@@ -40,8 +40,8 @@ void install_interrupt_handler() {
 
 core::Progress stderr_progress(std::ostream& err, std::string label) {
   const bool terminal = &err == &std::cerr && isatty(STDERR_FILENO);
-  return [&err, label = std::move(label), terminal, last = std::int64_t{-1}](
-             std::int64_t done, std::int64_t total) mutable {
+  return [&err, label = std::move(label), terminal, last = std::int64_t{-1}](std::int64_t done,
+                                                                             std::int64_t total) mutable {
     if (terminal && total > 0) {
       const std::int64_t percent = done * 100 / total;
       if (percent != last) err << '\r' << label << ": " << percent << "% " << std::flush;

@@ -32,7 +32,8 @@ Results do not depend on it: the prefix is reduced in a fixed order.)";
 
 inline constexpr const char* threads = R"(The number of threads the core uses.)";
 
-inline constexpr const char* parameters = R"(The parameter table the command line, sweeps, sessions and this module share.
+inline constexpr const char* parameters =
+    R"(The parameter table the command line, sweeps, sessions and this module share.
 
 Returns
 -------
@@ -91,7 +92,8 @@ Returns
 Z : ndarray, shape (r, d)
 k : ndarray, shape (r,))";
 
-inline constexpr const char* ntk_attention = R"(NTK-Attention (Algorithm 2, docs/method.md section 3) with given Z and k.
+inline constexpr const char* ntk_attention =
+    R"(NTK-Attention (Algorithm 2, docs/method.md section 3) with given Z and k.
 
 T = D^-1 (A V + phi(Q) Z), D = diag(A 1 + phi(Q) k), A = exp(Q K^T / sqrt(d)), evaluated stably.
 Rows whose denominator is not positive (odd Taylor degrees) are NaN, with a RuntimeWarning.
@@ -109,7 +111,8 @@ Returns
 -------
 ndarray, shape (L, d))";
 
-inline constexpr const char* compare = R"(Exact prefix attention against NTK-Attention: what `ntk-explorer compare` computes.
+inline constexpr const char* compare =
+    R"(Exact prefix attention against NTK-Attention: what `ntk-explorer compare` computes.
 
 Either on given arrays (all of Q, K, V, KP, VP) or on the seeded workload of the keyword
 parameters (L, d, m, scale, dist, match, mode, seed); the feature map and rank from feature, degree,
@@ -133,7 +136,8 @@ dict
     and the arrays it writes: exact (L, d), approx (L, d), Z (r, d), k (r,), row_error (L,),
     prefix_mass (L,), and Z_A (r, s), Z_B (s, d) with a rank, omega (r, d) for FAVOR+.)";
 
-inline constexpr const char* generate = R"(The seeded workload of the keyword parameters, as `ntk-explorer generate` writes it.
+inline constexpr const char* generate =
+    R"(The seeded workload of the keyword parameters, as `ntk-explorer generate` writes it.
 
 Parameters
 ----------
@@ -146,7 +150,8 @@ Returns
 dict
     Q, K, V (L, d), KP, VP (m, d); projection mode also X (L, d), P (m, d), WQ, WK, WV (d, d).)";
 
-inline constexpr const char* infinite_limit = R"(Exact attention's limit as m -> infinity for the workload of the keyword parameters.
+inline constexpr const char* infinite_limit =
+    R"(Exact attention's limit as m -> infinity for the workload of the keyword parameters.
 
 docs/method.md section 6 (this program's derivation: the paper's text could not be checked).
 Direct mode gives 0; projection mode the closed form for a Gaussian or uniform prefix.
@@ -155,7 +160,8 @@ Returns
 -------
 ndarray, shape (L, d))";
 
-inline constexpr const char* ntk_kernel = R"(The stylized model's empirical NTK H(W)/m and its limit H*, with spectra (`ntk-explorer ntk`).
+inline constexpr const char* ntk_kernel =
+    R"(The stylized model's empirical NTK H(W)/m and its limit H*, with spectra (`ntk-explorer ntk`).
 
 The model is the standard stylized form (docs/method.md section 8); the paper's exact network
 could not be checked. Index of the kernels: l n + i (output coordinate major).
@@ -174,7 +180,8 @@ dict
     lambda_max, condition, effective_rank, trace, frobenius, status), distance
     |H(W)/m - H*|_F / |H*|_F.)";
 
-inline constexpr const char* ntk_concentration = R"(The NTK view's concentration series: |H(W)/m - H*|_F / |H*|_F against the width m.
+inline constexpr const char* ntk_concentration =
+    R"(The NTK view's concentration series: |H(W)/m - H*|_F / |H*|_F against the width m.
 
 The widths and points the window's NTK tab plots for the same settings.
 
@@ -188,7 +195,8 @@ Returns
 dict
     m, distance, lambda_min: lists, one entry per width.)";
 
-inline constexpr const char* train_prefix = R"(Gradient descent on the stylized model's prefix keys (`ntk-explorer train --target prefix`).
+inline constexpr const char* train_prefix =
+    R"(Gradient descent on the stylized model's prefix keys (`ntk-explorer train --target prefix`).
 
 Parameters
 ----------

@@ -45,8 +45,8 @@ FortranArray as_matrix(const py::handle& value, const char* name, const char* sh
   FortranArray a = FortranArray::ensure(value);
   if (!a) throw py::type_error(std::string(name) + " must be an array of numbers (" + shape + ")");
   if (a.ndim() != 2)
-    throw py::value_error(std::string(name) + " must be a 2-D array (" + shape + "), not " +
-                          std::to_string(a.ndim()) + "-D");
+    throw py::value_error(std::string(name) + " must be a 2-D array (" + shape + "), not " + std::to_string(a.ndim()) +
+                          "-D");
   return a;
 }
 
@@ -64,7 +64,8 @@ std::string shape_text(const FortranArray& a) {
 std::string parameter_text(const py::handle& value) {
   if (py::isinstance<py::bool_>(value)) return value.cast<bool>() ? "true" : "false";
   if (py::isinstance<py::str>(value)) return py::str(value);
-  if (PyIndex_Check(value.ptr())) return py::str(py::int_(py::reinterpret_borrow<py::object>(value)));  // NumPy integers too
+  if (PyIndex_Check(value.ptr()))
+    return py::str(py::int_(py::reinterpret_borrow<py::object>(value)));  // NumPy integers too
   if (py::isinstance<py::float_>(value))  // NumPy float64 too; repr is the shortest text that round-trips
     return py::repr(py::float_(py::reinterpret_borrow<py::object>(value)));
   throw py::type_error("a parameter must be a number, a string or a bool, not " +
@@ -180,8 +181,10 @@ std::string provenance(const std::string& call) {
 py::dict comparison_dict(const core::Comparison& c, core::InputSource source) {
   py::dict out = py::module_::import("json").attr("loads")(core::metrics_json(c, source, provenance("compare")));
   core::for_each_array(c, [&](const char* name, const Eigen::Ref<const Eigen::MatrixXd>& a, bool one_dimensional) {
-    if (one_dimensional) out[name] = Eigen::VectorXd(a.col(0));
-    else out[name] = Eigen::MatrixXd(a);
+    if (one_dimensional)
+      out[name] = Eigen::VectorXd(a.col(0));
+    else
+      out[name] = Eigen::MatrixXd(a);
   });
   return out;
 }
@@ -195,8 +198,8 @@ Eigen::MatrixXd exact_attention(const py::object& Q, const py::object& K, const 
   require(k.shape(0) == q.shape(0) && k.shape(1) == q.shape(1) && v.shape(0) == q.shape(0) && v.shape(1) == q.shape(1),
           "K " + shape_text(k) + " and V " + shape_text(v) + " must have Q's shape " + shape_text(q));
   require(kp.shape(1) == q.shape(1) && vp.shape(0) == kp.shape(0) && vp.shape(1) == kp.shape(1),
-          "KP " + shape_text(kp) + " and VP " + shape_text(vp) + " must both be m x d with Q's d = " +
-              std::to_string(q.shape(1)));
+          "KP " + shape_text(kp) + " and VP " + shape_text(vp) +
+              " must both be m x d with Q's d = " + std::to_string(q.shape(1)));
   require(q.shape(0) >= 1 && q.shape(1) >= 1, "Q must have at least one row and one column");
   Interruption interruption;
   core::ExactResult r;
@@ -241,8 +244,9 @@ Eigen::MatrixXd ntk_attention(const py::object& Q, const py::object& K, const py
                               Eigen::Index features, bool orthogonal, std::uint64_t seed, const py::object& omega) {
   const FortranArray q = as_matrix(Q, "Q", "L x d"), kk = as_matrix(K, "K", "L x d"), v = as_matrix(V, "V", "L x d"),
                      z = as_matrix(Z, "Z", "r x d");
-  require(kk.shape(0) == q.shape(0) && kk.shape(1) == q.shape(1) && v.shape(0) == q.shape(0) && v.shape(1) == q.shape(1),
-          "K " + shape_text(kk) + " and V " + shape_text(v) + " must have Q's shape " + shape_text(q));
+  require(
+      kk.shape(0) == q.shape(0) && kk.shape(1) == q.shape(1) && v.shape(0) == q.shape(0) && v.shape(1) == q.shape(1),
+      "K " + shape_text(kk) + " and V " + shape_text(v) + " must have Q's shape " + shape_text(q));
   const core::FeatureMap phi(feature_spec(feature, degree, features, orthogonal, seed, omega), q.shape(1));
   const auto kv = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(k);
   if (!kv || kv.ndim() != 1) throw py::value_error("k must be a 1-D array of r numbers");
@@ -283,10 +287,10 @@ py::dict compare(const py::object& Q, const py::object& K, const py::object& V, 
   core::Comparison c;
   if (arrays == 5) {
     for (const char* key : {"mode", "L", "d", "m", "scale", "dist", "match"})
-      require(!kwargs.contains(key), std::string(key) + " describes a generated workload; it cannot be combined with arrays");
-    const FortranArray q = as_matrix(Q, "Q", "L x d"), k = as_matrix(K, "K", "L x d"),
-                       v = as_matrix(V, "V", "L x d"), kp = as_matrix(KP, "KP", "m x d"),
-                       vp = as_matrix(VP, "VP", "m x d");
+      require(!kwargs.contains(key),
+              std::string(key) + " describes a generated workload; it cannot be combined with arrays");
+    const FortranArray q = as_matrix(Q, "Q", "L x d"), k = as_matrix(K, "K", "L x d"), v = as_matrix(V, "V", "L x d"),
+                       kp = as_matrix(KP, "KP", "m x d"), vp = as_matrix(VP, "VP", "m x d");
     require(vp.shape(0) == kp.shape(0) && vp.shape(1) == kp.shape(1),
             "VP " + shape_text(vp) + " must have KP's shape " + shape_text(kp));
     p.workload.L = q.shape(0);
@@ -305,7 +309,8 @@ py::dict compare(const py::object& Q, const py::object& K, const py::object& V, 
 py::dict generate(double memory_budget_mb, const py::kwargs& kwargs) {
   const core::WorkloadSpec spec = comparison_parameters(kwargs).workload;
   const bool projection = spec.mode == core::WorkloadMode::projection;
-  const double bytes = 8.0 * double(spec.d) * ((projection ? 3.0 : 2.0) * double(spec.m) + 4.0 * double(spec.L + spec.d));
+  const double bytes =
+      8.0 * double(spec.d) * ((projection ? 3.0 : 2.0) * double(spec.m) + 4.0 * double(spec.L + spec.d));
   require(bytes <= memory_budget_mb * 1e6,
           "the workload needs " + std::to_string(std::int64_t(bytes / 1e6)) + " MB, over memory_budget_mb = " +
               std::to_string(std::int64_t(memory_budget_mb)) + "; lower m or raise memory_budget_mb");
@@ -353,8 +358,8 @@ py::dict ntk_kernel(double memory_budget_mb, const py::kwargs& kwargs) {
   }
   interruption.raise_if_interrupted();
   return py::dict("X"_a = std::move(v.problem.X), "Y"_a = std::move(v.problem.Y), "W0"_a = std::move(v.problem.W0),
-                  "a"_a = std::move(v.problem.a), "empirical"_a = std::move(v.empirical), "limit"_a = std::move(v.limit),
-                  "empirical_spectrum"_a = spectrum_dict(v.empirical_spectrum),
+                  "a"_a = std::move(v.problem.a), "empirical"_a = std::move(v.empirical),
+                  "limit"_a = std::move(v.limit), "empirical_spectrum"_a = spectrum_dict(v.empirical_spectrum),
                   "limit_spectrum"_a = spectrum_dict(v.limit_spectrum), "distance"_a = v.distance);
 }
 
@@ -538,15 +543,21 @@ PYBIND11_MODULE(ntk_explorer, m) {
   m.def("parameters", &parameters, docs::parameters);
   m.def("exact_attention", &exact_attention, py::arg("Q"), py::arg("K"), py::arg("V"), py::arg("KP"), py::arg("VP"),
         py::kw_only(), py::arg("causal") = false, docs::exact_attention);
-  std::apply([&](auto... f) { m.def("feature_map", &feature_map, py::arg("X"), py::kw_only(), f..., docs::feature_map); },
-             feature_args());
-  std::apply([&](auto... f) {
-    m.def("compress_prefix", &compress_prefix, py::arg("KP"), py::arg("VP"), py::kw_only(), f..., docs::compress_prefix);
-  }, feature_args());
-  std::apply([&](auto... f) {
-    m.def("ntk_attention", &ntk_attention, py::arg("Q"), py::arg("K"), py::arg("V"), py::arg("Z"), py::arg("k"),
-          py::kw_only(), py::arg("causal") = false, f..., docs::ntk_attention);
-  }, feature_args());
+  std::apply(
+      [&](auto... f) { m.def("feature_map", &feature_map, py::arg("X"), py::kw_only(), f..., docs::feature_map); },
+      feature_args());
+  std::apply(
+      [&](auto... f) {
+        m.def("compress_prefix", &compress_prefix, py::arg("KP"), py::arg("VP"), py::kw_only(), f...,
+              docs::compress_prefix);
+      },
+      feature_args());
+  std::apply(
+      [&](auto... f) {
+        m.def("ntk_attention", &ntk_attention, py::arg("Q"), py::arg("K"), py::arg("V"), py::arg("Z"), py::arg("k"),
+              py::kw_only(), py::arg("causal") = false, f..., docs::ntk_attention);
+      },
+      feature_args());
   m.def("compare", &compare, py::arg("Q") = py::none(), py::arg("K") = py::none(), py::arg("V") = py::none(),
         py::arg("KP") = py::none(), py::arg("VP") = py::none(), py::kw_only(), py::arg("omega") = py::none(),
         py::arg("memory_budget_mb") = budget_mb, docs::compare);

@@ -8,32 +8,32 @@
 #include "ui/lessons/lesson_panel.h"
 #include "ui/lessons/spotlight.h"
 #include "ui/look/window_look.h"
+#include "ui/panels/maps_tab.h"
 #include "ui/panels/parameter_panel.h"
 #include "ui/panels/training_tab.h"
-#include "ui/session/session_file.h"
-#include "ui/panels/maps_tab.h"
 #include "ui/plots/attention_map_plot.h"
 #include "ui/plots/kernel_plot.h"
-#include "ui/plots/plot_helpers.h"
 #include "ui/plots/ntk_plots.h"
 #include "ui/plots/output_plot.h"
+#include "ui/plots/plot_helpers.h"
 #include "ui/plots/scaling_plots.h"
+#include "ui/session/session_file.h"
 
-#include <QDir>
-#include <QFileInfo>
-#include <QDockWidget>
-#include <QMenuBar>
-#include <QCloseEvent>
-#include <QSettings>
 #include <QAbstractSpinBox>
+#include <QCloseEvent>
+#include <QDir>
+#include <QDockWidget>
+#include <QFileInfo>
 #include <QIcon>
 #include <QKeyEvent>
 #include <QLabel>
+#include <QMenuBar>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QScreen>
 #include <QScrollArea>
 #include <QScrollBar>
+#include <QSettings>
 #include <QSignalBlocker>
 #include <QStackedWidget>
 #include <QStatusBar>
@@ -50,10 +50,11 @@ namespace {
 // One committed parameter change; undo and redo show the stored parameters and recompute.
 class ParameterChange : public QUndoCommand {
  public:
-  ParameterChange(core::Parameters before, core::Parameters after,
-                  std::function<void(const core::Parameters&)> apply)
+  ParameterChange(core::Parameters before, core::Parameters after, std::function<void(const core::Parameters&)> apply)
       : QUndoCommand(QObject::tr("parameter change")),
-        m_before(std::move(before)), m_after(std::move(after)), m_apply(std::move(apply)) {}
+        m_before(std::move(before)),
+        m_after(std::move(after)),
+        m_apply(std::move(apply)) {}
   void undo() override { m_apply(m_before); }
   void redo() override {
     if (m_pushed) m_apply(m_after);
@@ -223,11 +224,17 @@ MainWindow::MainWindow(QWidget* parent)
     dock->setWindowTitle(ntk ? tr("NTK model") : tr("Parameters"));
     updateStatus();
   });
-  const std::pair<QCustomPlot*, const char*> names[] = {
-      {m_maps->exactMap(), "attention_exact"}, {m_maps->ntkMap(), "attention_ntk"},
-      {m_maps->differenceMap(), "attention_difference"}, {m_maps->rowPlot(), "attention_row"},
-      {m_outputs, "outputs"}, {m_errorPlot, "error_scaling"}, {m_limitPlot, "infinite_limit"},
-      {m_costPlot, "cost"}, {m_ntkPlot, "ntk_spectra"}, {m_trainingPlot, "training"}, {m_kernelPlot, "kernel"}};
+  const std::pair<QCustomPlot*, const char*> names[] = {{m_maps->exactMap(), "attention_exact"},
+                                                        {m_maps->ntkMap(), "attention_ntk"},
+                                                        {m_maps->differenceMap(), "attention_difference"},
+                                                        {m_maps->rowPlot(), "attention_row"},
+                                                        {m_outputs, "outputs"},
+                                                        {m_errorPlot, "error_scaling"},
+                                                        {m_limitPlot, "infinite_limit"},
+                                                        {m_costPlot, "cost"},
+                                                        {m_ntkPlot, "ntk_spectra"},
+                                                        {m_trainingPlot, "training"},
+                                                        {m_kernelPlot, "kernel"}};
   for (const auto& [plot, name] : names) {
     plot->setObjectName(name);
     addPlotActions(plot);
@@ -253,11 +260,10 @@ MainWindow::MainWindow(QWidget* parent)
     m_cancel->show();
   });
 
-  connect(m_panel, &ParameterPanel::parametersChanged, this,
-          [this](const core::Parameters& p, bool immediate) {
-            requestComparison(p, immediate);
-            if (immediate) commit(p);  // a drag becomes one undo step when released
-          });
+  connect(m_panel, &ParameterPanel::parametersChanged, this, [this](const core::Parameters& p, bool immediate) {
+    requestComparison(p, immediate);
+    if (immediate) commit(p);  // a drag becomes one undo step when released
+  });
   connect(m_controller, &ComputeController::progressChanged, m_progress,
           [this](quint64, int percent) { m_progress->setValue(percent); });
   connect(m_controller, &ComputeController::resultReady, this,
@@ -292,8 +298,8 @@ MainWindow::MainWindow(QWidget* parent)
 }
 
 void MainWindow::commit(const core::Parameters& params) {
-  m_undo->push(new ParameterChange(m_committed, params,
-                                   [this](const core::Parameters& q) { applyParameters(keepLocked(q)); }));
+  m_undo->push(
+      new ParameterChange(m_committed, params, [this](const core::Parameters& q) { applyParameters(keepLocked(q)); }));
   m_committed = params;
 }
 
@@ -431,15 +437,14 @@ QString MainWindow::exportBundle(const QString& folder) {
     for (const QString& format : exportFormats()) {
       // Hidden tabs have no size of their own: export at a fixed, legible size.
       const int width = plot->axisRectCount() > 1 ? 1500 : 900;
-      const QString error = exportPlot(plot, dir.filePath(plot->objectName() + "." + format), width,
-                                       700, format == "png" ? 2.0 : 1.0);
+      const QString error =
+          exportPlot(plot, dir.filePath(plot->objectName() + "." + format), width, 700, format == "png" ? 2.0 : 1.0);
       if (!error.isEmpty()) return error;
     }
   }
   core::Parameters shown = m_shown->params;
   shown.ntk = m_ntkPanel->parameters().ntk;
-  if (const QString error = ui::saveSession(dir.filePath("session.ntksession"), {shown, {}});
-      !error.isEmpty())
+  if (const QString error = ui::saveSession(dir.filePath("session.ntksession"), {shown, {}}); !error.isEmpty())
     return error;
   const auto write = [&](const QString& name, const std::string& text) {
     return writeFileAtomic(dir.filePath(name), QByteArray::fromStdString(text));
@@ -453,7 +458,10 @@ QString MainWindow::exportBundle(const QString& folder) {
 }
 
 QList<QCustomPlot*> MainWindow::plots() const {
-  return {m_maps->exactMap(), m_maps->ntkMap(), m_maps->differenceMap(), m_maps->rowPlot(), m_outputs, m_errorPlot, m_limitPlot, m_costPlot, m_ntkPlot, m_trainingPlot, m_kernelPlot};
+  return {m_maps->exactMap(), m_maps->ntkMap(), m_maps->differenceMap(),
+          m_maps->rowPlot(),  m_outputs,        m_errorPlot,
+          m_limitPlot,        m_costPlot,       m_ntkPlot,
+          m_trainingPlot,     m_kernelPlot};
 }
 
 void MainWindow::updatePlotSettings() {
@@ -635,8 +643,7 @@ void MainWindow::showResult(ComparisonPtr result) {
                 .arg(c.exact.prefix_mass.mean(), 0, 'f', 3)
                 .arg(precisionText(c, other.get()), timingText(c))
           : tr("NTK-Attention failed: %1.").arg(QString::fromStdString(core::diagnosis(c)));
-  if (!c.degeneracy.empty())
-    m_comparisonStatus += "\n" + tr("Warning: %1.").arg(QString::fromStdString(c.degeneracy));
+  if (!c.degeneracy.empty()) m_comparisonStatus += "\n" + tr("Warning: %1.").arg(QString::fromStdString(c.degeneracy));
   updateStatus();
   emit resultShown();
 }

@@ -35,7 +35,8 @@ void MainWindow::buildMenus() {
     const QString path = QFileDialog::getOpenFileName(this, tr("Open session"), QString(), filter);
     if (path.isEmpty()) return;
     const QString error = openSession(path);
-    if (!error.isEmpty()) QMessageBox::warning(this, tr("Cannot open the session"), error + tr("\n\nThe current session is unchanged."));
+    if (!error.isEmpty())
+      QMessageBox::warning(this, tr("Cannot open the session"), error + tr("\n\nThe current session is unchanged."));
   });
   m_recentMenu = file->addMenu(tr("Open &recent"));
   m_recentMenu->setObjectName("recent");
@@ -59,8 +60,10 @@ void MainWindow::buildMenus() {
     const QString folder = QFileDialog::getExistingDirectory(this, tr("Export every plot into"));
     if (folder.isEmpty()) return;
     const QString error = exportBundle(folder);
-    if (!error.isEmpty()) QMessageBox::warning(this, tr("Export failed"), error);
-    else statusBar()->showMessage(tr("Exported every plot to %1").arg(folder), 5000);
+    if (!error.isEmpty())
+      QMessageBox::warning(this, tr("Export failed"), error);
+    else
+      statusBar()->showMessage(tr("Exported every plot to %1").arg(folder), 5000);
   });
   bundle->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E));
   file->addSeparator();
@@ -87,7 +90,8 @@ void MainWindow::buildMenus() {
     pin(m_series);
     statusBar()->showMessage(tr("Pinned: the scaling plots keep these curves in grey"), 4000);
   });
-  compute->addAction(tr("C&lear the pin"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P), this, [this] { pin(nullptr); });
+  compute->addAction(tr("C&lear the pin"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P), this,
+                     [this] { pin(nullptr); });
   QMenu* training = menuBar()->addMenu(tr("&Training"));
   training->addAction(tr("&Play or pause"), QKeySequence(Qt::Key_F6), m_trainingTab, &TrainingTab::playOrPause);
   training->addAction(tr("&Step"), QKeySequence(Qt::Key_F7), m_ntk, &NtkController::step);
@@ -149,7 +153,8 @@ void MainWindow::buildLessonMenu() {
   menu->addSeparator();
   menu->addAction(tr("&Next card"), QKeySequence(Qt::Key_PageDown), m_lessons, &LessonPanel::next);
   menu->addAction(tr("&Previous card"), QKeySequence(Qt::Key_PageUp), m_lessons, &LessonPanel::previous);
-  menu->addAction(tr("&End the lesson"), QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_0), this, [this] { m_lessons->open(0); });
+  menu->addAction(tr("&End the lesson"), QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_0), this,
+                  [this] { m_lessons->open(0); });
   QAction* panel = m_lessonDock->toggleViewAction();
   panel->setText(tr("Show the lesson &panel"));
   panel->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_K));
@@ -171,8 +176,8 @@ void MainWindow::writeHandoutInteractively() {
     if (!chosen) return;
     lesson = int(titles.indexOf(title)) + 1;
   }
-  const QString folder = QFileDialog::getExistingDirectory(this, tr("Folder for the handout of lesson %1").arg(lesson),
-                                                           QDir::homePath());
+  const QString folder =
+      QFileDialog::getExistingDirectory(this, tr("Folder for the handout of lesson %1").arg(lesson), QDir::homePath());
   if (folder.isEmpty()) return;
   auto* process = new QProcess(this);
   auto* progress = new QProgressDialog(tr("Writing the handout of lesson %1: every card is computed…").arg(lesson),
@@ -184,7 +189,8 @@ void MainWindow::writeHandoutInteractively() {
     progress->deleteLater();
     process->deleteLater();
     if (failure.isEmpty())
-      statusBar()->showMessage(tr("Wrote %1 and %2").arg(handoutPath(folder, lesson), answersPath(folder, lesson)), 15000);
+      statusBar()->showMessage(tr("Wrote %1 and %2").arg(handoutPath(folder, lesson), answersPath(folder, lesson)),
+                               15000);
     else if (!progress->wasCanceled())
       QMessageBox::warning(this, tr("No handout written"), failure);
   };
@@ -196,7 +202,8 @@ void MainWindow::writeHandoutInteractively() {
     report(said.isEmpty() ? tr("ntk-explorer handout stopped (exit %1)").arg(code) : said.join('\n'));
   });
   connect(process, &QProcess::errorOccurred, this, [process, report](QProcess::ProcessError error) {
-    if (error == QProcess::FailedToStart) report(tr("cannot start %1: %2").arg(process->program(), process->errorString()));
+    if (error == QProcess::FailedToStart)
+      report(tr("cannot start %1: %2").arg(process->program(), process->errorString()));
   });
   process->start(QCoreApplication::applicationFilePath(),
                  {"handout", "--lesson", QString::number(lesson), "--out", folder});

@@ -48,15 +48,17 @@ Header parse_header(const std::filesystem::path& path, std::string_view text) {
   if (descr_at.empty() || descr_at[0] != '\'' || descr_end == std::string_view::npos)
     fail(path, "the header has no 'descr' (not a NumPy array file?)");
   const std::string descr(descr_at.substr(1, descr_end - 1));
-  if (descr.size() != 3 || (descr[0] != '<' && descr[0] != '>' && descr[0] != '=') ||
-      descr[1] != 'f' || (descr[2] != '8' && descr[2] != '4'))
+  if (descr.size() != 3 || (descr[0] != '<' && descr[0] != '>' && descr[0] != '=') || descr[1] != 'f' ||
+      (descr[2] != '8' && descr[2] != '4'))
     fail(path, "dtype '" + descr + "' is not supported; save the array as float64 or float32");
   h.byte_order = descr[0] == '=' ? '<' : descr[0];
   h.item_size = descr[2] - '0';
 
   const std::string_view order = value_after(text, "fortran_order");
-  if (order.substr(0, 4) == "True") h.fortran = true;
-  else if (order.substr(0, 5) != "False") fail(path, "the header has no valid 'fortran_order'");
+  if (order.substr(0, 4) == "True")
+    h.fortran = true;
+  else if (order.substr(0, 5) != "False")
+    fail(path, "the header has no valid 'fortran_order'");
 
   const std::string_view shape_at = value_after(text, "shape");
   const auto close = shape_at.find(')');
@@ -69,17 +71,14 @@ Header parse_header(const std::filesystem::path& path, std::string_view text) {
     if (i == dims.size()) break;
     std::int64_t size = 0;
     const auto [end, err] = std::from_chars(dims.data() + i, dims.data() + dims.size(), size);
-    if (err != std::errc() || size < 0)
-      fail(path, "the shape (" + std::string(dims) + ") is not a tuple of sizes");
+    if (err != std::errc() || size < 0) fail(path, "the shape (" + std::string(dims) + ") is not a tuple of sizes");
     h.shape.push_back(size);
     i = std::size_t(end - dims.data());
     while (i < dims.size() && dims[i] == ' ') ++i;
-    if (i < dims.size() && dims[i] != ',')
-      fail(path, "the shape (" + std::string(dims) + ") is not a tuple of sizes");
+    if (i < dims.size() && dims[i] != ',') fail(path, "the shape (" + std::string(dims) + ") is not a tuple of sizes");
     ++i;
   }
-  if (h.shape.size() > 2)
-    fail(path, "has " + std::to_string(h.shape.size()) + " dimensions; expected at most 2");
+  if (h.shape.size() > 2) fail(path, "has " + std::to_string(h.shape.size()) + " dimensions; expected at most 2");
   return h;
 }
 
@@ -88,8 +87,10 @@ T from_bytes(const char* p, bool swap) {
   std::uint64_t bits = 0;
   std::memcpy(&bits, p, sizeof(T));
   if (swap) {
-    if constexpr (sizeof(T) == 8) bits = __builtin_bswap64(bits);
-    else bits = __builtin_bswap32(static_cast<std::uint32_t>(bits));
+    if constexpr (sizeof(T) == 8)
+      bits = __builtin_bswap64(bits);
+    else
+      bits = __builtin_bswap32(static_cast<std::uint32_t>(bits));
   }
   T value;
   std::memcpy(&value, &bits, sizeof(T));
@@ -109,8 +110,8 @@ NpyArray read_npy(std::istream& in, std::uintmax_t size, const std::filesystem::
   unsigned char len_raw[4] = {};
   if (!in.read(reinterpret_cast<char*>(len_raw), len_bytes)) fail(path, "truncated header");
   for (int i = len_bytes - 1; i >= 0; --i) header_len = header_len * 256 + len_raw[i];
-  if (header_len > max_header) fail(path, "the header claims " + std::to_string(header_len) +
-                                          " bytes, more than any NumPy header");
+  if (header_len > max_header)
+    fail(path, "the header claims " + std::to_string(header_len) + " bytes, more than any NumPy header");
   std::string text(header_len, '\0');
   if (!in.read(text.data(), std::streamsize(header_len))) fail(path, "truncated header");
   const Header h = parse_header(path, text);
@@ -123,9 +124,8 @@ NpyArray read_npy(std::istream& in, std::uintmax_t size, const std::filesystem::
                    ", more than the memory budget could ever hold");
   const double count = double(rows) * double(cols);
   if (count * 8 > max_bytes)
-    fail(path, "holds " + std::to_string(rows) + " x " + std::to_string(cols) +
-                   " values, over the memory budget of " + std::to_string(int64_t(max_bytes / 1e6)) +
-                   " MB (raise --memory-budget if you mean it)");
+    fail(path, "holds " + std::to_string(rows) + " x " + std::to_string(cols) + " values, over the memory budget of " +
+                   std::to_string(int64_t(max_bytes / 1e6)) + " MB (raise --memory-budget if you mean it)");
   const std::uintmax_t data_start = 8 + std::uintmax_t(len_bytes) + header_len;
   const std::uintmax_t expected = data_start + std::uintmax_t(count) * std::uintmax_t(h.item_size);
   if (size != expected)
@@ -175,8 +175,7 @@ std::string npy_bytes(const Eigen::Ref<const Eigen::MatrixXd>& a, bool one_dimen
   return bytes;
 }
 
-NpyWriter::NpyWriter(std::filesystem::path path, std::int64_t rows, std::int64_t cols,
-                     bool one_dimensional)
+NpyWriter::NpyWriter(std::filesystem::path path, std::int64_t rows, std::int64_t cols, bool one_dimensional)
     : m_path((check_output_path(path), std::move(path))),
       m_temp(temporary_path(m_path)),
       m_tracked(m_temp),

@@ -16,8 +16,8 @@
 namespace ntk::core {
 
 struct NpyArray {
-  Eigen::MatrixXd data;              ///< 1-D arrays as n x 1, 0-D as 1 x 1
-  std::vector<std::int64_t> shape;   ///< as stored
+  Eigen::MatrixXd data;             ///< 1-D arrays as n x 1, 0-D as 1 x 1
+  std::vector<std::int64_t> shape;  ///< as stored
 };
 
 /// Reads a whole file. Throws std::invalid_argument for a missing or malformed file, an
@@ -37,8 +37,7 @@ void check_finite(const NpyArray& a, const std::filesystem::path& path);
 class NpyWriter {
  public:
   /// A 2-D array (rows x cols), or a 1-D one of `rows` entries when one_dimensional.
-  NpyWriter(std::filesystem::path path, std::int64_t rows, std::int64_t cols,
-            bool one_dimensional = false);
+  NpyWriter(std::filesystem::path path, std::int64_t rows, std::int64_t cols, bool one_dimensional = false);
   ~NpyWriter();
   NpyWriter(const NpyWriter&) = delete;
   NpyWriter& operator=(const NpyWriter&) = delete;

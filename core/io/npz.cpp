@@ -14,9 +14,8 @@
 namespace ntk::core {
 namespace {
 
-constexpr std::uint32_t local_signature = 0x04034b50, central_signature = 0x02014b50,
-                        end_signature = 0x06054b50, zip64_end_signature = 0x06064b50,
-                        zip64_locator_signature = 0x07064b50;
+constexpr std::uint32_t local_signature = 0x04034b50, central_signature = 0x02014b50, end_signature = 0x06054b50,
+                        zip64_end_signature = 0x06064b50, zip64_locator_signature = 0x07064b50;
 constexpr std::uint32_t saturated32 = 0xffffffff;
 constexpr std::uint16_t saturated16 = 0xffff;
 constexpr std::uint16_t stored = 0, deflated = 8;
@@ -48,7 +47,8 @@ std::uint32_t crc32_of(const std::string& bytes) {
 // Reads `count` bytes at `offset`, refusing to go past the end of the file.
 std::string read_at(std::ifstream& in, std::uint64_t file_size, std::uint64_t offset, std::uint64_t count,
                     const std::filesystem::path& path, const char* what) {
-  if (offset > file_size || count > file_size - offset) fail(path, std::string(what) + " lies past the end of the file (cut short?)");
+  if (offset > file_size || count > file_size - offset)
+    fail(path, std::string(what) + " lies past the end of the file (cut short?)");
   std::string bytes(count, '\0');
   in.seekg(std::streamoff(offset));
   if (!in.read(bytes.data(), std::streamsize(count))) fail(path, std::string("cannot read ") + what);
@@ -161,11 +161,13 @@ std::map<std::string, NpyArray> read_npz(const std::filesystem::path& path, doub
     if (arrays.count(key)) fail(path, "holds " + m.name + " twice");
     if (m.flags & 1) fail(name, "is encrypted");
     if (m.method != stored && m.method != deflated)
-      fail(name, "is compressed with method " + std::to_string(m.method) + "; only stored and deflated (np.savez, "
-                 "np.savez_compressed) are read");
+      fail(name, "is compressed with method " + std::to_string(m.method) +
+                     "; only stored and deflated (np.savez, "
+                     "np.savez_compressed) are read");
     // An array within the budget takes at most that many bytes, plus its header (under 1 MB).
     if (double(m.size) > left + 1e6)
-      fail(name, "holds " + std::to_string(m.size / 1000000) + " MB, over the memory budget (raise --memory-budget if you mean it)");
+      fail(name, "holds " + std::to_string(m.size / 1000000) +
+                     " MB, over the memory budget (raise --memory-budget if you mean it)");
     const std::string local = read_at(in, file_size, m.offset, 30, path, "a member's header");
     if (little_endian(local, 0, 4) != local_signature) fail(name, "its local header is damaged");
     const std::uint64_t data_at = m.offset + 30 + little_endian(local, 26, 2) + little_endian(local, 28, 2);
@@ -199,7 +201,8 @@ void NpzWriter::write(const std::filesystem::path& path) const {
     const std::string& name = member.first;  // not a structured binding: clang 14 cannot capture one
     const std::string& bytes = member.second;
     if (zip.size() + bytes.size() + 30 + name.size() >= saturated32)
-      throw std::invalid_argument(path.string() + ": the arrays pass 4 GB, the limit of an .npz this program writes; "
+      throw std::invalid_argument(path.string() +
+                                  ": the arrays pass 4 GB, the limit of an .npz this program writes; "
                                   "give --out a folder instead");
     const std::uint32_t crc = crc32_of(bytes);
     const auto offset = zip.size();

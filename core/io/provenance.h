@@ -10,8 +10,8 @@
 namespace ntk::core {
 
 struct Provenance {
-  std::vector<std::string> command_line;        ///< the program name and every argument
-  std::vector<std::filesystem::path> inputs;    ///< files the result was computed from
+  std::vector<std::string> command_line;      ///< the program name and every argument
+  std::vector<std::filesystem::path> inputs;  ///< files the result was computed from
   int threads = 1;
   std::string precision = "float64";
 };

@@ -57,17 +57,23 @@ std::string metrics_json(const Comparison& c, InputSource source, const std::str
     const std::string text = s.get(c.params);
     switch (s.type) {
       case ParamType::integer:
-      case ParamType::real: json.add_raw(std::string(s.key), text); break;
-      case ParamType::flag: json.add(std::string(s.key), text == "true"); break;
-      case ParamType::choice: json.add(std::string(s.key), text); break;
+      case ParamType::real:
+        json.add_raw(std::string(s.key), text);
+        break;
+      case ParamType::flag:
+        json.add(std::string(s.key), text == "true");
+        break;
+      case ParamType::choice:
+        json.add(std::string(s.key), text);
+        break;
     }
   }
   for (const MetricField& f : metric_fields(c)) json.add(f.name, f.value);
   json.add_raw("timing_runs", JsonObject()
-                              .add("exact", static_cast<long long>(c.exact_runs))
-                              .add("compress", static_cast<long long>(c.compress_runs))
-                              .add("approx", static_cast<long long>(c.approx_runs))
-                              .str());
+                                  .add("exact", static_cast<long long>(c.exact_runs))
+                                  .add("compress", static_cast<long long>(c.compress_runs))
+                                  .add("approx", static_cast<long long>(c.approx_runs))
+                                  .str());
   json.add("status", to_string(c.status));
   json.add("diagnosis", diagnosis(c));
   json.add("bad_rows", static_cast<long long>(c.approx.bad_rows));
@@ -90,8 +96,10 @@ std::string write_comparison(const Comparison& c, InputSource source, const std:
   if (is_npz(out)) {
     NpzWriter npz;
     for_each_array(c, [&](const char* name, const Eigen::Ref<const Eigen::MatrixXd>& a, bool one_dimensional) {
-      if (one_dimensional) npz.add_vector(name, a.col(0));
-      else npz.add(name, a);
+      if (one_dimensional)
+        npz.add_vector(name, a.col(0));
+      else
+        npz.add(name, a);
       names += std::string(name) + " ";
     });
     npz.add_file("metrics.json", metrics_json(c, source, provenance));
@@ -100,8 +108,10 @@ std::string write_comparison(const Comparison& c, InputSource source, const std:
   }
   std::filesystem::create_directories(out);
   for_each_array(c, [&](const char* name, const Eigen::Ref<const Eigen::MatrixXd>& a, bool one_dimensional) {
-    if (one_dimensional) write_npy_vector(out / (std::string(name) + ".npy"), a.col(0));
-    else write_npy(out / (std::string(name) + ".npy"), a);
+    if (one_dimensional)
+      write_npy_vector(out / (std::string(name) + ".npy"), a.col(0));
+    else
+      write_npy(out / (std::string(name) + ".npy"), a);
     names += std::string(name) + ".npy ";
   });
   write_text_atomic(out / "metrics.json", metrics_json(c, source, provenance));

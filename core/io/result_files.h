@@ -24,8 +24,8 @@ std::vector<MetricField> metric_fields(const Comparison& c);
 /// Calls visit(name, array, one_dimensional) for every array a comparison writes, in order:
 /// exact, approx, Z, k (Z_A, Z_B with a rank; omega, the FAVOR+ directions), row_error,
 /// prefix_mass. A one-dimensional array comes as a single column.
-using ArrayVisitor = std::function<void(const char* name, const Eigen::Ref<const Eigen::MatrixXd>& array,
-                                        bool one_dimensional)>;
+using ArrayVisitor =
+    std::function<void(const char* name, const Eigen::Ref<const Eigen::MatrixXd>& array, bool one_dimensional)>;
 void for_each_array(const Comparison& c, const ArrayVisitor& visit);
 /// metrics.json: the parameters that applied to `source` (parameter_applies), the
 /// metrics, the timing runs, the status, any degeneracy and `provenance` (a JSON object).

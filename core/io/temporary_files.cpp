@@ -1,9 +1,9 @@
 #include "core/io/temporary_files.h"
 
+#include <unistd.h>
 #include <array>
 #include <atomic>
 #include <cstring>
-#include <unistd.h>
 
 namespace ntk::core {
 namespace {

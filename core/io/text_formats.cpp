@@ -173,10 +173,18 @@ std::string json_quote(const std::string& s) {
   std::string out = "\"";
   for (const char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           char buf[8];
@@ -195,17 +203,13 @@ JsonObject& JsonObject::add(const std::string& key, double value) {
   return add_raw(key, std::isfinite(value) ? format_number(value) : "null");
 }
 
-JsonObject& JsonObject::add(const std::string& key, long long value) {
-  return add_raw(key, std::to_string(value));
-}
+JsonObject& JsonObject::add(const std::string& key, long long value) { return add_raw(key, std::to_string(value)); }
 
 JsonObject& JsonObject::add(const std::string& key, const std::string& value) {
   return add_raw(key, json_quote(value));
 }
 
-JsonObject& JsonObject::add(const std::string& key, bool value) {
-  return add_raw(key, value ? "true" : "false");
-}
+JsonObject& JsonObject::add(const std::string& key, bool value) { return add_raw(key, value ? "true" : "false"); }
 
 JsonObject& JsonObject::add_raw(const std::string& key, const std::string& json) {
   // A nested object from str() is indented one level deeper and loses its final newline.
@@ -222,8 +226,7 @@ JsonObject& JsonObject::add_raw(const std::string& key, const std::string& json)
 std::string JsonObject::str() const {
   std::string out = "{\n";
   for (std::size_t i = 0; i < m_fields.size(); ++i)
-    out += "  " + json_quote(m_fields[i].first) + ": " + m_fields[i].second +
-           (i + 1 < m_fields.size() ? ",\n" : "\n");
+    out += "  " + json_quote(m_fields[i].first) + ": " + m_fields[i].second + (i + 1 < m_fields.size() ? ",\n" : "\n");
   return out + "}\n";
 }
 

@@ -6,9 +6,9 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <stdexcept>
 #include <string>
 #include <vector>
-#include <stdexcept>
 
 namespace ntk::core {
 namespace {
@@ -119,8 +119,7 @@ class BinningConsumer : public StateConsumer<BinNodes> {
       j = next;
     }
     const Eigen::MatrixXd C = runs(block, spans);
-    for (std::size_t k = 0; k < spans.size(); ++k)
-      push(s, first_row + spans[k].first, node, C.col(Eigen::Index(k)));
+    for (std::size_t k = 0; k < spans.size(); ++k) push(s, first_row + spans[k].first, node, C.col(Eigen::Index(k)));
   }
 
   void append(BinNodes& total, const BinNodes& next) const override {
@@ -146,7 +145,8 @@ class BinningConsumer : public StateConsumer<BinNodes> {
       s.start.pop_back();
       s.size.pop_back();
     }
-    if (s.count() == s.values.cols()) s.values.conservativeResize(Eigen::NoChange, std::max<Eigen::Index>(4, 2 * s.count()));
+    if (s.count() == s.values.cols())
+      s.values.conservativeResize(Eigen::NoChange, std::max<Eigen::Index>(4, 2 * s.count()));
     s.values.col(s.count()) = v;
     s.start.push_back(start);
     s.size.push_back(size);
@@ -162,8 +162,7 @@ class BinningConsumer : public StateConsumer<BinNodes> {
 class ExactMapConsumer final : public BinningConsumer {
  public:
   ExactMapConsumer(const Eigen::Ref<const Eigen::MatrixXd>& Q, Eigen::Index width, std::optional<FoldKey> key)
-      : BinningConsumer(Q.rows(), width, std::move(key)),
-        m_Qs(Q / std::sqrt(double(Q.cols()))) {}
+      : BinningConsumer(Q.rows(), width, std::move(key)), m_Qs(Q / std::sqrt(double(Q.cols()))) {}
 
  protected:
   bool uses_scores() const override { return true; }
@@ -212,7 +211,8 @@ class FeatureMapConsumer final : public BinningConsumer {
     const Eigen::MatrixXd& F = chunk_features(m_phi, block, own);  // keys x r
     Eigen::MatrixXd out(m_phi.dim(), Eigen::Index(spans.size()));
     for (std::size_t k = 0; k < spans.size(); ++k)
-      out.col(Eigen::Index(k)) = F.middleRows(spans[k].first, spans[k].second - spans[k].first).colwise().sum().transpose();
+      out.col(Eigen::Index(k)) =
+          F.middleRows(spans[k].first, spans[k].second - spans[k].first).colwise().sum().transpose();
     return out;
   }
 
@@ -276,8 +276,7 @@ void finish_exact_map(AttentionMap& map, const Eigen::MatrixXd& prefix, const Ei
                       const Eigen::Ref<const Eigen::MatrixXd>& K, bool causal,
                       const Eigen::Ref<const Eigen::VectorXd>& log_normalizer) {
   map.weights.leftCols(map.prefix_bins) =
-      rows_binned((prefix.colwise() - log_normalizer).array().exp().matrix(),
-                  query_bins(map, Q.rows()));
+      rows_binned((prefix.colwise() - log_normalizer).array().exp().matrix(), query_bins(map, Q.rows()));
   set_input_columns(map, Q, K, causal, [&](const Eigen::MatrixXd& St, Eigen::Index first) -> Eigen::MatrixXd {
     return (St.rowwise() - log_normalizer.segment(first, St.cols()).transpose()).array().exp().matrix();
   });
@@ -297,8 +296,7 @@ void finish_ntk_map(AttentionMap& map, const Eigen::MatrixXd& prefix, const Eige
     return ((St.rowwise() - M).array().exp().rowwise() / D.transpose()).matrix();
   });
   map.weights.leftCols(map.prefix_bins) =
-      rows_binned(((phi.apply(Q) * prefix).array().colwise() * scale).matrix(),
-                  query_bins(map, Q.rows()));
+      rows_binned(((phi.apply(Q) * prefix).array().colwise() * scale).matrix(), query_bins(map, Q.rows()));
   average_query_bins(map, Q.rows());
 }
 
@@ -346,7 +344,8 @@ std::optional<FoldKey> MapConsumers::key_at(std::optional<FoldKey> key, Eigen::I
 }
 
 void MapConsumers::coarsen_cached_folds(PrefixFoldCache& cache, Eigen::Index segments) const {
-  for (const auto& [consumer, key] : {std::pair{m_exact.get(), &m_exact_key}, std::pair{m_features.get(), &m_feature_key}}) {
+  for (const auto& [consumer, key] :
+       {std::pair{m_exact.get(), &m_exact_key}, std::pair{m_features.get(), &m_feature_key}}) {
     if (!*key) continue;
     const BinningConsumer& target = binning(*consumer);
     const FoldKey own = *target.cache_key();
@@ -376,13 +375,11 @@ AttentionMaps MapConsumers::finish(const PrefixPartial& exact, const PrefixParti
   return maps;
 }
 
-AttentionMaps attention_maps(const Eigen::Ref<const Eigen::MatrixXd>& Q,
-                             const Eigen::Ref<const Eigen::MatrixXd>& K, const PrefixSource& prefix,
-                             const FeatureMap& phi, bool causal,
+AttentionMaps attention_maps(const Eigen::Ref<const Eigen::MatrixXd>& Q, const Eigen::Ref<const Eigen::MatrixXd>& K,
+                             const PrefixSource& prefix, const FeatureMap& phi, bool causal,
                              const Eigen::Ref<const Eigen::VectorXd>& log_normalizer,
-                             const Eigen::Ref<const Eigen::VectorXd>& denominator,
-                             Eigen::Index max_prefix_columns, Eigen::Index max_query_bins,
-                             const Progress& progress) {
+                             const Eigen::Ref<const Eigen::VectorXd>& denominator, Eigen::Index max_prefix_columns,
+                             Eigen::Index max_query_bins, const Progress& progress) {
   check_shapes(Q, K, K, prefix.dim());
   const MapConsumers consumers(Q, phi, prefix.rows(), max_prefix_columns);
   const PrefixPass pass = reduce_prefix(prefix, consumers.consumers(), progress);

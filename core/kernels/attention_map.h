@@ -26,7 +26,7 @@ struct AttentionMap {
   /// the queries are.
   Eigen::MatrixXd weights;
   Eigen::Index prefix_bins = 0;
-  double keys_per_bin = 1.0;     ///< the bin width, a power of two (1 when nothing is binned)
+  double keys_per_bin = 1.0;  ///< the bin width, a power of two (1 when nothing is binned)
   Eigen::Index query_bins = 0;
   double queries_per_bin = 1.0;  ///< L / query_bins (1 when nothing is binned)
 };
@@ -97,12 +97,10 @@ class MapConsumers {
 
 /// Both maps in a pass of their own (MapConsumers); `progress` counts prefix rows and can stop
 /// it. max_query_bins as in query_bin_count.
-AttentionMaps attention_maps(const Eigen::Ref<const Eigen::MatrixXd>& Q,
-                             const Eigen::Ref<const Eigen::MatrixXd>& K, const PrefixSource& prefix,
-                             const FeatureMap& phi, bool causal,
+AttentionMaps attention_maps(const Eigen::Ref<const Eigen::MatrixXd>& Q, const Eigen::Ref<const Eigen::MatrixXd>& K,
+                             const PrefixSource& prefix, const FeatureMap& phi, bool causal,
                              const Eigen::Ref<const Eigen::VectorXd>& log_normalizer,
-                             const Eigen::Ref<const Eigen::VectorXd>& denominator,
-                             Eigen::Index max_prefix_columns, Eigen::Index max_query_bins,
-                             const Progress& progress = {});
+                             const Eigen::Ref<const Eigen::VectorXd>& denominator, Eigen::Index max_prefix_columns,
+                             Eigen::Index max_query_bins, const Progress& progress = {});
 
 }  // namespace ntk::core

@@ -40,8 +40,7 @@ void check_memory_budget(const CostSizes& sizes, double budget_bytes) {
                 "NTK-Attention with r = %lld features at d = %lld would need about %.0f MB, over "
                 "the memory budget of %.0f MB; lower the Taylor degree, the feature count or d, "
                 "or raise --memory-budget",
-                static_cast<long long>(sizes.r), static_cast<long long>(sizes.d), need / 1e6,
-                budget_bytes / 1e6);
+                static_cast<long long>(sizes.r), static_cast<long long>(sizes.d), need / 1e6, budget_bytes / 1e6);
   throw std::invalid_argument(text);
 }
 

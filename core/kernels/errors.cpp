@@ -6,8 +6,7 @@
 
 namespace ntk::core {
 
-ErrorMetrics compare(const Eigen::Ref<const Eigen::MatrixXd>& exact,
-                     const Eigen::Ref<const Eigen::MatrixXd>& approx) {
+ErrorMetrics compare(const Eigen::Ref<const Eigen::MatrixXd>& exact, const Eigen::Ref<const Eigen::MatrixXd>& approx) {
   if (exact.rows() != approx.rows() || exact.cols() != approx.cols())
     throw std::invalid_argument("compare: the two outputs must have the same shape");
   const Eigen::ArrayXXd diff = (approx - exact).array();
@@ -32,8 +31,8 @@ TaylorBound taylor_bound(double beta, double max_abs_value, int degree) {
   b.kernel_rel = std::exp(b.beta + double(degree + 1) * std::log(b.beta) - std::lgamma(degree + 2.0));
   if (b.beta == 0) b.kernel_rel = 0;
   b.applies = b.kernel_rel < 1;
-  b.output = b.applies ? 2 * b.kernel_rel / (1 - b.kernel_rel) * max_abs_value
-                       : std::numeric_limits<double>::infinity();
+  b.output =
+      b.applies ? 2 * b.kernel_rel / (1 - b.kernel_rel) * max_abs_value : std::numeric_limits<double>::infinity();
   return b;
 }
 

@@ -23,9 +23,12 @@ double taylor_dimension(Eigen::Index d, int g) {
 
 const char* to_string(FeatureKind kind) {
   switch (kind) {
-    case FeatureKind::taylor: return "taylor";
-    case FeatureKind::elu: return "elu";
-    case FeatureKind::favor: return "favor";
+    case FeatureKind::taylor:
+      return "taylor";
+    case FeatureKind::elu:
+      return "elu";
+    case FeatureKind::favor:
+      return "favor";
   }
   return "unknown";
 }
@@ -35,17 +38,16 @@ Eigen::Index feature_dimension(const FeatureMapSpec& spec, Eigen::Index d) {
   switch (spec.kind) {
     case FeatureKind::taylor: {
       if (spec.degree < 0 || spec.degree > max_degree)
-        throw std::invalid_argument("the Taylor degree must be between 0 and " +
-                                    std::to_string(max_degree) + " (got " +
+        throw std::invalid_argument("the Taylor degree must be between 0 and " + std::to_string(max_degree) + " (got " +
                                     std::to_string(spec.degree) + ")");
       const double r = taylor_dimension(d, spec.degree);
       if (r > max_dimension)
-        throw std::invalid_argument("the Taylor map of degree " + std::to_string(spec.degree) +
-                                    " at d = " + std::to_string(d) +
-                                    " has more than 2^40 features; lower the degree or d");
+        throw std::invalid_argument("the Taylor map of degree " + std::to_string(spec.degree) + " at d = " +
+                                    std::to_string(d) + " has more than 2^40 features; lower the degree or d");
       return Eigen::Index(r);
     }
-    case FeatureKind::elu: return d;
+    case FeatureKind::elu:
+      return d;
     case FeatureKind::favor:
       if (spec.omega.size() > 0) return spec.omega.rows();
       if (spec.features < 1 || double(spec.features) > max_dimension)
@@ -56,8 +58,7 @@ Eigen::Index feature_dimension(const FeatureMapSpec& spec, Eigen::Index d) {
   throw std::invalid_argument("unknown feature map");
 }
 
-Eigen::MatrixXd favor_directions(Eigen::Index r, Eigen::Index d, bool orthogonal,
-                                 std::uint64_t seed) {
+Eigen::MatrixXd favor_directions(Eigen::Index r, Eigen::Index d, bool orthogonal, std::uint64_t seed) {
   Eigen::MatrixXd W(r, d);
   fill_random(W, Distribution::gaussian, 1.0, seed, Stream::omega);
   if (!orthogonal) return W;
@@ -73,8 +74,7 @@ Eigen::MatrixXd favor_directions(Eigen::Index r, Eigen::Index d, bool orthogonal
       if (qr.matrixQR()(j, j) < 0) basis.col(j) = -basis.col(j);
     W.middleRows(first, n) = basis.transpose();
     // An independent Gaussian vector's norm gives each row the chi(d) length of an iid row.
-    for (Eigen::Index i = 0; i < n; ++i)
-      W.row(first + i) *= norms.row(first + i).norm();
+    for (Eigen::Index i = 0; i < n; ++i) W.row(first + i) *= norms.row(first + i).norm();
   }
   return W;
 }

@@ -19,11 +19,11 @@ const char* to_string(FeatureKind kind);
 
 struct FeatureMapSpec {
   FeatureKind kind = FeatureKind::taylor;
-  int degree = 2;                 ///< Taylor degree g (0 ... 12)
-  Eigen::Index features = 256;    ///< FAVOR+ r
-  bool orthogonal = false;        ///< FAVOR+: block-orthogonal directions
-  std::uint64_t seed = 1;         ///< FAVOR+ directions (unless omega is given)
-  Eigen::MatrixXd omega;          ///< FAVOR+: given directions (r x d); empty to draw them
+  int degree = 2;               ///< Taylor degree g (0 ... 12)
+  Eigen::Index features = 256;  ///< FAVOR+ r
+  bool orthogonal = false;      ///< FAVOR+: block-orthogonal directions
+  std::uint64_t seed = 1;       ///< FAVOR+ directions (unless omega is given)
+  Eigen::MatrixXd omega;        ///< FAVOR+: given directions (r x d); empty to draw them
 
   bool operator==(const FeatureMapSpec& o) const {
     return kind == o.kind && degree == o.degree && features == o.features && orthogonal == o.orthogonal &&
@@ -63,7 +63,6 @@ class FeatureMap {
 
 /// FAVOR+ directions: r rows from N(0, I_d); orthogonal: each block of d rows orthogonalised and
 /// given chi(d)-distributed norms (Choromanski et al. 2021, section 2.4).
-Eigen::MatrixXd favor_directions(Eigen::Index r, Eigen::Index d, bool orthogonal,
-                                 std::uint64_t seed);
+Eigen::MatrixXd favor_directions(Eigen::Index r, Eigen::Index d, bool orthogonal, std::uint64_t seed);
 
 }  // namespace ntk::core

@@ -19,8 +19,7 @@ Eigen::MatrixXd infinite_prefix_limit(const WorkloadSpec& spec, const InputPart&
   if (spec.mode == WorkloadMode::direct) return Eigen::MatrixXd::Zero(spec.L, spec.d);
   const Eigen::MatrixXd a = inputs.Q * inputs.WK.transpose() / std::sqrt(double(spec.d));
   if (spec.dist == Distribution::gaussian) return spec.scale * spec.scale * a * inputs.WV;
-  const Eigen::MatrixXd tilted =
-      a.unaryExpr([B = spec.scale](double x) { return uniform_tilted_mean(x, B); });
+  const Eigen::MatrixXd tilted = a.unaryExpr([B = spec.scale](double x) { return uniform_tilted_mean(x, B); });
   return tilted * inputs.WV;
 }
 

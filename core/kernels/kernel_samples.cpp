@@ -5,8 +5,7 @@
 
 namespace ntk::core {
 
-KernelSamples kernel_samples(const WorkloadSpec& spec, const FeatureMap& phi, Eigen::Index queries,
-                             Eigen::Index keys) {
+KernelSamples kernel_samples(const WorkloadSpec& spec, const FeatureMap& phi, Eigen::Index queries, Eigen::Index keys) {
   const InputPart inputs = generate_inputs(spec);
   const Eigen::Index nq = std::min(queries, spec.L);
   Eigen::MatrixXd Q(nq, spec.d), K;

@@ -19,15 +19,14 @@ namespace {
 constexpr Eigen::Index query_block = 64;
 
 // Shared by both forms of Z: phi_z maps the scaled features phi(Q) (L x r) to phi(Q) Z (L x d).
-NtkResult evaluate(const Eigen::Ref<const Eigen::MatrixXd>& Q,
-                   const Eigen::Ref<const Eigen::MatrixXd>& K,
+NtkResult evaluate(const Eigen::Ref<const Eigen::MatrixXd>& Q, const Eigen::Ref<const Eigen::MatrixXd>& K,
                    const Eigen::Ref<const Eigen::MatrixXd>& V, const FeatureMap& phi,
                    const Eigen::Ref<const Eigen::VectorXd>& k, bool causal,
                    const std::function<Eigen::MatrixXd(const Eigen::MatrixXd&)>& phi_z) {
   check_shapes(Q, K, V, phi.input_dim());
   if (k.size() != phi.dim())
-    throw std::invalid_argument("k has " + std::to_string(k.size()) + " entries but phi has r = " +
-                                std::to_string(phi.dim()));
+    throw std::invalid_argument("k has " + std::to_string(k.size()) +
+                                " entries but phi has r = " + std::to_string(phi.dim()));
   NtkResult out;
   out.T.resize(Q.rows(), Q.cols());
   out.denominator.resize(Q.rows());
@@ -94,7 +93,7 @@ void CompressionConsumer::add(NtkParams& s, Eigen::Index, const PrefixBlock& blo
   for (Eigen::Index first = 0; first < block.KP.rows(); first += rows) {
     const Eigen::Index count = std::min(rows, block.KP.rows() - first);
     const Eigen::MatrixXd& F = count == block.KP.rows() ? chunk_features(m_phi, block, own)
-                                                         : (own = m_phi.apply(block.KP.middleRows(first, count)));
+                                                        : (own = m_phi.apply(block.KP.middleRows(first, count)));
     if (m_precision == Precision::float32) {
       const Eigen::MatrixXf F32 = F.cast<float>();
       s.Z += (F32.transpose() * block.VP.middleRows(first, count).cast<float>()).cast<double>();
@@ -116,8 +115,8 @@ void CompressionConsumer::append(NtkParams& total, const NtkParams& next) const 
 NtkParams compress_prefix(const PrefixSource& prefix, const FeatureMap& phi, const Progress& progress,
                           Precision precision) {
   if (prefix.dim() != phi.input_dim())
-    throw std::invalid_argument("the prefix has width " + std::to_string(prefix.dim()) +
-                                " but phi expects " + std::to_string(phi.input_dim()));
+    throw std::invalid_argument("the prefix has width " + std::to_string(prefix.dim()) + " but phi expects " +
+                                std::to_string(phi.input_dim()));
   const CompressionConsumer consumer(phi, {}, precision);
   PrefixPass pass = reduce_prefix(prefix, {&consumer}, progress);
   if (pass.status == Status::cancelled) {
@@ -128,36 +127,31 @@ NtkParams compress_prefix(const PrefixSource& prefix, const FeatureMap& phi, con
   return std::move(CompressionConsumer::state(*pass.totals[0]));
 }
 
-NtkResult ntk_attention(const Eigen::Ref<const Eigen::MatrixXd>& Q,
-                        const Eigen::Ref<const Eigen::MatrixXd>& K,
-                        const Eigen::Ref<const Eigen::MatrixXd>& V, const FeatureMap& phi,
-                        const NtkParams& params, bool causal, Precision precision) {
+NtkResult ntk_attention(const Eigen::Ref<const Eigen::MatrixXd>& Q, const Eigen::Ref<const Eigen::MatrixXd>& K,
+                        const Eigen::Ref<const Eigen::MatrixXd>& V, const FeatureMap& phi, const NtkParams& params,
+                        bool causal, Precision precision) {
   if (params.Z.rows() != phi.dim() || params.Z.cols() != Q.cols())
-    throw std::invalid_argument("Z must be r x d = " + std::to_string(phi.dim()) + " x " +
-                                std::to_string(Q.cols()));
+    throw std::invalid_argument("Z must be r x d = " + std::to_string(phi.dim()) + " x " + std::to_string(Q.cols()));
   return evaluate(Q, K, V, phi, params.k, causal, [&](const Eigen::MatrixXd& F) -> Eigen::MatrixXd {
     if (precision == Precision::float32) return (F.cast<float>() * params.Z.cast<float>()).cast<double>();
     return F * params.Z;
   });
 }
 
-NtkResult ntk_attention(const Eigen::Ref<const Eigen::MatrixXd>& Q,
-                        const Eigen::Ref<const Eigen::MatrixXd>& K,
-                        const Eigen::Ref<const Eigen::MatrixXd>& V, const FeatureMap& phi,
-                        const LowRankZ& Z, const Eigen::Ref<const Eigen::VectorXd>& k,
-                        bool causal) {
+NtkResult ntk_attention(const Eigen::Ref<const Eigen::MatrixXd>& Q, const Eigen::Ref<const Eigen::MatrixXd>& K,
+                        const Eigen::Ref<const Eigen::MatrixXd>& V, const FeatureMap& phi, const LowRankZ& Z,
+                        const Eigen::Ref<const Eigen::VectorXd>& k, bool causal) {
   if (Z.A.rows() != phi.dim() || Z.B.cols() != Q.cols() || Z.A.cols() != Z.B.rows())
     throw std::invalid_argument("Z_A must be r x s and Z_B s x d");
-  return evaluate(Q, K, V, phi, k, causal, [&](const Eigen::MatrixXd& F) -> Eigen::MatrixXd {
-    return (F * Z.A) * Z.B;
-  });
+  return evaluate(Q, K, V, phi, k, causal,
+                  [&](const Eigen::MatrixXd& F) -> Eigen::MatrixXd { return (F * Z.A) * Z.B; });
 }
 
 LowRankZ truncate_rank(const Eigen::Ref<const Eigen::MatrixXd>& Z, Eigen::Index s) {
   const Eigen::Index full = std::min(Z.rows(), Z.cols());
   if (s < 1 || s > full)
-    throw std::invalid_argument("the rank s must be between 1 and min(r, d) = " +
-                                std::to_string(full) + " (got " + std::to_string(s) + ")");
+    throw std::invalid_argument("the rank s must be between 1 and min(r, d) = " + std::to_string(full) + " (got " +
+                                std::to_string(s) + ")");
   Eigen::BDCSVD<Eigen::MatrixXd> svd(Z, Eigen::ComputeThinU | Eigen::ComputeThinV);
   LowRankZ out;
   out.A = svd.matrixU().leftCols(s) * svd.singularValues().head(s).asDiagonal();

@@ -34,10 +34,10 @@ struct LowRankZ {
 inline constexpr double denominator_cancellation_limit = 1e-6;
 
 struct NtkResult {
-  Eigen::MatrixXd T;            ///< L x d
-  Eigen::VectorXd denominator;  ///< L, D_ii scaled by exp(-max_j S_X[i, j])
-  Eigen::VectorXd prefix_share; ///< L, (phi(Q) k)_i / D_ii: the prefix's share of row i's mass
-  Eigen::Index bad_rows = 0;    ///< rows whose denominator is not positive, or not finite
+  Eigen::MatrixXd T;                      ///< L x d
+  Eigen::VectorXd denominator;            ///< L, D_ii scaled by exp(-max_j S_X[i, j])
+  Eigen::VectorXd prefix_share;           ///< L, (phi(Q) k)_i / D_ii: the prefix's share of row i's mass
+  Eigen::Index bad_rows = 0;              ///< rows whose denominator is not positive, or not finite
   Eigen::Index ill_conditioned_rows = 0;  ///< rows whose D_ii is positive but cancels (see above)
   double min_denominator_ratio = 1;       ///< min_i D_ii / magnitude of its terms
   Status status = Status::ok;
@@ -78,17 +78,14 @@ NtkParams compress_prefix(const PrefixSource& prefix, const FeatureMap& phi, con
 /// infinite one (non-finite or overflowing inputs) status not_finite; a positive one that
 /// cancels (denominator_cancellation_limit) status ill_conditioned_denominator, T kept.
 /// In float32 the product phi(Q) Z is float32; everything else float64.
-NtkResult ntk_attention(const Eigen::Ref<const Eigen::MatrixXd>& Q,
-                        const Eigen::Ref<const Eigen::MatrixXd>& K,
-                        const Eigen::Ref<const Eigen::MatrixXd>& V, const FeatureMap& phi,
-                        const NtkParams& params, bool causal, Precision precision = Precision::float64);
+NtkResult ntk_attention(const Eigen::Ref<const Eigen::MatrixXd>& Q, const Eigen::Ref<const Eigen::MatrixXd>& K,
+                        const Eigen::Ref<const Eigen::MatrixXd>& V, const FeatureMap& phi, const NtkParams& params,
+                        bool causal, Precision precision = Precision::float64);
 
 /// The same with Z = Z_A Z_B, computed as (phi(Q) Z_A) Z_B.
-NtkResult ntk_attention(const Eigen::Ref<const Eigen::MatrixXd>& Q,
-                        const Eigen::Ref<const Eigen::MatrixXd>& K,
-                        const Eigen::Ref<const Eigen::MatrixXd>& V, const FeatureMap& phi,
-                        const LowRankZ& Z, const Eigen::Ref<const Eigen::VectorXd>& k,
-                        bool causal);
+NtkResult ntk_attention(const Eigen::Ref<const Eigen::MatrixXd>& Q, const Eigen::Ref<const Eigen::MatrixXd>& K,
+                        const Eigen::Ref<const Eigen::MatrixXd>& V, const FeatureMap& phi, const LowRankZ& Z,
+                        const Eigen::Ref<const Eigen::VectorXd>& k, bool causal);
 
 /// Best rank-s approximation of Z (truncated SVD), 1 <= s <= min(r, d).
 LowRankZ truncate_rank(const Eigen::Ref<const Eigen::MatrixXd>& Z, Eigen::Index s);

@@ -16,8 +16,10 @@ void exponentiate_impl(Eigen::Ref<Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::D
                        Eigen::Ref<Eigen::Matrix<Scalar, Eigen::Dynamic, 1>> top) {
   for (Eigen::Index j = 0; j < S.cols(); ++j) {
     top(j) = S.col(j).maxCoeff();
-    if (top(j) == -std::numeric_limits<Scalar>::infinity()) S.col(j).setZero();
-    else S.col(j) = (S.col(j).array() - top(j)).exp();
+    if (top(j) == -std::numeric_limits<Scalar>::infinity())
+      S.col(j).setZero();
+    else
+      S.col(j) = (S.col(j).array() - top(j)).exp();
   }
 }
 
@@ -90,8 +92,6 @@ Eigen::MatrixXd normalized_output(const SoftmaxState& state) {
   return (state.acc.array().rowwise() / state.sum.transpose().array()).transpose();
 }
 
-Eigen::VectorXd log_normalizer(const SoftmaxState& state) {
-  return state.max.array() + state.sum.array().log();
-}
+Eigen::VectorXd log_normalizer(const SoftmaxState& state) { return state.max.array() + state.sum.array().log(); }
 
 }  // namespace ntk::core

@@ -18,29 +18,25 @@ std::string shape(const Eigen::Ref<const Eigen::MatrixXd>& a) {
 
 }  // namespace
 
-void check_shapes(const Eigen::Ref<const Eigen::MatrixXd>& Q,
-                  const Eigen::Ref<const Eigen::MatrixXd>& K,
+void check_shapes(const Eigen::Ref<const Eigen::MatrixXd>& Q, const Eigen::Ref<const Eigen::MatrixXd>& K,
                   const Eigen::Ref<const Eigen::MatrixXd>& V, Eigen::Index prefix_width) {
-  if (Q.rows() < 1 || Q.cols() < 1)
-    throw std::invalid_argument("Q must have at least one row and one column");
-  if (K.rows() != Q.rows() || K.cols() != Q.cols() || V.rows() != Q.rows() ||
-      V.cols() != Q.cols())
-    throw std::invalid_argument("Q, K and V must all be L x d; got Q " + shape(Q) + ", K " +
-                                shape(K) + ", V " + shape(V));
+  if (Q.rows() < 1 || Q.cols() < 1) throw std::invalid_argument("Q must have at least one row and one column");
+  if (K.rows() != Q.rows() || K.cols() != Q.cols() || V.rows() != Q.rows() || V.cols() != Q.cols())
+    throw std::invalid_argument("Q, K and V must all be L x d; got Q " + shape(Q) + ", K " + shape(K) + ", V " +
+                                shape(V));
   if (prefix_width != Q.cols())
     throw std::invalid_argument("the prefix has width " + std::to_string(prefix_width) +
                                 " but Q has d = " + std::to_string(Q.cols()));
 }
 
 Eigen::MatrixXd input_scores_transposed(const Eigen::Ref<const Eigen::MatrixXd>& Q_block,
-                                        const Eigen::Ref<const Eigen::MatrixXd>& K,
-                                        Eigen::Index first_query, bool causal) {
+                                        const Eigen::Ref<const Eigen::MatrixXd>& K, Eigen::Index first_query,
+                                        bool causal) {
   Eigen::MatrixXd S = K * Q_block.transpose() / std::sqrt(double(K.cols()));
   if (causal) {
     for (Eigen::Index q = 0; q < S.cols(); ++q) {
       const Eigen::Index visible = first_query + q + 1;
-      if (visible < S.rows())
-        S.col(q).tail(S.rows() - visible).setConstant(-std::numeric_limits<double>::infinity());
+      if (visible < S.rows()) S.col(q).tail(S.rows() - visible).setConstant(-std::numeric_limits<double>::infinity());
     }
   }
   return S;
@@ -94,8 +90,8 @@ void add_chunk(ExactPrefixState& s, const Queries& Qs, const Rows& KP, const Row
   Eigen::Matrix<Scalar, Eigen::Dynamic, 1> top(S.cols());
   for (Eigen::Index first = 0; first < Qs.rows(); first += prefix_query_block) {
     const Eigen::Index n = std::min(prefix_query_block, Qs.rows() - first);
-    s.max_abs_score = std::max(s.max_abs_score,
-                               exponentiated_scores(KP, Qs.middleRows(first, n), S.leftCols(n), top.head(n)));
+    s.max_abs_score =
+        std::max(s.max_abs_score, exponentiated_scores(KP, Qs.middleRows(first, n), S.leftCols(n), top.head(n)));
     accumulate_exponentials(s.softmax, S.leftCols(n), top.head(n), VP, first);
   }
 }
@@ -128,8 +124,8 @@ void ExactPrefixConsumer::append(ExactPrefixState& total, const ExactPrefixState
 }
 
 ExactResult finish_exact(const ExactPrefixState& prefix, const Eigen::Ref<const Eigen::MatrixXd>& Q,
-                         const Eigen::Ref<const Eigen::MatrixXd>& K,
-                         const Eigen::Ref<const Eigen::MatrixXd>& V, bool causal) {
+                         const Eigen::Ref<const Eigen::MatrixXd>& K, const Eigen::Ref<const Eigen::MatrixXd>& V,
+                         bool causal) {
   const Eigen::Index L = Q.rows();
   SoftmaxState total = prefix.softmax;
   SoftmaxState input(L, Q.cols());
@@ -152,8 +148,8 @@ ExactResult finish_exact(const ExactPrefixState& prefix, const Eigen::Ref<const 
 
 ExactResult prefix_attention_streaming(const Eigen::Ref<const Eigen::MatrixXd>& Q,
                                        const Eigen::Ref<const Eigen::MatrixXd>& K,
-                                       const Eigen::Ref<const Eigen::MatrixXd>& V,
-                                       const PrefixSource& prefix, const ExactOptions& options) {
+                                       const Eigen::Ref<const Eigen::MatrixXd>& V, const PrefixSource& prefix,
+                                       const ExactOptions& options) {
   check_shapes(Q, K, V, prefix.dim());
   const ExactPrefixConsumer consumer(Q, {}, options.precision);
   const PrefixPass pass = reduce_prefix(prefix, {&consumer}, options.progress);
@@ -169,10 +165,9 @@ bool exact_streams(Eigen::Index L, Eigen::Index m, Precision precision) {
   return precision == Precision::float32 || L * (m + L) > dense_limit;
 }
 
-ExactResult prefix_attention(const Eigen::Ref<const Eigen::MatrixXd>& Q,
-                             const Eigen::Ref<const Eigen::MatrixXd>& K,
-                             const Eigen::Ref<const Eigen::MatrixXd>& V,
-                             const PrefixSource& prefix, const ExactOptions& options) {
+ExactResult prefix_attention(const Eigen::Ref<const Eigen::MatrixXd>& Q, const Eigen::Ref<const Eigen::MatrixXd>& K,
+                             const Eigen::Ref<const Eigen::MatrixXd>& V, const PrefixSource& prefix,
+                             const ExactOptions& options) {
   if (exact_streams(Q.rows(), prefix.rows(), options.precision))
     return prefix_attention_streaming(Q, K, V, prefix, options);
   PrefixScratch scratch;

@@ -17,22 +17,22 @@ namespace ntk::core {
 
 struct ExactOptions {
   bool causal = false;
-  Progress progress;  ///< units: prefix rows
+  Progress progress;                         ///< units: prefix rows
   Precision precision = Precision::float64;  ///< float32: always the streaming path
 };
 
 struct ExactResult {
-  Eigen::MatrixXd T;               ///< L x d, the attention output
-  Eigen::VectorXd prefix_mass;     ///< L, softmax mass on the prefix columns of each query row
-  Eigen::VectorXd log_normalizer;  ///< L, log sum over all keys of exp(score)
-  double max_abs_prefix_score = 0; ///< max |<q_i, K_P[j]>| / sqrt(d), the Taylor map's |t|
+  Eigen::MatrixXd T;                ///< L x d, the attention output
+  Eigen::VectorXd prefix_mass;      ///< L, softmax mass on the prefix columns of each query row
+  Eigen::VectorXd log_normalizer;   ///< L, log sum over all keys of exp(score)
+  double max_abs_prefix_score = 0;  ///< max |<q_i, K_P[j]>| / sqrt(d), the Taylor map's |t|
   Status status = Status::ok;
 };
 
 /// Exact attention's prefix part: the online-softmax state of every query over prefix rows.
 struct ExactPrefixState {
-  SoftmaxState softmax;       ///< L queries
-  double max_abs_score = 0;   ///< max |<q_i, K_P[j]>| / sqrt(d) over the rows seen
+  SoftmaxState softmax;      ///< L queries
+  double max_abs_score = 0;  ///< max |<q_i, K_P[j]>| / sqrt(d) over the rows seen
 };
 std::size_t state_bytes(const ExactPrefixState& s);
 
@@ -59,8 +59,8 @@ class ExactPrefixConsumer final : public StateConsumer<ExactPrefixState> {
 
 /// Exact attention from its prefix part (ExactPrefixConsumer's total) and the input part.
 ExactResult finish_exact(const ExactPrefixState& prefix, const Eigen::Ref<const Eigen::MatrixXd>& Q,
-                         const Eigen::Ref<const Eigen::MatrixXd>& K,
-                         const Eigen::Ref<const Eigen::MatrixXd>& V, bool causal);
+                         const Eigen::Ref<const Eigen::MatrixXd>& K, const Eigen::Ref<const Eigen::MatrixXd>& V,
+                         bool causal);
 
 /// Forms the whole L x (m + L) score matrix; memory O(L (m + L)). Q, K, V: L x d;
 /// KP, VP: m x d.
@@ -74,28 +74,26 @@ ExactResult prefix_attention_dense(const Eigen::Ref<const Eigen::MatrixXd>& Q,
 /// whatever m is; equal to the dense result to rounding and independent of the thread count.
 ExactResult prefix_attention_streaming(const Eigen::Ref<const Eigen::MatrixXd>& Q,
                                        const Eigen::Ref<const Eigen::MatrixXd>& K,
-                                       const Eigen::Ref<const Eigen::MatrixXd>& V,
-                                       const PrefixSource& prefix, const ExactOptions& options);
+                                       const Eigen::Ref<const Eigen::MatrixXd>& V, const PrefixSource& prefix,
+                                       const ExactOptions& options);
 
 /// Whether prefix_attention takes the streaming path for L queries and m prefix rows (always in
 /// float32: the dense path is float64 only).
 bool exact_streams(Eigen::Index L, Eigen::Index m, Precision precision = Precision::float64);
 
 /// The dense path for small problems (exact_streams false) in float64, the streaming one otherwise.
-ExactResult prefix_attention(const Eigen::Ref<const Eigen::MatrixXd>& Q,
-                             const Eigen::Ref<const Eigen::MatrixXd>& K,
-                             const Eigen::Ref<const Eigen::MatrixXd>& V,
-                             const PrefixSource& prefix, const ExactOptions& options);
+ExactResult prefix_attention(const Eigen::Ref<const Eigen::MatrixXd>& Q, const Eigen::Ref<const Eigen::MatrixXd>& K,
+                             const Eigen::Ref<const Eigen::MatrixXd>& V, const PrefixSource& prefix,
+                             const ExactOptions& options);
 
 /// Input-part scores transposed (keys x queries): K Q_block^T / sqrt(d) for the queries
 /// [first_query, first_query + Q_block.rows()), with -inf where a causal mask hides key j > i.
 Eigen::MatrixXd input_scores_transposed(const Eigen::Ref<const Eigen::MatrixXd>& Q_block,
-                                        const Eigen::Ref<const Eigen::MatrixXd>& K,
-                                        Eigen::Index first_query, bool causal);
+                                        const Eigen::Ref<const Eigen::MatrixXd>& K, Eigen::Index first_query,
+                                        bool causal);
 
 /// Throws std::invalid_argument unless Q, K, V are L x d and the prefix has width d.
-void check_shapes(const Eigen::Ref<const Eigen::MatrixXd>& Q,
-                  const Eigen::Ref<const Eigen::MatrixXd>& K,
+void check_shapes(const Eigen::Ref<const Eigen::MatrixXd>& Q, const Eigen::Ref<const Eigen::MatrixXd>& K,
                   const Eigen::Ref<const Eigen::MatrixXd>& V, Eigen::Index prefix_width);
 
 }  // namespace ntk::core

@@ -115,8 +115,8 @@ PrefixPass reduce_prefix(const PrefixSource& prefix, const std::vector<const Pre
   std::vector<Eigen::Index> from(n, 0);  // the first segment each consumer still needs
   for (std::size_t c = 0; c < n; ++c) {
     if (cache) keys[c] = consumers[c]->cache_key();
-    const auto [held, fold] = keys[c] ? cache->find(*keys[c], whole)
-                                      : std::pair<Eigen::Index, const PrefixPartial*>{0, nullptr};
+    const auto [held, fold] =
+        keys[c] ? cache->find(*keys[c], whole) : std::pair<Eigen::Index, const PrefixPartial*>{0, nullptr};
     pass.totals.push_back(fold ? fold->clone() : consumers[c]->start());
     from[c] = held;
   }
@@ -158,7 +158,8 @@ PrefixPass reduce_prefix(const PrefixSource& prefix, const std::vector<const Pre
       for (std::size_t c = 0; c < n; ++c) {
         if (!it->second[c]) continue;
         consumers[c]->fold(*pass.totals[c], *it->second[c]);
-        if (keys[c] && next < whole && kept_fold(next + 1, whole)) cache->store(*keys[c], next + 1, pass.totals[c]->clone());
+        if (keys[c] && next < whole && kept_fold(next + 1, whole))
+          cache->store(*keys[c], next + 1, pass.totals[c]->clone());
       }
       done.erase(it);
       ++next;

@@ -50,8 +50,7 @@ const TrainStep& PrefixTrainer::advance() {
   return m_current;
 }
 
-GradientDescentRun train_prefix_keys(const NtkProblem& problem, double sigma,
-                                     const GradientDescentOptions& options) {
+GradientDescentRun train_prefix_keys(const NtkProblem& problem, double sigma, const GradientDescentOptions& options) {
   if (options.steps < 0) throw std::invalid_argument("--steps must be at least 0");
   PrefixTrainer trainer(problem, sigma, options.eta, options.spectrum_every);
   GradientDescentRun run;

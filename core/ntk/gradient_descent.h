@@ -29,10 +29,11 @@ struct TrainStep {
 double predicted_loss(double loss0, double rate, int step);
 
 struct GradientDescentOptions {
-  double eta = 0;      ///< step; 0 picks 1 / (m lambda_max(H*)), the largest step the NTK keeps stable
+  double eta = 0;  ///< step; 0 picks 1 / (m lambda_max(H*)), the largest step the NTK keeps stable
   int steps = 200;
-  int spectrum_every = 0;  ///< compute lambda_min(H(W)/m) every this many steps; 0: every step when nd <= 256, else every 10
-  Progress progress;   ///< units: steps
+  int spectrum_every =
+      0;              ///< compute lambda_min(H(W)/m) every this many steps; 0: every step when nd <= 256, else every 10
+  Progress progress;  ///< units: steps
 };
 
 struct GradientDescentRun {
@@ -72,7 +73,6 @@ class PrefixTrainer {
 
 /// Trains W from problem.W0 for `options.steps` steps of W <- W - eta grad. Throws
 /// std::invalid_argument for steps < 0 or eta < 0.
-GradientDescentRun train_prefix_keys(const NtkProblem& problem, double sigma,
-                                     const GradientDescentOptions& options);
+GradientDescentRun train_prefix_keys(const NtkProblem& problem, double sigma, const GradientDescentOptions& options);
 
 }  // namespace ntk::core

@@ -58,9 +58,12 @@ std::string eigenvalue_csv(const NtkView& view) {
   const Eigen::Index N = limit.size(), half = empirical.size() / 2;
   for (Eigen::Index i = 0; i < N; ++i) {
     std::string e;
-    if (view.empirical_spectrum.complete) e = format_number(empirical(i));
-    else if (i < half) e = format_number(empirical(i));
-    else if (i >= N - half) e = format_number(empirical(empirical.size() - (N - i)));
+    if (view.empirical_spectrum.complete)
+      e = format_number(empirical(i));
+    else if (i < half)
+      e = format_number(empirical(i));
+    else if (i >= N - half)
+      e = format_number(empirical(empirical.size() - (N - i)));
     out += csv_line({std::to_string(i), format_number(limit(i)), e});
   }
   return out;

@@ -13,8 +13,8 @@ namespace ntk::core {
 struct NtkView {
   NtkSpec spec;
   NtkProblem problem;
-  Eigen::MatrixXd empirical;   ///< H(W(0)) / m, nd x nd
-  Eigen::MatrixXd limit;       ///< H*, nd x nd
+  Eigen::MatrixXd empirical;  ///< H(W(0)) / m, nd x nd
+  Eigen::MatrixXd limit;      ///< H*, nd x nd
   Spectrum empirical_spectrum;
   Spectrum limit_spectrum;     ///< complete: the spectrum of K repeated d times
   double distance = 0;         ///< |H(W)/m - H*|_F / |H*|_F
@@ -39,8 +39,8 @@ std::string eigenvalue_csv(const NtkView& view);
 /// One width of the concentration series.
 struct NtkWidthPoint {
   Eigen::Index m = 0;
-  double distance = 0;    ///< |H(W)/m - H*|_F / |H*|_F
-  double lambda_min = 0;  ///< of H(W)/m
+  double distance = 0;         ///< |H(W)/m - H*|_F / |H*|_F
+  double lambda_min = 0;       ///< of H(W)/m
   Status status = Status::ok;  ///< cancelled: the numbers are not set
 };
 

@@ -1,8 +1,8 @@
 #include "core/ntk/spectrum.h"
 
-#include <Eigen/Eigenvalues>
 #include <Spectra/MatOp/DenseSymMatProd.h>
 #include <Spectra/SymEigsSolver.h>
+#include <Eigen/Eigenvalues>
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -12,8 +12,7 @@ namespace ntk::core {
 namespace {
 
 // max |H v - lambda v| over the pairs, relative to `scale` (the largest |lambda|).
-double residual(const Eigen::MatrixXd& H, const Eigen::VectorXd& values, const Eigen::MatrixXd& vectors,
-                double scale) {
+double residual(const Eigen::MatrixXd& H, const Eigen::VectorXd& values, const Eigen::MatrixXd& vectors, double scale) {
   return ((H * vectors) - vectors * values.asDiagonal()).colwise().norm().maxCoeff() /
          std::max(scale, std::numeric_limits<double>::min());
 }

@@ -14,11 +14,11 @@ struct Spectrum {
   Eigen::VectorXd eigenvalues;  ///< ascending; every one, or the smallest and largest few
   bool complete = false;        ///< eigenvalues holds the whole spectrum
   double lambda_min = 0, lambda_max = 0;
-  double condition = 0;         ///< lambda_max / lambda_min (inf when lambda_min <= 0)
-  double effective_rank = 0;    ///< (sum lambda)^2 / sum lambda^2 = trace(H)^2 / |H|_F^2
-  double trace = 0;             ///< sum lambda; with frobenius, right even when no solver converged
-  double frobenius = 0;         ///< |H|_F = sqrt(sum lambda^2)
-  double max_residual = 0;      ///< max |H v - lambda v| / |lambda_max| over the pairs found
+  double condition = 0;       ///< lambda_max / lambda_min (inf when lambda_min <= 0)
+  double effective_rank = 0;  ///< (sum lambda)^2 / sum lambda^2 = trace(H)^2 / |H|_F^2
+  double trace = 0;           ///< sum lambda; with frobenius, right even when no solver converged
+  double frobenius = 0;       ///< |H|_F = sqrt(sum lambda^2)
+  double max_residual = 0;    ///< max |H v - lambda v| / |lambda_max| over the pairs found
   /// ok; not_converged when Lanczos stopped short and the matrix is too large for the dense
   /// fallback (eigenvalues is then empty and the lambda fields NaN); not_finite when H is not.
   Status status = Status::ok;

@@ -41,16 +41,14 @@ NtkProblem make_problem(const NtkSpec& spec) {
   return p;
 }
 
-Eigen::MatrixXd prefix_softmax(const Eigen::Ref<const Eigen::MatrixXd>& W,
-                               const Eigen::Ref<const Eigen::MatrixXd>& X) {
+Eigen::MatrixXd prefix_softmax(const Eigen::Ref<const Eigen::MatrixXd>& W, const Eigen::Ref<const Eigen::MatrixXd>& X) {
   Eigen::MatrixXd S = X * W;
   S = (S.colwise() - S.rowwise().maxCoeff()).array().exp().matrix();
   S.array().colwise() /= S.rowwise().sum().array();
   return S;
 }
 
-Eigen::MatrixXd network_output(const Eigen::Ref<const Eigen::MatrixXd>& W,
-                               const Eigen::Ref<const Eigen::MatrixXd>& a,
+Eigen::MatrixXd network_output(const Eigen::Ref<const Eigen::MatrixXd>& W, const Eigen::Ref<const Eigen::MatrixXd>& a,
                                const Eigen::Ref<const Eigen::MatrixXd>& X) {
   return double(W.cols()) * (prefix_softmax(W, X) * a);
 }
@@ -59,10 +57,8 @@ double squared_loss(const Eigen::Ref<const Eigen::MatrixXd>& F, const Eigen::Ref
   return 0.5 * (F - Y).squaredNorm();
 }
 
-Eigen::MatrixXd loss_gradient(const Eigen::Ref<const Eigen::MatrixXd>& W,
-                              const Eigen::Ref<const Eigen::MatrixXd>& a,
-                              const Eigen::Ref<const Eigen::MatrixXd>& X,
-                              const Eigen::Ref<const Eigen::MatrixXd>& Y) {
+Eigen::MatrixXd loss_gradient(const Eigen::Ref<const Eigen::MatrixXd>& W, const Eigen::Ref<const Eigen::MatrixXd>& a,
+                              const Eigen::Ref<const Eigen::MatrixXd>& X, const Eigen::Ref<const Eigen::MatrixXd>& Y) {
   const double m = double(W.cols());
   const Eigen::MatrixXd S = prefix_softmax(W, X);
   const Eigen::MatrixXd F = m * (S * a);
@@ -75,8 +71,7 @@ Eigen::MatrixXd loss_gradient(const Eigen::Ref<const Eigen::MatrixXd>& W,
 
 std::optional<Eigen::MatrixXd> empirical_ntk(const Eigen::Ref<const Eigen::MatrixXd>& W,
                                              const Eigen::Ref<const Eigen::MatrixXd>& a,
-                                             const Eigen::Ref<const Eigen::MatrixXd>& X,
-                                             const Progress& progress) {
+                                             const Eigen::Ref<const Eigen::MatrixXd>& X, const Progress& progress) {
   const Eigen::Index n = X.rows(), d = a.cols(), m = W.cols(), nd = n * d;
   ProgressTracker tracker(progress, 2 * m);
   // Pass 1, serial and in column order: the softmax's row maxima M, normalisers Z and outputs F.
@@ -105,8 +100,7 @@ std::optional<Eigen::MatrixXd> empirical_ntk(const Eigen::Ref<const Eigen::Matri
     const Eigen::Index end = part.segment_begin(s) + part.segment_count(s);
     for (Eigen::Index c = part.segment_begin(s); c < end && !tracker.cancelled(); c += part.chunk) {
       const Eigen::Index count = std::min(part.chunk, end - c);
-      const Eigen::MatrixXd S =
-          ((X * W.middleCols(c, count)).colwise() - M).array().exp().colwise() / Z.array();
+      const Eigen::MatrixXd S = ((X * W.middleCols(c, count)).colwise() - M).array().exp().colwise() / Z.array();
       for (Eigen::Index l = 0; l < d; ++l)  // m S_ir a_rl - S_ir F_il
         J.block(l * n, 0, n, count) =
             ((S.array().rowwise() * a.col(l).segment(c, count).transpose().array()) * double(m) -
@@ -129,14 +123,12 @@ std::optional<Eigen::MatrixXd> empirical_ntk(const Eigen::Ref<const Eigen::Matri
 
 double ntk_kernel_bytes(const NtkSpec& spec) {
   const double nd = double(spec.n) * double(spec.d);
-  const double segments =
-      double(partition_prefix(spec.m, width_chunk, sizeof(double) * std::size_t(nd * nd)).segments);
+  const double segments = double(partition_prefix(spec.m, width_chunk, sizeof(double) * std::size_t(nd * nd)).segments);
   const double per_thread = (nd + 2 * double(spec.n)) * double(width_chunk);  // J, scores and S
   return 8.0 * ((5 + segments) * nd * nd + 2 * double(spec.d) * double(spec.m) + thread_count() * per_thread);
 }
 
-Eigen::MatrixXd empirical_ntk(const Eigen::Ref<const Eigen::MatrixXd>& W,
-                              const Eigen::Ref<const Eigen::MatrixXd>& a,
+Eigen::MatrixXd empirical_ntk(const Eigen::Ref<const Eigen::MatrixXd>& W, const Eigen::Ref<const Eigen::MatrixXd>& a,
                               const Eigen::Ref<const Eigen::MatrixXd>& X) {
   return *empirical_ntk(W, a, X, Progress{});
 }

@@ -27,12 +27,10 @@ struct NtkProblem {
 NtkProblem make_problem(const NtkSpec& spec);
 
 /// Row softmax of X W (n x m): S_ir = exp(<w_r, x_i>) / sum_r' exp(<w_r', x_i>).
-Eigen::MatrixXd prefix_softmax(const Eigen::Ref<const Eigen::MatrixXd>& W,
-                               const Eigen::Ref<const Eigen::MatrixXd>& X);
+Eigen::MatrixXd prefix_softmax(const Eigen::Ref<const Eigen::MatrixXd>& W, const Eigen::Ref<const Eigen::MatrixXd>& X);
 
 /// F(W, x_i) for every row (n x d): m S a.
-Eigen::MatrixXd network_output(const Eigen::Ref<const Eigen::MatrixXd>& W,
-                               const Eigen::Ref<const Eigen::MatrixXd>& a,
+Eigen::MatrixXd network_output(const Eigen::Ref<const Eigen::MatrixXd>& W, const Eigen::Ref<const Eigen::MatrixXd>& a,
                                const Eigen::Ref<const Eigen::MatrixXd>& X);
 
 /// (1/2) sum_i |F_i - y_i|^2.
@@ -40,10 +38,8 @@ double squared_loss(const Eigen::Ref<const Eigen::MatrixXd>& F, const Eigen::Ref
 
 /// The loss's gradient with respect to W (d x m): sum_{i, l} (F_il - y_il) dF_l(x_i)/dw_r with
 /// dF_l(x)/dw_r = m S_r(x) (a_rl - F_l(x) / m) x (method.md section 8).
-Eigen::MatrixXd loss_gradient(const Eigen::Ref<const Eigen::MatrixXd>& W,
-                              const Eigen::Ref<const Eigen::MatrixXd>& a,
-                              const Eigen::Ref<const Eigen::MatrixXd>& X,
-                              const Eigen::Ref<const Eigen::MatrixXd>& Y);
+Eigen::MatrixXd loss_gradient(const Eigen::Ref<const Eigen::MatrixXd>& W, const Eigen::Ref<const Eigen::MatrixXd>& a,
+                              const Eigen::Ref<const Eigen::MatrixXd>& X, const Eigen::Ref<const Eigen::MatrixXd>& Y);
 
 /// The empirical NTK H(W) (nd x nd), index (l, i) = l n + i (output coordinate major):
 /// H_{(l1,i),(l2,j)} = sum_r <dF_l1(x_i)/dw_r, dF_l2(x_j)/dw_r> = (J J^T) o (1 1^T kron X X^T)
@@ -53,16 +49,14 @@ Eigen::MatrixXd loss_gradient(const Eigen::Ref<const Eigen::MatrixXd>& W,
 /// columns of W, each pass) can stop it: the result is then empty.
 std::optional<Eigen::MatrixXd> empirical_ntk(const Eigen::Ref<const Eigen::MatrixXd>& W,
                                              const Eigen::Ref<const Eigen::MatrixXd>& a,
-                                             const Eigen::Ref<const Eigen::MatrixXd>& X,
-                                             const Progress& progress);
+                                             const Eigen::Ref<const Eigen::MatrixXd>& X, const Progress& progress);
 
 /// Bytes a problem of `spec` and its streamed empirical kernel take at their peak: the problem
 /// (W0 and a, O(d m)), the segment partials and the kernels (O((nd)^2)), one chunk per thread.
 double ntk_kernel_bytes(const NtkSpec& spec);
 
 /// The same, never cancelled.
-Eigen::MatrixXd empirical_ntk(const Eigen::Ref<const Eigen::MatrixXd>& W,
-                              const Eigen::Ref<const Eigen::MatrixXd>& a,
+Eigen::MatrixXd empirical_ntk(const Eigen::Ref<const Eigen::MatrixXd>& W, const Eigen::Ref<const Eigen::MatrixXd>& a,
                               const Eigen::Ref<const Eigen::MatrixXd>& X);
 
 /// The n x n kernel K_ij = <x_i, x_j> exp(sigma^2 <x_i, x_j>) whose d copies make H*.

@@ -93,8 +93,8 @@ AttentionTrainRun train_ntk_attention(const Parameters& params, const AttentionT
   // Z, its gradient, Adam's two moments and the last step's copy (5 r d).
   const double bytes = sizeof(double) * (2 * m * double(d) + double(spec.L + 1024 + 5 * d) * double(r));
   if (bytes > options.memory_budget_bytes)
-    throw std::invalid_argument("training needs about " + std::to_string(std::int64_t(bytes / 1e6)) + " MB (r = " +
-                                std::to_string(r) + ", m = " + std::to_string(spec.m) +
+    throw std::invalid_argument("training needs about " + std::to_string(std::int64_t(bytes / 1e6)) +
+                                " MB (r = " + std::to_string(r) + ", m = " + std::to_string(spec.m) +
                                 "), over the memory budget; lower m, d or the degree, or raise --memory-budget");
   const InputPart fixed = generate_inputs(spec);
   Eigen::MatrixXd KP, VP;
@@ -156,8 +156,8 @@ AttentionTrainRun train_ntk_attention(const Parameters& params, const AttentionT
       break;
     }
     last_Z = Z, last_ZA = ZA, last_ZB = ZB, last_k = k;
-    const double rate = options.learning_rate * backoff * std::min(1.0, (t + 1) / warmup) *
-                        (1.0 - double(t) / double(options.steps));
+    const double rate =
+        options.learning_rate * backoff * std::min(1.0, (t + 1) / warmup) * (1.0 - double(t) / double(options.steps));
     const Eigen::MatrixXd& dZ = at.dZ;
     if (s > 0) {
       const Eigen::MatrixXd dZA = dZ * ZB.transpose(), dZB = ZA.transpose() * dZ;

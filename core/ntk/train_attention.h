@@ -25,7 +25,7 @@ struct AttentionTrainOptions {
   int steps = 2000;
   int eval_inputs = 8;  ///< held-out inputs for comparing trained and closed-form parameters
   double memory_budget_bytes = default_memory_budget_bytes;  ///< refuse larger runs up front
-  Progress progress;    ///< units: steps
+  Progress progress;                                         ///< units: steps
 };
 
 struct AttentionTrainStep {
@@ -35,16 +35,16 @@ struct AttentionTrainStep {
 
 struct AttentionTrainRun {
   std::vector<AttentionTrainStep> steps;
-  Eigen::MatrixXd Z;     ///< r x d, trained (Z_A Z_B when rank > 0)
+  Eigen::MatrixXd Z;         ///< r x d, trained (Z_A Z_B when rank > 0)
   Eigen::MatrixXd Z_A, Z_B;  ///< rank s > 0: the trained factors, r x s and s x d, Z = Z_A Z_B
-  Eigen::VectorXd k;     ///< r, trained
+  Eigen::VectorXd k;         ///< r, trained
   Eigen::MatrixXd Z_closed;  ///< the closed form of the same prefix, cut to rank s by SVD when s > 0
   Eigen::VectorXd k_closed;
-  double trained_error = NAN;  ///< mean over held-out inputs of the max-abs error of T (NaN unless ok)
-  double closed_error = NAN;   ///< the same for the closed-form Z (at the same rank s) and k
+  double trained_error = NAN;           ///< mean over held-out inputs of the max-abs error of T (NaN unless ok)
+  double closed_error = NAN;            ///< the same for the closed-form Z (at the same rank s) and k
   double closed_error_full_rank = NAN;  ///< the same for the full-rank closed form
-  double z_distance = 0;     ///< |Z - Z_closed|_F / |Z_closed|_F, Z_closed at the same rank
-  int backtracks = 0;        ///< steps taken back because they made a denominator D_ii <= 0
+  double z_distance = 0;                ///< |Z - Z_closed|_F / |Z_closed|_F, Z_closed at the same rank
+  int backtracks = 0;                   ///< steps taken back because they made a denominator D_ii <= 0
   Status status = Status::ok;
 };
 

@@ -20,7 +20,7 @@ struct NtkSpec {
 /// The stylized model and its gradient descent.
 struct NtkSettings {
   NtkSpec model;
-  double eta = 0;   ///< gradient-descent step; 0 picks 1 / (m lambda_max(H*))
+  double eta = 0;  ///< gradient-descent step; 0 picks 1 / (m lambda_max(H*))
   int steps = 200;
 
   bool operator==(const NtkSettings&) const = default;

@@ -12,8 +12,8 @@ namespace ntk::core {
 namespace {
 
 [[noreturn]] void bad_value(const ParamSpec& s, std::string_view text) {
-  throw std::invalid_argument("--" + std::string(s.key) + " must be " + range_text(s) +
-                              " (got '" + std::string(text) + "')");
+  throw std::invalid_argument("--" + std::string(s.key) + " must be " + range_text(s) + " (got '" + std::string(text) +
+                              "')");
 }
 
 template <typename E>
@@ -26,126 +26,183 @@ E choice_value(std::string_view text, std::initializer_list<std::pair<std::strin
 using Getter = std::string (*)(const Parameters&);
 using Setter = void (*)(Parameters&, double, std::string_view);
 
-ParamSpec integer_spec(std::string_view key, std::string_view label, double lo, double hi,
-                       std::string_view help, Getter get, Setter set) {
+ParamSpec integer_spec(std::string_view key, std::string_view label, double lo, double hi, std::string_view help,
+                       Getter get, Setter set) {
   return {key, label, ParamType::integer, lo, hi, {}, help, get, set};
 }
 
 std::vector<ParamSpec> make_specs() {
   using P = Parameters;
   std::vector<ParamSpec> s;
-  auto integer = [&](std::string_view key, std::string_view label, double lo, double hi,
-                     std::string_view help, Getter get, Setter set) {
-    s.push_back(integer_spec(key, label, lo, hi, help, get, set));
-  };
-  s.push_back({"mode", "Workload", ParamType::choice, 0, 0, {"direct", "projection"},
-               "direct: draw Q, K, V, K_P, V_P; projection: draw X, P and W_Q, W_K, W_V "
-               "(entries N(0, 1/d)) and project",
-               [](const P& p) -> std::string {
-                 return p.workload.mode == WorkloadMode::direct ? "direct" : "projection";
-               },
-               [](P& p, double, std::string_view t) {
-                 p.workload.mode = choice_value<WorkloadMode>(
-                     t, {{"direct", WorkloadMode::direct}, {"projection", WorkloadMode::projection}});
-               }});
-  integer("L", "Input length L", 1, 16384, "query tokens (rows of Q, K, V)",
-          [](const P& p) { return std::to_string(p.workload.L); },
-          [](P& p, double v, std::string_view) { p.workload.L = Eigen::Index(v); });
-  integer("d", "Head dimension d", 1, 512, "width of every query, key and value",
-          [](const P& p) { return std::to_string(p.workload.d); },
-          [](P& p, double v, std::string_view) { p.workload.d = Eigen::Index(v); });
-  integer("m", "Prefix length m", 0, 17179869184.0,
-          "prefix tokens; 0 gives plain attention over the input",
-          [](const P& p) { return std::to_string(p.workload.m); },
-          [](P& p, double v, std::string_view) { p.workload.m = Eigen::Index(v); });
-  s.push_back({"scale", "Entry scale B", ParamType::real, 1e-6, 100, {},
+  auto integer = [&](std::string_view key, std::string_view label, double lo, double hi, std::string_view help,
+                     Getter get, Setter set) { s.push_back(integer_spec(key, label, lo, hi, help, get, set)); };
+  s.push_back(
+      {"mode",
+       "Workload",
+       ParamType::choice,
+       0,
+       0,
+       {"direct", "projection"},
+       "direct: draw Q, K, V, K_P, V_P; projection: draw X, P and W_Q, W_K, W_V "
+       "(entries N(0, 1/d)) and project",
+       [](const P& p) -> std::string { return p.workload.mode == WorkloadMode::direct ? "direct" : "projection"; },
+       [](P& p, double, std::string_view t) {
+         p.workload.mode = choice_value<WorkloadMode>(
+             t, {{"direct", WorkloadMode::direct}, {"projection", WorkloadMode::projection}});
+       }});
+  integer(
+      "L", "Input length L", 1, 16384, "query tokens (rows of Q, K, V)",
+      [](const P& p) { return std::to_string(p.workload.L); },
+      [](P& p, double v, std::string_view) { p.workload.L = Eigen::Index(v); });
+  integer(
+      "d", "Head dimension d", 1, 512, "width of every query, key and value",
+      [](const P& p) { return std::to_string(p.workload.d); },
+      [](P& p, double v, std::string_view) { p.workload.d = Eigen::Index(v); });
+  integer(
+      "m", "Prefix length m", 0, 17179869184.0, "prefix tokens; 0 gives plain attention over the input",
+      [](const P& p) { return std::to_string(p.workload.m); },
+      [](P& p, double v, std::string_view) { p.workload.m = Eigen::Index(v); });
+  s.push_back({"scale",
+               "Entry scale B",
+               ParamType::real,
+               1e-6,
+               100,
+               {},
                "standard deviation (gaussian) or bound B of Uniform[-B, B]; the theory needs "
                "B = o(sqrt(log m))",
                [](const P& p) { return format_number(p.workload.scale); },
                [](P& p, double v, std::string_view) { p.workload.scale = v; }});
-  s.push_back({"dist", "Distribution", ParamType::choice, 0, 0, {"gaussian", "uniform"},
-               "law of the entries", [](const P& p) -> std::string {
-                 return p.workload.dist == Distribution::gaussian ? "gaussian" : "uniform";
-               },
-               [](P& p, double, std::string_view t) {
-                 p.workload.dist = choice_value<Distribution>(
-                     t, {{"gaussian", Distribution::gaussian}, {"uniform", Distribution::uniform}});
-               }});
-  s.push_back({"match", "Planted match s", ParamType::real, 0, 100, {},
+  s.push_back(
+      {"dist",
+       "Distribution",
+       ParamType::choice,
+       0,
+       0,
+       {"gaussian", "uniform"},
+       "law of the entries",
+       [](const P& p) -> std::string { return p.workload.dist == Distribution::gaussian ? "gaussian" : "uniform"; },
+       [](P& p, double, std::string_view t) {
+         p.workload.dist =
+             choice_value<Distribution>(t, {{"gaussian", Distribution::gaussian}, {"uniform", Distribution::uniform}});
+       }});
+  s.push_back({"match",
+               "Planted match s",
+               ParamType::real,
+               0,
+               100,
+               {},
                "retrieval-style structure (direct mode): each of the first min(L, m) queries gets one "
                "prefix key along it, spread evenly over the prefix, scoring s on average (s |q_i| / mean |q|); "
                "0: every entry random",
                [](const P& p) { return format_number(p.workload.match); },
                [](P& p, double v, std::string_view) { p.workload.match = v; }});
-  integer("seed", "Seed", 0, 9007199254740992.0, "seed of every random draw",
-          [](const P& p) { return std::to_string(p.workload.seed); },
-          [](P& p, double v, std::string_view) {
-            p.workload.seed = std::uint64_t(v);
-            p.feature.seed = std::uint64_t(v);
-          });
-  s.push_back({"feature", "Feature map", ParamType::choice, 0, 0, {"taylor", "elu", "favor"},
+  integer(
+      "seed", "Seed", 0, 9007199254740992.0, "seed of every random draw",
+      [](const P& p) { return std::to_string(p.workload.seed); },
+      [](P& p, double v, std::string_view) {
+        p.workload.seed = std::uint64_t(v);
+        p.feature.seed = std::uint64_t(v);
+      });
+  s.push_back({"feature",
+               "Feature map",
+               ParamType::choice,
+               0,
+               0,
+               {"taylor", "elu", "favor"},
                "taylor: degree-g polynomial of exp; elu: elu(x)+1 (authors' code, no guarantee); "
                "favor: positive random features",
                [](const P& p) -> std::string { return to_string(p.feature.kind); },
                [](P& p, double, std::string_view t) {
                  p.feature.kind = choice_value<FeatureKind>(
-                     t, {{"taylor", FeatureKind::taylor}, {"elu", FeatureKind::elu},
-                         {"favor", FeatureKind::favor}});
+                     t, {{"taylor", FeatureKind::taylor}, {"elu", FeatureKind::elu}, {"favor", FeatureKind::favor}});
                }});
-  integer("degree", "Taylor degree g", 0, 12, "degree of the Taylor map; r = binom(d + g, g)",
-          [](const P& p) { return std::to_string(p.feature.degree); },
-          [](P& p, double v, std::string_view) { p.feature.degree = int(v); });
-  integer("features", "FAVOR+ features r", 1, 1048576, "number of random features of FAVOR+",
-          [](const P& p) { return std::to_string(p.feature.features); },
-          [](P& p, double v, std::string_view) { p.feature.features = Eigen::Index(v); });
-  s.push_back({"orthogonal", "Orthogonal features", ParamType::flag, 0, 1, {},
+  integer(
+      "degree", "Taylor degree g", 0, 12, "degree of the Taylor map; r = binom(d + g, g)",
+      [](const P& p) { return std::to_string(p.feature.degree); },
+      [](P& p, double v, std::string_view) { p.feature.degree = int(v); });
+  integer(
+      "features", "FAVOR+ features r", 1, 1048576, "number of random features of FAVOR+",
+      [](const P& p) { return std::to_string(p.feature.features); },
+      [](P& p, double v, std::string_view) { p.feature.features = Eigen::Index(v); });
+  s.push_back({"orthogonal",
+               "Orthogonal features",
+               ParamType::flag,
+               0,
+               1,
+               {},
                "FAVOR+: orthogonalise the random directions in blocks of d",
                [](const P& p) -> std::string { return p.feature.orthogonal ? "true" : "false"; },
                [](P& p, double v, std::string_view) { p.feature.orthogonal = v != 0; }});
-  integer("rank", "Rank s of Z", 0, 1048576, "truncate Z to rank s by SVD; 0 keeps full rank",
-          [](const P& p) { return std::to_string(p.rank); },
-          [](P& p, double v, std::string_view) { p.rank = Eigen::Index(v); });
-  s.push_back({"causal", "Causal mask", ParamType::flag, 0, 1, {},
+  integer(
+      "rank", "Rank s of Z", 0, 1048576, "truncate Z to rank s by SVD; 0 keeps full rank",
+      [](const P& p) { return std::to_string(p.rank); },
+      [](P& p, double v, std::string_view) { p.rank = Eigen::Index(v); });
+  s.push_back({"causal",
+               "Causal mask",
+               ParamType::flag,
+               0,
+               1,
+               {},
                "mask keys after the query in the input part (never the prefix)",
                [](const P& p) -> std::string { return p.causal ? "true" : "false"; },
                [](P& p, double v, std::string_view) { p.causal = v != 0; }});
-  s.push_back({"precision", "Precision", ParamType::choice, 0, 0, {"float64", "float32"},
-               "float32: the prefix work (scores, exponentials, weighted sums, the compression, "
-               "phi(Q) Z) in float32, summed across chunks in float64; exact attention about twice as fast",
-               [](const P& p) -> std::string { return std::string(to_string(p.precision)); },
-               [](P& p, double, std::string_view t) {
-                 p.precision =
-                     choice_value<Precision>(t, {{"float64", Precision::float64}, {"float32", Precision::float32}});
-               }});
+  s.push_back(
+      {"precision",
+       "Precision",
+       ParamType::choice,
+       0,
+       0,
+       {"float64", "float32"},
+       "float32: the prefix work (scores, exponentials, weighted sums, the compression, "
+       "phi(Q) Z) in float32, summed across chunks in float64; exact attention about twice as fast",
+       [](const P& p) -> std::string { return std::string(to_string(p.precision)); },
+       [](P& p, double, std::string_view t) {
+         p.precision = choice_value<Precision>(t, {{"float64", Precision::float64}, {"float32", Precision::float32}});
+       }});
   return s;
 }
 
 std::vector<ParamSpec> make_ntk_specs() {
   using P = Parameters;
   return {
-      integer_spec("n", "Data points n", 2, 2000, "data points x_i on the unit sphere",
-                   [](const P& p) { return std::to_string(p.ntk.model.n); },
-                   [](P& p, double v, std::string_view) { p.ntk.model.n = Eigen::Index(v); }),
-      integer_spec("d", "Dimension d", 1, 64, "dimension of the data and of the outputs",
-                   [](const P& p) { return std::to_string(p.ntk.model.d); },
-                   [](P& p, double v, std::string_view) { p.ntk.model.d = Eigen::Index(v); }),
-      integer_spec("m", "Width m (prefix length)", 1, 1048576, "prefix slots: the network's width",
-                   [](const P& p) { return std::to_string(p.ntk.model.m); },
-                   [](P& p, double v, std::string_view) { p.ntk.model.m = Eigen::Index(v); }),
-      {"sigma", "Initial scale sigma", ParamType::real, 0, 4, {},
+      integer_spec(
+          "n", "Data points n", 2, 2000, "data points x_i on the unit sphere",
+          [](const P& p) { return std::to_string(p.ntk.model.n); },
+          [](P& p, double v, std::string_view) { p.ntk.model.n = Eigen::Index(v); }),
+      integer_spec(
+          "d", "Dimension d", 1, 64, "dimension of the data and of the outputs",
+          [](const P& p) { return std::to_string(p.ntk.model.d); },
+          [](P& p, double v, std::string_view) { p.ntk.model.d = Eigen::Index(v); }),
+      integer_spec(
+          "m", "Width m (prefix length)", 1, 1048576, "prefix slots: the network's width",
+          [](const P& p) { return std::to_string(p.ntk.model.m); },
+          [](P& p, double v, std::string_view) { p.ntk.model.m = Eigen::Index(v); }),
+      {"sigma",
+       "Initial scale sigma",
+       ParamType::real,
+       0,
+       4,
+       {},
        "standard deviation of the initial prefix keys w_r",
        [](const P& p) { return format_number(p.ntk.model.sigma); },
        [](P& p, double v, std::string_view) { p.ntk.model.sigma = v; }},
-      integer_spec("seed", "Seed", 0, 9007199254740992.0, "seed of the data, targets and initial keys",
-                   [](const P& p) { return std::to_string(p.ntk.model.seed); },
-                   [](P& p, double v, std::string_view) { p.ntk.model.seed = std::uint64_t(v); }),
-      {"eta", "Step eta", ParamType::real, 0, 1e6, {},
+      integer_spec(
+          "seed", "Seed", 0, 9007199254740992.0, "seed of the data, targets and initial keys",
+          [](const P& p) { return std::to_string(p.ntk.model.seed); },
+          [](P& p, double v, std::string_view) { p.ntk.model.seed = std::uint64_t(v); }),
+      {"eta",
+       "Step eta",
+       ParamType::real,
+       0,
+       1e6,
+       {},
        "gradient-descent step; 0 picks 1 / (m lambda_max(H*))",
        [](const P& p) { return format_number(p.ntk.eta); },
        [](P& p, double v, std::string_view) { p.ntk.eta = v; }},
-      integer_spec("steps", "Steps", 0, 1000000, "gradient-descent steps",
-                   [](const P& p) { return std::to_string(p.ntk.steps); },
-                   [](P& p, double v, std::string_view) { p.ntk.steps = int(v); }),
+      integer_spec(
+          "steps", "Steps", 0, 1000000, "gradient-descent steps",
+          [](const P& p) { return std::to_string(p.ntk.steps); },
+          [](P& p, double v, std::string_view) { p.ntk.steps = int(v); }),
   };
 }
 
@@ -187,8 +244,8 @@ void ParamSpec::set(Parameters& p, std::string_view text) const {
         bad_value(*this, text);
       double v = 0;
       const auto [end, err] = std::from_chars(text.data(), text.data() + text.size(), v);
-      if (err != std::errc() || end != text.data() + text.size() || !std::isfinite(v) ||
-          v < min || v > max || (type == ParamType::integer && v != std::floor(v)))
+      if (err != std::errc() || end != text.data() + text.size() || !std::isfinite(v) || v < min || v > max ||
+          (type == ParamType::integer && v != std::floor(v)))
         bad_value(*this, text);
       return setter(p, v, text);
     }
@@ -234,9 +291,7 @@ std::string ntk_command_line(const Parameters& p, bool training) {
   return out + " --out DIR";
 }
 
-Eigen::Index feature_dimension(const Parameters& p) {
-  return feature_dimension(p.feature, p.workload.d);
-}
+Eigen::Index feature_dimension(const Parameters& p) { return feature_dimension(p.feature, p.workload.d); }
 
 bool parameter_applies(std::string_view key, const Parameters& p, InputSource source) {
   const bool generated = source == InputSource::generated;
@@ -253,8 +308,8 @@ void validate(const Parameters& p) {
   const Eigen::Index r = feature_dimension(p);
   const Eigen::Index full = std::min(r, p.workload.d);
   if (p.rank < 0 || p.rank > full)
-    throw std::invalid_argument("--rank must be 0 (full rank) or between 1 and min(r, d) = " +
-                                std::to_string(full) + " (got " + std::to_string(p.rank) + ")");
+    throw std::invalid_argument("--rank must be 0 (full rank) or between 1 and min(r, d) = " + std::to_string(full) +
+                                " (got " + std::to_string(p.rank) + ")");
 }
 
 }  // namespace ntk::core

@@ -19,11 +19,11 @@ namespace ntk::core {
 /// and the NTK view.
 struct Parameters {
   WorkloadSpec workload;
-  FeatureMapSpec feature;   ///< omega (given directions) is not a parameter: it comes from a file
-  Eigen::Index rank = 0;    ///< rank s of Z; 0 keeps Z at full rank
+  FeatureMapSpec feature;  ///< omega (given directions) is not a parameter: it comes from a file
+  Eigen::Index rank = 0;   ///< rank s of Z; 0 keeps Z at full rank
   bool causal = false;
   Precision precision = Precision::float64;  ///< of the prefix work (method.md section 2)
-  NtkSettings ntk;          ///< read and written through ntk_parameter_specs()
+  NtkSettings ntk;                           ///< read and written through ntk_parameter_specs()
 
   bool operator==(const Parameters&) const = default;
 };
@@ -34,7 +34,7 @@ struct ParamSpec {
   std::string_view key;    ///< command-line flag (--key), sweep and session name
   std::string_view label;  ///< for the window
   ParamType type;
-  double min = 0, max = 0;             ///< integer and real
+  double min = 0, max = 0;                ///< integer and real
   std::vector<std::string_view> choices;  ///< choice
   std::string_view help;
 

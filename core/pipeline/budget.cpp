@@ -26,7 +26,8 @@ void check_work_budget(double gflop, double budget_gflop, const std::string& wha
   char text[160];
   std::snprintf(text, sizeof text, " is about %.3g GFLOP of arithmetic, over the work budget of %.0f GFLOP", gflop,
                 budget_gflop);
-  throw std::invalid_argument(what + text + "; make it smaller (or split a sweep with --shard), or raise --work-budget");
+  throw std::invalid_argument(what + text +
+                              "; make it smaller (or split a sweep with --shard), or raise --work-budget");
 }
 
 }  // namespace ntk::core

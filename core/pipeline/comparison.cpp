@@ -116,24 +116,29 @@ std::string diagnosis(const Comparison& c) {
   const bool odd_taylor = f.kind == FeatureKind::taylor && f.degree % 2 == 1;
   char text[400];
   switch (c.status) {
-    case Status::ok: return {};
+    case Status::ok:
+      return {};
     case Status::non_positive_denominator:
       std::snprintf(text, sizeof text, "NTK-Attention's denominator D_ii <= 0 in %lld rows%s",
                     static_cast<long long>(c.approx.bad_rows),
-                    odd_taylor ? ": the odd-degree Taylor polynomial went negative; use an even degree or a smaller --scale"
-                               : "");
+                    odd_taylor
+                        ? ": the odd-degree Taylor polynomial went negative; use an even degree or a smaller --scale"
+                        : "");
       return text;
     case Status::ill_conditioned_denominator:
-      std::snprintf(text, sizeof text,
-                    "NTK-Attention's denominator cancels in %lld rows (D_ii down to %.2g of the magnitude of its terms, "
-                    "below %.0e): those outputs mean nothing%s",
-                    static_cast<long long>(c.approx.ill_conditioned_rows), c.approx.min_denominator_ratio,
-                    denominator_cancellation_limit,
-                    odd_taylor ? "; use an even degree or a smaller --scale" : "");
+      std::snprintf(
+          text, sizeof text,
+          "NTK-Attention's denominator cancels in %lld rows (D_ii down to %.2g of the magnitude of its terms, "
+          "below %.0e): those outputs mean nothing%s",
+          static_cast<long long>(c.approx.ill_conditioned_rows), c.approx.min_denominator_ratio,
+          denominator_cancellation_limit, odd_taylor ? "; use an even degree or a smaller --scale" : "");
       return text;
-    case Status::not_finite: return "NTK-Attention's output is not finite: the features or scores overflow float64";
-    case Status::cancelled: return "cancelled";
-    case Status::not_converged: return "not converged";
+    case Status::not_finite:
+      return "NTK-Attention's output is not finite: the features or scores overflow float64";
+    case Status::cancelled:
+      return "cancelled";
+    case Status::not_converged:
+      return "not converged";
   }
   return to_string(c.status);
 }
@@ -143,8 +148,8 @@ namespace {
 // The maps' working memory (attention_maps_bytes) against the budget.
 void check_maps_memory(const CostSizes& sizes, const ComparisonOptions& options) {
   const Eigen::Index prefix_bins = std::min(sizes.m, options.map_columns);
-  const double need = attention_maps_bytes(sizes.L, sizes.r, prefix_bins, query_bin_count(sizes.L, options.map_rows),
-                                           sizes.threads);
+  const double need =
+      attention_maps_bytes(sizes.L, sizes.r, prefix_bins, query_bin_count(sizes.L, options.map_rows), sizes.threads);
   if (need <= options.memory_budget_bytes) return;
   char text[320];
   std::snprintf(text, sizeof text,
@@ -156,10 +161,9 @@ void check_maps_memory(const CostSizes& sizes, const ComparisonOptions& options)
 
 // Exact attention, the compression and (when `maps` is given) the maps' prefix parts as one pass
 // that reuses and feeds the cache's folds; the maps' totals are left in `map_totals`.
-bool cached_pass(Comparison& c, const Eigen::Ref<const Eigen::MatrixXd>& Q,
-                 const Eigen::Ref<const Eigen::MatrixXd>& K, const Eigen::Ref<const Eigen::MatrixXd>& V,
-                 const PrefixSource& prefix, const FeatureMap& phi, const ComparisonOptions& options,
-                 const FoldKeys& keys, const MapConsumers* maps,
+bool cached_pass(Comparison& c, const Eigen::Ref<const Eigen::MatrixXd>& Q, const Eigen::Ref<const Eigen::MatrixXd>& K,
+                 const Eigen::Ref<const Eigen::MatrixXd>& V, const PrefixSource& prefix, const FeatureMap& phi,
+                 const ComparisonOptions& options, const FoldKeys& keys, const MapConsumers* maps,
                  std::vector<std::unique_ptr<PrefixPartial>>& map_totals) {
   const ExactPrefixConsumer exact(Q, keys.exact, c.params.precision);
   const CompressionConsumer compression(phi, keys.compression, c.params.precision);
@@ -208,8 +212,7 @@ Comparison compare_impl(const Eigen::Ref<const Eigen::MatrixXd>& Q, const Eigen:
     c.exact_seconds = median_seconds(
         [&](bool first) {
           c.exact = prefix_attention(
-              Q, K, V, prefix,
-              {params.causal, sub_progress(options.progress, first ? 0 : 50, 50), params.precision});
+              Q, K, V, prefix, {params.causal, sub_progress(options.progress, first ? 0 : 50, 50), params.precision});
           return c.exact.status == Status::ok;
         },
         options.timing_runs, c.exact_runs);
@@ -223,8 +226,8 @@ Comparison compare_impl(const Eigen::Ref<const Eigen::MatrixXd>& Q, const Eigen:
   if (!cached) {
     c.compress_seconds = median_seconds(
         [&](bool first) {
-          c.compressed = compress_prefix(prefix, phi, sub_progress(options.progress, first ? 50 : 99, 99),
-                                         params.precision);
+          c.compressed =
+              compress_prefix(prefix, phi, sub_progress(options.progress, first ? 50 : 99, 99), params.precision);
           if (params.rank > 0) c.low_rank = truncate_rank(c.compressed.Z, params.rank);
           return c.compressed.status == Status::ok;
         },
@@ -244,8 +247,7 @@ Comparison compare_impl(const Eigen::Ref<const Eigen::MatrixXd>& Q, const Eigen:
   c.errors = compare(c.exact.T, c.approx.T);
   c.degeneracy = degeneracy(c);
   if (params.feature.kind == FeatureKind::taylor)
-    c.bound = taylor_bound(c.exact.max_abs_prefix_score,
-                           std::max(c.compressed.max_abs_value, V.cwiseAbs().maxCoeff()),
+    c.bound = taylor_bound(c.exact.max_abs_prefix_score, std::max(c.compressed.max_abs_value, V.cwiseAbs().maxCoeff()),
                            params.feature.degree);
   if (maps) {
     if (map_totals.empty()) {
@@ -257,8 +259,8 @@ Comparison compare_impl(const Eigen::Ref<const Eigen::MatrixXd>& Q, const Eigen:
       if (pass.status == Status::cancelled) return cancelled(params);
       map_totals = std::move(pass.totals);
     }
-    AttentionMaps both = maps->finish(*map_totals[0], *map_totals[1], Q, K, phi, params.causal,
-                                      c.exact.log_normalizer, c.approx.denominator, options.map_rows);
+    AttentionMaps both = maps->finish(*map_totals[0], *map_totals[1], Q, K, phi, params.causal, c.exact.log_normalizer,
+                                      c.approx.denominator, options.map_rows);
     c.exact_map = std::move(both.exact);
     c.ntk_map = std::move(both.ntk);
   }
@@ -283,8 +285,7 @@ void add_float64_gap(Comparison& c, const ComparisonOptions& options, const Agai
 
 }  // namespace
 
-Comparison compare_methods(const Eigen::Ref<const Eigen::MatrixXd>& Q,
-                           const Eigen::Ref<const Eigen::MatrixXd>& K,
+Comparison compare_methods(const Eigen::Ref<const Eigen::MatrixXd>& Q, const Eigen::Ref<const Eigen::MatrixXd>& K,
                            const Eigen::Ref<const Eigen::MatrixXd>& V, const PrefixSource& prefix,
                            const Parameters& params, const ComparisonOptions& options) {
   Comparison c = compare_impl(Q, K, V, prefix, params, options, nullptr);

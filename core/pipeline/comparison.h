@@ -31,11 +31,11 @@ struct LiveCache {
 };
 
 struct ComparisonOptions {
-  Progress progress;                 ///< units: percent of the whole comparison
+  Progress progress;                                         ///< units: percent of the whole comparison
   double memory_budget_bytes = default_memory_budget_bytes;  ///< refuse larger sizes up front
-  Eigen::Index map_columns = 0;      ///< > 0: also the attention maps, prefix binned to this
-  Eigen::Index map_rows = 0;         ///< > 0: their queries and input keys binned to this
-  int timing_runs = max_timing_runs; ///< steps under timing_budget_seconds run up to this often
+  Eigen::Index map_columns = 0;                              ///< > 0: also the attention maps, prefix binned to this
+  Eigen::Index map_rows = 0;                                 ///< > 0: their queries and input keys binned to this
+  int timing_runs = max_timing_runs;                         ///< steps under timing_budget_seconds run up to this often
   /// The window's cache (seeded workloads only): exact attention, the compression and the maps'
   /// prefix parts then run as one pass reusing what the cache holds, timed together
   /// (Comparison::pass); no medians.
@@ -61,13 +61,13 @@ struct PassReport {
 struct Comparison {
   Parameters params;
   Eigen::Index r = 0;
-  Eigen::MatrixXd omega;          ///< the FAVOR+ directions used (r x d), drawn or given; else empty
+  Eigen::MatrixXd omega;  ///< the FAVOR+ directions used (r x d), drawn or given; else empty
   ExactResult exact;
-  NtkParams compressed;           ///< closed-form Z and k
+  NtkParams compressed;              ///< closed-form Z and k
   std::optional<LowRankZ> low_rank;  ///< when params.rank > 0
   NtkResult approx;
   ErrorMetrics errors;
-  std::optional<TaylorBound> bound;  ///< Taylor map only
+  std::optional<TaylorBound> bound;      ///< Taylor map only
   std::optional<double> limit_distance;  ///< max-abs distance of exact output to the m -> inf limit
   CostEstimate cost;
   std::optional<AttentionMap> exact_map, ntk_map;  ///< when ComparisonOptions::map_columns > 0
@@ -76,9 +76,9 @@ struct Comparison {
   /// ComparisonOptions::timing_runs times.
   double exact_seconds = 0, compress_seconds = 0, approx_seconds = 0;
   int exact_runs = 0, compress_runs = 0, approx_runs = 0, threads = 1;
-  std::optional<PassReport> pass;  ///< set when the comparison used a LiveCache
+  std::optional<PassReport> pass;           ///< set when the comparison used a LiveCache
   std::optional<PrecisionGap> float64_gap;  ///< float32 with ComparisonOptions::float64_gap
-  Status status = Status::ok;     ///< the first non-ok status of the three steps
+  Status status = Status::ok;               ///< the first non-ok status of the three steps
   /// Empty, or why NTK-Attention has degenerated although its status is ok: its prefix term
   /// vanished (below degenerate_prefix_share of exact attention's prefix mass), so it returns
   /// attention over the input alone (Taylor and ELU+1 at large entry scales, FAVOR+ features
@@ -96,8 +96,7 @@ std::string diagnosis(const Comparison& c);
 
 /// Runs both methods on given arrays (Q, K, V: L x d; the prefix). `omega`, when not empty,
 /// gives the FAVOR+ directions. Throws std::invalid_argument for bad shapes or parameters.
-Comparison compare_methods(const Eigen::Ref<const Eigen::MatrixXd>& Q,
-                           const Eigen::Ref<const Eigen::MatrixXd>& K,
+Comparison compare_methods(const Eigen::Ref<const Eigen::MatrixXd>& Q, const Eigen::Ref<const Eigen::MatrixXd>& K,
                            const Eigen::Ref<const Eigen::MatrixXd>& V, const PrefixSource& prefix,
                            const Parameters& params, const ComparisonOptions& options);
 

@@ -14,18 +14,18 @@ constexpr double max_features = 65536, max_compression_flops = 0x1p33;
 std::string too_large(const Parameters& q) {
   const double r = double(feature_dimension(q)), flops = 2 * double(q.workload.m) * r * double(q.workload.d);
   const std::string degree = "g = " + std::to_string(q.feature.degree);
-  if (r > max_features)
-    return degree + " needs r = " + std::to_string(std::llround(r)) + " features, more than 65536";
-  if (flops > max_compression_flops) return degree + " needs 2 m r d = " + std::to_string(std::llround(flops)) +
-                                            " flops to compress the prefix, more than 2^33";
+  if (r > max_features) return degree + " needs r = " + std::to_string(std::llround(r)) + " features, more than 65536";
+  if (flops > max_compression_flops)
+    return degree + " needs 2 m r d = " + std::to_string(std::llround(flops)) +
+           " flops to compress the prefix, more than 2^33";
   return {};
 }
 
 }  // namespace
 
 std::vector<Eigen::Index> scaling_lengths(const Parameters& p) {
-  const Eigen::Index cap = std::min<Eigen::Index>(Eigen::Index(1) << 20,
-                                                  std::max<Eigen::Index>(Eigen::Index(1) << 14, 4 * p.workload.m));
+  const Eigen::Index cap =
+      std::min<Eigen::Index>(Eigen::Index(1) << 20, std::max<Eigen::Index>(Eigen::Index(1) << 14, 4 * p.workload.m));
   const double work_cap = std::ldexp(1.0, 31);
   std::vector<Eigen::Index> lengths;
   for (Eigen::Index m = first_length; m <= cap; m *= 2) {

@@ -14,14 +14,14 @@ namespace ntk::core {
 /// One comparison reduced to what the scaling plots draw.
 struct ScalingPoint {
   Eigen::Index m = 0, r = 0;
-  int degree = 0;                        ///< Taylor degree g (0 for the other maps)
-  double max_abs = 0, rel_fro = 0;       ///< errors of NTK-Attention (method.md section 5)
-  std::optional<double> bound;           ///< the Taylor bound on max-abs, where it applies
-  std::optional<double> limit_distance;  ///< max-abs distance of exact attention to its m -> inf limit
-  double exact_seconds = 0;              ///< Algorithm 1, median of repeated runs when cheap
-  double ntk_seconds = 0;                ///< Algorithm 2 with Z and k given, likewise
-  double compress_seconds = 0;           ///< computing Z and k from the prefix (once)
-  double exact_bytes = 0, ntk_bytes = 0; ///< the arrays each method keeps (cost model)
+  int degree = 0;                         ///< Taylor degree g (0 for the other maps)
+  double max_abs = 0, rel_fro = 0;        ///< errors of NTK-Attention (method.md section 5)
+  std::optional<double> bound;            ///< the Taylor bound on max-abs, where it applies
+  std::optional<double> limit_distance;   ///< max-abs distance of exact attention to its m -> inf limit
+  double exact_seconds = 0;               ///< Algorithm 1, median of repeated runs when cheap
+  double ntk_seconds = 0;                 ///< Algorithm 2 with Z and k given, likewise
+  double compress_seconds = 0;            ///< computing Z and k from the prefix (once)
+  double exact_bytes = 0, ntk_bytes = 0;  ///< the arrays each method keeps (cost model)
   Status status = Status::ok;
 };
 

@@ -34,7 +34,8 @@ std::string value_text(double v, ParamType type) {
 
 SweepAxis parse_axis(const std::string& text) {
   const auto eq = text.find('=');
-  if (eq == std::string::npos || eq == 0 || eq + 1 == text.size()) throw std::invalid_argument("--vary takes " + grid_forms + " (got '" + text + "')");
+  if (eq == std::string::npos || eq == 0 || eq + 1 == text.size())
+    throw std::invalid_argument("--vary takes " + grid_forms + " (got '" + text + "')");
   SweepAxis axis{text.substr(0, eq), {}};
   const ParamSpec* spec = nullptr;
   try {
@@ -51,7 +52,8 @@ SweepAxis parse_axis(const std::string& text) {
     const double hi = number(values.substr(dots + 2, colon == std::string::npos ? colon : colon - dots - 2), axis.key);
     const std::string step = colon == std::string::npos ? "" : values.substr(colon + 1);
     const std::string where = "--vary " + axis.key + "=" + values + ": ";
-    if (!std::isfinite(lo) || !std::isfinite(hi)) throw std::invalid_argument(where + "the ends must be finite numbers");
+    if (!std::isfinite(lo) || !std::isfinite(hi))
+      throw std::invalid_argument(where + "the ends must be finite numbers");
     if (hi < lo) throw std::invalid_argument(where + "the range must go up");
     const auto add = [&](double v) {  // integer keys round; a point that rounds onto the last is dropped
       const std::string t = value_text(v, spec->type);
@@ -61,13 +63,15 @@ SweepAxis parse_axis(const std::string& text) {
       if (lo <= 0) throw std::invalid_argument(where + "a :log2 range must start above 0");
       const double doublings = std::log2(hi / lo);
       if (std::abs(doublings - std::round(doublings)) > 1e-9 || doublings > 64)
-        throw std::invalid_argument(where + "doubling from " + format_number(lo) + " never lands on " + format_number(hi) +
-                         "; end on a power-of-two multiple of the start, or give the number of points with :log:N");
+        throw std::invalid_argument(
+            where + "doubling from " + format_number(lo) + " never lands on " + format_number(hi) +
+            "; end on a power-of-two multiple of the start, or give the number of points with :log:N");
       for (int i = 0; i <= int(std::round(doublings)); ++i) add(std::ldexp(lo, i));
     } else if (step.rfind("log:", 0) == 0 || step == "log") {
       const double n = step == "log" ? 0 : number(step.substr(4), axis.key);
       if (n < 2 || n > max_axis_points || n != std::floor(n))
-        throw std::invalid_argument(where + "give the number of log-spaced points, :log:N with N from 2 to 1000000 (or :log2 to double)");
+        throw std::invalid_argument(
+            where + "give the number of log-spaced points, :log:N with N from 2 to 1000000 (or :log2 to double)");
       if (lo <= 0) throw std::invalid_argument(where + "a log-spaced range must start above 0");
       for (int i = 0; i < int(n); ++i) add(i + 1 == int(n) ? hi : lo * std::pow(hi / lo, i / (n - 1)));
     } else if (step.empty()) {
@@ -78,7 +82,8 @@ SweepAxis parse_axis(const std::string& text) {
     } else {
       const double n = number(step, axis.key);
       if (n < 2 || n > max_axis_points || n != std::floor(n))
-        throw std::invalid_argument(where + "the point count after ':' must be an integer from 2 to 1000000, or log2, or log:N");
+        throw std::invalid_argument(
+            where + "the point count after ':' must be an integer from 2 to 1000000, or log2, or log:N");
       for (int i = 0; i < int(n); ++i) add(i + 1 == int(n) ? hi : lo + (hi - lo) * i / (n - 1));
     }
   } else {
@@ -133,7 +138,7 @@ std::vector<SweepPoint> expand(const Parameters& base, const std::vector<SweepAx
     for (const SweepPoint& p : points) used = used || parameter_applies(a.key, p.params, InputSource::generated);
     if (!used)
       throw std::invalid_argument("--vary " + a.key + ": no point of this sweep uses " + a.key + " (with --feature " +
-                       to_string(base.feature.kind) + " it changes nothing); drop it or vary --feature too");
+                                  to_string(base.feature.kind) + " it changes nothing); drop it or vary --feature too");
   }
   return points;
 }
@@ -177,7 +182,8 @@ SweepCsv read_sweep_csv(const std::filesystem::path& path) {
   }
   CsvTable t = parse_csv(text, path.string());
   if (t.header.size() < 3 || t.header[0] != "point" || t.header[1] != "points" || t.header[2] != "sweep")
-    throw std::invalid_argument(path.string() + " is not a sweep CSV of this version (its first columns must be point,points,sweep)");
+    throw std::invalid_argument(path.string() +
+                                " is not a sweep CSV of this version (its first columns must be point,points,sweep)");
   out.header = t.header;
   const auto integer = [&](const std::string& field, long long lo, long long hi, const char* what) {
     long long v = 0;
@@ -190,7 +196,7 @@ SweepCsv read_sweep_csv(const std::filesystem::path& path) {
     const long long points = integer(r[1], 1, 10'000'000, "number of points");
     if (out.points >= 0 && points != out.points)
       throw std::invalid_argument(path.string() + " mixes sweeps of " + std::to_string(out.points) + " and " +
-                       std::to_string(points) + " points");
+                                  std::to_string(points) + " points");
     if (!out.fingerprint.empty() && r[2] != out.fingerprint)
       throw std::invalid_argument(path.string() + " mixes the sweeps " + out.fingerprint + " and " + r[2]);
     out.points = points;

@@ -42,9 +42,9 @@ std::string describe_grid(const std::vector<SweepAxis>& axes);
 struct SweepCsv {
   std::vector<std::string> header;
   std::map<long long, std::vector<std::string>> rows;  ///< by point index
-  long long points = -1;      ///< the sweep's size (-1: no rows)
-  std::string fingerprint;    ///< of every row ("" when no rows)
-  bool dropped_cut_row = false;  ///< the last line was cut mid-row (a killed job) and is left out
+  long long points = -1;                               ///< the sweep's size (-1: no rows)
+  std::string fingerprint;                             ///< of every row ("" when no rows)
+  bool dropped_cut_row = false;                        ///< the last line was cut mid-row (a killed job) and is left out
 };
 
 /// Reads a sweep CSV: the first columns must be point,points,sweep; every index an integer in

@@ -22,8 +22,8 @@ double check_sweep_budget(const std::vector<SweepPoint>& points, long long shard
 
 struct SweepRunOptions {
   long long shard = 1, shards = 1;
-  std::set<long long> done;       ///< indices whose rows exist already (--resume): skipped
-  ComparisonOptions comparison;   ///< per point; its progress can cancel the running point
+  std::set<long long> done;      ///< indices whose rows exist already (--resume): skipped
+  ComparisonOptions comparison;  ///< per point; its progress can cancel the running point
   /// Told before each point is computed; false stops the sweep there (an interrupt).
   std::function<bool(const SweepPoint&)> starting;
   /// Given each finished point's CSV row (sweep_row), in order; may throw to stop the sweep.

@@ -22,39 +22,34 @@ const bool eigen_runs_serially = [] {
 
 }  // namespace
 
-Eigen::Index PrefixPartition::segment_begin(Eigen::Index s) const {
-  return std::min(rows, s * segment_rows);
-}
+Eigen::Index PrefixPartition::segment_begin(Eigen::Index s) const { return std::min(rows, s * segment_rows); }
 
 Eigen::Index PrefixPartition::segment_count(Eigen::Index s) const {
   return std::min(rows, (s + 1) * segment_rows) - segment_begin(s);
 }
 
-PrefixPartition partition_prefix(Eigen::Index m, Eigen::Index chunk,
-                                 std::size_t bytes_per_partial) {
+PrefixPartition partition_prefix(Eigen::Index m, Eigen::Index chunk, std::size_t bytes_per_partial) {
   constexpr Eigen::Index max_segments = 64;
   constexpr std::size_t partial_budget = std::size_t{64} << 20;
   PrefixPartition p;
   p.rows = m;
   p.chunk = std::max<Eigen::Index>(1, chunk);
   const Eigen::Index chunks = std::max<Eigen::Index>(1, (m + p.chunk - 1) / p.chunk);
-  const auto by_memory = static_cast<Eigen::Index>(
-      std::max<std::size_t>(1, partial_budget / std::max<std::size_t>(1, bytes_per_partial)));
+  const auto by_memory =
+      static_cast<Eigen::Index>(std::max<std::size_t>(1, partial_budget / std::max<std::size_t>(1, bytes_per_partial)));
   p.segments = std::min({chunks, max_segments, by_memory});
   p.segment_rows = ((chunks + p.segments - 1) / p.segments) * p.chunk;
   return p;
 }
 
-ProgressTracker::ProgressTracker(const Progress& progress, std::int64_t total)
-    : m_progress(progress), m_total(total) {}
+ProgressTracker::ProgressTracker(const Progress& progress, std::int64_t total) : m_progress(progress), m_total(total) {}
 
 bool ProgressTracker::advance(std::int64_t units) {
   if (cancelled()) return false;
   const std::int64_t done = m_done.fetch_add(units, std::memory_order_relaxed) + units;
   if (!m_progress) return true;
   std::lock_guard lock(m_call);
-  if (!m_progress(std::min(done, m_total), m_total))
-    m_cancelled.store(true, std::memory_order_relaxed);
+  if (!m_progress(std::min(done, m_total), m_total)) m_cancelled.store(true, std::memory_order_relaxed);
   return !cancelled();
 }
 

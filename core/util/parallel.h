@@ -26,8 +26,7 @@ struct PrefixPartition {
 
 /// Cuts m rows into at most 64 segments, fewer when each partial result (bytes_per_partial)
 /// would take the partials past 64 MB in total.
-PrefixPartition partition_prefix(Eigen::Index m, Eigen::Index chunk,
-                                 std::size_t bytes_per_partial);
+PrefixPartition partition_prefix(Eigen::Index m, Eigen::Index chunk, std::size_t bytes_per_partial);
 
 /// Thread-safe progress counting and cancellation around a Progress callable.
 class ProgressTracker {

@@ -43,16 +43,14 @@ std::uint64_t key(std::uint64_t seed, Stream stream) {
   // Shift the mantissa so that the reduced argument lands in [sqrt(1/2), sqrt(2)).
   const std::uint64_t shifted = bits + (0x3ff0000000000000ULL - 0x3fe6a09e00000000ULL);
   const auto e = static_cast<double>(static_cast<std::int64_t>(shifted >> 52) - 0x3ff);
-  const double f =
-      std::bit_cast<double>((shifted & 0x000fffffffffffffULL) + 0x3fe6a09e00000000ULL) - 1.0;
+  const double f = std::bit_cast<double>((shifted & 0x000fffffffffffffULL) + 0x3fe6a09e00000000ULL) - 1.0;
   const double s = f / (2.0 + f);
   const double z = s * s;
   const double w = z * z;
-  const double t1 = w * (3.999999999940941908e-01 +
-                         w * (2.222219843214978396e-01 + w * 1.531383769920937332e-01));
-  const double t2 = z * (6.666666666666735130e-01 +
-                         w * (2.857142874366239149e-01 +
-                              w * (1.818357216161805012e-01 + w * 1.479819860511658591e-01)));
+  const double t1 = w * (3.999999999940941908e-01 + w * (2.222219843214978396e-01 + w * 1.531383769920937332e-01));
+  const double t2 =
+      z * (6.666666666666735130e-01 +
+           w * (2.857142874366239149e-01 + w * (1.818357216161805012e-01 + w * 1.479819860511658591e-01)));
   const double r = t1 + t2;
   const double hfsq = 0.5 * f * f;
   constexpr double ln2_hi = 6.93147180369123816490e-01;
@@ -68,19 +66,19 @@ std::uint64_t key(std::uint64_t seed, Stream stream) {
   const auto n = static_cast<double>(quarter);
   const double x = (u - 0.25 * n) * (2.0 * std::numbers::pi);
   const double z = x * x;
-  const double sin_x =
-      x + x * z * (-1.66666666666666324348e-01 +
-                   z * (8.33333333332248946124e-03 +
-                        z * (-1.98412698298579493134e-04 +
-                             z * (2.75573137070700676789e-06 +
-                                  z * (-2.50507602534068634195e-08 + z * 1.58969099521155010221e-10)))));
+  const double sin_x = x + x * z *
+                               (-1.66666666666666324348e-01 +
+                                z * (8.33333333332248946124e-03 +
+                                     z * (-1.98412698298579493134e-04 +
+                                          z * (2.75573137070700676789e-06 +
+                                               z * (-2.50507602534068634195e-08 + z * 1.58969099521155010221e-10)))));
   const double cos_x =
-      1.0 - (0.5 * z - z * z * (4.16666666666666019037e-02 +
-                                z * (-1.38888888888741095749e-03 +
-                                     z * (2.48015872894767294178e-05 +
-                                          z * (-2.75573143513906633035e-07 +
-                                               z * (2.08757232129817482790e-09 +
-                                                    z * -1.13596475577881948265e-11))))));
+      1.0 - (0.5 * z - z * z *
+                           (4.16666666666666019037e-02 +
+                            z * (-1.38888888888741095749e-03 +
+                                 z * (2.48015872894767294178e-05 +
+                                      z * (-2.75573143513906633035e-07 +
+                                           z * (2.08757232129817482790e-09 + z * -1.13596475577881948265e-11))))));
   // Quarter turns: (cos, sin) of x + q pi/2 for q = n mod 4.
   const int q = quarter & 3;
   const double along = (q & 1) ? sin_x : cos_x;
@@ -150,8 +148,8 @@ double standard_normal(std::uint64_t seed, Stream stream, std::uint64_t index) {
   return index % 2 == 0 ? z0 : z1;
 }
 
-void fill_random(Eigen::Ref<Eigen::MatrixXd> out, Distribution dist, double scale,
-                 std::uint64_t seed, Stream stream, Eigen::Index first_row) {
+void fill_random(Eigen::Ref<Eigen::MatrixXd> out, Distribution dist, double scale, std::uint64_t seed, Stream stream,
+                 Eigen::Index first_row) {
   const std::uint64_t k = key(seed, stream);
   const Eigen::Index cols = out.cols();
   // Counters run along rows, storage along columns: draw a group of rows into a row-major buffer,

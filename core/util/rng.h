@@ -11,8 +11,23 @@ enum class Distribution { gaussian, uniform };
 
 /// Named streams keep the arrays of one workload independent of each other.
 enum class Stream : std::uint64_t {
-  Q = 1, K, V, KP, VP, X, P, WQ, WK, WV, omega, omega_norms, training_inputs,
-  ntk_data, ntk_targets, ntk_weights, ntk_signs,
+  Q = 1,
+  K,
+  V,
+  KP,
+  VP,
+  X,
+  P,
+  WQ,
+  WK,
+  WV,
+  omega,
+  omega_norms,
+  training_inputs,
+  ntk_data,
+  ntk_targets,
+  ntk_weights,
+  ntk_signs,
 };
 
 /// Uniform double in (0, 1) with 53 random bits; a pure function of its arguments.
@@ -25,7 +40,7 @@ double standard_normal(std::uint64_t seed, Stream stream, std::uint64_t index);
 /// (uniform). Entry (i, j) takes the counter first_row * cols + i * cols + j, i.e. the row-major
 /// position of a row of a larger array whose first row here is `first_row`. Drawing rows
 /// [a, b) of an array therefore gives the same numbers whether drawn at once or in pieces.
-void fill_random(Eigen::Ref<Eigen::MatrixXd> out, Distribution dist, double scale,
-                 std::uint64_t seed, Stream stream, Eigen::Index first_row = 0);
+void fill_random(Eigen::Ref<Eigen::MatrixXd> out, Distribution dist, double scale, std::uint64_t seed, Stream stream,
+                 Eigen::Index first_row = 0);
 
 }  // namespace ntk::core

@@ -10,16 +10,15 @@
 namespace ntk::core {
 namespace {
 
-Eigen::MatrixXd draw(Eigen::Index rows, Eigen::Index cols, Distribution dist, double scale,
-                     std::uint64_t seed, Stream stream) {
+Eigen::MatrixXd draw(Eigen::Index rows, Eigen::Index cols, Distribution dist, double scale, std::uint64_t seed,
+                     Stream stream) {
   Eigen::MatrixXd out(rows, cols);
   fill_random(out, dist, scale, seed, stream);
   return out;
 }
 
 Eigen::MatrixXd draw_projection(const WorkloadSpec& spec, Stream stream) {
-  return draw(spec.d, spec.d, Distribution::gaussian, 1.0 / std::sqrt(double(spec.d)), spec.seed,
-              stream);
+  return draw(spec.d, spec.d, Distribution::gaussian, 1.0 / std::sqrt(double(spec.d)), spec.seed, stream);
 }
 
 }  // namespace
@@ -81,8 +80,7 @@ PrefixBlock MatrixPrefix::block(Eigen::Index begin, Eigen::Index count, PrefixSc
 GeneratedPrefix::GeneratedPrefix(const WorkloadSpec& spec, const InputPart& inputs)
     : m_spec(spec), m_WK(inputs.WK), m_WV(inputs.WV), m_planted(planted_positions(spec)) {
   validate(spec);
-  if (spec.mode == WorkloadMode::projection &&
-      (m_WK.rows() != spec.d || m_WV.rows() != spec.d))
+  if (spec.mode == WorkloadMode::projection && (m_WK.rows() != spec.d || m_WV.rows() != spec.d))
     throw std::invalid_argument("projection-mode prefix needs the workload's W_K and W_V");
   const auto n = Eigen::Index(m_planted.size());
   if (n > 0 && (inputs.Q.rows() < n || inputs.Q.cols() != spec.d))
@@ -101,8 +99,7 @@ Eigen::MatrixXd prefix_tokens(const WorkloadSpec& spec, Eigen::Index begin, Eige
   return P;
 }
 
-PrefixBlock GeneratedPrefix::block(Eigen::Index begin, Eigen::Index count,
-                                   PrefixScratch& scratch) const {
+PrefixBlock GeneratedPrefix::block(Eigen::Index begin, Eigen::Index count, PrefixScratch& scratch) const {
   const Eigen::Index d = m_spec.d;
   if (m_spec.mode == WorkloadMode::direct) {
     scratch.KP.resize(count, d);
@@ -142,8 +139,7 @@ bool draw_rows(const PrefixSource& source, Eigen::MatrixXd& KP, Eigen::MatrixXd&
 
 }  // namespace
 
-bool materialize(const PrefixSource& source, Eigen::MatrixXd& KP, Eigen::MatrixXd& VP,
-                 const Progress& progress) {
+bool materialize(const PrefixSource& source, Eigen::MatrixXd& KP, Eigen::MatrixXd& VP, const Progress& progress) {
   const Eigen::Index m = source.rows();
   const Eigen::Index held = KP.cols() == source.dim() && VP.rows() == KP.rows() ? std::min(KP.rows(), m) : 0;
   KP.conservativeResize(m, source.dim());

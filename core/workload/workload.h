@@ -17,13 +17,13 @@ enum class WorkloadMode { direct, projection };
 
 struct WorkloadSpec {
   WorkloadMode mode = WorkloadMode::direct;
-  Eigen::Index L = 64;   ///< input length (query tokens)
-  Eigen::Index d = 16;   ///< head dimension
-  Eigen::Index m = 4096; ///< prefix length
-  double scale = 0.5;    ///< Gaussian standard deviation, or the bound B of Uniform[-B, B]
+  Eigen::Index L = 64;    ///< input length (query tokens)
+  Eigen::Index d = 16;    ///< head dimension
+  Eigen::Index m = 4096;  ///< prefix length
+  double scale = 0.5;     ///< Gaussian standard deviation, or the bound B of Uniform[-B, B]
   Distribution dist = Distribution::gaussian;
   std::uint64_t seed = 1;
-  double match = 0;      ///< planted match: query i's score with its own prefix key (0: none)
+  double match = 0;  ///< planted match: query i's score with its own prefix key (0: none)
 
   bool operator==(const WorkloadSpec&) const = default;
 };
@@ -31,8 +31,8 @@ struct WorkloadSpec {
 /// The input part of a workload. In projection mode X and W_Q, W_K, W_V are kept too
 /// (W entries are N(0, 1/d), so projections keep the scale of X); in direct mode they are empty.
 struct InputPart {
-  Eigen::MatrixXd Q, K, V;  ///< L x d
-  Eigen::MatrixXd X;        ///< L x d (projection mode)
+  Eigen::MatrixXd Q, K, V;     ///< L x d
+  Eigen::MatrixXd X;           ///< L x d (projection mode)
   Eigen::MatrixXd WQ, WK, WV;  ///< d x d (projection mode)
 };
 
@@ -73,8 +73,7 @@ class PrefixSource {
   virtual Eigen::Index rows() const = 0;
   virtual Eigen::Index dim() const = 0;
   /// Rows [begin, begin + count); the views stay valid until `scratch` is next used.
-  virtual PrefixBlock block(Eigen::Index begin, Eigen::Index count,
-                            PrefixScratch& scratch) const = 0;
+  virtual PrefixBlock block(Eigen::Index begin, Eigen::Index count, PrefixScratch& scratch) const = 0;
 };
 
 /// A prefix held in memory (m x d each), viewed without a copy when the arrays are column-major
@@ -112,8 +111,7 @@ class GeneratedPrefix final : public PrefixSource {
 /// Draws the prefix into memory (for small m, for export, and for tests), in parallel: the rows
 /// KP and VP lack, [KP.rows(), m), keeping those they hold (empty arrays get every row). Returns
 /// false when `progress` (units: rows) cancelled it; the arrays then hold only their old rows.
-bool materialize(const PrefixSource& source, Eigen::MatrixXd& KP, Eigen::MatrixXd& VP,
-                 const Progress& progress = {});
+bool materialize(const PrefixSource& source, Eigen::MatrixXd& KP, Eigen::MatrixXd& VP, const Progress& progress = {});
 
 /// In projection mode, the prefix tokens P rows [begin, begin + count) (count x d).
 Eigen::MatrixXd prefix_tokens(const WorkloadSpec& spec, Eigen::Index begin, Eigen::Index count);

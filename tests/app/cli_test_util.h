@@ -3,8 +3,8 @@
 
 #include "app/cli.h"
 
-#include <filesystem>
 #include <gtest/gtest.h>
+#include <filesystem>
 #include <sstream>
 #include <string>
 #include <vector>

@@ -150,8 +150,8 @@ TEST_F(CliFiles, CompareOnReferenceInputsReproducesTheReference) {
     std::ifstream json(path(tag) + "/metrics.json");
     std::stringstream text;
     text << json.rdbuf();
-    for (const char* key : {"\"max_abs_error\"", "\"rel_fro_error\"", "\"mse\"", "\"r\"",
-                            "\"exact_seconds\"", "\"approx_seconds\"", "\"status\": \"ok\""})
+    for (const char* key : {"\"max_abs_error\"", "\"rel_fro_error\"", "\"mse\"", "\"r\"", "\"exact_seconds\"",
+                            "\"approx_seconds\"", "\"status\": \"ok\""})
       EXPECT_NE(text.str().find(key), std::string::npos) << key;
   }
 }
@@ -159,12 +159,15 @@ TEST_F(CliFiles, CompareOnReferenceInputsReproducesTheReference) {
 TEST_F(CliFiles, GenerateThenCompareEqualsCompareOnTheGeneratedWorkload) {
   for (const char* mode : {"direct", "projection"}) {
     const std::string dir = path(std::string("w_") + mode);
-    ASSERT_EQ(cli({"generate", "--mode", mode, "--L", "9", "--d", "4", "--m", "300", "--seed", "5", "--out", dir}).code, 0);
+    ASSERT_EQ(cli({"generate", "--mode", mode, "--L", "9", "--d", "4", "--m", "300", "--seed", "5", "--out", dir}).code,
+              0);
     for (const char* f : {"Q", "K", "V", "KP", "VP"}) EXPECT_TRUE(fs::exists(dir + "/" + f + ".npy")) << f;
     EXPECT_EQ(fs::exists(dir + "/P.npy"), std::string(mode) == "projection");
     EXPECT_EQ(core::read_npy(dir + "/KP.npy").data.rows(), 300);
     ASSERT_EQ(cli({"compare", "--inputs", dir, "--out", dir + "/a"}).code, 0);
-    ASSERT_EQ(cli({"compare", "--mode", mode, "--L", "9", "--d", "4", "--m", "300", "--seed", "5", "--out", dir + "/b"}).code, 0);
+    ASSERT_EQ(
+        cli({"compare", "--mode", mode, "--L", "9", "--d", "4", "--m", "300", "--seed", "5", "--out", dir + "/b"}).code,
+        0);
     EXPECT_LT(rel_error(core::read_npy(dir + "/a/approx.npy").data, core::read_npy(dir + "/b/approx.npy").data), 1e-12);
   }
 }

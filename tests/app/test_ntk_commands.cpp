@@ -36,9 +36,8 @@ TEST_F(CliNtk, TrainPrefixWritesTheLossCurve) {
   const CliRun run = cli({"train", "--target", "prefix", "--m", "2048", "--steps", "20", "--out", path("t")});
   ASSERT_EQ(run.code, 0) << run.err;
   const core::CsvTable loss = core::read_csv(m_dir / "t" / "loss.csv");
-  EXPECT_EQ(loss.header,
-            (std::vector<std::string>{"step", "loss", "lambda_min", "weight_movement", "compute",
-                                      "predicted_loss_infinite_width", "predicted_loss_finite_width"}));
+  EXPECT_EQ(loss.header, (std::vector<std::string>{"step", "loss", "lambda_min", "weight_movement", "compute",
+                                                   "predicted_loss_infinite_width", "predicted_loss_finite_width"}));
   ASSERT_EQ(loss.rows.size(), 21u);
   EXPECT_LT(std::stod(loss.rows.back()[1]), std::stod(loss.rows.front()[1]));
   EXPECT_EQ(std::stod(loss.rows.back()[4]), 2048.0 * 4 * 32 * 20);  // C = m d n T
@@ -56,7 +55,10 @@ TEST_F(CliNtk, TrainAttentionOverASweepOfM) {
 }
 
 TEST_F(CliNtk, WrongArgumentsExitTwoWithTheReason) {
-  const struct { std::vector<std::string> args; const char* says; } bad[] = {
+  const struct {
+    std::vector<std::string> args;
+    const char* says;
+  } bad[] = {
       {{"train", "--out", path("x")}, "--target must be"},
       {{"train", "--target", "prefix", "--feature", "elu", "--out", path("x")}, "does not apply"},
       {{"train", "--target", "ntk-attention", "--lr", "fast", "--out", path("x")}, "--lr must be"},
@@ -96,8 +98,8 @@ TEST_F(CliNtk, TrainAttentionAtRankSComparesWithTheRankSClosedForm) {
   EXPECT_GT(field("closed_error"), 2 * field("closed_error_full_rank")) << text.str();
   EXPECT_NE(text.str().find("\"provenance\""), std::string::npos);
   // The memory budget applies to this target too.
-  const CliRun huge = cli({"train", "--target", "ntk-attention", "--d", "64", "--degree", "6", "--memory-budget",
-                           "100", "--out", path("h")});
+  const CliRun huge = cli({"train", "--target", "ntk-attention", "--d", "64", "--degree", "6", "--memory-budget", "100",
+                           "--out", path("h")});
   EXPECT_EQ(huge.code, 2);
   EXPECT_NE(huge.err.find("over the memory budget"), std::string::npos) << huge.err;
 }
@@ -108,8 +110,12 @@ TEST_F(CliNtk, NtkWritesItsModelAndProvenance) {
   for (const char* f : {"X.npy", "Y.npy", "W0.npy", "a.npy", "provenance.json"})
     EXPECT_TRUE(fs::exists(m_dir / "k" / f)) << f;
   EXPECT_EQ(core::read_npy(m_dir / "k" / "W0.npy").data.cols(), 64);
-  ASSERT_EQ(cli({"train", "--target", "prefix", "--n", "6", "--d", "2", "--m", "64", "--steps", "3", "--out", path("t")}).code, 0);
-  for (const char* f : {"W0.npy", "W.npy", "a.npy", "Y.npy", "provenance.json"}) EXPECT_TRUE(fs::exists(m_dir / "t" / f)) << f;
+  ASSERT_EQ(
+      cli({"train", "--target", "prefix", "--n", "6", "--d", "2", "--m", "64", "--steps", "3", "--out", path("t")})
+          .code,
+      0);
+  for (const char* f : {"W0.npy", "W.npy", "a.npy", "Y.npy", "provenance.json"})
+    EXPECT_TRUE(fs::exists(m_dir / "t" / f)) << f;
 }
 
 }  // namespace

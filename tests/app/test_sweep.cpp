@@ -3,12 +3,12 @@
 #include "core/io/text_formats.h"
 #include "tests/app/cli_test_util.h"
 
+#include <sys/wait.h>
+#include <unistd.h>
 #include <chrono>
 #include <csignal>
 #include <fstream>
-#include <sys/wait.h>
 #include <thread>
-#include <unistd.h>
 
 namespace ntk::test {
 namespace {
@@ -32,8 +32,8 @@ core::CsvTable without_timings(core::CsvTable t) {
 class Sweep : public CliTest {};
 
 TEST_F(Sweep, ShardsMergeIntoWhatOneRunWrites) {
-  const std::vector<std::string> grid{"sweep", "--vary", "m=16..256:log2", "--vary", "feature=taylor,elu",
-                                      "--L", "8", "--d", "4"};
+  const std::vector<std::string> grid{"sweep", "--vary", "m=16..256:log2", "--vary", "feature=taylor,elu", "--L", "8",
+                                      "--d",   "4"};
   auto run = [&](std::vector<std::string> extra) {
     std::vector<std::string> args = grid;
     args.insert(args.end(), extra.begin(), extra.end());
@@ -65,8 +65,8 @@ TEST_F(Sweep, ShardsMergeIntoWhatOneRunWrites) {
 
 // Regression (issue 10, item 6): merge joined shards of different sweeps; it only counted points.
 TEST_F(Sweep, MergeRefusesShardsOfAnotherSweep) {
-  const std::vector<std::string> grid{"sweep", "--vary", "m=16,32", "--vary", "degree=1..3", "--L", "4", "--d", "2",
-                                     "--shard"};
+  const std::vector<std::string> grid{"sweep", "--vary", "m=16,32", "--vary", "degree=1..3",
+                                      "--L",   "4",      "--d",     "2",      "--shard"};
   const auto shard = [&](const std::string& k, const std::string& file, std::vector<std::string> extra,
                          const std::string& degrees = "degree=1..3") {
     std::vector<std::string> args = grid;
@@ -97,8 +97,8 @@ TEST_F(Sweep, MergeRefusesShardsOfAnotherSweep) {
 // Item 6: a job stopped by its time limit is finished by rerunning the same line with --resume,
 // which computes only the points the CSV lacks (a row cut mid-field is dropped and redone).
 TEST_F(Sweep, ResumeComputesOnlyTheMissingPoints) {
-  const std::vector<std::string> line{"sweep", "--vary", "m=16..256:log2", "--L", "4", "--d", "2", "--out",
-                                      path("r.csv")};
+  const std::vector<std::string> line{"sweep", "--vary", "m=16..256:log2", "--L",        "4",
+                                      "--d",   "2",      "--out",          path("r.csv")};
   ASSERT_EQ(cli(line).code, 0);
   const core::CsvTable full = core::read_csv(path("r.csv"));
   ASSERT_EQ(full.rows.size(), 5u);
@@ -175,8 +175,8 @@ TEST_F(Sweep, SigintLeavesAValidCsvOfTheFinishedRows) {
   const pid_t child = fork();
   ASSERT_GE(child, 0);
   if (child == 0) {
-    const char* argv[] = {NTK_EXPLORER_PATH, "sweep", "--vary", "m=1024..1073741824:log2", "--L", "4",
-                          "--d", "4", "--out", csv.c_str(), nullptr};
+    const char* argv[] = {NTK_EXPLORER_PATH, "sweep",     "--vary", "m=1024..1073741824:log2", "--L", "4", "--d", "4",
+                          "--out",           csv.c_str(), nullptr};
     std::freopen("/dev/null", "w", stderr);
     execv(NTK_EXPLORER_PATH, const_cast<char* const*>(argv));
     _exit(127);

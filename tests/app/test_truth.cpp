@@ -103,8 +103,10 @@ TEST_F(Truth, CancellingDenominatorIsReportedNotOk) {
 // Item 4: at entry scale 5 the Taylor map's prefix term vanishes (g = 1 and g = 3 give the same
 // error), and at 40 FAVOR+ features underflow: flagged in the output and in metrics.json.
 TEST_F(Truth, DegenerateApproximationsAreFlagged) {
-  for (const std::vector<std::string>& extra : std::vector<std::vector<std::string>>{
-           {"--scale", "5", "--degree", "1"}, {"--scale", "5", "--degree", "3"}, {"--scale", "40", "--feature", "favor"}}) {
+  for (const std::vector<std::string>& extra :
+       std::vector<std::vector<std::string>>{{"--scale", "5", "--degree", "1"},
+                                             {"--scale", "5", "--degree", "3"},
+                                             {"--scale", "40", "--feature", "favor"}}) {
     std::vector<std::string> args{"compare", "--L", "16", "--m", "512", "--out", path("d")};
     args.insert(args.end(), extra.begin(), extra.end());
     const CliRun r = cli(args);
@@ -125,7 +127,8 @@ TEST_F(Truth, MetricsDescribeTheWorkloadThatRan) {
                 .code,
             0);
   const std::string m = read_text(path("o") + "/metrics.json");
-  for (const char* absent : {"\"mode\"", "\"scale\"", "\"dist\"", "\"seed\"", "\"features\"", "\"degree\"", "\"orthogonal\""})
+  for (const char* absent :
+       {"\"mode\"", "\"scale\"", "\"dist\"", "\"seed\"", "\"features\"", "\"degree\"", "\"orthogonal\""})
     EXPECT_EQ(m.find(absent), std::string::npos) << absent << '\n' << m;
   const auto omega_rows = core::read_npy(ref / "omega.npy").data.rows();
   EXPECT_NE(m.find("\"r\": " + std::to_string(omega_rows) + ","), std::string::npos) << m;

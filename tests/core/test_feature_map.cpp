@@ -102,8 +102,7 @@ TEST(FeatureMap, EluPlusOneIsPositiveWithRankD) {
 TEST(FeatureMap, FavorIsPositiveAndUnbiased) {
   const Eigen::Index d = 4;
   const Eigen::MatrixXd q = random_matrix(3, d, 0.5, 4), k = random_matrix(3, d, 0.5, 5);
-  const Eigen::MatrixXd target =
-      (q * k.transpose() / std::sqrt(double(d))).array().exp().matrix();
+  const Eigen::MatrixXd target = (q * k.transpose() / std::sqrt(double(d))).array().exp().matrix();
   for (const bool orthogonal : {false, true}) {
     FeatureMapSpec spec;
     spec.kind = FeatureKind::favor;

@@ -2,13 +2,13 @@
 #include "core/io/npz.h"
 #include "tests/test_util.h"
 
+#include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <gtest/gtest.h>
 #include <iterator>
 #include <map>
-#include <sys/stat.h>
 
 namespace ntk::core {
 namespace {
@@ -79,13 +79,21 @@ TEST_F(Npy, ReadsFloat32FortranOrderBigEndianAndVersion2) {
   Eigen::MatrixXd expected(2, 3);
   expected << 1, 2, 3, 4, 5, 6;
   EXPECT_EQ(read_npy(write_raw("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }",
-                               bytes_of(std::vector<float>{1, 2, 3, 4, 5, 6}))).data, expected);
+                               bytes_of(std::vector<float>{1, 2, 3, 4, 5, 6})))
+                .data,
+            expected);
   EXPECT_EQ(read_npy(write_raw("{'descr': '<f8', 'fortran_order': True, 'shape': (2, 3), }",
-                               bytes_of(std::vector<double>{1, 4, 2, 5, 3, 6}))).data, expected);
+                               bytes_of(std::vector<double>{1, 4, 2, 5, 3, 6})))
+                .data,
+            expected);
   EXPECT_EQ(read_npy(write_raw("{'descr': '>f8', 'fortran_order': False, 'shape': (2, 3), }",
-                               bytes_of(std::vector<double>{1, 2, 3, 4, 5, 6}, true))).data, expected);
+                               bytes_of(std::vector<double>{1, 2, 3, 4, 5, 6}, true)))
+                .data,
+            expected);
   EXPECT_EQ(read_npy(write_raw("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }",
-                               bytes_of(std::vector<double>{1, 2, 3, 4, 5, 6}), 2)).data, expected);
+                               bytes_of(std::vector<double>{1, 2, 3, 4, 5, 6}), 2))
+                .data,
+            expected);
 }
 
 TEST_F(Npy, MalformedFilesAreRefusedWithTheReason) {

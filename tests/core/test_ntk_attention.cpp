@@ -3,10 +3,10 @@
 #include "core/util/parallel.h"
 #include "tests/test_util.h"
 
+#include <gtest/gtest.h>
 #include <Eigen/SVD>
 #include <cmath>
 #include <limits>
-#include <gtest/gtest.h>
 
 namespace ntk::core {
 namespace {
@@ -21,8 +21,8 @@ FeatureMapSpec taylor(int g) {
 }
 
 TEST(NtkAttention, ZeroParametersGivePlainAttention) {
-  const Eigen::MatrixXd Q = random_matrix(7, 4, 1, 1), K = random_matrix(7, 4, 1, 2),
-                        V = random_matrix(7, 4, 1, 3), none(0, 4);
+  const Eigen::MatrixXd Q = random_matrix(7, 4, 1, 1), K = random_matrix(7, 4, 1, 2), V = random_matrix(7, 4, 1, 3),
+                        none(0, 4);
   const FeatureMap phi(taylor(2), 4);
   const NtkParams zero{Eigen::MatrixXd::Zero(phi.dim(), 4), Eigen::VectorXd::Zero(phi.dim())};
   for (const bool causal : {false, true}) {
@@ -103,14 +103,13 @@ TEST(NtkAttention, FullRankFactorsReproduceZAndTruncationIsOptimal) {
 }
 
 TEST(NtkAttention, LowRankEvaluationMatchesTheProduct) {
-  const Eigen::MatrixXd Q = random_matrix(6, 4, 0.5, 7), K = random_matrix(6, 4, 0.5, 8),
-                        V = random_matrix(6, 4, 1, 9);
+  const Eigen::MatrixXd Q = random_matrix(6, 4, 0.5, 7), K = random_matrix(6, 4, 0.5, 8), V = random_matrix(6, 4, 1, 9);
   const FeatureMap phi(taylor(2), 4);
   const NtkParams p = compress_prefix(MatrixPrefix(random_matrix(300, 4, 0.5, 10), random_matrix(300, 4, 1, 11)), phi);
   const LowRankZ lr = truncate_rank(p.Z, 3);
   const NtkParams product{lr.A * lr.B, p.k};
-  EXPECT_LT(rel_error(ntk_attention(Q, K, V, phi, lr, p.k, true).T,
-                      ntk_attention(Q, K, V, phi, product, true).T), 1e-12);
+  EXPECT_LT(rel_error(ntk_attention(Q, K, V, phi, lr, p.k, true).T, ntk_attention(Q, K, V, phi, product, true).T),
+            1e-12);
 }
 
 // Regression (issue 10, item 4): a positive denominator that is the small difference of large

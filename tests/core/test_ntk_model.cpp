@@ -3,9 +3,9 @@
 #include "core/ntk/stylized_model.h"
 #include "core/util/parallel.h"
 
+#include <gtest/gtest.h>
 #include <Eigen/Eigenvalues>
 #include <cmath>
-#include <gtest/gtest.h>
 #include <optional>
 
 namespace ntk::core {
@@ -56,7 +56,8 @@ Eigen::MatrixXd whole_jacobian_kernel(const NtkProblem& p) {
   Eigen::MatrixXd J(n * d, p.W0.cols());
   for (Eigen::Index l = 0; l < d; ++l)
     J.middleRows(l * n, n) =
-        m * (S.array().rowwise() * p.a.col(l).transpose().array() - S.array().colwise() * (F.col(l).array() / m)).matrix();
+        m *
+        (S.array().rowwise() * p.a.col(l).transpose().array() - S.array().colwise() * (F.col(l).array() / m)).matrix();
   Eigen::MatrixXd H = J * J.transpose();
   const Eigen::MatrixXd G = p.X * p.X.transpose();
   for (Eigen::Index l1 = 0; l1 < d; ++l1)
@@ -117,8 +118,9 @@ TEST(NtkModel, GradientMatchesFiniteDifferences) {
       Eigen::MatrixXd up = p.W0, down = p.W0;
       up(k, r) += h;
       down(k, r) -= h;
-      const double numeric = (squared_loss(network_output(up, p.a, p.X), p.Y) -
-                              squared_loss(network_output(down, p.a, p.X), p.Y)) / (2 * h);
+      const double numeric =
+          (squared_loss(network_output(up, p.a, p.X), p.Y) - squared_loss(network_output(down, p.a, p.X), p.Y)) /
+          (2 * h);
       EXPECT_NEAR(G(k, r), numeric, 1e-6 * (1 + std::abs(numeric)));
     }
 }
@@ -232,7 +234,8 @@ TEST(GradientDescent, LateTrainingFollowsTheFiniteWidthRate) {
   EXPECT_GT(run.steps[7000].loss, run.steps[7000].predicted_loss_infinite);  // not a bound
   EXPECT_DOUBLE_EQ(run.steps[0].predicted_loss_finite, run.steps[0].loss);
   EXPECT_NEAR(run.steps[7000].predicted_loss_finite,
-              run.steps[0].loss * std::pow(1 - eta_m * run.lambda_initial, 2 * 7000), 1e-9 * run.steps[7000].predicted_loss_finite);
+              run.steps[0].loss * std::pow(1 - eta_m * run.lambda_initial, 2 * 7000),
+              1e-9 * run.steps[7000].predicted_loss_finite);
 }
 
 TEST(GradientDescent, IndependentOfTheThreadCount) {

@@ -17,7 +17,8 @@ std::vector<std::string> other_values(const ParamSpec& s, const Parameters& defa
   std::vector<std::string> values;
   switch (s.type) {
     case ParamType::integer:
-      for (const double v : {s.min, s.max, std::floor((s.min + s.max) / 3)}) values.push_back(std::to_string(static_cast<long long>(v)));
+      for (const double v : {s.min, s.max, std::floor((s.min + s.max) / 3)})
+        values.push_back(std::to_string(static_cast<long long>(v)));
       break;
     case ParamType::real:
       for (const double v : {s.min, s.max, (s.min + s.max) / 3}) values.push_back(format_number(v));
@@ -25,7 +26,9 @@ std::vector<std::string> other_values(const ParamSpec& s, const Parameters& defa
     case ParamType::choice:
       for (const std::string_view c : s.choices) values.emplace_back(c);
       break;
-    case ParamType::flag: values = {"true", "false"}; break;
+    case ParamType::flag:
+      values = {"true", "false"};
+      break;
   }
   std::erase(values, s.get(defaults));
   return values;

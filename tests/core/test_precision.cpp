@@ -54,10 +54,9 @@ TEST(Precision, TheCacheKeepsEachPrecisionsFoldsApart) {
   LiveCache cache(std::size_t{64} << 20);
   ComparisonOptions live;
   live.cache = &cache;
-  for (const auto& [m, precision] : {std::pair{Eigen::Index{20000}, Precision::float64},
-                                     std::pair{Eigen::Index{30000}, Precision::float32},
-                                     std::pair{Eigen::Index{30000}, Precision::float64},
-                                     std::pair{Eigen::Index{20000}, Precision::float32}}) {
+  for (const auto& [m, precision] :
+       {std::pair{Eigen::Index{20000}, Precision::float64}, std::pair{Eigen::Index{30000}, Precision::float32},
+        std::pair{Eigen::Index{30000}, Precision::float64}, std::pair{Eigen::Index{20000}, Precision::float32}}) {
     SCOPED_TRACE(m);
     Parameters p = params(32, m);
     p.precision = precision;

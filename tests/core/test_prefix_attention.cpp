@@ -19,9 +19,8 @@ struct Case {
 };
 
 Case make_case(Eigen::Index L, Eigen::Index d, Eigen::Index m, double scale, std::uint64_t seed) {
-  return {random_matrix(L, d, scale, seed), random_matrix(L, d, scale, seed + 1),
-          random_matrix(L, d, 1.0, seed + 2), random_matrix(m, d, scale, seed + 3),
-          random_matrix(m, d, 1.0, seed + 4)};
+  return {random_matrix(L, d, scale, seed), random_matrix(L, d, scale, seed + 1), random_matrix(L, d, 1.0, seed + 2),
+          random_matrix(m, d, scale, seed + 3), random_matrix(m, d, 1.0, seed + 4)};
 }
 
 // Both maps of a case, prefix binned to at most `columns` (the NTK map needs its denominator).
@@ -53,8 +52,7 @@ TEST(PrefixAttention, StreamingEqualsDenseToRounding) {
     for (const Eigen::Index m : {Eigen::Index{1}, Eigen::Index{301}, prefix_segment_rows + 7}) {
       const Case c = make_case(19, 6, m, 0.8, 5);
       const ExactResult dense = prefix_attention_dense(c.Q, c.K, c.V, c.KP, c.VP, causal);
-      const ExactResult stream =
-          prefix_attention_streaming(c.Q, c.K, c.V, MatrixPrefix(c.KP, c.VP), {causal, {}});
+      const ExactResult stream = prefix_attention_streaming(c.Q, c.K, c.V, MatrixPrefix(c.KP, c.VP), {causal, {}});
       EXPECT_LT(rel_error(stream.T, dense.T), 1e-13) << "m " << m;
       EXPECT_LT(rel_error(stream.prefix_mass, dense.prefix_mass), 1e-13);
       EXPECT_LT(rel_error(stream.log_normalizer, dense.log_normalizer), 1e-13);
@@ -66,8 +64,7 @@ TEST(PrefixAttention, StreamingEqualsDenseToRounding) {
 TEST(PrefixAttention, ManyQueryBlocksAndSegmentsEqualDense) {
   const Case c = make_case(300, 8, 70000, 0.5, 8);  // 3 query blocks, 35 segments
   const ExactResult dense = prefix_attention_dense(c.Q, c.K, c.V, c.KP, c.VP, true);
-  const ExactResult stream =
-      prefix_attention_streaming(c.Q, c.K, c.V, MatrixPrefix(c.KP, c.VP), {true, {}});
+  const ExactResult stream = prefix_attention_streaming(c.Q, c.K, c.V, MatrixPrefix(c.KP, c.VP), {true, {}});
   EXPECT_LT(rel_error(stream.T, dense.T), 1e-12);
 }
 
@@ -94,8 +91,10 @@ TEST(PrefixAttention, CausalMaskHidesLaterInputKeysOnly) {
   const AttentionMap map = maps_of(c, true, 50).exact;
   for (Eigen::Index i = 0; i < 6; ++i)
     for (Eigen::Index j = 0; j < 6; ++j) {
-      if (j > i) EXPECT_EQ(map.weights(i, 50 + j), 0.0);
-      else EXPECT_GT(map.weights(i, 50 + j), 0.0);
+      if (j > i)
+        EXPECT_EQ(map.weights(i, 50 + j), 0.0);
+      else
+        EXPECT_GT(map.weights(i, 50 + j), 0.0);
     }
   EXPECT_GT(map.weights.leftCols(50).minCoeff(), 0.0);  // the prefix is never masked
 }
@@ -162,9 +161,8 @@ TEST(PrefixAttention, ResultDoesNotDependOnTheThreadCount) {
 TEST(PrefixAttention, CancellationIsAStatusNotACrash) {
   const Case c = make_case(4, 4, 10000, 1.0, 13);
   int calls = 0;
-  const ExactResult r = prefix_attention_streaming(
-      c.Q, c.K, c.V, MatrixPrefix(c.KP, c.VP),
-      {false, [&](std::int64_t, std::int64_t) { return ++calls < 3; }});
+  const ExactResult r = prefix_attention_streaming(c.Q, c.K, c.V, MatrixPrefix(c.KP, c.VP),
+                                                   {false, [&](std::int64_t, std::int64_t) { return ++calls < 3; }});
   EXPECT_EQ(r.status, Status::cancelled);
   EXPECT_GE(calls, 3);
 }
@@ -172,9 +170,12 @@ TEST(PrefixAttention, CancellationIsAStatusNotACrash) {
 TEST(PrefixAttention, ProgressReachesTheTotal) {
   const Case c = make_case(4, 4, 1000, 1.0, 14);
   std::int64_t last = 0, total = 0;
-  const ExactResult r = prefix_attention_streaming(
-      c.Q, c.K, c.V, MatrixPrefix(c.KP, c.VP),
-      {false, [&](std::int64_t done, std::int64_t all) { last = std::max(last, done); total = all; return true; }});
+  const ExactResult r = prefix_attention_streaming(c.Q, c.K, c.V, MatrixPrefix(c.KP, c.VP),
+                                                   {false, [&](std::int64_t done, std::int64_t all) {
+                                                      last = std::max(last, done);
+                                                      total = all;
+                                                      return true;
+                                                    }});
   EXPECT_EQ(r.status, Status::ok);
   EXPECT_EQ(total, 1000);
   EXPECT_EQ(last, 1000);

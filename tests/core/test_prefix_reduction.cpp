@@ -9,8 +9,8 @@
 #include "core/pipeline/comparison.h"
 #include "core/util/parallel.h"
 
-#include <atomic>
 #include <gtest/gtest.h>
+#include <atomic>
 
 #include <thread>
 #include <utility>
@@ -88,8 +88,8 @@ TEST(PrefixReduction, ExactAttentionAndTheExactMapShareAChunksScores) {
   EXPECT_EQ(together.max_abs_prefix_score, alone.max_abs_prefix_score);
   const Eigen::VectorXd denominator = Eigen::VectorXd::Ones(s.L);
   const AttentionMaps own = attention_maps(in.Q, in.K, prefix, phi, false, alone.log_normalizer, denominator, 64, 0);
-  const AttentionMaps both = maps.finish(*shared.totals[1], *shared.totals[2], in.Q, in.K, phi, false,
-                                         alone.log_normalizer, denominator, 0);
+  const AttentionMaps both =
+      maps.finish(*shared.totals[1], *shared.totals[2], in.Q, in.K, phi, false, alone.log_normalizer, denominator, 0);
   EXPECT_EQ(both.exact.weights, own.exact.weights);
   EXPECT_EQ(both.ntk.weights, own.ntk.weights);
 }
@@ -173,8 +173,8 @@ TEST(PrefixReduction, ACancelledPassKeepsOnlyCompleteFolds) {
   const GeneratedPrefix prefix(s, in);
   const ExactPrefixConsumer exact(in.Q, key_of(FoldKind::exact));
   int calls = 0;
-  const PrefixPass stopped = reduce_prefix(prefix, {&exact}, [&](std::int64_t, std::int64_t) { return ++calls < 20; },
-                                           &cache);
+  const PrefixPass stopped = reduce_prefix(
+      prefix, {&exact}, [&](std::int64_t, std::int64_t) { return ++calls < 20; }, &cache);
   EXPECT_EQ(stopped.status, Status::cancelled);
   EXPECT_TRUE(stopped.totals.empty());
   const PrefixPass resumed = reduce_prefix(prefix, {&exact}, {}, &cache);
@@ -208,9 +208,9 @@ TEST(PrefixReduction, MapsInASharedPassEqualMapsInTheirOwnAndCanBeCancelled) {
   EXPECT_EQ(shared.ntk.weights, own.ntk.weights);
   EXPECT_EQ(own.exact.prefix_bins, 157);  // 5000 keys in bins of 32
   for (Eigen::Index i = 0; i < s.L; ++i) EXPECT_NEAR(own.exact.weights.row(i).sum(), 1.0, 1e-12);
-  const AttentionMaps stopped = attention_maps(in.Q, in.K, generated, phi, false, exact.log_normalizer,
-                                               approx.denominator, 300, 0,
-                                               [](std::int64_t, std::int64_t) { return false; });
+  const AttentionMaps stopped =
+      attention_maps(in.Q, in.K, generated, phi, false, exact.log_normalizer, approx.denominator, 300, 0,
+                     [](std::int64_t, std::int64_t) { return false; });
   EXPECT_EQ(stopped.status, Status::cancelled);
 }
 
@@ -225,7 +225,8 @@ TEST(PrefixReduction, MapsWithBinnedQueriesAreTheBinnedFullMaps) {
   const FeatureMap phi({}, s.d);
   const ExactResult exact = prefix_attention(in.Q, in.K, in.V, prefix, {true, {}});
   const NtkResult approx = ntk_attention(in.Q, in.K, in.V, phi, compress_prefix(prefix, phi), true);
-  const AttentionMaps full = attention_maps(in.Q, in.K, prefix, phi, true, exact.log_normalizer, approx.denominator, 100, 0);
+  const AttentionMaps full =
+      attention_maps(in.Q, in.K, prefix, phi, true, exact.log_normalizer, approx.denominator, 100, 0);
   const AttentionMaps binned =
       attention_maps(in.Q, in.K, prefix, phi, true, exact.log_normalizer, approx.denominator, 100, 64);
   for (const auto& [f, b] : {std::pair{&full.exact, &binned.exact}, std::pair{&full.ntk, &binned.ntk}}) {
@@ -328,8 +329,10 @@ TEST(PrefixReduction, MapsAreReusedAsMMovesWithinAndAcrossOctaves) {
   const auto [live, plain] = windowOptions(cache);
   p.workload.m = 40000;
   (void)compare_methods(p, live);
-  const struct { Eigen::Index m, reused_segments; double width; } steps[] = {
-      {50000, 19, 1024}, {200000, 24, 4096}, {50000, 24, 1024}};
+  const struct {
+    Eigen::Index m, reused_segments;
+    double width;
+  } steps[] = {{50000, 19, 1024}, {200000, 24, 4096}, {50000, 24, 1024}};
   for (const auto& step : steps) {
     SCOPED_TRACE(step.m);
     p.workload.m = step.m;

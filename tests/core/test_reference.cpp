@@ -6,10 +6,10 @@
 #include "core/kernels/prefix_attention.h"
 #include "tests/test_util.h"
 
+#include <gtest/gtest.h>
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <gtest/gtest.h>
 #include <sstream>
 
 namespace ntk::core {
@@ -18,9 +18,7 @@ namespace {
 namespace fs = std::filesystem;
 constexpr double tolerance = 1e-10;
 
-Eigen::MatrixXd load(const fs::path& dir, const std::string& name) {
-  return read_npy(dir / (name + ".npy")).data;
-}
+Eigen::MatrixXd load(const fs::path& dir, const std::string& name) { return read_npy(dir / (name + ".npy")).data; }
 
 bool is_causal(const fs::path& dir) {
   std::ifstream in(dir / "case.json");
@@ -36,19 +34,17 @@ class Reference : public ::testing::TestWithParam<std::string> {
 
 TEST_P(Reference, ExactAttentionDenseAndStreaming) {
   const fs::path d = dir();
-  const Eigen::MatrixXd Q = load(d, "Q"), K = load(d, "K"), V = load(d, "V"), KP = load(d, "KP"),
-                        VP = load(d, "VP"), expected = load(d, "exact");
+  const Eigen::MatrixXd Q = load(d, "Q"), K = load(d, "K"), V = load(d, "V"), KP = load(d, "KP"), VP = load(d, "VP"),
+                        expected = load(d, "exact");
   const bool causal = is_causal(d);
   EXPECT_LT(test::rel_error(prefix_attention_dense(Q, K, V, KP, VP, causal).T, expected), tolerance);
-  EXPECT_LT(test::rel_error(
-                prefix_attention_streaming(Q, K, V, MatrixPrefix(KP, VP), {causal, {}}).T, expected),
+  EXPECT_LT(test::rel_error(prefix_attention_streaming(Q, K, V, MatrixPrefix(KP, VP), {causal, {}}).T, expected),
             tolerance);
 }
 
 TEST_P(Reference, NtkAttentionForEveryFeatureMap) {
   const fs::path d = dir();
-  const Eigen::MatrixXd Q = load(d, "Q"), K = load(d, "K"), V = load(d, "V"), KP = load(d, "KP"),
-                        VP = load(d, "VP");
+  const Eigen::MatrixXd Q = load(d, "Q"), K = load(d, "K"), V = load(d, "V"), KP = load(d, "KP"), VP = load(d, "VP");
   const bool causal = is_causal(d);
   struct Variant {
     std::string tag;

@@ -28,9 +28,8 @@ TEST(Rng, RowsDrawnInPiecesEqualRowsDrawnAtOnce) {
       for (Eigen::Index i = 0; i < 10; ++i)
         for (Eigen::Index j = 0; j < cols; ++j) {
           const auto index = std::uint64_t(i * cols + j);
-          const double expected = dist == Distribution::gaussian
-                                      ? 1.5 * standard_normal(9, Stream::KP, index)
-                                      : 1.5 * (2 * uniform01(9, Stream::KP, index) - 1);
+          const double expected = dist == Distribution::gaussian ? 1.5 * standard_normal(9, Stream::KP, index)
+                                                                 : 1.5 * (2 * uniform01(9, Stream::KP, index) - 1);
           EXPECT_EQ(whole(i, j), expected);
         }
     }

@@ -108,8 +108,8 @@ TEST(Scaling, EveryTimedRunOfAStepCanBeCancelled) {
   Parameters p = default_parameters();
   p.workload.L = 8;  // streamed (L (m + L) > 2^16), each run well under the timing budget
   p.workload.d = 4;
-  p.workload.m = 8200;  // a chunk is over 1/49 of the rows: the compression's first report is past 50%
-  ComparisonOptions timed;  // up to max_timing_runs
+  p.workload.m = 8200;          // a chunk is over 1/49 of the rows: the compression's first report is past 50%
+  ComparisonOptions timed;      // up to max_timing_runs
   int at_half = 0, at_end = 0;  // exact attention's runs end at 50%, the compression's at 99%
   timed.progress = [&](std::int64_t done, std::int64_t) {
     at_half += done == 50;

@@ -3,11 +3,11 @@
 #include "core/io/temporary_files.h"
 #include "core/io/text_formats.h"
 
-#include <cerrno>
 #include <sys/stat.h>
+#include <cerrno>
 
-#include <fstream>
 #include <gtest/gtest.h>
+#include <fstream>
 
 #include <cmath>
 #include <cstdlib>
@@ -65,7 +65,8 @@ TEST(TextFormats, WriteErrorsSayWhy) {
         << e.what();
   }
   errno = ENOSPC;
-  EXPECT_STREQ(write_error("a.csv").what(), "cannot write a.csv: No space left on device; free some space and run it again");
+  EXPECT_STREQ(write_error("a.csv").what(),
+               "cannot write a.csv: No space left on device; free some space and run it again");
 }
 
 // A process ended by a signal removes the temporary files in flight (issue 11).

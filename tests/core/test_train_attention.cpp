@@ -2,8 +2,8 @@
 
 #include "core/kernels/prefix_attention.h"
 
-#include <Eigen/SVD>
 #include <gtest/gtest.h>
+#include <Eigen/SVD>
 
 namespace ntk::core {
 namespace {

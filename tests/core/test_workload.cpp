@@ -82,8 +82,10 @@ TEST(Workload, PlantedMatchGivesEachQueryItsOwnKeyAndChangesNothingElse) {
   Eigen::MatrixXd planted(5, s.d);  // the planted keys, in the order of their queries
   for (Eigen::Index j = 0; j < s.m; ++j) {
     const auto at = std::find(positions.begin(), positions.end(), j);
-    if (at == positions.end()) EXPECT_EQ(KP.row(j), KP0.row(j)) << j;
-    else planted.row(at - positions.begin()) = KP.row(j);
+    if (at == positions.end())
+      EXPECT_EQ(KP.row(j), KP0.row(j)) << j;
+    else
+      planted.row(at - positions.begin()) = KP.row(j);
   }
   // Along its query, one common length; own scores s |q_i| / mean |q|, so s on average; and each
   // query's own key is its best planted key.

@@ -15,9 +15,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::istringstream in(std::string(reinterpret_cast<const char*>(data), size));
   for (std::string line; std::getline(in, line) && tokens.size() < 64;) tokens.push_back(line);
   static const ntk::app::Command commands[] = {
-      ntk::app::generate_command(), ntk::app::compare_command(), ntk::app::sweep_command(),
-      ntk::app::merge_command(),    ntk::app::ntk_command(),     ntk::app::train_command(),
-      ntk::app::bench_command()};
+      ntk::app::generate_command(), ntk::app::compare_command(), ntk::app::sweep_command(), ntk::app::merge_command(),
+      ntk::app::ntk_command(),      ntk::app::train_command(),   ntk::app::bench_command()};
   for (const ntk::app::Command& c : commands) {
     try {
       const ntk::app::Args args(tokens, c.options, c.name);
@@ -27,8 +26,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       for (const std::string& v : args.values("vary")) ntk::core::parse_axis(v);
       if (const auto shard = args.value("shard")) ntk::core::parse_shard(*shard);
       ntk::core::validate(p);  // the combination, as the commands check it before any work
-    } catch (const std::invalid_argument&) {
-    }
+    } catch (const std::invalid_argument&) {}
   }
   return 0;
 }

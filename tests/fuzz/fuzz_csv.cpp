@@ -42,11 +42,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string text(reinterpret_cast<const char*>(data) + 1, size - 1);
   try {
     switch (data[0] % 3) {
-      case 0: sweep_csv(data + 1, size - 1); break;
-      case 1: plain_csv(text); break;
-      default: grid(text); break;
+      case 0:
+        sweep_csv(data + 1, size - 1);
+        break;
+      case 1:
+        plain_csv(text);
+        break;
+      default:
+        grid(text);
+        break;
     }
-  } catch (const std::invalid_argument&) {
-  }
+  } catch (const std::invalid_argument&) {}
   return 0;
 }

@@ -16,7 +16,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     ntk::fuzz::require(a.shape.empty() || a.data.size() == elements || (elements == 0 && a.data.size() == 0),
                        "the array holds as many values as its shape says");
     ntk::core::check_finite(a, path);
-  } catch (const std::invalid_argument&) {
-  }
+  } catch (const std::invalid_argument&) {}
   return 0;
 }

@@ -22,7 +22,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       bytes += 8.0 * double(a.data.size());
     }
     ntk::fuzz::require(bytes <= budget, "the arrays together stay within the budget");
-  } catch (const std::invalid_argument&) {
-  }
+  } catch (const std::invalid_argument&) {}
   return 0;
 }

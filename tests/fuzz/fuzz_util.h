@@ -2,6 +2,7 @@
 // Shared by the libFuzzer harnesses: a scratch file per process for the readers that take a
 // path, and a check that stops the run (a crash libFuzzer keeps) when an invariant fails.
 
+#include <unistd.h>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -9,7 +10,6 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
-#include <unistd.h>
 
 namespace ntk::fuzz {
 
@@ -19,8 +19,8 @@ inline std::filesystem::path scratch_file(const std::uint8_t* data, std::size_t 
   static const std::filesystem::path dir =
       std::filesystem::is_directory("/dev/shm") ? "/dev/shm" : std::filesystem::temp_directory_path();
   const std::filesystem::path path = dir / ("ntk_fuzz_" + std::to_string(getpid()) + suffix);
-  std::ofstream(path, std::ios::binary | std::ios::trunc).write(reinterpret_cast<const char*>(data),
-                                                               std::streamsize(size));
+  std::ofstream(path, std::ios::binary | std::ios::trunc)
+      .write(reinterpret_cast<const char*>(data), std::streamsize(size));
   return path;
 }
 

@@ -130,9 +130,8 @@ class ControllerTest : public QObject {
     ComputeController c;
     QSignalSpy results(&c, &ComputeController::resultReady);
     for (int i = 1; i <= 50; ++i) c.request(comparison(2000 + i), false);
-    QTRY_VERIFY_WITH_TIMEOUT(!results.isEmpty() &&
-                                 results.last().at(1).value<ComparisonPtr>()->params.workload.m == 2050,
-                             20000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        !results.isEmpty() && results.last().at(1).value<ComparisonPtr>()->params.workload.m == 2050, 20000);
     QVERIFY2(c.started() <= 2, qPrintable(QString("%1 computations started").arg(c.started())));
   }
 
@@ -158,8 +157,7 @@ class ControllerTest : public QObject {
     // snapshots may show while it is current (during the waits), never after it was replaced.
     Eigen::Index current = 0;
     int stale = 0;
-    connect(&c, &NtkController::viewProgress, this,
-            [&](NtkResultPtr r) { stale += r->params.ntk.model.n != current; });
+    connect(&c, &NtkController::viewProgress, this, [&](NtkResultPtr r) { stale += r->params.ntk.model.n != current; });
     connect(&c, &NtkController::trainingChanged, this,
             [&](TrainingPtr t) { stale += t->params.ntk.model.n != current; });
     const ntk::core::Parameters older = ntkSetting(64, 256), newer = ntkSetting(16, 64);

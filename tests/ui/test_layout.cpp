@@ -5,12 +5,12 @@
 #include "ui/lessons/lesson_panel.h"
 #include "ui/main_window.h"
 
+#include <qcustomplot.h>
 #include <QTabWidget>
+#include <QtTest>
 #include <algorithm>
 #include <utility>
 #include <vector>
-#include <QtTest>
-#include <qcustomplot.h>
 
 using ntk::ui::Lesson;
 using ntk::ui::MainWindow;
@@ -28,7 +28,8 @@ QString tickLabelOverlap(QCPAxis* axis) {
   const QVector<double> ticks = axis->tickVector();
   const QVector<QString> labels = axis->tickVectorLabels();
   for (int i = 0; i < std::min(ticks.size(), labels.size()); ++i)
-    if (axis->range().contains(ticks[i]) && !labels[i].isEmpty()) shown.emplace_back(axis->coordToPixel(ticks[i]), labels[i]);
+    if (axis->range().contains(ticks[i]) && !labels[i].isEmpty())
+      shown.emplace_back(axis->coordToPixel(ticks[i]), labels[i]);
   std::sort(shown.begin(), shown.end());
   const auto half = [&](const QString& label) {
     return 0.5 * (across ? metrics.horizontalAdvance(label) : metrics.height());
@@ -46,19 +47,23 @@ QStringList layoutProblems(QCustomPlot* plot) {
   QStringList problems;
   const QRectF frame(plot->viewport());
   for (QCPTextElement* text : plot->findChildren<QCPTextElement*>()) {
-    const QRectF needed = QFontMetricsF(text->font()).boundingRect(QRectF(text->rect()), text->textFlags(), text->text());
+    const QRectF needed =
+        QFontMetricsF(text->font()).boundingRect(QRectF(text->rect()), text->textFlags(), text->text());
     if (!text->text().isEmpty() && !frame.adjusted(-1, -1, 1, 1).contains(needed))
       problems << QString("\"%1\" is cut off by the frame").arg(text->text().simplified().left(40));
     if (!text->text().isEmpty() && needed.height() > text->rect().height() + 1)
       problems << QString("\"%1\" is taller than its place").arg(text->text().simplified().left(40));
   }
   for (QCPItemText* text : plot->findChildren<QCPItemText*>()) {  // labels at points: inside their panel
-    if (!text->visible() || text->text().trimmed().isEmpty() || !text->clipToAxisRect() || !text->clipAxisRect()) continue;
+    if (!text->visible() || text->text().trimmed().isEmpty() || !text->clipToAxisRect() || !text->clipAxisRect())
+      continue;
     QRectF box = QFontMetricsF(text->font()).boundingRect(QRectF(), 0, text->text());
     const QPointF at = text->position->pixelPosition();
     const Qt::Alignment a = text->positionAlignment();
     box.moveLeft(a & Qt::AlignRight ? at.x() - box.width() : a & Qt::AlignHCenter ? at.x() - box.width() / 2 : at.x());
-    box.moveTop(a & Qt::AlignBottom ? at.y() - box.height() : a & Qt::AlignVCenter ? at.y() - box.height() / 2 : at.y());
+    box.moveTop(a & Qt::AlignBottom    ? at.y() - box.height()
+                : a & Qt::AlignVCenter ? at.y() - box.height() / 2
+                                       : at.y());
     if (!QRectF(text->clipAxisRect()->rect()).adjusted(-1, -1, 1, 1).contains(box))
       problems << QString("the label \"%1\" is cut off by its panel").arg(text->text().trimmed());
     if (text->property("ntkMarkLabel").toString().isEmpty()) continue;  // a crossover's or the input keys' mark
@@ -71,19 +76,24 @@ QStringList layoutProblems(QCustomPlot* plot) {
   }
   for (QCPAxisRect* rect : plot->axisRects()) {
     for (QCPAxis* axis : rect->axes()) {  // a label runs along its axis, centred on it
-      const double room = axis->orientation() == Qt::Horizontal ? rect->outerRect().width() : rect->outerRect().height();
+      const double room =
+          axis->orientation() == Qt::Horizontal ? rect->outerRect().width() : rect->outerRect().height();
       if (QFontMetricsF(axis->labelFont()).boundingRect(QRectF(), 0, axis->label()).width() > room + 1)
         problems << QString("the axis label \"%1\" is longer than its panel").arg(axis->label().simplified());
       if (const QString overlap = tickLabelOverlap(axis); !overlap.isEmpty()) problems << overlap;
     }
-    auto* legend = qobject_cast<QCPLegend*>(rect->insetLayout()->elementCount() ? rect->insetLayout()->elementAt(0)
-                                                                                 : nullptr);
+    auto* legend =
+        qobject_cast<QCPLegend*>(rect->insetLayout()->elementCount() ? rect->insetLayout()->elementAt(0) : nullptr);
     if (!legend || !legend->visible() || legend->itemCount() == 0) continue;
     const QRectF box(legend->rect());
     if (!frame.contains(QRectF(legend->outerRect())))
       problems << QString("a legend (%1, %2, %3 x %4) leaves the plot (%5 x %6)")
-                      .arg(legend->outerRect().x()).arg(legend->outerRect().y()).arg(legend->outerRect().width())
-                      .arg(legend->outerRect().height()).arg(frame.width()).arg(frame.height());
+                      .arg(legend->outerRect().x())
+                      .arg(legend->outerRect().y())
+                      .arg(legend->outerRect().width())
+                      .arg(legend->outerRect().height())
+                      .arg(frame.width())
+                      .arg(frame.height());
     QStringList covered;
     for (QCPGraph* graph : rect->graphs())
       for (auto it = graph->data()->constBegin(); it != graph->data()->constEnd(); ++it)
@@ -111,8 +121,9 @@ class LayoutTest : public QObject {
   void legendsAndNotesCoverNoDataOnAnyCard() {
     MainWindow w;
     w.show();
-    const std::pair<ntk::ui::PlotLook, QSize> looks[] = {
-        {{false, false, 1.0}, QSize(1500, 850)}, {{false, true, 1.0}, QSize(1920, 1080)}, {{false, false, 1.5}, QSize(1920, 1080)}};
+    const std::pair<ntk::ui::PlotLook, QSize> looks[] = {{{false, false, 1.0}, QSize(1500, 850)},
+                                                         {{false, true, 1.0}, QSize(1920, 1080)},
+                                                         {{false, false, 1.5}, QSize(1920, 1080)}};
     auto* tabs = w.findChild<QTabWidget*>();
     QStringList problems;
     for (const Lesson& lesson : ntk::ui::builtinLessons()) {
@@ -132,7 +143,9 @@ class LayoutTest : public QObject {
             plot->replot(QCustomPlot::rpImmediateRefresh);
             for (const QString& problem : layoutProblems(plot))
               problems << QString("lesson %1 card %2 %3%4, %5: %6")
-                              .arg(lesson.number).arg(card + 1).arg(look.presenter ? "presenter" : "normal")
+                              .arg(lesson.number)
+                              .arg(card + 1)
+                              .arg(look.presenter ? "presenter" : "normal")
                               .arg(look.zoom > 1 ? " zoomed" : "", plot->objectName(), problem);
           }
         }
@@ -143,7 +156,6 @@ class LayoutTest : public QObject {
     for (const QString& problem : problems) qInfo().noquote() << problem;
     QVERIFY2(problems.isEmpty(), qPrintable(QString("%1 problems, listed above").arg(problems.size())));
   }
-
 };
 
 QTEST_MAIN(LayoutTest)

@@ -10,18 +10,18 @@
 #include "ui/main_window.h"
 #include "ui/panels/parameter_panel.h"
 
-#include <QDir>
-#include <QFileInfo>
-#include <QRegularExpression>
+#include <qcustomplot.h>
 #include <QCheckBox>
+#include <QDir>
 #include <QDoubleSpinBox>
+#include <QFileInfo>
 #include <QMenuBar>
+#include <QRegularExpression>
 #include <QScreen>
 #include <QSet>
 #include <QTemporaryDir>
 #include <QUndoStack>
 #include <QtTest>
-#include <qcustomplot.h>
 
 using ntk::ui::Lesson;
 using ntk::ui::MainWindow;
@@ -69,11 +69,15 @@ class LessonTest : public QObject {
   }
 
   void malformedLessonsAreRefusedWithTheReason() {
-    const struct { QByteArray json; const char* says; } bad[] = {
+    const struct {
+      QByteArray json;
+      const char* says;
+    } bad[] = {
         {"not json", "not a lessons file"},
         {R"({"format": "ntk-explorer lessons", "lessons": [{"title": "t", "cards": []}]})", "lesson 1: has no cards"},
         {R"({"format": "ntk-explorer lessons", "lessons": [{"title": "t", "free": {"parameters": ["bogus"]},
-            "cards": [{"text": "x", "question": "y?"}]}]})", "unknown parameter 'bogus'"},
+            "cards": [{"text": "x", "question": "y?"}]}]})",
+         "unknown parameter 'bogus'"},
         {R"({"format": "ntk-explorer lessons", "lessons": [{"title": "t",
             "cards": [{"text": "x", "question": "y?"}, {"set": {"parameters": {"L": 0}}, "text": "x", "question": "y?"}]}]})",
          "lesson 1, card 2: --L must be"},
@@ -244,8 +248,9 @@ class LessonTest : public QObject {
       w.lessonPanel()->open(lesson.number, 0);
       QApplication::processEvents();
       const QSize needed = w.minimumSizeHint();
-      QVERIFY2(needed.width() + cap_difference <= 1920 && needed.height() <= 1080,
-               qPrintable(QString("lesson %1 needs %2 x %3").arg(lesson.number).arg(needed.width()).arg(needed.height())));
+      QVERIFY2(
+          needed.width() + cap_difference <= 1920 && needed.height() <= 1080,
+          qPrintable(QString("lesson %1 needs %2 x %3").arg(lesson.number).arg(needed.width()).arg(needed.height())));
     }
     w.setLook({});
   }
@@ -321,7 +326,7 @@ class LessonTest : public QObject {
     QCOMPARE(QImage(path).pixel(2, 2), qRgb(255, 255, 255));
     QCOMPARE(ntk::ui::exportPlot(plot, path, 400, 300, 1.0, w.look()), QString());  // "as on screen"
     QVERIFY(isDark(QImage(path).pixel(2, 2)));
-    QVERIFY(isDark(plot->toPixmap(400, 300).toImage().pixel(2, 2)));  // the screen keeps its look
+    QVERIFY(isDark(plot->toPixmap(400, 300).toImage().pixel(2, 2)));             // the screen keeps its look
     QVERIFY(qGray(QApplication::palette().color(QPalette::Window).rgb()) < 80);  // the widgets too
     w.setLook({false, false});
   }

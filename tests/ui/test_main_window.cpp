@@ -3,38 +3,38 @@
 
 #include "ui/dialogs/export_dialog.h"
 #include "ui/dialogs/help_dialog.h"
-#include "ui/main_window.h"
 #include "ui/export/plot_actions.h"
 #include "ui/export/plot_export.h"
 #include "ui/look/plot_look.h"
+#include "ui/main_window.h"
 #include "ui/panels/maps_tab.h"
+#include "ui/panels/parameter_panel.h"
 #include "ui/plots/attention_map_plot.h"
 #include "ui/plots/kernel_plot.h"
 #include "ui/session/session_file.h"
-#include "ui/panels/parameter_panel.h"
 
+#include <qcustomplot.h>
+#include <sys/mount.h>
+#include <unistd.h>
 #include <QClipboard>
-#include <QFileInfo>
 #include <QDoubleSpinBox>
+#include <QFileInfo>
 #include <QLabel>
 #include <QMenuBar>
 #include <QMimeData>
-#include <qcustomplot.h>
 #include <QSet>
-#include <QSlider>
-#include <QStyleFactory>
-#include <memory>
-#include <QStyleOptionSlider>
-#include <QTextBrowser>
-#include <QToolTip>
 #include <QSignalSpy>
+#include <QSlider>
 #include <QStatusBar>
+#include <QStyleFactory>
+#include <QStyleOptionSlider>
 #include <QTabWidget>
 #include <QTemporaryDir>
+#include <QTextBrowser>
+#include <QToolTip>
 #include <QUndoStack>
 #include <QtTest>
-#include <sys/mount.h>
-#include <unistd.h>
+#include <memory>
 
 using ntk::ui::MainWindow;
 
@@ -307,15 +307,17 @@ class MainWindowTest : public QObject {
     QVERIFY(row);
     const ntk::core::Comparison& c = *w.shownResult();
     QCOMPARE(row->graph(0)->dataCount(), int(c.exact_map->weights.cols()));
-    const Eigen::MatrixXd& exact = static_cast<ntk::ui::AttentionMapPlot*>(w.findChild<QCustomPlot*>("attention_exact"))->values();
+    const Eigen::MatrixXd& exact =
+        static_cast<ntk::ui::AttentionMapPlot*>(w.findChild<QCustomPlot*>("attention_exact"))->values();
     for (int j : {0, 100, int(exact.cols()) - 1}) {
       QCOMPARE(row->graph(0)->data()->at(j)->value, exact(5, j));
       QCOMPARE(row->graph(1)->data()->at(j)->value, map->values()(5, j));
     }
     const QString notes = row->findChildren<QCPTextElement*>().last()->text().simplified();
-    QVERIFY2(notes.contains(QString("query 5: output error ‖T − PrefixAttn‖∞ over its row %1")
-                                .arg(c.errors.row_max_abs(5), 0, 'e', 2)),
-             qPrintable(notes));
+    QVERIFY2(
+        notes.contains(
+            QString("query 5: output error ‖T − PrefixAttn‖∞ over its row %1").arg(c.errors.row_max_abs(5), 0, 'e', 2)),
+        qPrintable(notes));
     QVERIFY(dynamic_cast<ntk::ui::CsvSource*>(row)->csv().startsWith("column,region,keys,exact,ntk_attention\n"));
     w.inspectQuery(1000);  // past the last row: the last
     QCOMPARE(tab->inspected(), int(exact.rows()) - 1);
@@ -341,8 +343,10 @@ class MainWindowTest : public QObject {
     std::function<void(QMenu*)> visit = [&](QMenu* menu) {
       if (menu->objectName() == "recent") return;  // file names, reached with the arrow keys
       for (QAction* action : menu->actions()) {
-        if (action->menu()) visit(action->menu());
-        else if (!action->isSeparator() && action->shortcut().isEmpty()) missing << action->text();
+        if (action->menu())
+          visit(action->menu());
+        else if (!action->isSeparator() && action->shortcut().isEmpty())
+          missing << action->text();
       }
     };
     for (QAction* top : w.menuBar()->actions()) visit(top->menu());
@@ -436,8 +440,7 @@ class MainWindowTest : public QObject {
     QVERIFY2(limit.contains("limit") && limit.contains("fitted: distance ∝ m⁻") && !limit.contains("max-abs error"),
              qPrintable(limit));
     const QString ntk = on(5);
-    QVERIFY2(ntk.contains("λₘᵢₙ(H(W)/m)") && ntk.contains("condition of H*") && !ntk.contains("r = "),
-             qPrintable(ntk));
+    QVERIFY2(ntk.contains("λₘᵢₙ(H(W)/m)") && ntk.contains("condition of H*") && !ntk.contains("r = "), qPrintable(ntk));
     QVERIFY2(on(6).contains("step 0:") && on(6).contains("loss"), qPrintable(on(6)));
     w.ntkController()->step();
     QTRY_VERIFY_WITH_TIMEOUT(on(6).contains("step 1:"), 120000);
@@ -449,8 +452,8 @@ class MainWindowTest : public QObject {
     ntk::ui::HelpDialog help;
     help.show();
     const QString text = help.text();
-    for (const char* says : {"Algorithm 1", "Algorithm 2", "standard stylized form", "could not be checked",
-                             "Glossary", "Bounded entries", "F6, F7, F8", "Lessons and presenter mode", "F11"})
+    for (const char* says : {"Algorithm 1", "Algorithm 2", "standard stylized form", "could not be checked", "Glossary",
+                             "Bounded entries", "F6, F7, F8", "Lessons and presenter mode", "F11"})
       QVERIFY2(text.contains(says), says);
     const QImage image = help.grab().toImage();
     QSet<QRgb> colours;
@@ -465,9 +468,10 @@ class MainWindowTest : public QObject {
     w.activateWindow();
     QVERIFY(QTest::qWaitForWindowActive(&w));
     const double base = ntk::ui::platformFont().pointSizeF();
-    const int indicator = std::unique_ptr<QStyle>(QStyleFactory::create("Fusion"))->pixelMetric(QStyle::PM_IndicatorWidth);
+    const int indicator =
+        std::unique_ptr<QStyle>(QStyleFactory::create("Fusion"))->pixelMetric(QStyle::PM_IndicatorWidth);
     w.setLook({false, true, 1.0});
-    QTest::keyClick(&w, Qt::Key_Plus, Qt::ControlModifier);  // Ctrl+plus: one step up
+    QTest::keyClick(&w, Qt::Key_Plus, Qt::ControlModifier);   // Ctrl+plus: one step up
     QTest::keyClick(&w, Qt::Key_Equal, Qt::ControlModifier);  // Ctrl+= (plus without Shift): another
     QCOMPARE(w.look().zoom, 1.5);
     const double scale = 1.5 * 1.5;  // presenter mode times the zoom
@@ -498,7 +502,7 @@ class MainWindowTest : public QObject {
     w.show();
     QVERIFY(QTest::qWaitForWindowExposed(&w));
     w.setLook({false, true, 1.0});  // presenter mode: the narrowest slider, the worst case
-    QTest::qWait(200);                // its layout settled
+    QTest::qWait(200);              // its layout settled
     auto* slider = w.parameterPanel()->findChild<QSlider*>("m_slider");
     QStyleOptionSlider option;
     option.initFrom(slider);
@@ -727,21 +731,34 @@ class MainWindowTest : public QObject {
       f.write(text);
       return dir.filePath(name);
     };
-    const struct { const char* name; QByteArray text; const char* says; } bad[] = {
+    const struct {
+      const char* name;
+      QByteArray text;
+      const char* says;
+    } bad[] = {
         {"garbage.ntksession", "not json at all", "not a session file"},
         {"newer.ntksession", R"({"format": "ntk-explorer session", "schema_version": 99, "parameters": {}})", "newer"},
-        {"value.ntksession", R"({"format": "ntk-explorer session", "schema_version": 1, "parameters": {"L": "0"}})", "--L must be"},
-        {"key.ntksession", R"({"format": "ntk-explorer session", "schema_version": 1, "parameters": {"bogus": "1"}})", "unknown parameter"},
+        {"value.ntksession", R"({"format": "ntk-explorer session", "schema_version": 1, "parameters": {"L": "0"}})",
+         "--L must be"},
+        {"key.ntksession", R"({"format": "ntk-explorer session", "schema_version": 1, "parameters": {"bogus": "1"}})",
+         "unknown parameter"},
         // Regressions from issue 11: wrong-typed sections loaded as defaults; an array root said
         // "no error occurred".
-        {"string.ntksession", R"({"format": "ntk-explorer session", "schema_version": 1, "parameters": "x"})", "must be an object"},
-        {"list.ntksession", R"({"format": "ntk-explorer session", "schema_version": 1, "ntk": []})", "must be an object"},
-        {"number.ntksession", R"({"format": "ntk-explorer session", "schema_version": 1, "parameters": 5})", "must be an object"},
-        {"null.ntksession", R"({"format": "ntk-explorer session", "schema_version": 1, "parameters": null})", "must be an object"},
+        {"string.ntksession", R"({"format": "ntk-explorer session", "schema_version": 1, "parameters": "x"})",
+         "must be an object"},
+        {"list.ntksession", R"({"format": "ntk-explorer session", "schema_version": 1, "ntk": []})",
+         "must be an object"},
+        {"number.ntksession", R"({"format": "ntk-explorer session", "schema_version": 1, "parameters": 5})",
+         "must be an object"},
+        {"null.ntksession", R"({"format": "ntk-explorer session", "schema_version": 1, "parameters": null})",
+         "must be an object"},
         {"array.ntksession", R"([1, 2])", "root is not a JSON object"},
-        {"view.ntksession", R"({"format": "ntk-explorer session", "schema_version": 1, "view": null})", "\"view\" must be an object"},
+        {"view.ntksession", R"({"format": "ntk-explorer session", "schema_version": 1, "view": null})",
+         "\"view\" must be an object"},
         // 2^53 + 1 arrives from the JSON parser as 2^53: refused, not rounded.
-        {"seed.ntksession", R"({"format": "ntk-explorer session", "schema_version": 1, "parameters": {"seed": 9007199254740993}})", "past 2^53"},
+        {"seed.ntksession",
+         R"({"format": "ntk-explorer session", "schema_version": 1, "parameters": {"seed": 9007199254740993}})",
+         "past 2^53"},
     };
     for (const auto& b : bad) {
       const QString error = w.openSession(write(b.name, b.text));

@@ -94,8 +94,8 @@ void waitFor(Predicate done, const char* what) {
 }
 
 void report(const char* what, const std::vector<double>& latencies, const std::vector<double>& gaps) {
-  std::printf("%-34s plots %3zu  latency p50 %7.1f ms  p95 %7.1f ms   GUI blocked: max %5.1f ms, p99 %4.1f ms\n",
-              what, latencies.size(), percentile(latencies, 0.5), percentile(latencies, 0.95),
+  std::printf("%-34s plots %3zu  latency p50 %7.1f ms  p95 %7.1f ms   GUI blocked: max %5.1f ms, p99 %4.1f ms\n", what,
+              latencies.size(), percentile(latencies, 0.5), percentile(latencies, 0.95),
               gaps.empty() ? NAN : *std::max_element(gaps.begin(), gaps.end()), percentile(gaps, 0.99));
 }
 
@@ -116,8 +116,8 @@ int main(int argc, char** argv) {
   w.parameterPanel()->setParameters(p);
   w.computeNow();
   waitFor([&] { return w.shownSeries() && w.shownSeries()->complete(); }, "the first result");
-  std::printf("workload: L=%ld d=%ld m=%ld (default otherwise), window 1500 x 850, offscreen\n",
-              long(p.workload.L), long(p.workload.d), m);
+  std::printf("workload: L=%ld d=%ld m=%ld (default otherwise), window 1500 x 850, offscreen\n", long(p.workload.L),
+              long(p.workload.d), m);
 
   QElapsedTimer clock;
   clock.start();

@@ -43,8 +43,8 @@ void ComputeController::run(const core::Parameters& params, const JobRunner::Tic
     const int percent = total > 0 ? int(100 * done / total) : 100;
     if (percent != last_percent) {
       last_percent = percent;
-      QMetaObject::invokeMethod(this, [this, generation, percent] { emit progressChanged(generation, percent); },
-                                Qt::QueuedConnection);
+      QMetaObject::invokeMethod(
+          this, [this, generation, percent] { emit progressChanged(generation, percent); }, Qt::QueuedConnection);
     }
     return ticket.alive();
   };
@@ -55,19 +55,25 @@ void ComputeController::run(const core::Parameters& params, const JobRunner::Tic
       return std::make_shared<core::Comparison>(core::compare_methods(params, options));
     }();
     if (result->status == core::Status::cancelled || !ticket.alive()) return;
-    QMetaObject::invokeMethod(this, [this, generation, result] {
-      if (!m_runner.alive(generation)) return;
-      emit resultReady(generation, result);
-      if (!waiting()) emit idle();
-    }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        this,
+        [this, generation, result] {
+          if (!m_runner.alive(generation)) return;
+          emit resultReady(generation, result);
+          if (!waiting()) emit idle();
+        },
+        Qt::QueuedConnection);
     computeScaling(params, ticket, *result);
   } catch (const std::exception& e) {
     const QString message = QString::fromUtf8(e.what());
-    QMetaObject::invokeMethod(this, [this, generation, message] {
-      if (!m_runner.alive(generation)) return;
-      emit failed(generation, message);
-      if (!waiting()) emit idle();
-    }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        this,
+        [this, generation, message] {
+          if (!m_runner.alive(generation)) return;
+          emit failed(generation, message);
+          if (!waiting()) emit idle();
+        },
+        Qt::QueuedConnection);
   }
 }
 
@@ -91,9 +97,12 @@ void ComputeController::computeScaling(const core::Parameters& params, const Job
   series->planned = int(plan.size());
   const auto publish = [&] {
     ScalingPtr snapshot = std::make_shared<const ScalingSeries>(*series);
-    QMetaObject::invokeMethod(this, [this, generation, snapshot] {
-      if (m_runner.current(generation)) emit scalingProgress(generation, snapshot);
-    }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        this,
+        [this, generation, snapshot] {
+          if (m_runner.current(generation)) emit scalingProgress(generation, snapshot);
+        },
+        Qt::QueuedConnection);
   };
   publish();  // the current point at once
   for (std::size_t i = 0; i < plan.size(); ++i) {

@@ -76,7 +76,7 @@ class ComputeController : public QObject {
   /// The comparison's threads: all the program has (the window waits for it, and draws after).
   const int m_allThreads = core::thread_count();
   core::LiveCache m_cache{live_cache_bytes};  ///< touched only by the runner's jobs, one at a time
-  JobRunner m_runner{0};  ///< last member: destroyed (cancelled and joined) first
+  JobRunner m_runner{0};                      ///< last member: destroyed (cancelled and joined) first
 };
 
 }  // namespace ntk::ui

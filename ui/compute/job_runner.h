@@ -64,8 +64,8 @@ class JobRunner {
   std::condition_variable m_wake;
   std::optional<std::pair<quint64, Job>> m_pending;  // guarded by m_mutex
   bool m_stop = false;                               // guarded by m_mutex
-  std::atomic<quint64> m_latest{0};      ///< the newest generation handed out or announced
-  std::atomic<quint64> m_alive_from{0};  ///< generations below it are cancelled
+  std::atomic<quint64> m_latest{0};                  ///< the newest generation handed out or announced
+  std::atomic<quint64> m_alive_from{0};              ///< generations below it are cancelled
   const std::shared_ptr<HoldGate> m_hold;
   std::thread m_worker;
 };

@@ -23,17 +23,19 @@ NtkController::NtkController(std::shared_ptr<HoldGate> hold, QObject* parent)
 void NtkController::request(const core::Parameters& params) {
   m_params = params;
   ++m_setting;
-  m_view.replace([this, params, setting = m_setting](const JobRunner::Ticket& ticket) {
-    computeView(params, setting, ticket);
-  });
+  m_view.replace(
+      [this, params, setting = m_setting](const JobRunner::Ticket& ticket) { computeView(params, setting, ticket); });
   reset();
 }
 
 void NtkController::post(quint64 setting, std::function<void()> emitter) {
   // Queued: by the time it runs on the GUI thread a newer request may have replaced `setting`.
-  QMetaObject::invokeMethod(this, [this, setting, emitter = std::move(emitter)] {
-    if (setting == m_setting) emitter();
-  }, Qt::QueuedConnection);
+  QMetaObject::invokeMethod(
+      this,
+      [this, setting, emitter = std::move(emitter)] {
+        if (setting == m_setting) emitter();
+      },
+      Qt::QueuedConnection);
 }
 
 void NtkController::computeView(const core::Parameters& params, quint64 setting, const JobRunner::Ticket& ticket) {
@@ -98,16 +100,16 @@ bool NtkController::restart(const core::Parameters& params, quint64 setting, boo
     post(setting, [this, message] { emit failed(message); });
     return false;
   }
-  m_state = {params, {params.ntk.model.m, {m_trainer->current()}}, m_trainer->eta(), m_trainer->lambda_star(),
-             false, core::Status::ok};
+  m_state = {
+      params,          {params.ntk.model.m, {m_trainer->current()}}, m_trainer->eta(), m_trainer->lambda_star(), false,
+      core::Status::ok};
   if (force) publish(false);  // a play or step publishes when it has run
   return true;
 }
 
 void NtkController::reset() {
-  m_training.replace([this, params = m_params, setting = m_setting](const JobRunner::Ticket&) {
-    restart(params, setting, true);
-  });
+  m_training.replace(
+      [this, params = m_params, setting = m_setting](const JobRunner::Ticket&) { restart(params, setting, true); });
 }
 
 void NtkController::runSteps(int count, const JobRunner::Ticket& ticket) {

@@ -77,7 +77,7 @@ class NtkController : public QObject {
   std::unique_ptr<core::PrefixTrainer> m_trainer;
   TrainingState m_state;
   quint64 m_trainedSetting = 0;
-  quint64 m_setting = 0;  ///< GUI thread: counts requests; what a worker posts is tagged with one
+  quint64 m_setting = 0;      ///< GUI thread: counts requests; what a worker posts is tagged with one
   core::Parameters m_params;  ///< GUI thread: the setting of the last request
   JobRunner m_view;
   JobRunner m_training;

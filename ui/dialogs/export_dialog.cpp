@@ -17,9 +17,15 @@ namespace ntk::ui {
 
 ExportDialog::ExportDialog(const QString& suggestedPath, QSize size, const PlotLook& shown, const QString& footer,
                            QWidget* parent)
-    : QDialog(parent), m_path(new QLineEdit(suggestedPath)), m_width(new QSpinBox), m_height(new QSpinBox),
-      m_scale(new QComboBox), m_look(new QComboBox), m_footer(new QCheckBox(tr("Add the settings under the plot"))),
-      m_shown(shown), m_footerText(footer) {
+    : QDialog(parent),
+      m_path(new QLineEdit(suggestedPath)),
+      m_width(new QSpinBox),
+      m_height(new QSpinBox),
+      m_scale(new QComboBox),
+      m_look(new QComboBox),
+      m_footer(new QCheckBox(tr("Add the settings under the plot"))),
+      m_shown(shown),
+      m_footerText(footer) {
   setWindowTitle(tr("Export plot"));
   auto* browse = new QPushButton(tr("&Browse…"));
   connect(browse, &QPushButton::clicked, this, [this] {

@@ -3,13 +3,13 @@
 #include "ui/dialogs/export_dialog.h"
 #include "ui/export/plot_export.h"
 
+#include <qcustomplot.h>
 #include <QApplication>
 #include <QClipboard>
 #include <QDir>
 #include <QMenu>
 #include <QMessageBox>
 #include <QMimeData>
-#include <qcustomplot.h>
 
 namespace ntk::ui {
 

@@ -2,13 +2,13 @@
 
 #include "ui/session/session_file.h"
 
+#include <qcustomplot.h>
 #include <QApplication>
 #include <QBuffer>
 #include <QFileInfo>
 #include <QPdfWriter>
 #include <QSvgGenerator>
 #include <cmath>
-#include <qcustomplot.h>
 
 namespace ntk::ui {
 namespace {
@@ -36,7 +36,8 @@ QFont footerFont() {
 
 QRect footerRect(const QString& footer, int top, int width) {
   if (footer.isEmpty()) return {};
-  const QRect text = QFontMetrics(footerFont()).boundingRect(QRect(8, 0, width - 16, 1 << 20), Qt::TextWordWrap, footer);
+  const QRect text =
+      QFontMetrics(footerFont()).boundingRect(QRect(8, 0, width - 16, 1 << 20), Qt::TextWordWrap, footer);
   return {8, top + 4, width - 16, text.height() + 6};
 }
 
@@ -73,8 +74,8 @@ QImage image_of(QCustomPlot* plot, int width, int height, double scale, const Pl
   return image;
 }
 
-QString render(QCustomPlot* plot, const QString& path, const QString& suffix, int width, int height,
-               double scale, const QString& footer, const PlotLook& look) {
+QString render(QCustomPlot* plot, const QString& path, const QString& suffix, int width, int height, double scale,
+               const QString& footer, const PlotLook& look) {
   if (width <= 0) width = plot->width();
   if (height <= 0) height = plot->height();
   const int total = withFooter(footer, width, height);
@@ -117,7 +118,9 @@ QImage renderImage(QCustomPlot* plot, int width, int height, double scale, const
   return image;
 }
 
-QImage plotImage(QCustomPlot* plot, const PlotLook& look) { return renderImage(plot, plot->width(), plot->height(), 1, look); }
+QImage plotImage(QCustomPlot* plot, const PlotLook& look) {
+  return renderImage(plot, plot->width(), plot->height(), 1, look);
+}
 
 QString whyNotWritable(const QString& path, const QStringList& formats) {
   const QFileInfo info(path);
@@ -127,7 +130,8 @@ QString whyNotWritable(const QString& path, const QStringList& formats) {
   if (info.exists() && !info.isFile()) return QObject::tr("cannot write %1: it is not a regular file").arg(path);
   const QFileInfo folder(info.absolutePath());
   if (!folder.isDir()) return QObject::tr("cannot write %1: the folder %2 does not exist").arg(path, folder.filePath());
-  if (!folder.isWritable()) return QObject::tr("cannot write %1: permission denied (the folder %2 is read-only)").arg(path, folder.filePath());
+  if (!folder.isWritable())
+    return QObject::tr("cannot write %1: permission denied (the folder %2 is read-only)").arg(path, folder.filePath());
   return {};
 }
 
@@ -139,12 +143,13 @@ QString saveImage(const QImage& image, const QString& path) {
   QByteArray bytes;
   QBuffer buffer(&bytes);
   buffer.open(QIODevice::WriteOnly);
-  if (!image.save(&buffer, format.constData())) return QObject::tr("cannot encode the picture as %1").arg(QString(format));
+  if (!image.save(&buffer, format.constData()))
+    return QObject::tr("cannot encode the picture as %1").arg(QString(format));
   return writeFileAtomic(path, bytes);
 }
 
-QString exportPlot(QCustomPlot* plot, const QString& path, int width, int height, double scale,
-                   const PlotLook& look, const QString& footer) {
+QString exportPlot(QCustomPlot* plot, const QString& path, int width, int height, double scale, const PlotLook& look,
+                   const QString& footer) {
   const QString suffix = QFileInfo(path).suffix().toLower();
   if (const QString why = whyNotWritable(path, exportFormats()); !why.isEmpty()) return why;
   if (suffix == "csv") {

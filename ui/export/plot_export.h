@@ -26,8 +26,8 @@ class CsvSource {
 /// asked otherwise, whatever the screen shows); the plot on screen keeps its own. A `footer`
 /// (the settings that reproduce the plot) is written under the plot in small grey text, adding
 /// its height to the picture's.
-QString exportPlot(QCustomPlot* plot, const QString& path, int width = 0, int height = 0,
-                   double scale = 1.0, const PlotLook& look = {}, const QString& footer = {});
+QString exportPlot(QCustomPlot* plot, const QString& path, int width = 0, int height = 0, double scale = 1.0,
+                   const PlotLook& look = {}, const QString& footer = {});
 
 /// The plot drawn at width x height pixels times `scale` in `look`, with `footer` under it, as
 /// exportPlot writes a PNG; the plot on screen keeps its own look.

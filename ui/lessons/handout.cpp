@@ -7,6 +7,7 @@
 #include "ui/main_window.h"
 #include "ui/session/session_file.h"
 
+#include <qcustomplot.h>
 #include <QAbstractTextDocumentLayout>
 #include <QApplication>
 #include <QBuffer>
@@ -16,7 +17,6 @@
 #include <QTextDocument>
 #include <QTimer>
 #include <memory>
-#include <qcustomplot.h>
 
 namespace ntk::ui {
 namespace {
@@ -63,8 +63,9 @@ double draw(QPainter& painter, QTextDocument& doc, QPointF at) {
 
 // The settings line of the plot a card points at, and the window command that opens the card.
 QString footerHtml(const Lesson& lesson, int card, const QString& settings) {
-  return QObject::tr("<p style='color:#555'>Lesson %1, card %2 of %3. In the window: <tt>ntk-explorer --lesson %1 "
-                     "--step %2</tt>. Headless: <tt>%4</tt></p>")
+  return QObject::tr(
+             "<p style='color:#555'>Lesson %1, card %2 of %3. In the window: <tt>ntk-explorer --lesson %1 "
+             "--step %2</tt>. Headless: <tt>%4</tt></p>")
       .arg(lesson.number)
       .arg(card + 1)
       .arg(lesson.cards.size())
@@ -75,7 +76,11 @@ QString footerHtml(const Lesson& lesson, int card, const QString& settings) {
 class HandoutRun : public QObject {
  public:
   HandoutRun(MainWindow* window, const Lesson& lesson, const QString& folder, std::function<void(const QString&)> done)
-      : QObject(window), m_window(window), m_lesson(lesson), m_folder(folder), m_done(std::move(done)),
+      : QObject(window),
+        m_window(window),
+        m_lesson(lesson),
+        m_folder(folder),
+        m_done(std::move(done)),
         m_pages(QObject::tr("Lesson %1: %2").arg(lesson.number).arg(lesson.title)) {
     m_painter.begin(&m_pages.writer);
     connect(&m_poll, &QTimer::timeout, this, &HandoutRun::poll);
@@ -90,8 +95,9 @@ class HandoutRun : public QObject {
 
   void poll() {
     const QString refusal = m_window->refusal();
-    if (!refusal.isEmpty()) return finish(QObject::tr("lesson %1, card %2 is not computed: %3")
-                                              .arg(m_lesson.number).arg(m_card + 1).arg(refusal));
+    if (!refusal.isEmpty())
+      return finish(
+          QObject::tr("lesson %1, card %2 is not computed: %3").arg(m_lesson.number).arg(m_card + 1).arg(refusal));
     if (!m_window->settled()) return;
     m_poll.stop();
     QTimer::singleShot(200, this, [this] {  // the layouts of the last result settle
@@ -134,8 +140,9 @@ class HandoutRun : public QObject {
 
   QString writeAnswers() {
     Pdf answers(QObject::tr("Lesson %1: answers").arg(m_lesson.number));
-    QString html = QObject::tr("<p style='color:#555'>NTK-Attention Explorer · for the teacher</p>"
-                               "<h2>Lesson %1: %2. Answers</h2>")
+    QString html = QObject::tr(
+                       "<p style='color:#555'>NTK-Attention Explorer · for the teacher</p>"
+                       "<h2>Lesson %1: %2. Answers</h2>")
                        .arg(m_lesson.number)
                        .arg(m_lesson.title.toHtmlEscaped());
     for (std::size_t i = 0; i < m_lesson.cards.size(); ++i) {

@@ -10,8 +10,13 @@
 namespace ntk::ui {
 
 LessonPanel::LessonPanel(QWidget* parent)
-    : QWidget(parent), m_choice(new QComboBox), m_heading(new QLabel), m_text(new QLabel), m_question(new QLabel),
-      m_previous(new QPushButton(tr("◀ &Back"))), m_next(new QPushButton(tr("&Next ▶"))),
+    : QWidget(parent),
+      m_choice(new QComboBox),
+      m_heading(new QLabel),
+      m_text(new QLabel),
+      m_question(new QLabel),
+      m_previous(new QPushButton(tr("◀ &Back"))),
+      m_next(new QPushButton(tr("&Next ▶"))),
       m_lock(new QCheckBox(tr("Loc&k the other controls"))) {
   m_choice->addItem(tr("Free exploration (no lesson)"));
   for (const Lesson& lesson : builtinLessons()) m_choice->addItem(tr("%1. %2").arg(lesson.number).arg(lesson.title));
@@ -77,8 +82,9 @@ void LessonPanel::refresh() {
   m_lock->setEnabled(l);
   if (!l) {
     m_heading->setText(tr("<b>Free exploration.</b>"));
-    m_text->setText(tr("Choose a lesson above for a guided path through the ideas: seven lessons, from "
-                       "a prefix as extra keys to the NTK regime."));
+    m_text->setText(
+        tr("Choose a lesson above for a guided path through the ideas: seven lessons, from "
+           "a prefix as extra keys to the NTK regime."));
     return;
   }
   const LessonCard& c = l->cards[std::size_t(m_card)];

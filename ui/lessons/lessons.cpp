@@ -51,9 +51,12 @@ std::optional<std::vector<Lesson>> lessonsFromJson(const QByteArray& json, QStri
   std::vector<Lesson> lessons;
   for (const QJsonValue& entry : doc.object().value("lessons").toArray()) {
     const QJsonObject o = entry.toObject();
-    Lesson lesson{int(lessons.size()) + 1, o.value("title").toString(), o.value("preset").toObject(),
+    Lesson lesson{int(lessons.size()) + 1,
+                  o.value("title").toString(),
+                  o.value("preset").toObject(),
                   strings(o.value("free").toObject().value("parameters")),
-                  strings(o.value("free").toObject().value("ntk")), {}};
+                  strings(o.value("free").toObject().value("ntk")),
+                  {}};
     auto fail = [&](const QString& where, const QString& why) {
       *error = QObject::tr("lesson %1%2: %3").arg(lesson.number).arg(where, why);
       return std::nullopt;

@@ -16,11 +16,11 @@ namespace ntk::ui {
 
 struct LessonCard {
   QString title;
-  QJsonObject set;   ///< {"parameters": {...}, "ntk": {...}}: applied on top of the cards before it
-  QString plot;      ///< objectName of the plot the card points at (MainWindow::plots())
-  QString text;      ///< what to notice (rich text)
-  QString question;  ///< one question for the class
-  QString answer;    ///< for the teacher: the handout's answer sheet (rich text; may be empty)
+  QJsonObject set;     ///< {"parameters": {...}, "ntk": {...}}: applied on top of the cards before it
+  QString plot;        ///< objectName of the plot the card points at (MainWindow::plots())
+  QString text;        ///< what to notice (rich text)
+  QString question;    ///< one question for the class
+  QString answer;      ///< for the teacher: the handout's answer sheet (rich text; may be empty)
   bool train = false;  ///< the card plays the training run to its end
   /// The numbers the text, question or answer quote, each with the quantity it claims, so that
   /// `ntk-explorer lessons --check` can recompute them: [{"value": "0.996", "quantity":
@@ -31,9 +31,9 @@ struct LessonCard {
 struct Lesson {
   int number = 0;  ///< 1-based
   QString title;
-  QJsonObject preset;  ///< like LessonCard::set, on top of the defaults
-  QStringList free;    ///< comparison keys students may change while the lesson locks the rest
-  QStringList freeNtk; ///< NTK-view keys students may change
+  QJsonObject preset;   ///< like LessonCard::set, on top of the defaults
+  QStringList free;     ///< comparison keys students may change while the lesson locks the rest
+  QStringList freeNtk;  ///< NTK-view keys students may change
   std::vector<LessonCard> cards;
 };
 

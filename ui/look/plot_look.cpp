@@ -1,8 +1,8 @@
 #include "ui/look/plot_look.h"
 
+#include <qcustomplot.h>
 #include <QApplication>
 #include <cmath>
-#include <qcustomplot.h>
 
 Q_DECLARE_METATYPE(QCPScatterStyle)
 
@@ -40,8 +40,10 @@ QPen tonePen(QPen pen, const PlotLook& look) {
 
 QFont sized(QFont font, const PlotLook& look, bool bold_in_presenter = false, double factor = presenter_font) {
   const double scale = look.zoom * (look.presenter ? factor : 1.0);
-  if (font.pointSizeF() > 0) font.setPointSizeF(font.pointSizeF() * scale);
-  else if (font.pixelSize() > 0) font.setPixelSize(int(std::lround(font.pixelSize() * scale)));
+  if (font.pointSizeF() > 0)
+    font.setPointSizeF(font.pointSizeF() * scale);
+  else if (font.pixelSize() > 0)
+    font.setPixelSize(int(std::lround(font.pixelSize() * scale)));
   if (bold_in_presenter && look.presenter) font.setWeight(QFont::DemiBold);
   return font;
 }
@@ -140,7 +142,8 @@ void followLook(QCustomPlot* plot) {
 
 PlotLook plotLook(const QCustomPlot* plot) {
   const QVariant zoom = plot->property("ntkZoom");
-  return {plot->property("ntkDark").toBool(), plot->property("ntkPresenter").toBool(), zoom.isValid() ? zoom.toDouble() : 1.0};
+  return {plot->property("ntkDark").toBool(), plot->property("ntkPresenter").toBool(),
+          zoom.isValid() ? zoom.toDouble() : 1.0};
 }
 
 void setPlotLook(QCustomPlot* plot, const PlotLook& look) {

@@ -32,7 +32,9 @@ QString QueryRowPlot::csv() const {
     const auto column = Eigen::Index(j);
     out += QString("%1,%2,%3,%4,%5\n")
                .arg(column < m_prefixBins ? column : column - m_prefixBins)
-               .arg(column < m_prefixBins ? "prefix_bin" : m_inputBinned ? "input_bin" : "input")
+               .arg(column < m_prefixBins ? "prefix_bin"
+                    : m_inputBinned       ? "input_bin"
+                                          : "input")
                .arg(m_keys(column), 0, 'g', 17)
                .arg(m_exact[j], 0, 'g', 17)
                .arg(m_ntk[j], 0, 'g', 17);
@@ -51,8 +53,9 @@ MapsTab::MapsTab(QWidget* parent)
   m_columns->addItem(tr("mean weight per key"));
   m_columns->addItem(tr("total weight of the bin"));
   m_columns->setObjectName("map_columns");
-  m_columns->setToolTip(tr("A binned column holds many keys: show their mean weight (a bin compares with a "
-                           "single key) or their total (the share of attention the bin gets)"));
+  m_columns->setToolTip(
+      tr("A binned column holds many keys: show their mean weight (a bin compares with a "
+         "single key) or their total (the share of attention the bin gets)"));
   connect(m_columns, &QComboBox::currentIndexChanged, this, &MapsTab::draw);
   auto* label = new QLabel(tr("A &binned column shows the"));
   label->setBuddy(m_columns);
@@ -153,7 +156,8 @@ void MapsTab::drawInspector() {
   const Eigen::Index L = c.params.workload.L;
   double error = 0;
   for (Eigen::Index i = 0; i < L; ++i)
-    if (i * layout.query_bins / L == row && i < c.errors.row_max_abs.size()) error = std::max(error, c.errors.row_max_abs(i));
+    if (i * layout.query_bins / L == row && i < c.errors.row_max_abs.size())
+      error = std::max(error, c.errors.row_max_abs(i));
   clearPlot(m_row);
   std::vector<double> column(std::size_t(exact.cols()));
   for (std::size_t j = 0; j < column.size(); ++j) column[j] = double(j);

@@ -7,8 +7,8 @@
 #include "ui/compute/compute_controller.h"
 #include "ui/export/plot_export.h"
 
-#include <QWidget>
 #include <qcustomplot.h>
+#include <QWidget>
 
 class QComboBox;
 class QLabel;

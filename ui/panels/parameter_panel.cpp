@@ -24,7 +24,7 @@ namespace ntk::ui {
 namespace {
 
 constexpr int slider_steps_per_octave = 64;
-constexpr int slider_octaves = 24;  // m from 1 to 2^24 on the slider; more by typing
+constexpr int slider_octaves = 24;      // m from 1 to 2^24 on the slider; more by typing
 constexpr double fine_drag = 1.0 / 16;  // with Shift held, a drag moves the slider 16 times slower
 
 // The m slider: a drag moves it by how far the mouse moved (not to where the mouse is), so
@@ -58,9 +58,9 @@ class PrefixSlider : public QSlider {
     setSliderPosition(int(std::lround(m_exact)));
   }
   void keyPressEvent(QKeyEvent* event) override {
-    const int direction = event->key() == Qt::Key_Right || event->key() == Qt::Key_Up     ? 1
+    const int direction = event->key() == Qt::Key_Right || event->key() == Qt::Key_Up    ? 1
                           : event->key() == Qt::Key_Left || event->key() == Qt::Key_Down ? -1
-                                                                                          : 0;
+                                                                                         : 0;
     if (direction && event->modifiers() & Qt::ShiftModifier) return setValue(value() + direction);
     QSlider::keyPressEvent(event);
   }
@@ -82,12 +82,12 @@ QString human(double v, const char* unit) {
 
 QString comparisonSummary(const core::Parameters& p) {
   const auto r = core::feature_dimension(p);
-  const core::CostEstimate c =
-      core::estimate_cost({p.workload.L, p.workload.d, p.workload.m, r, p.rank, 1024, 1});
-  return QObject::tr("<b>r = %1</b> features<br>"
-                     "parameters: prefix m d = %2, NTK-Attention %3 = %4<br>"
-                     "memory: exact %5, NTK-Attention %6<br>"
-                     "FLOPs per evaluation: exact %7, NTK-Attention %8")
+  const core::CostEstimate c = core::estimate_cost({p.workload.L, p.workload.d, p.workload.m, r, p.rank, 1024, 1});
+  return QObject::tr(
+             "<b>r = %1</b> features<br>"
+             "parameters: prefix m d = %2, NTK-Attention %3 = %4<br>"
+             "memory: exact %5, NTK-Attention %6<br>"
+             "FLOPs per evaluation: exact %7, NTK-Attention %8")
       .arg(r)
       .arg(human(c.exact.parameters, ""))
       .arg(p.rank > 0 ? "r s + s d + r" : "r d + r")
@@ -98,15 +98,16 @@ QString comparisonSummary(const core::Parameters& p) {
 
 void checkComparison(const core::Parameters& p) {
   core::validate(p);
-  core::check_memory_budget({p.workload.L, p.workload.d, p.workload.m, core::feature_dimension(p), p.rank, 1024,
-                             core::thread_count()},
-                            core::default_memory_budget_bytes);
+  core::check_memory_budget(
+      {p.workload.L, p.workload.d, p.workload.m, core::feature_dimension(p), p.rank, 1024, core::thread_count()},
+      core::default_memory_budget_bytes);
 }
 
 QString ntkSummary(const core::Parameters& p) {
   const core::NtkSpec& s = p.ntk.model;
-  return QObject::tr("The standard stylized form (method.md section 8): the paper's exact network could not be "
-                     "checked.<br>trainable numbers N = m d = %1; kernel H: %2 x %2")
+  return QObject::tr(
+             "The standard stylized form (method.md section 8): the paper's exact network could not be "
+             "checked.<br>trainable numbers N = m d = %1; kernel H: %2 x %2")
       .arg(human(double(s.m * s.d), ""))
       .arg(s.n * s.d);
 }
@@ -235,9 +236,12 @@ QString ParameterPanel::text(const Control& c) const {
 
 void ParameterPanel::show(const Control& c, const core::Parameters& p) {
   const QString value = QString::fromStdString(c.spec->get(p));
-  if (auto* combo = qobject_cast<QComboBox*>(c.widget)) combo->setCurrentText(value);
-  else if (auto* check = qobject_cast<QCheckBox*>(c.widget)) check->setChecked(value == "true");
-  else static_cast<QDoubleSpinBox*>(c.widget)->setValue(value.toDouble());
+  if (auto* combo = qobject_cast<QComboBox*>(c.widget))
+    combo->setCurrentText(value);
+  else if (auto* check = qobject_cast<QCheckBox*>(c.widget))
+    check->setChecked(value == "true");
+  else
+    static_cast<QDoubleSpinBox*>(c.widget)->setValue(value.toDouble());
 }
 
 void ParameterPanel::setParameters(const core::Parameters& params) {

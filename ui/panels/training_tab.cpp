@@ -10,7 +10,11 @@
 namespace ntk::ui {
 
 TrainingTab::TrainingTab(NtkController* controller, TrainingPlot* plot, QWidget* parent)
-    : QWidget(parent), m_controller(controller), m_plot(plot), m_play(new QPushButton(tr("Play"))), m_status(new QLabel) {
+    : QWidget(parent),
+      m_controller(controller),
+      m_plot(plot),
+      m_play(new QPushButton(tr("Play"))),
+      m_status(new QLabel) {
   auto* step = new QPushButton(tr("Step"));
   auto* reset = new QPushButton(tr("Reset"));
   m_play->setToolTip(tr("Run gradient descent up to the set number of steps, or pause it (F6)"));

@@ -40,8 +40,7 @@ void KernelPlot::drawn() {
   }
   addCurve(this, m_kernel, tr("exp(t): exact attention"), QPen(palette::blue, 2), QCPScatterStyle::ssNone, grid, exact);
   addCurve(this, m_kernel, tr("φ(q)·φ(κ): NTK-Attention (%1)").arg(core::to_string(params.feature.kind)),
-           QPen(palette::vermillion, 1), QCPScatterStyle::ssDisc,
-           std::vector<double>(t.data(), t.data() + t.size()),
+           QPen(palette::vermillion, 1), QCPScatterStyle::ssDisc, std::vector<double>(t.data(), t.data() + t.size()),
            std::vector<double>(m_samples.features.data(), m_samples.features.data() + m_samples.features.size()))
       ->setLineStyle(QCPGraph::lsNone);
   const Eigen::ArrayXd gap = (m_samples.features.array() / t.array().exp() - 1).abs();
@@ -54,11 +53,11 @@ void KernelPlot::drawn() {
   addNote(m_kernel, tr("%1 pairs of the workload's queries and prefix keys (entry scale B = %2). Exact attention "
                        "weighs a key by exp(t), NTK-Attention by φ(q)·φ(κ); they part where |t| is large, and B sets "
                        "how far t spreads: here |t| ≤ %3, and φ(q)·φ(κ) is off exp(t) by up to %4 (median %5).")
-                        .arg(t.size())
-                        .arg(params.workload.scale)
-                        .arg(std::max(std::abs(low), std::abs(high)), 0, 'g', 3)
-                        .arg(percent(gap.maxCoeff()), percent(sorted[sorted.size() / 2])) +
-                    (off_axis ? tr(" %1 pairs have φ(q)·φ(κ) ≤ 0, below the log axis.").arg(off_axis) : QString()));
+                            .arg(t.size())
+                            .arg(params.workload.scale)
+                            .arg(std::max(std::abs(low), std::abs(high)), 0, 'g', 3)
+                            .arg(percent(gap.maxCoeff()), percent(sorted[sorted.size() / 2])) +
+                        (off_axis ? tr(" %1 pairs have φ(q)·φ(κ) ≤ 0, below the log axis.").arg(off_axis) : QString()));
   // The histogram of t in 30 bins, drawn as steps.
   constexpr int bins = 30;
   std::vector<double> centre(bins), count(bins, 0.0);

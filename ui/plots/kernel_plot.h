@@ -8,8 +8,8 @@
 #include "core/params/parameters.h"
 #include "ui/export/plot_export.h"
 
-#include <optional>
 #include <qcustomplot.h>
+#include <optional>
 
 namespace ntk::ui {
 

@@ -43,8 +43,8 @@ QString line(const QStringList& fields) { return fields.join(',') + "\n"; }
 NtkPlot::NtkPlot(QWidget* parent) : QCustomPlot(parent) {
   m_spectrum = addPanel(this, 0, 0, tr("Spectra of H* and H(W)/m"), tr("eigenvalue rank (largest first)"),
                         tr("eigenvalue"), false, true, Qt::AlignBottom | Qt::AlignLeft);
-  m_lambda = addPanel(this, 0, 1, tr("λₘᵢₙ against the width m"), tr("width m (prefix length)"),
-                      tr("λₘᵢₙ"), true, true, Qt::AlignBottom | Qt::AlignRight);
+  m_lambda = addPanel(this, 0, 1, tr("λₘᵢₙ against the width m"), tr("width m (prefix length)"), tr("λₘᵢₙ"), true, true,
+                      Qt::AlignBottom | Qt::AlignRight);
   m_distance = addPanel(this, 0, 2, tr("Distance of H(W)/m to H*"), tr("width m (prefix length)"),
                         tr("‖H(W)/m − H*‖ / ‖H*‖ (Frobenius)"), true, true);
 }
@@ -62,12 +62,15 @@ void NtkPlot::setResult(NtkResultPtr result) {
     std::vector<double> ranks;
     for (Eigen::Index i = 0; i < v.limit_spectrum.eigenvalues.size(); ++i) ranks.push_back(double(i));
     addCurve(this, m_spectrum,
-             tr("H* (λₘᵢₙ %1, condition %2)").arg(v.limit_spectrum.lambda_min, 0, 'g', 3).arg(v.limit_spectrum.condition, 0, 'g', 3),
+             tr("H* (λₘᵢₙ %1, condition %2)")
+                 .arg(v.limit_spectrum.lambda_min, 0, 'g', 3)
+                 .arg(v.limit_spectrum.condition, 0, 'g', 3),
              QPen(palette::blue, 2), QCPScatterStyle::ssNone, ranks, descending(v.limit_spectrum.eigenvalues));
     if (v.empirical_spectrum.complete)
       addCurve(this, m_spectrum,
                tr("H(W)/m at m = %1 (λₘᵢₙ %2)").arg(v.spec.m).arg(v.empirical_spectrum.lambda_min, 0, 'g', 3),
-               QPen(palette::vermillion, 1), QCPScatterStyle::ssDisc, ranks, descending(v.empirical_spectrum.eigenvalues))
+               QPen(palette::vermillion, 1), QCPScatterStyle::ssDisc, ranks,
+               descending(v.empirical_spectrum.eigenvalues))
           ->setLineStyle(QCPGraph::lsNone);
     QString note = tr("The stylized form (method.md §8). Effective rank: H* %1, H(W)/m %2. "
                       "H* = I_d ⊗ K: its eigenvalues come d-fold.")
@@ -117,8 +120,8 @@ TrainingPlot::TrainingPlot(QWidget* parent) : QCustomPlot(parent) {
                     Qt::AlignVCenter | Qt::AlignRight);
   m_lambda = addPanel(this, 0, 1, tr("λₘᵢₙ during training"), tr("step t"), tr("λₘᵢₙ(H(W(t))/m)"), false, false,
                       Qt::AlignVCenter | Qt::AlignRight);
-  m_movement = addPanel(this, 1, 0, tr("Weight movement"), tr("step t"),
-                        tr("maxᵣ |wᵣ(t) − wᵣ(0)|"), false, false, Qt::AlignBottom | Qt::AlignRight);
+  m_movement = addPanel(this, 1, 0, tr("Weight movement"), tr("step t"), tr("maxᵣ |wᵣ(t) − wᵣ(0)|"), false, false,
+                        Qt::AlignBottom | Qt::AlignRight);
   m_compute = addPanel(this, 1, 1, tr("Loss against compute"), tr("compute C = N D T (N = m d, D = n)"), tr("loss"),
                        true, true);
 }
@@ -157,12 +160,14 @@ void TrainingPlot::redraw() {
              QCPScatterStyle::ssNone, horizon, infinite);
     addCurve(this, m_loss, tr("finite-width prediction, λₘᵢₙ(H(W(0))/m)"), QPen(palette::blue, 1, Qt::DotLine),
              QCPScatterStyle::ssNone, horizon, finite);
-    QString note = tr("Two predictions loss(0)·(1 − η m λ)²ᵗ, not bounds: late in training the loss follows the "
-                      "finite-width one.");
+    QString note =
+        tr("Two predictions loss(0)·(1 − η m λ)²ᵗ, not bounds: late in training the loss follows the "
+           "finite-width one.");
     if (m_state->status != core::Status::ok) note += tr(" Stopped: the loss overflowed (lower η).");
     addNote(m_loss, note);
-    QCPGraph* lambda = addCurve(this, m_lambda, tr("λₘᵢₙ(H(W(t))/m)"), QPen(palette::vermillion, 2),
-                                QCPScatterStyle::ssDisc, t, column(steps, [](const core::TrainStep& s) { return s.lambda_min; }));
+    QCPGraph* lambda =
+        addCurve(this, m_lambda, tr("λₘᵢₙ(H(W(t))/m)"), QPen(palette::vermillion, 2), QCPScatterStyle::ssDisc, t,
+                 column(steps, [](const core::TrainStep& s) { return s.lambda_min; }));
     lambda->setLineStyle(QCPGraph::lsNone);
     lambda->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, palette::vermillion, 3));
     addLevel(this, m_lambda, 0, last, m_state->lambda_star, tr("λₘᵢₙ(H*)"));  // over the whole run, as the predictions
@@ -194,9 +199,9 @@ QString TrainingPlot::csv() const {
                       "predicted_loss_infinite_width", "predicted_loss_finite_width"});
   const auto rows = [&](const QString& name, const Steps& steps) {
     for (const core::TrainStep& s : steps)
-      out += line({name, QString::number(s.step), QString::number(s.loss, 'g', 17), QString::number(s.lambda_min, 'g', 17),
-                   QString::number(s.weight_movement, 'g', 17), QString::number(s.compute, 'g', 17),
-                   QString::number(s.predicted_loss_infinite, 'g', 17),
+      out += line({name, QString::number(s.step), QString::number(s.loss, 'g', 17),
+                   QString::number(s.lambda_min, 'g', 17), QString::number(s.weight_movement, 'g', 17),
+                   QString::number(s.compute, 'g', 17), QString::number(s.predicted_loss_infinite, 'g', 17),
                    QString::number(s.predicted_loss_finite, 'g', 17)});
   };
   if (m_state) rows("run", m_state->curve.steps);

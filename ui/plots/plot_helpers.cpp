@@ -52,8 +52,12 @@ QRectF emptiestPlace(const QRectF& area, QSizeF size, QSizeF inset, Qt::Alignmen
     const double y = area.top() + inset.height() + fy * (area.height() - 2 * inset.height() - size.height());
     return QRectF(QPointF(x, y), size);
   };
-  std::vector<QRectF> candidates{box(preferred & Qt::AlignRight ? 1 : preferred & Qt::AlignHCenter ? 0.5 : 0,
-                                     preferred & Qt::AlignBottom ? 1 : preferred & Qt::AlignVCenter ? 0.5 : 0)};
+  std::vector<QRectF> candidates{box(preferred & Qt::AlignRight     ? 1
+                                     : preferred & Qt::AlignHCenter ? 0.5
+                                                                    : 0,
+                                     preferred & Qt::AlignBottom    ? 1
+                                     : preferred & Qt::AlignVCenter ? 0.5
+                                                                    : 0)};
   for (const auto& [fx, fy] : {std::pair{1, 0}, std::pair{0, 0}, std::pair{1, 1}, std::pair{0, 1}})
     candidates.push_back(box(fx, fy));
   for (int i = 0; i <= 6; ++i)
@@ -122,7 +126,8 @@ QCPTextElement* footerOf(QCPAxisRect* rect) {
 // `current`, the text of `object`, as the plot set it before any wrapping (`object` keeps both).
 QString originalText(QObject* object, const QString& current) {
   const QVariant wrapped_text = object->property("ntkWrapped");
-  return wrapped_text.isValid() && wrapped_text.toString() == current ? object->property("ntkText").toString() : current;
+  return wrapped_text.isValid() && wrapped_text.toString() == current ? object->property("ntkText").toString()
+                                                                      : current;
 }
 
 // Wraps the text `current` of `object` to `width` and sets it with `set`; true if it changed.
@@ -162,9 +167,9 @@ void relayout(QCustomPlot* plot) {
 void setLegendBox(QCPAxisRect* rect, const QRectF& box) {
   const QRectF frame = rect->insetLayout()->rect();  // free insets are placed in ratios of this
   rect->insetLayout()->setInsetPlacement(0, QCPLayoutInset::ipFree);
-  rect->insetLayout()->setInsetRect(0, QRectF((box.left() - frame.left()) / frame.width(),
-                                              (box.top() - frame.top()) / frame.height(),
-                                              box.width() / frame.width(), box.height() / frame.height()));
+  rect->insetLayout()->setInsetRect(
+      0, QRectF((box.left() - frame.left()) / frame.width(), (box.top() - frame.top()) / frame.height(),
+                box.width() / frame.width(), box.height() / frame.height()));
   rect->insetLayout()->update(QCPLayoutElement::upLayout);
 }
 
@@ -180,8 +185,8 @@ bool placeLegend(QCustomPlot* plot, QCPAxisRect* rect) {
   const QMargins gap = rect->insetLayout()->margins();
   const QSizeF inset(std::max(4, gap.left()), std::max(4, gap.top()));  // off the frame by a few pixels
   // Entries are wrapped to fit the panel (from their own text each time).
-  const double text_width =
-      area.width() - 2 * gap.left() - legend->iconSize().width() - legend->iconTextPadding() - 4 * legend->margins().left();
+  const double text_width = area.width() - 2 * gap.left() - legend->iconSize().width() - legend->iconTextPadding() -
+                            4 * legend->margins().left();
   for (int i = 0; i < legend->itemCount(); ++i) {
     auto* item = qobject_cast<QCPPlottableLegendItem*>(legend->item(i));
     if (!item) continue;
@@ -217,10 +222,11 @@ bool placeLegend(QCustomPlot* plot, QCPAxisRect* rect) {
     }
     const QRectF now = rect->rect();
     const std::vector<QPointF> points = curvePixels(plot, rect);
-    const QRectF box = emptiestPlace(now, size, inset, Qt::Alignment(legend->property("ntkCorner").toInt()), points,
-                                     labels());
+    const QRectF box =
+        emptiestPlace(now, size, inset, Qt::Alignment(legend->property("ntkCorner").toInt()), points, labels());
     setLegendBox(rect, box);
-    if (std::none_of(points.begin(), points.end(), [&](const QPointF& p) { return box.adjusted(-3, -3, 3, 3).contains(p); }))
+    if (std::none_of(points.begin(), points.end(),
+                     [&](const QPointF& p) { return box.adjusted(-3, -3, 3, 3).contains(p); }))
       return relaid;
   }
   // No room inside: under the axes (until the plot's data change, so that the panel does not
@@ -243,7 +249,8 @@ void legendRoomBelow(QCustomPlot* plot) {
   for (QCPAxisRect* rect : below) {
     rect->setProperty("ntkAxisMargin", rect->margins().bottom());
     const int gap = rect->insetLayout()->margins().top();
-    rect->setMinimumMargins(QMargins(0, 0, 0, rect->margins().bottom() + legendOf(rect)->minimumOuterSizeHint().height() + 2 * gap));
+    rect->setMinimumMargins(
+        QMargins(0, 0, 0, rect->margins().bottom() + legendOf(rect)->minimumOuterSizeHint().height() + 2 * gap));
   }
   relayout(plot);
 }
@@ -298,7 +305,8 @@ void placeMarkLabels(QCustomPlot* plot) {
     for (const double ratio : {0.97, 0.03})  // the bottom first, then the top
       for (const bool right : {true, false}) {
         const double y = area.top() + ratio * area.height();
-        const QRectF box(right ? x : x - size.width(), ratio > 0.5 ? y - size.height() : y, size.width(), size.height());
+        const QRectF box(right ? x : x - size.width(), ratio > 0.5 ? y - size.height() : y, size.width(),
+                         size.height());
         double cost = area.contains(box) ? 0 : 1e6;
         for (const QPointF& p : points) cost += box.adjusted(-3, -3, 3, 3).contains(p);
         if (cost < best_cost) best_cost = cost, best_ratio = ratio, best_right = right;
@@ -322,8 +330,8 @@ void placeLegendsAndNotes(QCustomPlot* plot) {
   }
 }
 
-QCPAxisRect* addPanel(QCustomPlot* plot, int row, int column, const QString& title, const QString& x,
-                      const QString& y, bool log_x, bool log_y, Qt::Alignment legend_at) {
+QCPAxisRect* addPanel(QCustomPlot* plot, int row, int column, const QString& title, const QString& x, const QString& y,
+                      bool log_x, bool log_y, Qt::Alignment legend_at) {
   const bool first = row == 0 && column == 0;
   QCPAxisRect* rect = first ? plot->axisRect() : new QCPAxisRect(plot);
   if (first) plot->plotLayout()->take(rect);
@@ -375,8 +383,7 @@ void clearPlot(QCustomPlot* plot) {
 }
 
 QCPGraph* addCurve(QCustomPlot* plot, QCPAxisRect* rect, const QString& name, const QPen& pen,
-                   QCPScatterStyle::ScatterShape shape, const std::vector<double>& x,
-                   const std::vector<double>& y) {
+                   QCPScatterStyle::ScatterShape shape, const std::vector<double>& x, const std::vector<double>& y) {
   QCPAxis* keys = rect->axis(QCPAxis::atBottom);
   QCPAxis* values = rect->axis(QCPAxis::atLeft);
   QCPGraph* graph = plot->addGraph(keys, values);
@@ -428,15 +435,17 @@ QString superscript(const QString& text) {
   return out;
 }
 
-void addPowerFit(QCustomPlot* plot, QCPAxisRect* rect, const std::vector<double>& x,
-                 const std::vector<double>& y, const QString& quantity, const QString& variable) {
+void addPowerFit(QCustomPlot* plot, QCPAxisRect* rect, const std::vector<double>& x, const std::vector<double>& y,
+                 const QString& quantity, const QString& variable) {
   const std::optional<core::LogLogFit> fit = core::fit_log_log(x, y);
   if (!fit || fit->points < 3) return;
   double lo = INFINITY, hi = 0;
   for (std::size_t i = 0; i < std::min(x.size(), y.size()); ++i)
-    if (x[i] > 0 && y[i] > 0 && std::isfinite(x[i]) && std::isfinite(y[i])) lo = std::min(lo, x[i]), hi = std::max(hi, x[i]);
+    if (x[i] > 0 && y[i] > 0 && std::isfinite(x[i]) && std::isfinite(y[i]))
+      lo = std::min(lo, x[i]), hi = std::max(hi, x[i]);
   const auto at = [&](double v) { return std::exp(fit->intercept + fit->slope * std::log(v)); };
-  addCurve(plot, rect, QObject::tr("fit: %1 ∝ %2%3").arg(quantity, variable, superscript(QString::number(fit->slope, 'f', 2))),
+  addCurve(plot, rect,
+           QObject::tr("fit: %1 ∝ %2%3").arg(quantity, variable, superscript(QString::number(fit->slope, 'f', 2))),
            QPen(Qt::black, 1, Qt::DotLine), QCPScatterStyle::ssNone, {lo, hi}, {at(lo), at(hi)});
 }
 
@@ -452,7 +461,8 @@ void addInverseSqrtGuide(QCustomPlot* plot, QCPAxisRect* rect, const std::vector
   std::nth_element(c.begin(), c.begin() + std::ptrdiff_t(c.size() / 2), c.end());
   std::vector<double> guide;
   for (const double v : xs) guide.push_back(c[c.size() / 2] / std::sqrt(v));
-  addCurve(plot, rect, QObject::tr("guide ∝ 1/√m"), QPen(Qt::black, 1, Qt::DashLine), QCPScatterStyle::ssNone, xs, guide);
+  addCurve(plot, rect, QObject::tr("guide ∝ 1/√m"), QPen(Qt::black, 1, Qt::DashLine), QCPScatterStyle::ssNone, xs,
+           guide);
 }
 
 void fitRange(QCPAxisRect* rect) {

@@ -9,16 +9,15 @@ namespace ntk::ui {
 
 /// Okabe-Ito colours: distinguishable with every common colour-vision deficiency.
 namespace palette {
-inline const QColor blue("#0072B2"), vermillion("#D55E00"), green("#009E73"), pink("#CC79A7"),
-    orange("#E69F00"), sky("#56B4E9"), ghost(160, 160, 160);
+inline const QColor blue("#0072B2"), vermillion("#D55E00"), green("#009E73"), pink("#CC79A7"), orange("#E69F00"),
+    sky("#56B4E9"), ghost(160, 160, 160);
 }
 
 /// A titled panel at (row, column) of the plot's layout (rows of panels take three layout rows:
 /// the title, the axes, then the notes); the first panel reuses the plot's default axis rect and
 /// legend.
-QCPAxisRect* addPanel(QCustomPlot* plot, int row, int column, const QString& title, const QString& x,
-                      const QString& y, bool log_x, bool log_y,
-                      Qt::Alignment legend_at = Qt::AlignTop | Qt::AlignRight);
+QCPAxisRect* addPanel(QCustomPlot* plot, int row, int column, const QString& title, const QString& x, const QString& y,
+                      bool log_x, bool log_y, Qt::Alignment legend_at = Qt::AlignTop | Qt::AlignRight);
 
 /// Ticks at whole numbers only, for an axis that counts (rows, columns).
 void setWholeNumberTicks(QCPAxis* axis);
@@ -33,8 +32,7 @@ void clearPlot(QCustomPlot* plot);
 /// A curve through the points (x[i], y[i]) that are finite and, on log axes, positive.
 /// Named curves with points get a legend entry.
 QCPGraph* addCurve(QCustomPlot* plot, QCPAxisRect* rect, const QString& name, const QPen& pen,
-                   QCPScatterStyle::ScatterShape shape, const std::vector<double>& x,
-                   const std::vector<double>& y);
+                   QCPScatterStyle::ScatterShape shape, const std::vector<double>& x, const std::vector<double>& y);
 
 /// Replots `plot` (queued) if it is shown, else once it is next shown: a result drawn into a tab
 /// nobody is looking at costs the GUI thread nothing until the tab opens. Exports lay a plot out
@@ -47,8 +45,8 @@ QString superscript(const QString& text);
 
 /// The least-squares line of log y on log x across the points' range, named
 /// "fit: <quantity> ∝ <variable>^slope"; nothing with fewer than 3 usable points.
-void addPowerFit(QCustomPlot* plot, QCPAxisRect* rect, const std::vector<double>& x,
-                 const std::vector<double>& y, const QString& quantity, const QString& variable);
+void addPowerFit(QCustomPlot* plot, QCPAxisRect* rect, const std::vector<double>& x, const std::vector<double>& y,
+                 const QString& quantity, const QString& variable);
 
 /// The guide c / sqrt(x) across the points' range, c the median of y sqrt(x), as a dashed line.
 void addInverseSqrtGuide(QCustomPlot* plot, QCPAxisRect* rect, const std::vector<double>& x,

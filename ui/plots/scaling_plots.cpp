@@ -22,8 +22,9 @@ double limit(const core::ScalingPoint& p) { return p.limit_distance.value_or(NAN
 QString boundNote(const Points& points) {
   const auto bounded = std::count_if(points.begin(), points.end(), [](const auto& p) { return p.bound.has_value(); });
   if (points.empty() || points.front().degree == 0 || bounded == Eigen::Index(points.size())) return {};
-  const QString rule = QObject::tr("The Taylor bound holds only while ε = eᵝ βᵍ⁺¹/(g+1)! < 1, "
-                                   "β = max |⟨q, κ⟩|/√d over the prefix keys, which grows with m");
+  const QString rule = QObject::tr(
+      "The Taylor bound holds only while ε = eᵝ βᵍ⁺¹/(g+1)! < 1, "
+      "β = max |⟨q, κ⟩|/√d over the prefix keys, which grows with m");
   if (bounded == 0) return rule + QObject::tr(": ε ≥ 1 at every m here.");
   Eigen::Index last = 0;
   for (const core::ScalingPoint& p : points)
@@ -42,7 +43,11 @@ QString describe(const core::Parameters& p) {
   if (p.feature.kind == core::FeatureKind::taylor) map += QString(" g=%1").arg(p.feature.degree);
   if (p.feature.kind == core::FeatureKind::favor) map += QString(" r=%1").arg(p.feature.features);
   return QString("%1, scale %2, L %3, d %4, m %5, seed %6")
-      .arg(map).arg(p.workload.scale).arg(p.workload.L).arg(p.workload.d).arg(p.workload.m)
+      .arg(map)
+      .arg(p.workload.scale)
+      .arg(p.workload.L)
+      .arg(p.workload.d)
+      .arg(p.workload.m)
       .arg(p.workload.seed);
 }
 
@@ -51,16 +56,16 @@ QCPGraph* curve(QCustomPlot* plot, QCPAxisRect* rect, const QString& name, const
   return addCurve(plot, rect, name, pen, shape, column(points, x), column(points, y));
 }
 
-void addGhost(QCustomPlot* plot, QCPAxisRect* rect, const ScalingPtr& pinned, const Points& points,
-              const Field& x, const Field& y, const QString& what) {
+void addGhost(QCustomPlot* plot, QCPAxisRect* rect, const ScalingPtr& pinned, const Points& points, const Field& x,
+              const Field& y, const QString& what) {
   curve(plot, rect, QObject::tr("pinned %1: %2").arg(what, describe(pinned->params)),
         QPen(palette::ghost, 2, Qt::DashLine), QCPScatterStyle::ssCircle, points, x, y);
 }
 
-void addCurrent(QCustomPlot* plot, QCPAxisRect* rect, const core::ScalingPoint& current,
-                const Field& x, const Field& y) {
-  QCPGraph* graph = curve(plot, rect, QObject::tr("shown result"), QPen(Qt::black), QCPScatterStyle::ssStar,
-                          {current}, x, y);
+void addCurrent(QCustomPlot* plot, QCPAxisRect* rect, const core::ScalingPoint& current, const Field& x,
+                const Field& y) {
+  QCPGraph* graph =
+      curve(plot, rect, QObject::tr("shown result"), QPen(Qt::black), QCPScatterStyle::ssStar, {current}, x, y);
   graph->setLineStyle(QCPGraph::lsNone);
   graph->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssStar, QPen(Qt::black, 2), Qt::NoBrush, 16));
 }
@@ -71,8 +76,8 @@ void addFit(QCustomPlot* plot, QCPAxisRect* rect, const Points& points, const Fi
 }
 
 // A vertical line where `a` overtakes `b` over the points' m (if it does), labelled.
-void markCrossover(QCustomPlot* plot, QCPAxisRect* rect, const Points& points, const Field& a,
-                   const Field& b, const QString& label) {
+void markCrossover(QCustomPlot* plot, QCPAxisRect* rect, const Points& points, const Field& a, const Field& b,
+                   const QString& label) {
   const std::optional<double> at = core::crossover(column(points, by_m), column(points, a), column(points, b));
   if (at) addVerticalMark(plot, rect, *at, label.arg(*at, 0, 'f', 0));  // "m ≈ 9737", not 9.74e+03
 }
@@ -98,13 +103,21 @@ QString ScalingPlot::csv() const {
   const auto optional = [](const std::optional<double>& v) { return v ? QString::number(*v, 'g', 17) : QString(); };
   const auto rows = [&](const QString& name, const Points& points) {
     for (const core::ScalingPoint& p : points)
-      out += QStringList{name, QString::number(p.m), QString::number(p.r), QString::number(p.degree),
-                         QString::number(p.max_abs, 'g', 17), QString::number(p.rel_fro, 'g', 17),
-                         optional(p.bound), optional(p.limit_distance),
-                         QString::number(p.exact_seconds, 'g', 6), QString::number(p.ntk_seconds, 'g', 6),
-                         QString::number(p.compress_seconds, 'g', 6), QString::number(p.exact_bytes, 'g', 17),
+      out += QStringList{name,
+                         QString::number(p.m),
+                         QString::number(p.r),
+                         QString::number(p.degree),
+                         QString::number(p.max_abs, 'g', 17),
+                         QString::number(p.rel_fro, 'g', 17),
+                         optional(p.bound),
+                         optional(p.limit_distance),
+                         QString::number(p.exact_seconds, 'g', 6),
+                         QString::number(p.ntk_seconds, 'g', 6),
+                         QString::number(p.compress_seconds, 'g', 6),
+                         QString::number(p.exact_bytes, 'g', 17),
                          QString::number(p.ntk_bytes, 'g', 17)}
-                 .join(',') + "\n";
+                 .join(',') +
+             "\n";
   };
   for (const auto& [name, series] : {std::pair{QString(""), m_series}, std::pair{QString("pinned_"), m_pinned}}) {
     if (!series) continue;
@@ -116,11 +129,10 @@ QString ScalingPlot::csv() const {
 }
 
 ErrorScalingPlot::ErrorScalingPlot(QWidget* parent) : ScalingPlot(parent) {
-  m_byLength = addPanel(this, 0, 0, tr("NTK-Attention's error against m"),
-                        tr("prefix length m"), tr("max-abs error ‖T − PrefixAttn‖∞"), true, true);
-  m_byFeature = addPanel(this, 0, 1, tr("…and against the feature dimension r"),
-                         tr("feature dimension r"), tr("max-abs error ‖T − PrefixAttn‖∞"), true, true,
-                         Qt::AlignBottom | Qt::AlignLeft);
+  m_byLength = addPanel(this, 0, 0, tr("NTK-Attention's error against m"), tr("prefix length m"),
+                        tr("max-abs error ‖T − PrefixAttn‖∞"), true, true);
+  m_byFeature = addPanel(this, 0, 1, tr("…and against the feature dimension r"), tr("feature dimension r"),
+                         tr("max-abs error ‖T − PrefixAttn‖∞"), true, true, Qt::AlignBottom | Qt::AlignLeft);
 }
 
 void ErrorScalingPlot::redraw() {
@@ -133,28 +145,28 @@ void ErrorScalingPlot::redraw() {
     const QPen pen(palette::vermillion, 2);
     curve(this, m_byLength, tr("measured"), pen, QCPScatterStyle::ssDisc, m_series->by_length, by_m, max_abs);
     curve(this, m_byLength, tr("Taylor bound (worst case)"), QPen(palette::pink, 2, Qt::DashLine),
-             QCPScatterStyle::ssNone, m_series->by_length, by_m, bound);
+          QCPScatterStyle::ssNone, m_series->by_length, by_m, bound);
     addFit(this, m_byLength, m_series->by_length, by_m, max_abs, tr("error"), "m");
     addCurrent(this, m_byLength, m_series->current, by_m, max_abs);
-    curve(this, m_byFeature, tr("measured at m = %1").arg(m_series->params.workload.m), pen,
-             QCPScatterStyle::ssDisc, m_series->by_feature, by_r, max_abs);
+    curve(this, m_byFeature, tr("measured at m = %1").arg(m_series->params.workload.m), pen, QCPScatterStyle::ssDisc,
+          m_series->by_feature, by_r, max_abs);
     curve(this, m_byFeature, tr("Taylor bound (worst case)"), QPen(palette::pink, 2, Qt::DashLine),
-             QCPScatterStyle::ssNone, m_series->by_feature, by_r, bound);
+          QCPScatterStyle::ssNone, m_series->by_feature, by_r, bound);
     addFit(this, m_byFeature, m_series->by_feature, by_r, max_abs, tr("error"), "r");
     addCurrent(this, m_byFeature, m_series->current, by_r, max_abs);
     for (const core::ScalingPoint& p : m_series->by_feature)
       if (p.degree > 0 && p.max_abs > 0 && std::isfinite(p.max_abs))
-        addText(this, m_byFeature, double(p.r), p.max_abs, QString("  g=%1").arg(p.degree), Qt::AlignLeft | Qt::AlignBottom);
+        addText(this, m_byFeature, double(p.r), p.max_abs, QString("  g=%1").arg(p.degree),
+                Qt::AlignLeft | Qt::AlignBottom);
     if (m_series->params.feature.kind == core::FeatureKind::elu)
       addNote(m_byFeature, tr("ELU+1 has no size to vary: r = d."));
     if (const std::string cut = core::feature_variants_cut(m_series->params); !cut.empty())
       addNote(m_byFeature, tr("Not computed: %1.").arg(QString::fromStdString(cut)));
-    if (const QString why = boundNote(m_series->by_length); !why.isEmpty())
-      addNote(m_byLength, why);
+    if (const QString why = boundNote(m_series->by_length); !why.isEmpty()) addNote(m_byLength, why);
     if (!m_series->complete())
       addNote(m_byLength, tr("computing… %1 of %2 points")
-                                    .arg(m_series->by_length.size() + m_series->by_feature.size())
-                                    .arg(m_series->planned));
+                              .arg(m_series->by_length.size() + m_series->by_feature.size())
+                              .arg(m_series->planned));
   }
   fitRange(m_byLength);
   fitRange(m_byFeature);
@@ -188,8 +200,8 @@ void LimitPlot::redraw() {
 
 CostPlot::CostPlot(QWidget* parent) : ScalingPlot(parent) {
   m_time = addPanel(this, 0, 0, tr("Time per evaluation (measured)"), tr("prefix length m"), tr("seconds"), true, true);
-  m_memory = addPanel(this, 0, 1, tr("Memory kept (from the array sizes)"), tr("prefix length m"),
-                      tr("bytes"), true, true);
+  m_memory =
+      addPanel(this, 0, 1, tr("Memory kept (from the array sizes)"), tr("prefix length m"), tr("bytes"), true, true);
 }
 
 void CostPlot::redraw() {
@@ -205,15 +217,17 @@ void CostPlot::redraw() {
   }
   if (m_series) {
     const Points& points = m_series->by_length;
-    curve(this, m_time, tr("exact prefix attention"), QPen(palette::blue, 2), QCPScatterStyle::ssDisc, points, by_m, exact_s);
-    curve(this, m_time, tr("NTK-Attention (Z, k given)"), QPen(palette::vermillion, 2), QCPScatterStyle::ssSquare, points, by_m, ntk_s);
+    curve(this, m_time, tr("exact prefix attention"), QPen(palette::blue, 2), QCPScatterStyle::ssDisc, points, by_m,
+          exact_s);
+    curve(this, m_time, tr("NTK-Attention (Z, k given)"), QPen(palette::vermillion, 2), QCPScatterStyle::ssSquare,
+          points, by_m, ntk_s);
     curve(this, m_time, tr("computing Z, k from the prefix (once)"), QPen(palette::green, 2, Qt::DashLine),
-             QCPScatterStyle::ssTriangle, points, by_m, compress_s);
+          QCPScatterStyle::ssTriangle, points, by_m, compress_s);
     markCrossover(this, m_time, points, exact_s, ntk_s, tr("exact slower from m ≈ %1"));
-    curve(this, m_memory, tr("exact: Kₚ, Vₚ and the inputs"), QPen(palette::blue, 2), QCPScatterStyle::ssDisc,
-             points, by_m, exact_b);
-    curve(this, m_memory, tr("NTK-Attention: Z, k and the inputs"), QPen(palette::vermillion, 2), QCPScatterStyle::ssSquare,
-             points, by_m, ntk_b);
+    curve(this, m_memory, tr("exact: Kₚ, Vₚ and the inputs"), QPen(palette::blue, 2), QCPScatterStyle::ssDisc, points,
+          by_m, exact_b);
+    curve(this, m_memory, tr("NTK-Attention: Z, k and the inputs"), QPen(palette::vermillion, 2),
+          QCPScatterStyle::ssSquare, points, by_m, ntk_b);
     markCrossover(this, m_memory, points, exact_b, ntk_b, tr("exact larger from m ≈ %1"));
     addNote(m_time, tr("one thread; medians of up to 5 runs when a run is under 20 ms"));
   }

@@ -42,8 +42,8 @@ QString tableFromJson(const QJsonObject& values, std::span<const core::ParamSpec
 }  // namespace
 
 QString setParameters(const QJsonObject& values, core::Parameters& params) {
-  for (const auto& [key, table] : {std::pair{"parameters", core::parameter_specs()},
-                                    std::pair{"ntk", core::ntk_parameter_specs()}}) {
+  for (const auto& [key, table] :
+       {std::pair{"parameters", core::parameter_specs()}, std::pair{"ntk", core::ntk_parameter_specs()}}) {
     if (!values.contains(key)) continue;
     if (!values.value(key).isObject())
       return QObject::tr("the section \"%1\" must be an object of settings ({\"key\": value, ...})").arg(key);
@@ -106,7 +106,9 @@ QString writeFileAtomic(const QString& path, const QByteArray& bytes) {
   return {};
 }
 
-QString saveSession(const QString& path, const Session& session) { return writeFileAtomic(path, sessionToJson(session)); }
+QString saveSession(const QString& path, const Session& session) {
+  return writeFileAtomic(path, sessionToJson(session));
+}
 
 std::optional<Session> loadSession(const QString& path, QString* error) {
   // Regular files only, checked before opening: a FIFO would block and a device never ends.

@@ -59,12 +59,13 @@ TEST(SweepPlan, RepeatedOrUnusedAxesAreRefused) {
     EXPECT_NE(std::string(e.what()).find("no point of this sweep uses degree"), std::string::npos) << e.what();
   }
   // Varying the map too, degree applies at some points.
-  EXPECT_EQ(core::expand(favor, {core::parse_axis("feature=taylor,favor"), core::parse_axis("degree=1..2")}).size(), 4u);
+  EXPECT_EQ(core::expand(favor, {core::parse_axis("feature=taylor,favor"), core::parse_axis("degree=1..2")}).size(),
+            4u);
 }
 
 TEST(SweepPlan, FirstAxisIsOutermost) {
-  const auto points = core::expand(core::default_parameters(),
-                                  {core::parse_axis("m=16,32"), core::parse_axis("degree=1..3")});
+  const auto points =
+      core::expand(core::default_parameters(), {core::parse_axis("m=16,32"), core::parse_axis("degree=1..3")});
   ASSERT_EQ(points.size(), 6u);
   EXPECT_EQ(points[1].params.workload.m, 16);
   EXPECT_EQ(points[1].params.feature.degree, 2);
