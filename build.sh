@@ -21,7 +21,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 packages=(g++ cmake ninja-build libeigen3-dev libgtest-dev qt6-base-dev qt6-svg-dev
-          libqcustomplot-dev libqcustomplot2.1-qt6 libspectra-dev zlib1g-dev nettle-dev fonts-dejavu-core
+          libqcustomplot-dev libqcustomplot2.1-qt6 libspectra-dev zlib1g-dev nettle-dev nlohmann-json3-dev fonts-dejavu-core
           pybind11-dev python3-dev python3-numpy python3-pytest)
 
 install_missing() {

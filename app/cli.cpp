@@ -1,6 +1,7 @@
 #include "app/cli.h"
 
 #include "app/commands.h"
+#include "app/gui.h"
 #include "app/progress_printer.h"
 
 #include <exception>
@@ -17,15 +18,32 @@ std::vector<Command> commands(std::span<const Command> extra) {
   return all;
 }
 
+// The synopsis in lines of at most about `width` columns, broken before a top-level "[", the
+// lines after the first indented by `indent`.
+std::string wrap_synopsis(const std::string& synopsis, std::size_t indent, std::size_t width) {
+  std::string out, line;
+  int depth = 0;
+  for (std::size_t i = 0; i < synopsis.size(); ++i) {
+    const char c = synopsis[i];
+    if (c == '[' && depth++ == 0 && !line.empty() && line.size() + synopsis.find(']', i) - i > width) {
+      out += line.substr(0, line.find_last_not_of(' ') + 1) + "\n" + std::string(indent, ' ');
+      line.clear();
+    }
+    if (c == ']') --depth;
+    line += c;
+  }
+  return out + line;
+}
+
 void print_overview(std::ostream& out, std::span<const Command> extra) {
+  const std::string window = "Usage: " + std::string(program) + ' ' + wrap_synopsis(window_synopsis, 20, 60);
+  const std::string headless = "       " + std::string(program) + " COMMAND [options]";
+  const std::size_t last_line = window.size() - window.rfind('\n') - 1;  // the labels line up after it
   out << "NTK-Attention Explorer " << NTK_VERSION
       << ": exact prefix attention against NTK-Attention\n"
          "(arXiv 2406.14036, \"Towards Infinite-Long Prefix in Transformer\").\n\n"
-         "Usage: "
-      << program << " [--open FILE.ntksession] [--lesson N [--step K]] [--presenter]\n"
-      << "                    [--theme light|dark] [--zoom 1-2] [--inspect-query I]\n"
-      << "                    [--screenshot OUT.png [--timeout S]]" << std::string(24, ' ') << "the window\n"
-      << "       " << program << " COMMAND [options]" << std::string(43, ' ') << "headless\n\nCommands:\n";
+      << window << "   the window\n"
+      << headless << std::string(last_line + 3 - headless.size(), ' ') << "headless\n\nCommands:\n";
   for (const Command& c : commands(extra))
     out << "  " << c.name << std::string(10 - c.name.size(), ' ') << c.summary << '\n';
   out << "\nRun '" << program
@@ -63,10 +81,7 @@ void print_man_page(std::ostream& out, std::span<const Command> extra) {
   out << ".TH NTK-EXPLORER 1 \"\" \"ntk-explorer " << NTK_VERSION << "\" \"User Commands\"\n"
       << ".SH NAME\nntk\\-explorer \\- exact prefix attention against NTK\\-Attention, live and headless\n"
       << ".SH SYNOPSIS\n.B ntk\\-explorer\n"
-      << roff(
-             "[--open FILE.ntksession] [--lesson N [--step K]] [--presenter] [--theme light|dark] "
-             "[--zoom 1-2] [--inspect-query I] [--screenshot OUT.png [--timeout S]]")
-      << "\n.br\n.B ntk\\-explorer\n.I COMMAND\n[options]\n"
+      << roff(window_synopsis) << "\n.br\n.B ntk\\-explorer\n.I COMMAND\n[options]\n"
       << ".SH DESCRIPTION\n"
       << roff(
              "NTK-Attention Explorer makes arXiv 2406.14036 (\"Towards Infinite-Long Prefix in Transformer\") "

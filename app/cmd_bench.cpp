@@ -146,23 +146,20 @@ int run(const Args& args, std::ostream& out, std::ostream& err) {
   ntk_cases(quick, cases);
 
   if (args.has("json")) {
-    std::string list = "[";
+    std::vector<core::JsonObject> list;
     for (const CaseResult& c : cases) {
-      core::JsonObject o;
+      core::JsonObject& o = list.emplace_back();
       o.add("name", c.name)
           .add("precision", std::string(core::to_string(c.precision)))
           .add("seconds", c.seconds)
           .add("gflops", c.gflops);
       if (c.peak_mb >= 0) o.add("peak_memory_mb", c.peak_mb);
-      std::string text = o.str();
-      text.pop_back();
-      list += (list.size() > 1 ? ", " : "") + text;
     }
     core::JsonObject top;
     top.add("program", std::string("ntk-explorer ") + NTK_VERSION)
         .add("threads", static_cast<long long>(core::thread_count()))
         .add("gemm_gflops", gemm)
-        .add_raw("cases", list + "]");
+        .add("cases", list);
     out << top.str();
     return exit_ok;
   }

@@ -19,10 +19,22 @@
 namespace ntk::app {
 namespace {
 
-constexpr const char* usage =
-    "ntk-explorer: the window takes [--open FILE.ntksession] [--lesson N [--step K]] [--presenter]\n"
-    "  [--theme light|dark] [--zoom 1-2] [--inspect-query I] [--screenshot OUT.png [--timeout SECONDS]];\n"
-    "  run 'ntk-explorer --help' for the headless commands\n";
+const std::string usage = std::string("ntk-explorer: the window takes ") + window_synopsis +
+                          ";\n  run 'ntk-explorer --help' for the headless commands\n";
+
+// The window's options, parsed by the commands' parser (Args).
+const std::vector<OptionSpec>& window_options() {
+  static const std::vector<OptionSpec> options = {{"open", true, false, "a saved session"},
+                                                  {"lesson", true, false, "a lesson"},
+                                                  {"step", true, false, "the lesson's card"},
+                                                  {"presenter", false, false, "presenter mode"},
+                                                  {"theme", true, false, "light or dark"},
+                                                  {"zoom", true, false, "the text zoom"},
+                                                  {"inspect-query", true, false, "the query inspector's row"},
+                                                  {"screenshot", true, false, "a picture to write"},
+                                                  {"timeout", true, false, "seconds a screenshot run may take"}};
+  return options;
+}
 
 struct WindowOptions {
   std::string session, screenshot, theme, zoom;
@@ -57,44 +69,34 @@ std::optional<double> zoom_factor(const std::string& text) {
 
 // The options, or nullopt after saying on stderr what is wrong.
 std::optional<WindowOptions> parse(const std::vector<std::string>& args) {
+  std::optional<Args> parsed;
+  try {
+    parsed.emplace(args, window_options());
+  } catch (const UsageError& e) {
+    std::cerr << "ntk-explorer: " << e.what() << '\n' << usage;
+    return std::nullopt;
+  }
+  if (!parsed->positional().empty()) {
+    std::cerr << "ntk-explorer: unexpected argument '" << parsed->positional().front() << "'\n" << usage;
+    return std::nullopt;
+  }
   WindowOptions o;
-  bool stepped = false, timed = false, inspected = false;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& flag = args[i];
-    if (flag == "--presenter") {
-      o.presenter = true;
-      continue;
-    }
-    std::string* text = flag == "--open"         ? &o.session
-                        : flag == "--screenshot" ? &o.screenshot
-                        : flag == "--theme"      ? &o.theme
-                        : flag == "--zoom"       ? &o.zoom
-                                                 : nullptr;
-    const bool number = flag == "--lesson" || flag == "--step" || flag == "--timeout" || flag == "--inspect-query";
-    if ((!text && !number) || i + 1 >= args.size()) {
-      std::cerr << (text || number ? "ntk-explorer: " + flag + " needs a value\n"
-                                   : "ntk-explorer: unknown option " + flag + "\n")
-                << usage;
+  for (const auto& [name, text] : {std::pair{"open", &o.session}, std::pair{"screenshot", &o.screenshot},
+                                   std::pair{"theme", &o.theme}, std::pair{"zoom", &o.zoom}}) {
+    const std::optional<std::string> value = parsed->value(name);
+    if (!value) continue;
+    if (value->empty()) {  // `--open ""` was silently ignored
+      std::cerr << "ntk-explorer: --" << name << " needs a value, not an empty one\n" << usage;
       return std::nullopt;
     }
-    const std::string& value = args[++i];
-    if (text) {
-      if (value.empty()) {  // `--open ""` was silently ignored
-        std::cerr << "ntk-explorer: " << flag << " needs a value, not an empty one\n" << usage;
-        return std::nullopt;
-      }
-      *text = value;
-      continue;
-    }
-    const std::optional<int> n = whole_number(value);
-    (flag == "--lesson"    ? o.lesson
-     : flag == "--step"    ? o.step
-     : flag == "--timeout" ? o.timeout
-                           : o.query) = n.value_or(-1);
-    inspected = inspected || flag == "--inspect-query";
-    stepped = stepped || flag == "--step";
-    timed = timed || flag == "--timeout";
+    *text = *value;
   }
+  for (const auto& [name, number] : {std::pair{"lesson", &o.lesson}, std::pair{"step", &o.step},
+                                     std::pair{"timeout", &o.timeout}, std::pair{"inspect-query", &o.query}})
+    if (const std::optional<std::string> value = parsed->value(name)) *number = whole_number(*value).value_or(-1);
+  const std::string presenter = parsed->value("presenter").value_or("false");
+  o.presenter = presenter == "true" || presenter == "1" || presenter == "on";
+  const bool stepped = parsed->has("step"), timed = parsed->has("timeout"), inspected = parsed->has("inspect-query");
   const int lessons = int(ui::builtinLessons().size());
   if (o.lesson < 0 || o.lesson > lessons || (stepped && o.lesson == 0)) {
     std::cerr << "ntk-explorer: --lesson takes 1 to " << lessons << (stepped ? " (and --step needs it)" : "") << '\n';
@@ -132,10 +134,11 @@ std::optional<WindowOptions> parse(const std::vector<std::string>& args) {
 }  // namespace
 
 bool wants_gui(const std::vector<std::string>& args) {
-  static const std::string window_options[] = {"--screenshot", "--open", "--lesson",  "--step",         "--presenter",
-                                               "--theme",      "--zoom", "--timeout", "--inspect-query"};
-  return args.empty() ||
-         std::find(std::begin(window_options), std::end(window_options), args.front()) != std::end(window_options);
+  if (args.empty()) return true;
+  const std::string& first = args.front();
+  return std::any_of(window_options().begin(), window_options().end(), [&](const OptionSpec& o) {
+    return first == "--" + o.name || first.rfind("--" + o.name + "=", 0) == 0;
+  });
 }
 
 int run_gui(int argc, char** argv) {

@@ -13,12 +13,11 @@ std::string program_version() { return NTK_VERSION; }
 std::string program_commit() { return build_commit; }
 
 std::string provenance_json(const Provenance& p) {
-  std::string command = "[";
-  for (std::size_t i = 0; i < p.command_line.size(); ++i) command += (i ? ", " : "") + json_quote(p.command_line[i]);
-  std::string inputs = "[";
-  for (std::size_t i = 0; i < p.inputs.size(); ++i)
-    inputs += std::string(i ? ", " : "") + "{\"path\": " + json_quote(std::filesystem::absolute(p.inputs[i]).string()) +
-              ", \"sha256\": " + json_quote(sha256_file(p.inputs[i])) + "}";
+  std::vector<JsonObject> inputs;
+  for (const std::filesystem::path& input : p.inputs) {
+    inputs.emplace_back();
+    inputs.back().add("path", std::filesystem::absolute(input).string()).add("sha256", sha256_file(input));
+  }
   char date[32];
   const std::time_t now = std::time(nullptr);
   std::tm utc{};
@@ -28,8 +27,8 @@ std::string provenance_json(const Provenance& p) {
       .add("program", "ntk-explorer")
       .add("version", program_version())
       .add("commit", program_commit())
-      .add_raw("command_line", command + "]")
-      .add_raw("inputs", inputs + "]")
+      .add("command_line", p.command_line)
+      .add("inputs", inputs)
       .add("threads", static_cast<long long>(p.threads))
       .add("precision", p.precision)
       .add("date", date)

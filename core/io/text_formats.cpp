@@ -2,6 +2,8 @@
 
 #include "core/io/temporary_files.h"
 
+#include <nlohmann/json.hpp>
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -169,65 +171,63 @@ void write_text_atomic(const std::filesystem::path& path, const std::string& tex
   commit_temporary(temp, path);
 }
 
-std::string json_quote(const std::string& s) {
-  std::string out = "\"";
-  for (const char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
+JsonObject::JsonObject() : m_json(std::make_unique<nlohmann::ordered_json>(nlohmann::ordered_json::object())) {}
+JsonObject::~JsonObject() = default;
+JsonObject::JsonObject(JsonObject&&) noexcept = default;
+JsonObject& JsonObject::operator=(JsonObject&&) noexcept = default;
 
 JsonObject& JsonObject::add(const std::string& key, double value) {
-  // JSON has no NaN or infinity: such a value is written as null.
-  return add_raw(key, std::isfinite(value) ? format_number(value) : "null");
+  // JSON has no NaN or infinity: such a value is written as null; whole numbers as integers (100,
+  // never 100.0), as format_number writes them.
+  auto& field = (*m_json)[key];
+  if (!std::isfinite(value))
+    field = nullptr;
+  else if (value == std::trunc(value) && std::abs(value) < 1e15)
+    field = static_cast<long long>(value);
+  else
+    field = value;
+  return *this;
 }
 
-JsonObject& JsonObject::add(const std::string& key, long long value) { return add_raw(key, std::to_string(value)); }
+JsonObject& JsonObject::add(const std::string& key, long long value) {
+  (*m_json)[key] = value;
+  return *this;
+}
 
 JsonObject& JsonObject::add(const std::string& key, const std::string& value) {
-  return add_raw(key, json_quote(value));
+  (*m_json)[key] = value;
+  return *this;
 }
 
-JsonObject& JsonObject::add(const std::string& key, bool value) { return add_raw(key, value ? "true" : "false"); }
+JsonObject& JsonObject::add(const std::string& key, bool value) {
+  (*m_json)[key] = value;
+  return *this;
+}
+
+JsonObject& JsonObject::add(const std::string& key, const std::vector<std::string>& values) {
+  (*m_json)[key] = values;
+  return *this;
+}
+
+JsonObject& JsonObject::add(const std::string& key, const std::vector<JsonObject>& objects) {
+  nlohmann::ordered_json array = nlohmann::ordered_json::array();
+  for (const JsonObject& o : objects) array.push_back(*o.m_json);
+  (*m_json)[key] = std::move(array);
+  return *this;
+}
 
 JsonObject& JsonObject::add_raw(const std::string& key, const std::string& json) {
-  // A nested object from str() is indented one level deeper and loses its final newline.
-  std::string text;
-  for (std::size_t i = 0; i < json.size(); ++i) {
-    if (json[i] == '\n' && i + 1 == json.size()) break;
-    text += json[i];
-    if (json[i] == '\n') text += "  ";
+  try {
+    (*m_json)[key] = nlohmann::ordered_json::parse(json);
+  } catch (const nlohmann::ordered_json::parse_error& e) {
+    throw std::invalid_argument("not JSON (" + key + "): " + e.what());
   }
-  m_fields.emplace_back(key, text);
   return *this;
 }
 
 std::string JsonObject::str() const {
-  std::string out = "{\n";
-  for (std::size_t i = 0; i < m_fields.size(); ++i)
-    out += "  " + json_quote(m_fields[i].first) + ": " + m_fields[i].second + (i + 1 < m_fields.size() ? ",\n" : "\n");
-  return out + "}\n";
+  // Bytes that are not UTF-8 (a file name in another encoding) become U+FFFD: JSON is UTF-8.
+  return m_json->dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace ntk::core

@@ -2,7 +2,10 @@
 // Small text formats without widgets: CSV tables (sweep results) and flat JSON objects
 // (metrics), written so that a reader never sees a half-written file.
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <filesystem>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -56,22 +59,30 @@ void commit_temporary(const std::filesystem::path& temp, const std::filesystem::
 /// Throws std::runtime_error when the write fails, leaving the old file as it was.
 void write_text_atomic(const std::filesystem::path& path, const std::string& text);
 
-/// A flat JSON object built in insertion order.
+/// A JSON object built in insertion order, written by nlohmann-json (Debian's
+/// nlohmann-json3-dev): every JSON file the program writes goes through it.
 class JsonObject {
  public:
-  JsonObject& add(const std::string& key, double value);
+  JsonObject();
+  ~JsonObject();
+  JsonObject(JsonObject&&) noexcept;
+  JsonObject& operator=(JsonObject&&) noexcept;
+
+  JsonObject& add(const std::string& key, double value);  ///< NaN and infinities as null
   JsonObject& add(const std::string& key, long long value);
   JsonObject& add(const std::string& key, const std::string& value);
   JsonObject& add(const std::string& key, const char* value) { return add(key, std::string(value)); }
   JsonObject& add(const std::string& key, bool value);
-  /// Adds a nested value given as JSON text (an array or an object).
+  JsonObject& add(const std::string& key, const std::vector<std::string>& values);  ///< an array of strings
+  JsonObject& add(const std::string& key, const std::vector<JsonObject>& objects);  ///< an array of objects
+  /// Adds a nested value given as JSON text; throws std::invalid_argument (nlohmann's
+  /// parse_error) when it is not JSON.
   JsonObject& add_raw(const std::string& key, const std::string& json);
+  /// Indented by two spaces, with a final newline; bytes that are not UTF-8 become U+FFFD.
   std::string str() const;
 
  private:
-  std::vector<std::pair<std::string, std::string>> m_fields;
+  std::unique_ptr<nlohmann::ordered_json> m_json;
 };
-
-std::string json_quote(const std::string& s);
 
 }  // namespace ntk::core

@@ -238,8 +238,11 @@ TEST(GradientDescent, LateTrainingFollowsTheFiniteWidthRate) {
               1e-9 * run.steps[7000].predicted_loss_finite);
 }
 
+// m = 4 widths of 2048 columns and a part: the empirical kernel's five segments run on both
+// threads and are summed in order (m = 2048 was one segment, serial at every thread count).
 TEST(GradientDescent, IndependentOfTheThreadCount) {
-  const NtkProblem p = make_problem({16, 4, 2048, 1.0, 9});
+  const NtkProblem p = make_problem({16, 4, 4 * 2048 + 100, 1.0, 9});
+  ASSERT_GE(partition_prefix(p.W0.cols(), 2048, sizeof(double) * 64 * 64).segments, 4);
   GradientDescentOptions options;
   options.steps = 10;
   set_thread_count(1);

@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include <cmath>
 #include <cstdlib>
@@ -101,16 +102,34 @@ TEST(Sha256, KnownDigests) {
 TEST(Provenance, NamesTheProgramCommandInputsAndDate) {
   const auto path = std::filesystem::temp_directory_path() / "ntk_provenance_input.txt";
   std::ofstream(path, std::ios::binary) << "abc";
-  const std::string json = provenance_json({{"ntk-explorer", "compare", "--m", "16"}, {path}, 3, "float64"});
-  EXPECT_NE(json.find("\"version\": \"" NTK_VERSION "\""), std::string::npos) << json;
-  EXPECT_NE(json.find("\"command_line\": [\"ntk-explorer\", \"compare\", \"--m\", \"16\"]"), std::string::npos) << json;
-  EXPECT_NE(json.find("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"), std::string::npos);
-  EXPECT_NE(json.find("\"threads\": 3"), std::string::npos);
-  EXPECT_NE(json.find("\"precision\": \"float64\""), std::string::npos);
-  EXPECT_NE(json.find("\"date\": \"20"), std::string::npos);
-  EXPECT_NE(json.find("\"commit\": "), std::string::npos);
+  const auto json =
+      nlohmann::json::parse(provenance_json({{"ntk-explorer", "compare", "--m", "16"}, {path}, 3, "float64"}));
+  EXPECT_EQ(json.at("program"), "ntk-explorer");
+  EXPECT_EQ(json.at("version"), NTK_VERSION);
+  EXPECT_EQ(json.at("command_line"), (std::vector<std::string>{"ntk-explorer", "compare", "--m", "16"}));
+  ASSERT_EQ(json.at("inputs").size(), 1u);
+  EXPECT_EQ(json.at("inputs")[0].at("path"), std::filesystem::absolute(path).string());
+  EXPECT_EQ(json.at("inputs")[0].at("sha256"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(json.at("threads"), 3);
+  EXPECT_EQ(json.at("precision"), "float64");
+  const std::string date = json.at("date");  // ISO 8601, UTC
+  EXPECT_EQ(date.size(), 20u) << date;
+  EXPECT_EQ(date.substr(0, 2), "20") << date;
+  EXPECT_EQ(date.back(), 'Z') << date;
+  EXPECT_TRUE(json.at("commit").is_string());
   std::filesystem::remove(path);
   EXPECT_THROW(provenance_json({{}, {path}, 1, "float64"}), std::invalid_argument);
+}
+
+// Every JSON file is written by nlohmann-json: text that is not JSON is refused, and bytes that
+// are not UTF-8 (a file name in Latin-1) become U+FFFD instead of invalid JSON.
+TEST(JsonObject, WritesValidUtf8JsonOnly) {
+  EXPECT_THROW(JsonObject().add_raw("x", "{not json"), std::invalid_argument);
+  const std::string text = JsonObject().add("name", std::string("caf\xe9.npy")).add("n", 100.0).add("x", NAN).str();
+  const auto parsed = nlohmann::json::parse(text);
+  EXPECT_EQ(parsed.at("name"), "caf\xef\xbf\xbd.npy");
+  EXPECT_TRUE(parsed.at("n").is_number_integer());
+  EXPECT_TRUE(parsed.at("x").is_null());
 }
 
 }  // namespace

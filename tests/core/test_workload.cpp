@@ -1,5 +1,7 @@
 #include "core/workload/workload.h"
 
+#include "core/util/rng.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -46,10 +48,22 @@ TEST(Workload, ProjectionModeProjectsTokens) {
   EXPECT_TRUE(VP.isApprox(P * in.WV));
 }
 
-TEST(Workload, SameSeedSameWorkloadOtherSeedOtherWorkload) {
-  WorkloadSpec s = spec(WorkloadMode::direct);
+// A workload is its seed's: its entries are the generator's draws of their own streams (pinned in
+// test_rng.cpp), scaled, so the same seed gives the same workload on any machine; another seed
+// gives another.
+TEST(Workload, EntriesAreTheSeedsDraws) {
+  WorkloadSpec s;
+  s.L = 4;
+  s.d = 3;
+  s.m = 8;
+  s.seed = 7;
   const InputPart a = generate_inputs(s);
-  EXPECT_EQ(a.Q, generate_inputs(s).Q);
+  EXPECT_EQ(a.Q(0, 0), -0x1.2cc456cd990eap-7);
+  EXPECT_EQ(a.K(3, 2), -0x1.2ec0dceb73ca4p-5);
+  EXPECT_EQ(a.V(1, 1), 0x1.848c6533c416dp-2);
+  Eigen::MatrixXd Q(s.L, s.d);
+  fill_random(Q, s.dist, s.scale, s.seed, Stream::Q);
+  EXPECT_EQ(a.Q, Q);
   s.seed = 12;
   EXPECT_NE(a.Q, generate_inputs(s).Q);
 }

@@ -315,21 +315,24 @@ def interrupt_after(seconds):
 
 @pytest.mark.parametrize("call", ["compare", "exact_attention", "train_prefix"])
 def test_ctrl_c_interrupts_a_long_call(call):
-    # One call each, of over 250 GFLOP (or 100000 training steps): tens of seconds unless interrupted.
+    # Each call is far more work than the bound below on any machine (compare: 70 TFLOP, hours;
+    # exact_attention: 4.4 TFLOP, minutes, its arrays in memory; train_prefix: 10^6 steps), so
+    # one that ignored Ctrl-C could not end inside it. The bound is no timing target: the module
+    # checks for signals every 50 ms; it allows for a loaded machine and sanitizer builds.
     if call == "compare":
-        work = lambda: nx.compare(L=256, d=64, m=2**22)
+        work = lambda: nx.compare(L=256, d=64, m=2**30)
     elif call == "exact_attention":
-        w = nx.generate(L=4096, d=16, m=2**20)
+        w = nx.generate(L=16384, d=16, m=2**22)
         work = lambda: nx.exact_attention(w["Q"], w["K"], w["V"], w["KP"], w["VP"])
     else:
-        work = lambda: nx.train_prefix(n=64, d=8, m=4096, steps=100000)
+        work = lambda: nx.train_prefix(n=64, d=8, m=4096, steps=10**6)
     start = time.monotonic()
     timer = interrupt_after(0.5)
     with pytest.raises(KeyboardInterrupt):
         work()
     elapsed = time.monotonic() - start
     timer.cancel()
-    assert elapsed < 3, f"{call} took {elapsed:.1f} s to stop"
+    assert elapsed < 30, f"{call} took {elapsed:.1f} s to stop"
     assert nx.compare(L=8, d=4, m=64)["status"] == "ok"  # and the module still works
 
 
