@@ -130,7 +130,7 @@ class LayoutTest : public QObject {
       for (int card = 0; card < int(lesson.cards.size()); ++card) {
         w.setLook(looks[0].first);
         w.lessonPanel()->open(lesson.number, card);
-        QTRY_VERIFY_WITH_TIMEOUT(w.settled(), 120000);
+        QTRY_VERIFY_WITH_TIMEOUT(w.settled(), 600000);  // a wait, not a timing: a card can take minutes under load
         for (const auto& [look, size] : looks) {
           w.setLook(look);
           w.resize(size);

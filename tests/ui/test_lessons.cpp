@@ -207,7 +207,7 @@ class LessonTest : public QObject {
     w.show();
     for (const Lesson& lesson : ntk::ui::builtinLessons()) {
       w.lessonPanel()->open(lesson.number, 0);
-      QTRY_VERIFY_WITH_TIMEOUT(w.settled(), 120000);
+      QTRY_VERIFY_WITH_TIMEOUT(w.settled(), 600000);  // a wait, not a timing: a lesson can take minutes under load
       QTest::qWait(200);
       QVERIFY(!w.menuBar()->isVisible());
       // Presenter mode shows only the controls the lesson frees.
