@@ -11,7 +11,7 @@
 namespace {
 
 void sweep_csv(const std::uint8_t* data, std::size_t size) {
-  const ntk::app::SweepCsv t = ntk::core::read_sweep_csv(ntk::fuzz::scratch_file(data, size, ".csv"));
+  const ntk::core::SweepCsv t = ntk::core::read_sweep_csv(ntk::fuzz::scratch_file(data, size, ".csv"));
   for (const auto& [index, row] : t.rows) {
     ntk::fuzz::require(index >= 0 && index < t.points, "every index is in [0, points)");
     ntk::fuzz::require(row.size() == t.header.size(), "every row is as wide as the header");
@@ -25,7 +25,7 @@ void plain_csv(const std::string& text) {
 
 void grid(const std::string& text) {
   const std::size_t split = text.find('\n');
-  const ntk::app::SweepAxis axis = ntk::core::parse_axis(text.substr(0, split));
+  const ntk::core::SweepAxis axis = ntk::core::parse_axis(text.substr(0, split));
   ntk::fuzz::require(!axis.values.empty(), "an axis has a point");
   // Expanding validates every point: bounded, since a parsed axis may be long.
   if (axis.values.size() <= 4096) ntk::core::expand(ntk::core::default_parameters(), {axis});
