@@ -22,11 +22,6 @@ class HoldGate {
     HoldGate& m_gate;
   };
 
-  bool closed() const {
-    std::lock_guard lock(m_mutex);
-    return m_closed;
-  }
-
   /// Returns when the gate is open or `wanted()` turns false (checked again at every wake()).
   void wait(const std::function<bool()>& wanted) {
     std::unique_lock lock(m_mutex);
@@ -48,7 +43,7 @@ class HoldGate {
     m_changed.notify_all();
   }
 
-  mutable std::mutex m_mutex;
+  std::mutex m_mutex;
   std::condition_variable m_changed;
   bool m_closed = false;
 };
