@@ -79,7 +79,7 @@ case "$mode" in
     fi
     ;;
   package)
-    packages+=(dpkg-dev)  # dpkg-shlibdeps computes the package's library dependencies
+    packages+=(dpkg-dev file)  # dpkg-shlibdeps computes the library dependencies; CPack runs file first
     [[ ${1:-} == --check ]] && packages+=(debootstrap)
     install_missing
     build package

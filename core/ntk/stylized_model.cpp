@@ -1,10 +1,10 @@
 #include "core/ntk/stylized_model.h"
 
+#include "core/kernels/online_softmax.h"
 #include "core/util/parallel.h"
 #include "core/util/rng.h"
 
 #include <algorithm>
-#include <limits>
 #include <stdexcept>
 #include <vector>
 
@@ -74,23 +74,19 @@ std::optional<Eigen::MatrixXd> empirical_ntk(const Eigen::Ref<const Eigen::Matri
                                              const Eigen::Ref<const Eigen::MatrixXd>& X, const Progress& progress) {
   const Eigen::Index n = X.rows(), d = a.cols(), m = W.cols(), nd = n * d;
   ProgressTracker tracker(progress, 2 * m);
-  // Pass 1, serial and in column order: the softmax's row maxima M, normalisers Z and outputs F.
-  Eigen::VectorXd M = Eigen::VectorXd::Constant(n, -std::numeric_limits<double>::infinity());
-  Eigen::VectorXd Z = Eigen::VectorXd::Zero(n);
-  Eigen::MatrixXd U = Eigen::MatrixXd::Zero(n, d);  // sum_r exp(s_ir - M_i) a_r
+  // Pass 1, serial and in column order: the online softmax (core/kernels/online_softmax.h) of
+  // the queries X's rows over the keys W's columns with values a's rows gives each row's
+  // maximum M, normaliser Z and the outputs F.
+  SoftmaxState softmax(n, d);
   for (Eigen::Index c = 0; c < m && !tracker.cancelled(); c += width_chunk) {
     const Eigen::Index count = std::min(width_chunk, m - c);
-    Eigen::MatrixXd E = X * W.middleCols(c, count);
-    const Eigen::VectorXd new_max = M.cwiseMax(E.rowwise().maxCoeff());
-    const Eigen::ArrayXd alpha = (M - new_max).array().exp();  // exp(-inf) = 0 on the first chunk
-    E = (E.colwise() - new_max).array().exp().matrix();
-    Z = (Z.array() * alpha).matrix() + E.rowwise().sum();
-    U = (U.array().colwise() * alpha).matrix();
-    U.noalias() += E * a.middleRows(c, count);
-    M = new_max;
+    Eigen::MatrixXd S = W.middleCols(c, count).transpose() * X.transpose();  // keys x queries
+    accumulate(softmax, S, a.middleRows(c, count));
     tracker.advance(count);
   }
-  const Eigen::MatrixXd F = double(m) * (U.array().colwise() / Z.array()).matrix();
+  const Eigen::MatrixXd F = double(m) * normalized_output(softmax);
+  const Eigen::VectorXd& M = softmax.max;
+  const Eigen::VectorXd& Z = softmax.sum;
   // Pass 2: J over chunks, J J^T (lower triangle) per fixed segment, segments summed in order.
   const PrefixPartition part = partition_prefix(m, width_chunk, sizeof(double) * std::size_t(nd * nd));
   std::vector<Eigen::MatrixXd> partials(std::size_t(part.segments));

@@ -3,7 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
 #include <numbers>
+#include <optional>
+
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
 
 namespace ntk::core {
 namespace {
@@ -84,6 +90,34 @@ TEST(Rng, MomentsMatchTheLaws) {
   EXPECT_LE(u.cwiseAbs().maxCoeff(), 3.0);
   EXPECT_NEAR(u.array().square().mean(), 3.0, 0.05);  // B^2 / 3
 }
+
+#if defined(__x86_64__)
+// The upper halves of the vector registers that the running thread has in use (XINUSE, read by
+// XGETBV with ECX = 1: bit 2 the upper 128 bits of ymm0-15, bit 6 the upper 256 of zmm0-15), or
+// nullopt where the processor cannot say.
+std::optional<std::uint64_t> upper_state_in_use() {
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_OSXSAVE)) return std::nullopt;
+  if (!__get_cpuid_count(0xD, 1, &a, &b, &c, &d) || !(a & (1u << 2))) return std::nullopt;
+  unsigned lo = 0, hi = 0;
+  asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(1));
+  return ((std::uint64_t(hi) << 32) | lo) & ((1u << 2) | (1u << 6));
+}
+
+// The draws' AVX2 and AVX-512 clones leave no upper register state behind (vzeroupper). Left
+// dirty, every SSE instruction after them pays the AVX-SSE transition penalty in the baseline
+// builds: glibc's exp ran 25x slower after make_problem in the -O1 test builds, where GCC emits
+// no vzeroupper, and GradientDescent.LateTrainingFollowsTheFiniteWidthRate took 105 s, not 6.
+TEST(Rng, DrawsLeaveTheVectorRegistersClean) {
+  if (!upper_state_in_use()) GTEST_SKIP() << "this processor does not report the registers in use";
+  Eigen::MatrixXd x(64, 64);
+  for (const Distribution dist : {Distribution::gaussian, Distribution::uniform}) {
+    fill_random(x, dist, 1.0, 3, Stream::Q);
+    const std::uint64_t after = *upper_state_in_use();
+    EXPECT_EQ(after, 0u) << "upper register state left in use: " << after;
+  }
+}
+#endif
 
 }  // namespace
 }  // namespace ntk::core

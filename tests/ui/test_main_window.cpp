@@ -34,6 +34,7 @@
 #include <QToolTip>
 #include <QUndoStack>
 #include <QtTest>
+#include <algorithm>
 #include <memory>
 
 using ntk::ui::MainWindow;
@@ -273,6 +274,12 @@ class MainWindowTest : public QObject {
         ntk::core::kernel_samples(p.workload, ntk::core::FeatureMap(p.feature, p.workload.d));
     QVERIFY(plot->samples().scores == expected.scores);
     QVERIFY(plot->samples().features == expected.features);
+    // Every pair is a dot, held in order of t: a graph told its keys are sorted when they are
+    // not drops the dots its binary searches skip (the tails, issue 27 item 2).
+    QCPGraph* pairsGraph = plot->graph(1);
+    QCOMPARE(pairsGraph->data()->size(), int((expected.features.array() > 0).count()));
+    QVERIFY(std::is_sorted(pairsGraph->data()->constBegin(), pairsGraph->data()->constEnd(),
+                           [](const QCPGraphData& a, const QCPGraphData& b) { return a.key < b.key; }));
     QCPGraph* histogram = plot->graph(plot->graphCount() - 1);
     double pairs = 0;
     for (auto it = histogram->data()->constBegin(); it != histogram->data()->constEnd(); ++it) pairs += it->value;

@@ -397,7 +397,7 @@ QCPGraph* addCurve(QCustomPlot* plot, QCPAxisRect* rect, const QString& name, co
     xs.push_back(x[i]);
     ys.push_back(y[i]);
   }
-  graph->setData(xs, ys, true);
+  graph->setData(xs, ys);  // sorted by x here: a scatter's points come in any order
   if (!xs.isEmpty() && !name.isEmpty()) graph->addToLegend(legendOf(rect));
   return graph;
 }

@@ -29,7 +29,8 @@ QCPLegend* legendOf(QCPAxisRect* rect);
 /// drops removed graphs from its default legend).
 void clearPlot(QCustomPlot* plot);
 
-/// A curve through the points (x[i], y[i]) that are finite and, on log axes, positive.
+/// A curve through the points (x[i], y[i]) that are finite and, on log axes, positive, in any
+/// order (the graph sorts them by x).
 /// Named curves with points get a legend entry.
 QCPGraph* addCurve(QCustomPlot* plot, QCPAxisRect* rect, const QString& name, const QPen& pen,
                    QCPScatterStyle::ScatterShape shape, const std::vector<double>& x, const std::vector<double>& y);
