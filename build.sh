@@ -4,7 +4,8 @@
 #   ./build.sh run [ARGS]   starts ntk-explorer: the window on a display, else the headless
 #                           comparison on the default workload (or the subcommand in ARGS)
 #   ./build.sh test         runs every test through ctest (dev preset: debug, warnings as errors)
-#   ./build.sh asan         runs every test under AddressSanitizer and UBSan
+#   ./build.sh asan         runs every test under AddressSanitizer and UBSan but the Slurm
+#                           cluster's (its sweeps run under ASan in the other tests)
 #   ./build.sh bench        runs the benchmark suite (release preset); without --json it then
 #                           times the window's comparisons alone (window_pass) and measures the
 #                           window's responsiveness offscreen (ui_latency)
@@ -21,7 +22,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 packages=(g++ cmake ninja-build libeigen3-dev libgtest-dev qt6-base-dev qt6-svg-dev
-          libqcustomplot-dev libqcustomplot2.1-qt6 libspectra-dev zlib1g-dev nettle-dev nlohmann-json3-dev fonts-dejavu-core
+          libqcustomplot-dev libqcustomplot2.1-qt6 libspectra-dev libzip-dev nettle-dev nlohmann-json3-dev fonts-dejavu-core
           pybind11-dev python3-dev python3-numpy python3-pytest)
 
 install_missing() {
@@ -91,7 +92,7 @@ case "$mode" in
     fi
     ;;
   fuzz)
-    packages+=(clang libclang-rt-14-dev libomp-14-dev)
+    packages+=(clang libclang-rt-14-dev)
     install_missing
     build fuzz
     tests/fuzz/run.sh build/fuzz/tests/fuzz "${1:-60}"

@@ -464,16 +464,11 @@ py::dict scaling(const py::kwargs& kwargs) {
   std::vector<std::string> status;
   {
     py::gil_scoped_release release;
-    for (const Eigen::Index length : core::scaling_lengths(base)) {
-      core::Parameters p = base;
-      p.workload.m = length;
-      core::ScalingPoint s;
-      try {
-        s = core::scaling_point(p, interruption.progress());
-      } catch (const std::invalid_argument&) {
-        continue;  // over the memory budget: left out, as the window leaves it out
-      }
-      if (s.status == core::Status::cancelled) break;
+    core::ScalingPlan plan = core::scaling_plan(base);
+    plan.by_feature.clear();  // the m series only
+    core::ScalingRunOptions options;
+    options.progress = interruption.progress();
+    options.point = [&](core::ScalingSeriesKind, const core::ScalingPoint& s) {  // points over the budget: left out
       m.push_back(double(s.m));
       r.push_back(double(s.r));
       max_abs.push_back(s.max_abs);
@@ -484,7 +479,8 @@ py::dict scaling(const py::kwargs& kwargs) {
       ntk_s.push_back(s.ntk_seconds);
       compress_s.push_back(s.compress_seconds);
       status.emplace_back(core::to_string(s.status));
-    }
+    };
+    core::run_scaling(plan, options);
   }
   interruption.raise_if_interrupted();
   return py::dict("m"_a = m, "r"_a = r, "max_abs_error"_a = max_abs, "rel_fro_error"_a = rel_fro,

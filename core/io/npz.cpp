@@ -1,182 +1,144 @@
 #include "core/io/npz.h"
 
+#include "core/io/temporary_files.h"
 #include "core/io/text_formats.h"
 
-#include <zlib.h>
+#include <zip.h>
 
-#include <algorithm>
-#include <cstdint>
-#include <fstream>
-#include <limits>
-#include <sstream>
+#include <array>
+#include <cerrno>
+#include <ctime>
+#include <istream>
+#include <memory>
 #include <stdexcept>
+#include <streambuf>
 
 namespace ntk::core {
 namespace {
-
-constexpr std::uint32_t local_signature = 0x04034b50, central_signature = 0x02014b50, end_signature = 0x06054b50,
-                        zip64_end_signature = 0x06064b50, zip64_locator_signature = 0x07064b50;
-constexpr std::uint32_t saturated32 = 0xffffffff;
-constexpr std::uint16_t saturated16 = 0xffff;
-constexpr std::uint16_t stored = 0, deflated = 8;
 
 [[noreturn]] void fail(const std::filesystem::path& path, const std::string& what) {
   throw std::invalid_argument(path.string() + ": " + what);
 }
 
-std::uint64_t little_endian(const std::string& bytes, std::size_t at, int width) {
-  std::uint64_t v = 0;
-  for (int i = width - 1; i >= 0; --i) v = v << 8 | static_cast<unsigned char>(bytes[at + std::size_t(i)]);
-  return v;
-}
-
-void put(std::string& out, std::uint64_t v, int width) {
-  for (int i = 0; i < width; ++i, v >>= 8) out.push_back(static_cast<char>(v & 0xff));
-}
-
-std::uint32_t crc32_of(const std::string& bytes) {
-  uLong crc = crc32(0L, Z_NULL, 0);
-  for (std::size_t at = 0; at < bytes.size();) {  // zlib takes uInt lengths
-    const auto n = static_cast<uInt>(std::min<std::size_t>(bytes.size() - at, 1u << 30));
-    crc = crc32(crc, reinterpret_cast<const Bytef*>(bytes.data() + at), n);
-    at += n;
+// Why libzip refused, in words a user can act on.
+std::string reason(zip_error_t* error) {
+  switch (zip_error_code_zip(error)) {
+    case ZIP_ER_NOZIP:
+      return "not a ZIP archive (.npz): no end-of-archive record (cut short?)";
+    case ZIP_ER_INCONS:
+      return "not a ZIP archive that can be read (.npz): its records are inconsistent (damaged?)";
+    case ZIP_ER_CRC:
+      return "fails its CRC-32 check (the archive is damaged)";
+    case ZIP_ER_ZLIB:
+    case ZIP_ER_COMPRESSED_DATA:
+      return "its compressed data is damaged";
+    case ZIP_ER_OPEN:
+    case ZIP_ER_NOENT:
+      return "cannot open the file (does it exist?)";
+    case ZIP_ER_MEMORY:
+      return "out of memory while reading the archive";
+    default:
+      return std::string("cannot be read: ") + zip_error_strerror(error);
   }
-  return static_cast<std::uint32_t>(crc);
 }
 
-// Reads `count` bytes at `offset`, refusing to go past the end of the file.
-std::string read_at(std::ifstream& in, std::uint64_t file_size, std::uint64_t offset, std::uint64_t count,
-                    const std::filesystem::path& path, const char* what) {
-  if (offset > file_size || count > file_size - offset)
-    fail(path, std::string(what) + " lies past the end of the file (cut short?)");
-  std::string bytes(count, '\0');
-  in.seekg(std::streamoff(offset));
-  if (!in.read(bytes.data(), std::streamsize(count))) fail(path, std::string("cannot read ") + what);
-  return bytes;
+std::string reason(int code) {
+  zip_error_t error;
+  zip_error_init_with_code(&error, code);
+  std::string text = reason(&error);
+  zip_error_fini(&error);
+  return text;
 }
 
-struct Member {
-  std::string name;
-  std::uint16_t flags = 0, method = 0;
-  std::uint32_t crc = 0;
-  std::uint64_t compressed = 0, size = 0, offset = 0;
+struct Discard {
+  void operator()(zip_t* archive) const { zip_discard(archive); }
+};
+using Archive = std::unique_ptr<zip_t, Discard>;
+
+struct Close {
+  void operator()(zip_file_t* file) const { zip_fclose(file); }
+};
+using MemberFile = std::unique_ptr<zip_file_t, Close>;
+
+// One member as a stream, inflated 64 KB at a time as the .npy reader asks (no copy of the
+// member is held). A failed read throws; the istream rethrows it (badbit is in its exceptions()).
+class MemberBuffer : public std::streambuf {
+ public:
+  MemberBuffer(zip_file_t* file, std::filesystem::path name) : m_file(file), m_name(std::move(name)) {}
+
+  // Reads on past the last byte, which makes libzip check the CRC-32: the member must end here.
+  void expect_end() {
+    char extra = 0;
+    if (gptr() < egptr() || read(&extra, 1) > 0) fail(m_name, "holds bytes after its array");
+  }
+
+ protected:
+  int_type underflow() override {
+    const std::size_t n = read(m_buffer.data(), m_buffer.size());
+    if (n == 0) return traits_type::eof();
+    setg(m_buffer.data(), m_buffer.data(), m_buffer.data() + n);
+    return traits_type::to_int_type(m_buffer[0]);
+  }
+
+ private:
+  std::size_t read(char* into, std::size_t count) {
+    const zip_int64_t n = zip_fread(m_file, into, count);
+    if (n < 0) fail(m_name, reason(zip_file_get_error(m_file)));
+    return std::size_t(n);
+  }
+
+  zip_file_t* m_file;
+  std::filesystem::path m_name;
+  std::array<char, 1 << 16> m_buffer{};
 };
 
-// The central directory's entries, ZIP64 fields resolved.
-std::vector<Member> central_directory(std::ifstream& in, std::uint64_t file_size, const std::filesystem::path& path) {
-  const std::uint64_t tail = std::min<std::uint64_t>(file_size, 22 + 65535);
-  const std::string end = read_at(in, file_size, file_size - tail, tail, path, "the end record");
-  std::size_t at = std::string::npos;
-  for (std::size_t i = end.size() >= 22 ? end.size() - 22 + 1 : 0; i-- > 0;)
-    if (little_endian(end, i, 4) == end_signature) {
-      at = i;
-      break;
-    }
-  if (at == std::string::npos) fail(path, "not a ZIP archive (.npz): no end-of-archive record");
-  std::uint64_t entries = little_endian(end, at + 10, 2), dir_size = little_endian(end, at + 12, 4),
-                dir_offset = little_endian(end, at + 16, 4);
-  if (entries == saturated16 || dir_size == saturated32 || dir_offset == saturated32) {
-    const std::uint64_t end_at = file_size - tail + at;
-    if (end_at < 20) fail(path, "the ZIP64 locator is missing");
-    const std::string locator = read_at(in, file_size, end_at - 20, 20, path, "the ZIP64 locator");
-    if (little_endian(locator, 0, 4) != zip64_locator_signature) fail(path, "the ZIP64 locator is missing");
-    const std::string record = read_at(in, file_size, little_endian(locator, 8, 8), 56, path, "the ZIP64 end record");
-    if (little_endian(record, 0, 4) != zip64_end_signature) fail(path, "the ZIP64 end record is damaged");
-    entries = little_endian(record, 32, 8);
-    dir_size = little_endian(record, 40, 8);
-    dir_offset = little_endian(record, 48, 8);
-  }
-  const std::string dir = read_at(in, file_size, dir_offset, dir_size, path, "the central directory");
-  std::vector<Member> members;
-  std::size_t p = 0;
-  for (std::uint64_t e = 0; e < entries; ++e) {
-    if (p + 46 > dir.size() || little_endian(dir, p, 4) != central_signature)
-      fail(path, "the central directory is damaged (entry " + std::to_string(e) + ")");
-    Member m;
-    m.flags = static_cast<std::uint16_t>(little_endian(dir, p + 8, 2));
-    m.method = static_cast<std::uint16_t>(little_endian(dir, p + 10, 2));
-    m.crc = static_cast<std::uint32_t>(little_endian(dir, p + 16, 4));
-    m.compressed = little_endian(dir, p + 20, 4);
-    m.size = little_endian(dir, p + 24, 4);
-    const std::size_t name_len = little_endian(dir, p + 28, 2), extra_len = little_endian(dir, p + 30, 2),
-                      comment_len = little_endian(dir, p + 32, 2);
-    m.offset = little_endian(dir, p + 42, 4);
-    if (p + 46 + name_len + extra_len + comment_len > dir.size())
-      fail(path, "the central directory is damaged (entry " + std::to_string(e) + ")");
-    m.name = dir.substr(p + 46, name_len);
-    // The ZIP64 extra field holds, in this order, the fields saturated above.
-    for (std::size_t x = p + 46 + name_len; x + 4 <= p + 46 + name_len + extra_len;) {
-      const std::uint64_t id = little_endian(dir, x, 2), len = little_endian(dir, x + 2, 2);
-      std::size_t field = x + 4;
-      if (x + 4 + len > p + 46 + name_len + extra_len) break;
-      if (id == 1)
-        for (std::uint64_t* v : {&m.size, &m.compressed, &m.offset})
-          if (*v == saturated32 && field + 8 <= x + 4 + len) {
-            *v = little_endian(dir, field, 8);
-            field += 8;
-          }
-      x += 4 + len;
-    }
-    members.push_back(std::move(m));
-    p += 46 + name_len + extra_len + comment_len;
-  }
-  return members;
-}
-
-std::string inflate_member(const std::string& compressed, std::uint64_t size, const std::filesystem::path& name) {
-  std::string out(size, '\0');
-  z_stream z{};
-  if (inflateInit2(&z, -MAX_WBITS) != Z_OK) fail(name, "cannot start the decompressor");
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(compressed.data()));
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  std::size_t in_at = 0, out_at = 0;
-  int rc = Z_OK;
-  while (rc == Z_OK) {  // zlib takes uInt lengths: feed at most 1 GB at a time
-    z.avail_in = static_cast<uInt>(std::min<std::size_t>(compressed.size() - in_at, 1u << 30));
-    z.avail_out = static_cast<uInt>(std::min<std::size_t>(out.size() - out_at, 1u << 30));
-    const uInt before_in = z.avail_in, before_out = z.avail_out;
-    rc = inflate(&z, Z_NO_FLUSH);
-    in_at += before_in - z.avail_in;
-    out_at += before_out - z.avail_out;
-    if (rc == Z_OK && before_in == z.avail_in && before_out == z.avail_out) rc = Z_BUF_ERROR;
-  }
-  inflateEnd(&z);
-  if (rc != Z_STREAM_END || out_at != size) fail(name, "its compressed data is damaged");
-  return out;
+// 1980-01-01 00:00 in local time, the DOS epoch: the archive's bytes depend on its arrays only.
+std::time_t dos_epoch() {
+  std::tm t{};
+  t.tm_year = 80;
+  t.tm_mday = 1;
+  t.tm_isdst = -1;
+  return std::mktime(&t);
 }
 
 }  // namespace
 
 std::map<std::string, NpyArray> read_npz(const std::filesystem::path& path, double max_bytes) {
   check_input_file(path);
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(path, "cannot open the file (does it exist?)");
-  const std::uint64_t file_size = std::filesystem::file_size(path);
+  std::error_code missing;
+  const std::uintmax_t size = std::filesystem::file_size(path, missing);
+  if (missing) fail(path, "cannot open the file (does it exist?)");
+  if (size == 0) fail(path, "not a ZIP archive (.npz): the file is empty");
+  int code = 0;
+  const Archive archive(zip_open(path.c_str(), ZIP_RDONLY, &code));
+  if (!archive) fail(path, reason(code));
   std::map<std::string, NpyArray> arrays;
   double left = max_bytes;
-  for (const Member& m : central_directory(in, file_size, path)) {
-    if (m.name.size() <= 4 || m.name.compare(m.name.size() - 4, 4, ".npy") != 0) continue;
-    const std::filesystem::path name = path.string() + "[" + m.name + "]";
-    const std::string key = m.name.substr(0, m.name.size() - 4);
-    if (arrays.count(key)) fail(path, "holds " + m.name + " twice");
-    if (m.flags & 1) fail(name, "is encrypted");
-    if (m.method != stored && m.method != deflated)
-      fail(name, "is compressed with method " + std::to_string(m.method) +
-                     "; only stored and deflated (np.savez, "
-                     "np.savez_compressed) are read");
+  const zip_int64_t entries = zip_get_num_entries(archive.get(), 0);
+  for (zip_int64_t e = 0; e < entries; ++e) {
+    zip_stat_t st;
+    if (zip_stat_index(archive.get(), zip_uint64_t(e), 0, &st) != 0) fail(path, reason(zip_get_error(archive.get())));
+    const std::string member = st.valid & ZIP_STAT_NAME ? st.name : "";
+    if (member.size() <= 4 || member.compare(member.size() - 4, 4, ".npy") != 0) continue;
+    const std::filesystem::path name = path.string() + "[" + member + "]";
+    const std::string key = member.substr(0, member.size() - 4);
+    if (arrays.count(key)) fail(path, "holds " + member + " twice");
+    if ((st.valid & ZIP_STAT_ENCRYPTION_METHOD) && st.encryption_method != ZIP_EM_NONE) fail(name, "is encrypted");
+    if (!(st.valid & ZIP_STAT_COMP_METHOD) || (st.comp_method != ZIP_CM_STORE && st.comp_method != ZIP_CM_DEFLATE))
+      fail(name, "is compressed with method " + std::to_string(st.comp_method) +
+                     "; only stored and deflated (np.savez, np.savez_compressed) are read");
+    if (!(st.valid & ZIP_STAT_SIZE)) fail(name, "its size is not recorded");
     // An array within the budget takes at most that many bytes, plus its header (under 1 MB).
-    if (double(m.size) > left + 1e6)
-      fail(name, "holds " + std::to_string(m.size / 1000000) +
+    if (double(st.size) > left + 1e6)
+      fail(name, "holds " + std::to_string(st.size / 1000000) +
                      " MB, over the memory budget (raise --memory-budget if you mean it)");
-    const std::string local = read_at(in, file_size, m.offset, 30, path, "a member's header");
-    if (little_endian(local, 0, 4) != local_signature) fail(name, "its local header is damaged");
-    const std::uint64_t data_at = m.offset + 30 + little_endian(local, 26, 2) + little_endian(local, 28, 2);
-    if (m.method == stored && m.compressed != m.size) fail(name, "a stored member whose sizes disagree");
-    std::string bytes = read_at(in, file_size, data_at, m.compressed, path, "a member's data");
-    if (m.method == deflated) bytes = inflate_member(bytes, m.size, name);
-    if (crc32_of(bytes) != m.crc) fail(name, "fails its CRC-32 check (the archive is damaged)");
-    std::istringstream member(std::move(bytes));
-    NpyArray a = read_npy(member, m.size, name, left);
+    const MemberFile file(zip_fopen_index(archive.get(), zip_uint64_t(e), 0));
+    if (!file) fail(name, reason(zip_get_error(archive.get())));
+    MemberBuffer buffer(file.get(), name);
+    std::istream in(&buffer);
+    in.exceptions(std::ios::badbit);
+    NpyArray a = read_npy(in, st.size, name, left);
+    buffer.expect_end();
     left -= 8.0 * double(a.data.size());
     arrays.emplace(key, std::move(a));
   }
@@ -196,53 +158,49 @@ void NpzWriter::add_file(const std::string& file_name, std::string bytes) {
 }
 
 void NpzWriter::write(const std::filesystem::path& path) const {
-  std::string zip, dir;
-  for (const auto& member : m_members) {
-    const std::string& name = member.first;  // not a structured binding: clang 14 cannot capture one
-    const std::string& bytes = member.second;
-    if (zip.size() + bytes.size() + 30 + name.size() >= saturated32)
-      throw std::invalid_argument(path.string() +
-                                  ": the arrays pass 4 GB, the limit of an .npz this program writes; "
-                                  "give --out a folder instead");
-    const std::uint32_t crc = crc32_of(bytes);
-    const auto offset = zip.size();
-    // Version 2.0, no flags, stored, the DOS date 1980-01-01, mode 0644.
-    const auto header = [&](std::string& out, bool central) {
-      put(out, central ? central_signature : local_signature, 4);
-      if (central) put(out, (3 << 8) | 20, 2);  // made by Unix, version 2.0: the attributes are Unix modes
-      put(out, 20, 2);
-      put(out, 0, 2);
-      put(out, stored, 2);
-      put(out, 0, 2);
-      put(out, 0x21, 2);
-      put(out, crc, 4);
-      put(out, bytes.size(), 4);
-      put(out, bytes.size(), 4);
-      put(out, name.size(), 2);
-      put(out, 0, 2);
-      if (central) {
-        put(out, 0, 2);  // comment
-        put(out, 0, 2);  // disk
-        put(out, 0, 2);  // internal attributes
-        put(out, 0644u << 16, 4);
-        put(out, offset, 4);
-      }
-      out += name;
-    };
-    header(zip, false);
-    zip += bytes;
-    header(dir, true);
+  check_output_path(path);
+  const std::filesystem::path temp = temporary_path(path);
+  const TrackedTemporary tracked(temp);
+  // libzip writes the archive beside `temp` and renames it there when closed; commit_temporary
+  // then syncs it and renames it to `path`.
+  const auto refused = [&](zip_error_t* error) {
+    if (zip_error_system_type(error) == ZIP_ET_SYS) {
+      errno = zip_error_code_system(error);
+      return write_error(path);
+    }
+    return std::runtime_error(path.string() + ": cannot write the archive: " + zip_error_strerror(error));
+  };
+  int code = 0;
+  Archive archive(zip_open(temp.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &code));
+  if (!archive) {
+    zip_error_t error;
+    zip_error_init_with_code(&error, code);
+    const std::runtime_error failure = refused(&error);
+    zip_error_fini(&error);
+    throw failure;
   }
-  const auto dir_offset = zip.size();
-  zip += dir;
-  put(zip, end_signature, 4);
-  put(zip, 0, 4);
-  put(zip, m_members.size(), 2);
-  put(zip, m_members.size(), 2);
-  put(zip, dir.size(), 4);
-  put(zip, dir_offset, 4);
-  put(zip, 0, 2);
-  write_text_atomic(path, zip);
+  const std::time_t epoch = dos_epoch();
+  for (const auto& [name, bytes] : m_members) {
+    zip_source_t* source = zip_source_buffer(archive.get(), bytes.data(), bytes.size(), 0);
+    const zip_int64_t index = source ? zip_file_add(archive.get(), name.c_str(), source, 0) : -1;
+    if (index < 0) {
+      zip_source_free(source);
+      throw refused(zip_get_error(archive.get()));
+    }
+    // Stored (as np.savez writes), mode 0644, the DOS epoch.
+    if (zip_set_file_compression(archive.get(), zip_uint64_t(index), ZIP_CM_STORE, 0) != 0 ||
+        zip_file_set_external_attributes(archive.get(), zip_uint64_t(index), 0, ZIP_OPSYS_UNIX, 0100644u << 16) != 0 ||
+        zip_file_set_mtime(archive.get(), zip_uint64_t(index), epoch, 0) != 0)
+      throw refused(zip_get_error(archive.get()));
+  }
+  if (zip_close(archive.get()) != 0) {
+    const std::runtime_error failure = refused(zip_get_error(archive.get()));
+    std::error_code ignored;
+    std::filesystem::remove(temp, ignored);
+    throw failure;
+  }
+  archive.release();  // closed: zip_close freed it
+  commit_temporary(temp, path);
 }
 
 }  // namespace ntk::core

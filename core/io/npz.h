@@ -1,7 +1,9 @@
 #pragma once
 // NumPy .npz archives: ZIP files of .npy members, as np.savez (stored) and np.savez_compressed
-// (deflated) write them, ZIP64 records included. Like the .npy reader, everything malformed is
-// refused with a message naming the file and what is wrong, and nothing is read past the budget.
+// (deflated) write them, ZIP64 records included, read and written by libzip (Debian's
+// libzip-dev). Like the .npy reader, everything malformed is refused with a message naming the
+// file and what is wrong, and nothing is read past the budget: members are streamed into the
+// .npy reader, never held whole beside the arrays.
 
 #include "core/io/npy.h"
 
@@ -20,8 +22,8 @@ namespace ntk::core {
 /// encrypted, cut short, compressed other than stored or deflated, or fails its CRC-32.
 std::map<std::string, NpyArray> read_npz(const std::filesystem::path& path, double max_bytes = 4e9);
 
-/// An .npz archive assembled in memory and written atomically, its members stored (as np.savez
-/// does), so np.load reads it; a member other than .npy (metrics.json) reads as bytes there.
+/// An .npz archive written atomically, its members stored (as np.savez does), so np.load reads
+/// it; a member other than .npy (metrics.json) reads as bytes there. Past 4 GB it is ZIP64.
 class NpzWriter {
  public:
   /// A 2-D float64 array as member `name`.npy.
@@ -30,9 +32,9 @@ class NpzWriter {
   void add_vector(const std::string& name, const Eigen::Ref<const Eigen::VectorXd>& v);
   /// Any bytes as member `file_name` (the whole name, extension included).
   void add_file(const std::string& file_name, std::string bytes);
-  /// Writes the archive (write, then rename). Throws std::invalid_argument when a member or the
-  /// whole archive would pass 4 GB (the plain ZIP format's limit: write a folder instead), and
-  /// what core::write_error throws when the disk refuses.
+  /// Writes the archive (write, fsync, then rename: commit_temporary). Throws
+  /// std::invalid_argument when `path` is not a regular file, and what core::write_error throws
+  /// when the disk refuses.
   void write(const std::filesystem::path& path) const;
 
  private:

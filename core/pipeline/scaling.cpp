@@ -97,6 +97,35 @@ ScalingPoint scaling_point(const Parameters& p, const Progress& progress) {
   return scaling_point(compare_methods(p, options));
 }
 
+ScalingPlan scaling_plan(const Parameters& p) {
+  ScalingPlan plan;
+  for (const Eigen::Index m : scaling_lengths(p)) {
+    plan.by_length.push_back(p);
+    plan.by_length.back().workload.m = m;
+  }
+  plan.by_feature = feature_variants(p);
+  return plan;
+}
+
+Status run_scaling(const ScalingPlan& plan, const ScalingRunOptions& options) {
+  for (const auto& [kind, series] : {std::pair{ScalingSeriesKind::by_length, &plan.by_length},
+                                     std::pair{ScalingSeriesKind::by_feature, &plan.by_feature}}) {
+    for (const Parameters& p : *series) {
+      if (options.progress && !options.progress(0, 1)) return Status::cancelled;
+      ScalingPoint point;
+      try {
+        point = scaling_point(p, options.progress);
+      } catch (const std::invalid_argument&) {
+        if (options.left_out) options.left_out();
+        continue;
+      }
+      if (point.status == Status::cancelled) return Status::cancelled;
+      if (options.point) options.point(kind, point);
+    }
+  }
+  return Status::ok;
+}
+
 std::optional<LogLogFit> fit_log_log(const std::vector<double>& x, const std::vector<double>& y) {
   double n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
   for (std::size_t i = 0; i < std::min(x.size(), y.size()); ++i) {

@@ -5,6 +5,7 @@
 
 #include "core/pipeline/comparison.h"
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -44,6 +45,29 @@ ScalingPoint scaling_point(const Comparison& c);
 /// Compares `p` (no maps) and reduces it to a point (its timings are the comparison's medians).
 /// `progress` cancels (status cancelled); std::invalid_argument for impossible parameters.
 ScalingPoint scaling_point(const Parameters& p, const Progress& progress = {});
+
+/// The two series of the Error-scaling, Limit and Cost plots (and the module's scaling()): `p` at
+/// each of scaling_lengths(p), then each of feature_variants(p).
+struct ScalingPlan {
+  std::vector<Parameters> by_length, by_feature;
+  std::size_t size() const { return by_length.size() + by_feature.size(); }
+};
+ScalingPlan scaling_plan(const Parameters& p);
+
+/// Which series a point of a plan belongs to.
+enum class ScalingSeriesKind { by_length, by_feature };
+
+struct ScalingRunOptions {
+  Progress progress;  ///< per point; returning false cancels the run
+  /// Each point as it is computed, in plan order.
+  std::function<void(ScalingSeriesKind, const ScalingPoint&)> point;
+  /// A point whose parameters are refused (std::invalid_argument: over the memory budget), left out.
+  std::function<void()> left_out;
+};
+
+/// Computes the plan's points one after the other (each a comparison, its timings medians), the
+/// m series first. Returns Status::cancelled when `progress` cancelled, else Status::ok.
+Status run_scaling(const ScalingPlan& plan, const ScalingRunOptions& options);
 
 /// Least-squares line through (log x, log y) of the points with positive, finite x and y.
 struct LogLogFit {

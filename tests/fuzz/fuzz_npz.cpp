@@ -1,4 +1,5 @@
-// libFuzzer: the .npz reader (ZIP records, ZIP64 extras, deflate, CRC-32, then each member's .npy).
+// libFuzzer: the .npz reader (libzip: ZIP records, ZIP64 extras, deflate, CRC-32; then each member streamed
+// into the .npy reader).
 // Every input is refused with std::invalid_argument or read into arrays whose sizes match their
 // shapes and whose total stays within the budget; nothing else (no crash, hang, leak or other
 // exception).

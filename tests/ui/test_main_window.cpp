@@ -11,6 +11,7 @@
 #include "ui/panels/parameter_panel.h"
 #include "ui/plots/attention_map_plot.h"
 #include "ui/plots/kernel_plot.h"
+#include "ui/plots/output_plot.h"
 #include "ui/session/session_file.h"
 
 #include <qcustomplot.h>
@@ -292,6 +293,21 @@ class MainWindowTest : public QObject {
     w.computeNow();
     QTRY_VERIFY_WITH_TIMEOUT(w.shownResult()->params.workload.scale == 2.0, 120000);
     QTRY_VERIFY(plot->samples().scores.cwiseAbs().maxCoeff() > 10 * spread);  // t grows like B^2
+  }
+
+  // Issue 27 item 3: the outputs scatter's axes hold both methods' values (NTK-Attention's
+  // worst outputs were off the plot: both axes took exact attention's range).
+  void outputScatterShowsBothMethodsValues() {
+    ntk::core::Comparison c;
+    c.exact.T = (Eigen::MatrixXd(2, 2) << 0.1, 0.2, 0.3, 0.4).finished();
+    c.approx.T = (Eigen::MatrixXd(2, 2) << 0.1, -0.5, 0.3, 2.6).finished();
+    c.errors.row_max_abs = Eigen::Vector2d(0.7, 2.2);
+    ntk::ui::OutputPlot plot;
+    plot.setComparison(c);
+    for (const QCPAxis* axis : {plot.xAxis, plot.yAxis}) {
+      QVERIFY2(axis->range().lower < -0.5 && axis->range().upper > 2.6,
+               qPrintable(QString("axis %1 to %2").arg(axis->range().lower).arg(axis->range().upper)));
+    }
   }
 
   // Issue 13, item 4: the query inspector shows the clicked map row, exact against

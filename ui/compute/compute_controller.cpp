@@ -87,13 +87,7 @@ void ComputeController::computeScaling(const core::Parameters& params, const Job
   auto series = std::make_shared<ScalingSeries>();
   series->params = params;
   series->current = core::scaling_point(shown);
-  std::vector<core::Parameters> plan;
-  for (const Eigen::Index m : core::scaling_lengths(params)) {
-    plan.push_back(params);
-    plan.back().workload.m = m;
-  }
-  const std::size_t lengths = plan.size();
-  for (const core::Parameters& variant : core::feature_variants(params)) plan.push_back(variant);
+  const core::ScalingPlan plan = core::scaling_plan(params);
   series->planned = int(plan.size());
   const auto publish = [&] {
     ScalingPtr snapshot = std::make_shared<const ScalingSeries>(*series);
@@ -105,17 +99,17 @@ void ComputeController::computeScaling(const core::Parameters& params, const Job
         Qt::QueuedConnection);
   };
   publish();  // the current point at once
-  for (std::size_t i = 0; i < plan.size(); ++i) {
-    if (!current(0, 0)) return;
-    try {
-      const core::ScalingPoint point = core::scaling_point(plan[i], current);
-      if (point.status == core::Status::cancelled) return;
-      (i < lengths ? series->by_length : series->by_feature).push_back(point);
-    } catch (const std::invalid_argument&) {
-      --series->planned;  // e.g. over the memory budget: this point is left out
-    }
+  core::ScalingRunOptions options;
+  options.progress = current;
+  options.point = [&](core::ScalingSeriesKind kind, const core::ScalingPoint& point) {
+    (kind == core::ScalingSeriesKind::by_length ? series->by_length : series->by_feature).push_back(point);
     publish();
-  }
+  };
+  options.left_out = [&] {
+    --series->planned;  // e.g. over the memory budget
+    publish();
+  };
+  core::run_scaling(plan, options);
 }
 
 }  // namespace ntk::ui

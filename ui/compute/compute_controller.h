@@ -29,8 +29,8 @@ using ComparisonPtr = std::shared_ptr<const core::Comparison>;
 struct ScalingSeries {
   core::Parameters params;
   core::ScalingPoint current;                  ///< the shown result itself
-  std::vector<core::ScalingPoint> by_length;   ///< over core::scaling_lengths(params)
-  std::vector<core::ScalingPoint> by_feature;  ///< over core::feature_variants(params)
+  std::vector<core::ScalingPoint> by_length;   ///< over core::scaling_plan(params).by_length
+  std::vector<core::ScalingPoint> by_feature;  ///< over core::scaling_plan(params).by_feature
   int planned = 0;                             ///< points in both series when complete
   bool complete() const { return int(by_length.size() + by_feature.size()) == planned; }
 };

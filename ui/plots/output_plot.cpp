@@ -55,10 +55,17 @@ void OutputPlot::setComparison(const core::Comparison& c) {
       y.push_back(approx.data()[i]);
     }
   m_scatter->setData(x, y);
-  const double lo = exact.size() ? exact.minCoeff() : 0, hi = exact.size() ? exact.maxCoeff() : 1;
+  // Both axes span both methods' values (NTK-Attention's worst outputs lie outside exact
+  // attention's range), with a margin so that the end dots are whole.
+  double lo = exact.size() ? exact.minCoeff() : 0, hi = exact.size() ? exact.maxCoeff() : 1;
+  for (const double v : y) {
+    lo = std::min(lo, v);
+    hi = std::max(hi, v);
+  }
   m_diagonal->setData({lo, hi}, {lo, hi});
-  xAxis->setRange(lo, hi);
-  yAxis->setRange(lo, hi);
+  const double margin = 0.03 * std::max(hi - lo, 1e-12);
+  xAxis->setRange(lo - margin, hi + margin);
+  yAxis->setRange(lo - margin, hi + margin);
   QVector<double> rows, errors;
   for (Eigen::Index i = 0; i < c.errors.row_max_abs.size(); ++i) {
     rows.push_back(double(i));

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <utility>
+#include <vector>
+
 namespace ntk::core {
 namespace {
 
@@ -93,6 +96,40 @@ TEST(Scaling, PointMatchesTheComparison) {
   EXPECT_GT(point.ntk_seconds, 0);
   EXPECT_DOUBLE_EQ(point.exact_bytes, c.cost.exact.bytes);
   EXPECT_DOUBLE_EQ(point.ntk_bytes, c.cost.ntk.bytes);
+}
+
+// The window's series and the module's: the m series then the feature series, every point in
+// plan order, its parameters the plan's; a cancel stops the run between or inside points.
+TEST(Scaling, ARunComputesThePlanInOrder) {
+  Parameters p = default_parameters();
+  p.workload.L = 4;
+  p.workload.d = 4;
+  const ScalingPlan plan = scaling_plan(p);
+  ASSERT_EQ(plan.by_length.size(), scaling_lengths(p).size());
+  ASSERT_EQ(plan.by_feature, feature_variants(p));
+  for (std::size_t i = 0; i < plan.by_length.size(); ++i) {
+    Parameters expected = p;
+    expected.workload.m = scaling_lengths(p)[i];
+    EXPECT_EQ(plan.by_length[i], expected);
+  }
+  std::vector<std::pair<ScalingSeriesKind, ScalingPoint>> points;
+  ScalingRunOptions options;
+  options.point = [&](ScalingSeriesKind kind, const ScalingPoint& point) { points.emplace_back(kind, point); };
+  options.left_out = [] { ADD_FAILURE() << "nothing here is over the budget"; };
+  ASSERT_EQ(run_scaling(plan, options), Status::ok);
+  ASSERT_EQ(points.size(), plan.size());
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    const bool by_length = i < plan.by_length.size();
+    const Parameters& q = by_length ? plan.by_length[i] : plan.by_feature[i - plan.by_length.size()];
+    EXPECT_EQ(points[i].first, by_length ? ScalingSeriesKind::by_length : ScalingSeriesKind::by_feature);
+    EXPECT_EQ(points[i].second.m, q.workload.m);
+    EXPECT_EQ(points[i].second.max_abs, scaling_point(q).max_abs);
+  }
+  int calls = 0;
+  options.progress = [&](std::int64_t, std::int64_t) { return ++calls < 5; };
+  points.clear();
+  EXPECT_EQ(run_scaling(plan, options), Status::cancelled);
+  EXPECT_LT(points.size(), plan.size());
 }
 
 TEST(Scaling, CancelledPointSaysSo) {
