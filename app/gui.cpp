@@ -102,7 +102,7 @@ std::optional<WindowOptions> parse(const std::vector<std::string>& args) {
     std::cerr << "ntk-explorer: --lesson takes 1 to " << lessons << (stepped ? " (and --step needs it)" : "") << '\n';
     return std::nullopt;
   }
-  const int cards = o.lesson ? int(ui::builtinLessons()[std::size_t(o.lesson - 1)].cards.size()) : 1;
+  const int cards = o.lesson ? ui::cardCount(o.lesson) : 1;
   if (o.step < 1 || o.step > cards) {
     std::cerr << "ntk-explorer: lesson " << o.lesson << " has steps 1 to " << cards << '\n';
     return std::nullopt;

@@ -1,10 +1,7 @@
 #include "ui/main_window.h"
 
-#include "core/io/provenance.h"
-#include "core/io/text_formats.h"
-#include "core/util/parallel.h"
+#include "ui/export/export_bundle.h"
 #include "ui/export/plot_actions.h"
-#include "ui/export/plot_export.h"
 #include "ui/lessons/lesson_panel.h"
 #include "ui/lessons/spotlight.h"
 #include "ui/look/window_look.h"
@@ -17,13 +14,13 @@
 #include "ui/plots/output_plot.h"
 #include "ui/plots/plot_helpers.h"
 #include "ui/plots/scaling_plots.h"
+#include "ui/session/recent_files.h"
 #include "ui/session/session_file.h"
+#include "ui/status/status_text.h"
 
 #include <QAbstractSpinBox>
 #include <QCloseEvent>
-#include <QDir>
 #include <QDockWidget>
-#include <QFileInfo>
 #include <QIcon>
 #include <QKeyEvent>
 #include <QLabel>
@@ -42,7 +39,6 @@
 #include <QUndoCommand>
 #include <QUndoStack>
 #include <algorithm>
-#include <cmath>
 
 namespace ntk::ui {
 namespace {
@@ -120,39 +116,6 @@ int tabOf(const QTabWidget* tabs, const QWidget* widget) {
 // The same values for every parameter of `table`.
 bool same(std::span<const core::ParamSpec> table, const core::Parameters& a, const core::Parameters& b) {
   return std::all_of(table.begin(), table.end(), [&](const core::ParamSpec& s) { return s.get(a) == s.get(b); });
-}
-
-// How long the result took. A cached comparison (the window's) ran exact attention's prefix part,
-// the compression and the maps' prefix parts as one pass over the rows it lacked: its time is not
-// either method's cost
-// (the Cost tab's times are, measured without the cache).
-QString timingText(const core::Comparison& c) {
-  const QString threads = c.threads == 1 ? QObject::tr("1 thread") : QObject::tr("%1 threads").arg(c.threads);
-  const QString ntk = QString::fromStdString(core::format_duration(c.approx_seconds));
-  if (!c.pass)
-    return QObject::tr("exact %1, NTK-Attention %2 (one run, %3)")
-        .arg(QString::fromStdString(core::format_duration(c.exact_seconds)), ntk, threads);
-  const core::PassReport& p = *c.pass;
-  return QObject::tr("prefix pass %1 over %2 new rows (%3 reused, cache %4 MB), NTK-Attention %5 (%6)")
-      .arg(QString::fromStdString(core::format_duration(p.seconds)))
-      .arg(p.rows_read)
-      .arg(p.reused_rows)
-      .arg(double(p.cache_bytes) / 1e6, 0, 'f', 1)
-      .arg(ntk, threads);
-}
-
-// The precision, and the distance to the other precision's result when the window holds one of
-// the same parameters (the user switched precision): a float32 result's gap to float64.
-QString precisionText(const core::Comparison& c, const core::Comparison* other) {
-  QString text = QString::fromUtf8(core::to_string(c.params.precision).data());
-  if (!other || other->status != core::Status::ok) return text;
-  core::Parameters same = other->params;
-  same.precision = c.params.precision;
-  same.ntk = c.params.ntk;  // the NTK view's settings do not shape a comparison
-  if (!(same == c.params)) return text;
-  return text + QObject::tr(" (float32 - float64: max-abs %1 exact, %2 NTK-Attention)")
-                    .arg((c.exact.T - other->exact.T).cwiseAbs().maxCoeff(), 0, 'e', 1)
-                    .arg((c.approx.T - other->approx.T).cwiseAbs().maxCoeff(), 0, 'e', 1);
 }
 
 }  // namespace
@@ -381,10 +344,9 @@ QString MainWindow::openSession(const QString& path) {
   requestNtk(session->params);
   m_committed = session->params;
   m_undo->clear();
-  m_lessons->open(session->view.value("lesson").toInt(0), session->view.value("card").toInt(0), false);
-  m_tabs->setCurrentIndex(session->view.value("tab").toInt(0));
-  m_maps->setColumns(session->view.value("map_columns").toString() == "sum" ? MapsTab::Columns::sum
-                                                                            : MapsTab::Columns::mean);
+  m_lessons->open(session->view.lesson, session->view.card, false);
+  m_tabs->setCurrentIndex(session->view.tab);
+  m_maps->setColumns(session->view.map_sum ? MapsTab::Columns::sum : MapsTab::Columns::mean);
   m_sessionPath = path;
   rememberRecent(path);
   computeNow();
@@ -392,12 +354,12 @@ QString MainWindow::openSession(const QString& path) {
 }
 
 QString MainWindow::saveSession(const QString& path) {
-  QJsonObject view;
-  view.insert("tab", m_tabs->currentIndex());
-  view.insert("map_columns", m_maps->columns() == MapsTab::Columns::sum ? "sum" : "mean");
+  SessionView view;
+  view.tab = m_tabs->currentIndex();
+  view.map_sum = m_maps->columns() == MapsTab::Columns::sum;
   if (const Lesson* lesson = m_lessons->lesson()) {
-    view.insert("lesson", lesson->number);
-    view.insert("card", m_lessons->card());
+    view.lesson = lesson->number;
+    view.card = m_lessons->card();
   }
   const QString error = ui::saveSession(path, {currentParameters(), view});
   if (error.isEmpty()) {
@@ -407,19 +369,14 @@ QString MainWindow::saveSession(const QString& path) {
   return error;
 }
 
-void MainWindow::rememberRecent(const QString& given) {
-  const QString path = QFileInfo(given).absoluteFilePath();  // still found when started elsewhere
-  QSettings settings;
-  QStringList recent = settings.value("recentFiles").toStringList();
-  recent.removeAll(path);
-  recent.prepend(path);
-  settings.setValue("recentFiles", recent.mid(0, 8));
+void MainWindow::rememberRecent(const QString& path) {
+  rememberRecentFile(path);
   fillRecentMenu();
 }
 
 void MainWindow::fillRecentMenu() {
   m_recentMenu->clear();
-  for (const QString& path : QSettings().value("recentFiles").toStringList())
+  for (const QString& path : recentFiles())
     m_recentMenu->addAction(path, this, [this, path] {
       const QString error = openSession(path);
       if (!error.isEmpty()) QMessageBox::warning(this, tr("Cannot open the session"), error);
@@ -429,32 +386,11 @@ void MainWindow::fillRecentMenu() {
 
 QString MainWindow::exportBundle(const QString& folder) {
   if (!m_shown) return tr("nothing computed yet");
-  if (!QDir().mkpath(folder)) return tr("cannot create %1").arg(folder);
-  const QDir dir(folder);
   m_kernelPlot->drawn();  // both drawn only when shown otherwise
   m_maps->drawInspector();
-  for (QCustomPlot* plot : plots()) {
-    for (const QString& format : exportFormats()) {
-      // Hidden tabs have no size of their own: export at a fixed, legible size.
-      const int width = plot->axisRectCount() > 1 ? 1500 : 900;
-      const QString error =
-          exportPlot(plot, dir.filePath(plot->objectName() + "." + format), width, 700, format == "png" ? 2.0 : 1.0);
-      if (!error.isEmpty()) return error;
-    }
-  }
   core::Parameters shown = m_shown->params;
   shown.ntk = m_ntkPanel->parameters().ntk;
-  if (const QString error = ui::saveSession(dir.filePath("session.ntksession"), {shown, {}}); !error.isEmpty())
-    return error;
-  const auto write = [&](const QString& name, const std::string& text) {
-    return writeFileAtomic(dir.filePath(name), QByteArray::fromStdString(text));
-  };
-  if (const QString error = write("command.txt", core::command_line(m_shown->params) + "\n"); !error.isEmpty())
-    return error;
-  // Provenance: this window's command line; the equivalent computation is command.txt.
-  std::vector<std::string> arguments;
-  for (const QString& a : QCoreApplication::arguments()) arguments.push_back(a.toStdString());
-  return write("provenance.json", core::provenance_json({arguments, {}, core::thread_count(), "float64"}));
+  return ui::exportBundle(folder, plots(), shown);
 }
 
 QList<QCustomPlot*> MainWindow::plots() const {
@@ -522,54 +458,14 @@ void MainWindow::updateStatus() { m_metrics->setText(statusText()); }
 
 QString MainWindow::statusText() const {
   const int tab = m_tabs->currentIndex();
-  if (tab == tabOf(m_tabs, m_limitPlot)) {
-    if (!m_shown || !m_shown->limit_distance) return m_comparisonStatus;
-    QString text = tr("distance of exact attention to its m → ∞ limit: %1 (max-abs, m = %2)")
-                       .arg(*m_shown->limit_distance, 0, 'e', 2)
-                       .arg(m_shown->params.workload.m);
-    if (m_series && m_series->params.workload.m == m_shown->params.workload.m) {
-      std::vector<double> m, distance;
-      for (const core::ScalingPoint& p : m_series->by_length)
-        if (p.limit_distance) {
-          m.push_back(double(p.m));
-          distance.push_back(*p.limit_distance);
-        }
-      if (const auto fit = core::fit_log_log(m, distance); fit && fit->points >= 3)
-        text += tr("   fitted: distance ∝ m%1 over %2 lengths (1/√m would be m%3)")
-                    .arg(superscript(QString::number(fit->slope, 'f', 2)))
-                    .arg(fit->points)
-                    .arg(superscript("-0.5"));
-    }
-    return text;
-  }
+  if (tab == tabOf(m_tabs, m_limitPlot))
+    return m_shown && m_shown->limit_distance ? limitStatus(*m_shown, m_series.get()) : m_comparisonStatus;
   if (tab == tabOf(m_tabs, m_ntkPlot)) {
     if (!m_ntkRefusal.isEmpty()) return tr("The NTK view is not computed: %1").arg(m_ntkRefusal);
     if (!m_ntkResult || m_ntkResult->view.status != core::Status::ok) return tr("The NTK view is computing…");
-    const core::NtkView& v = m_ntkResult->view;
-    return tr("m = %1:   λₘᵢₙ(H(W)/m) %2   λₘᵢₙ(H*) %3   condition of H* %4   ‖H(W)/m − H*‖ / ‖H*‖ (Frobenius) %5")
-        .arg(v.spec.m)
-        .arg(v.empirical_spectrum.lambda_min, 0, 'e', 3)
-        .arg(v.limit_spectrum.lambda_min, 0, 'e', 3)
-        .arg(v.limit_spectrum.condition, 0, 'g', 4)
-        .arg(v.distance, 0, 'e', 2);
+    return ntkStatus(m_ntkResult->view);
   }
-  if (tab == tabOf(m_tabs, m_trainingPlot)) {
-    if (!m_training || m_training->curve.steps.empty()) return tr("Training: press Play (F6) or Step (F7).");
-    const core::TrainStep& t = m_training->curve.steps.back();
-    const core::TrainStep& first = m_training->curve.steps.front();
-    QString text = tr("step %1:   loss %2 (from %3)   largest weight movement %4")
-                       .arg(t.step)
-                       .arg(t.loss, 0, 'e', 3)
-                       .arg(first.loss, 0, 'e', 3)
-                       .arg(t.weight_movement, 0, 'e', 2);
-    if (t.step > 0 && t.loss > 0 && first.loss > 0)
-      text += tr("   mean contraction per step so far %1 (the NTK predicts %2 at this m)")
-                  .arg(std::pow(t.loss / first.loss, 0.5 / t.step), 0, 'f', 5)
-                  .arg(std::isfinite(t.predicted_loss_finite) && t.predicted_loss_finite > 0
-                           ? QString::number(std::pow(t.predicted_loss_finite / first.loss, 0.5 / t.step), 'f', 5)
-                           : tr("none: η m λ ≥ 1"));
-    return text;
-  }
+  if (tab == tabOf(m_tabs, m_trainingPlot)) return trainingStatus(m_training.get());
   return m_comparisonStatus;
 }
 
@@ -633,17 +529,7 @@ void MainWindow::showResult(ComparisonPtr result) {
   const auto slot = [](core::Precision p) { return p == core::Precision::float32 ? 1 : 0; };
   m_lastByPrecision[slot(c.params.precision)] = m_shown;
   const ComparisonPtr& other = m_lastByPrecision[1 - slot(c.params.precision)];
-  m_comparisonStatus =
-      c.status == core::Status::ok
-          ? tr("r = %1   max-abs error %2   relative Frobenius %3   MSE %4   prefix share %5   %6   %7")
-                .arg(c.r)
-                .arg(c.errors.max_abs, 0, 'e', 2)
-                .arg(c.errors.rel_fro, 0, 'e', 2)
-                .arg(c.errors.mse, 0, 'e', 2)
-                .arg(c.exact.prefix_mass.mean(), 0, 'f', 3)
-                .arg(precisionText(c, other.get()), timingText(c))
-          : tr("NTK-Attention failed: %1.").arg(QString::fromStdString(core::diagnosis(c)));
-  if (!c.degeneracy.empty()) m_comparisonStatus += "\n" + tr("Warning: %1.").arg(QString::fromStdString(c.degeneracy));
+  m_comparisonStatus = comparisonStatus(c, other.get());
   updateStatus();
   emit resultShown();
 }

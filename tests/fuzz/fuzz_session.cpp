@@ -1,5 +1,5 @@
 // libFuzzer: the session file loader. Every input is refused with a message, or gives valid
-// parameters that survive a save and a reload unchanged.
+// parameters and view that survive a save and a reload unchanged.
 
 #include "tests/fuzz/fuzz_util.h"
 #include "ui/session/session_file.h"
@@ -26,5 +26,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (const auto table : {ntk::core::parameter_specs(), ntk::core::ntk_parameter_specs()})
     for (const ntk::core::ParamSpec& s : table)
       ntk::fuzz::require(s.get(again->params) == s.get(session->params), "a reload keeps every parameter");
+  ntk::fuzz::require(again->view == session->view, "a reload keeps the view");
   return 0;
 }

@@ -739,10 +739,13 @@ class MainWindowTest : public QObject {
       MainWindow w;
       w.parameterPanel()->setParameters(p);
       w.ntkPanel()->setParameters(p);
+      QCOMPARE(w.findChild<QTabWidget*>()->count(), ntk::ui::session_tabs);  // what sessions check
+      w.findChild<QTabWidget*>()->setCurrentIndex(ntk::ui::session_tabs - 1);
       QCOMPARE(w.saveSession(path), QString());
     }
     MainWindow w;
     QCOMPARE(w.openSession(path), QString());
+    QCOMPARE(w.findChild<QTabWidget*>()->currentIndex(), ntk::ui::session_tabs - 1);
     for (const ntk::core::ParamSpec& s : ntk::core::parameter_specs())
       QCOMPARE(s.get(w.parameterPanel()->parameters()), s.get(p));
     for (const ntk::core::ParamSpec& s : ntk::core::ntk_parameter_specs())
@@ -778,6 +781,23 @@ class MainWindowTest : public QObject {
         {"array.ntksession", R"([1, 2])", "root is not a JSON object"},
         {"view.ntksession", R"({"format": "ntk-explorer session", "schema_version": 1, "view": null})",
          "\"view\" must be an object"},
+        // Issue 28: a lesson past the last opened lesson 7, a bad tab the first; 1e308 for the scale
+        // was refused as "past 2^53" (a rule for integers).
+        {"lesson.ntksession", R"({"format": "ntk-explorer session", "schema_version": 1, "view": {"lesson": 99}})",
+         "\"lesson\" must be a lesson"},
+        {"card.ntksession",
+         R"({"format": "ntk-explorer session", "schema_version": 1, "view": {"lesson": 1, "card": 40}})",
+         "\"card\" must be a card"},
+        {"tab.ntksession", R"({"format": "ntk-explorer session", "schema_version": 1, "view": {"tab": 8}})",
+         "\"tab\" must be a tab"},
+        {"half.ntksession", R"({"format": "ntk-explorer session", "schema_version": 1, "view": {"tab": 1.5}})",
+         "\"tab\" must be a tab"},
+        {"columns.ntksession",
+         R"({"format": "ntk-explorer session", "schema_version": 1, "view": {"map_columns": "banana"}})",
+         "\"map_columns\" must be"},
+        {"scale.ntksession",
+         R"({"format": "ntk-explorer session", "schema_version": 1, "parameters": {"scale": 1e308}})",
+         "--scale must be"},
         // 2^53 + 1 arrives from the JSON parser as 2^53: refused, not rounded.
         {"seed.ntksession",
          R"({"format": "ntk-explorer session", "schema_version": 1, "parameters": {"seed": 9007199254740993}})",

@@ -83,6 +83,11 @@ std::optional<std::vector<Lesson>> lessonsFromJson(const QByteArray& json, QStri
   return lessons;
 }
 
+int cardCount(int number) {
+  const std::vector<Lesson>& lessons = builtinLessons();
+  return number >= 1 && number <= int(lessons.size()) ? int(lessons[std::size_t(number - 1)].cards.size()) : 0;
+}
+
 core::Parameters cardParameters(const Lesson& lesson, int card) {
   if (card < 0 || card >= int(lesson.cards.size()))
     throw std::invalid_argument("lesson " + std::to_string(lesson.number) + " has cards 1 to " +

@@ -55,4 +55,7 @@ QByteArray builtinLessonsJson();
 /// a bug the tests catch).
 const std::vector<Lesson>& builtinLessons();
 
+/// The number of cards of built-in lesson `number` (1 ... builtinLessons().size()), else 0.
+int cardCount(int number);
+
 }  // namespace ntk::ui

@@ -1,5 +1,7 @@
 #include "ui/session/session_file.h"
 
+#include "ui/lessons/lessons.h"
+
 #include <QFile>
 #include <QFileInfo>
 #include <QJsonDocument>
@@ -21,22 +23,59 @@ QJsonObject tableToJson(const core::Parameters& p, std::span<const core::ParamSp
 QString tableFromJson(const QJsonObject& values, std::span<const core::ParamSpec> table, core::Parameters& p) {
   for (auto it = values.begin(); it != values.end(); ++it) {
     const QJsonValue v = it.value();
-    // JSON numbers are doubles: past 2^53 an integer may already have been rounded (a seed of
-    // 2^53 + 1 arrives as 2^53), so such a number is refused rather than silently changed.
-    if (v.isDouble() && std::abs(v.toDouble()) >= 9007199254740992.0 && v.toDouble() == std::floor(v.toDouble()))
-      return QObject::tr("\"%1\": %2 is past 2^53, where JSON numbers lose integers; write it as a string")
-          .arg(it.key())
-          .arg(v.toDouble(), 0, 'g', 17);
     const QString text = v.isDouble() ? QString::number(v.toDouble(), 'g', 17)
                          : v.isBool() ? QString(v.toBool() ? "true" : "false")
                                       : v.toString();
     try {
-      core::parameter_spec(it.key().toStdString(), table).set(p, text.toStdString());
+      const core::ParamSpec& spec = core::parameter_spec(it.key().toStdString(), table);
+      // JSON numbers are doubles: past 2^53 an integer may already have been rounded (a seed of
+      // 2^53 + 1 arrives as 2^53), so such an integer is refused rather than silently changed.
+      // A real value (a scale of 1e308) goes to its range check.
+      if (spec.type == core::ParamType::integer && v.isDouble() && std::abs(v.toDouble()) >= 9007199254740992.0)
+        return QObject::tr("\"%1\": %2 is past 2^53, where JSON numbers lose integers; write it as a string")
+            .arg(it.key())
+            .arg(v.toDouble(), 0, 'g', 17);
+      spec.set(p, text.toStdString());
     } catch (const std::invalid_argument& e) {
       return QString::fromUtf8(e.what());
     }
   }
   return {};
+}
+
+QJsonObject viewToJson(const SessionView& view) {
+  QJsonObject out;
+  out.insert("tab", view.tab);
+  out.insert("map_columns", view.map_sum ? "sum" : "mean");
+  if (view.lesson > 0) {
+    out.insert("lesson", view.lesson);
+    out.insert("card", view.card);
+  }
+  return out;
+}
+
+// The "view" section, checked field by field; returns the reason of the first bad one.
+QString viewFromJson(const QJsonObject& values, SessionView& view) {
+  const auto integer = [&](const char* key, int lo, int hi, const QString& what, int& out) -> QString {
+    if (!values.contains(key)) return {};
+    const QJsonValue v = values.value(key);
+    if (!v.isDouble() || v.toDouble() != std::floor(v.toDouble()) || v.toDouble() < lo || v.toDouble() > hi)
+      return QObject::tr("\"view\": \"%1\" must be %2, an integer from %3 to %4").arg(key, what).arg(lo).arg(hi);
+    out = v.toInt();
+    return {};
+  };
+  if (QString why = integer("tab", 0, session_tabs - 1, QObject::tr("a tab"), view.tab); !why.isEmpty()) return why;
+  if (values.contains("map_columns")) {
+    const QString columns = values.value("map_columns").toString();
+    if (columns != "sum" && columns != "mean")
+      return QObject::tr("\"view\": \"map_columns\" must be \"sum\" or \"mean\"");
+    view.map_sum = columns == "sum";
+  }
+  const int lessons = int(builtinLessons().size());
+  if (QString why = integer("lesson", 0, lessons, QObject::tr("a lesson (0 for none)"), view.lesson); !why.isEmpty())
+    return why;
+  const int cards = view.lesson > 0 ? cardCount(view.lesson) : 1;
+  return integer("card", 0, cards - 1, QObject::tr("a card of that lesson, counted from 0"), view.card);
 }
 
 }  // namespace
@@ -58,7 +97,7 @@ QByteArray sessionToJson(const Session& session) {
   root.insert("schema_version", session_schema_version);
   root.insert("parameters", tableToJson(session.params, core::parameter_specs()));
   root.insert("ntk", tableToJson(session.params, core::ntk_parameter_specs()));
-  root.insert("view", session.view);
+  root.insert("view", viewToJson(session.view));
   return QJsonDocument(root).toJson(QJsonDocument::Indented);
 }
 
@@ -83,7 +122,8 @@ std::optional<Session> sessionFromJson(const QByteArray& json, const QString& or
   if (version < 1) return fail(QObject::tr("has no valid schema_version"));
   if (root.contains("view") && !root.value("view").isObject())
     return fail(QObject::tr("the section \"view\" must be an object ({\"tab\": 0, ...})"));
-  Session session{core::default_parameters(), root.value("view").toObject()};
+  Session session{core::default_parameters(), {}};
+  if (const QString why = viewFromJson(root.value("view").toObject(), session.view); !why.isEmpty()) return fail(why);
   if (const QString why = setParameters(root, session.params); !why.isEmpty()) return fail(why);
   try {
     core::validate(session.params);

@@ -12,9 +12,22 @@ namespace ntk::ui {
 
 inline constexpr int session_schema_version = 1;
 
+/// The window's tabs (MainWindow checks that it has as many).
+inline constexpr int session_tabs = 8;
+
+/// The window state a session keeps beside the parameters: {"tab": 0, "map_columns": "mean",
+/// "lesson": 1, "card": 0}, every field optional in a file and range-checked when read.
+struct SessionView {
+  int tab = 0;           ///< the open tab, 0 ... session_tabs - 1
+  bool map_sum = false;  ///< the maps' prefix columns summed ("sum"), else averaged ("mean")
+  int lesson = 0;        ///< the open lesson's number (1 ... the built-in lessons), 0 for none
+  int card = 0;          ///< that lesson's open card, from 0
+  bool operator==(const SessionView&) const = default;
+};
+
 struct Session {
   core::Parameters params;
-  QJsonObject view;  ///< window state the UI wants back (current tab, ...)
+  SessionView view;
 };
 
 /// Sets the values of `values` ({"parameters": {key: value}, "ntk": {key: value}}, values as
