@@ -301,7 +301,7 @@ class MainWindowTest : public QObject {
     ntk::core::Comparison c;
     c.exact.T = (Eigen::MatrixXd(2, 2) << 0.1, 0.2, 0.3, 0.4).finished();
     c.approx.T = (Eigen::MatrixXd(2, 2) << 0.1, -0.5, 0.3, 2.6).finished();
-    c.errors.row_max_abs = Eigen::Vector2d(0.7, 2.2);
+    c.errors.row_max_abs = (Eigen::VectorXd(2) << 0.7, 2.2).finished();
     ntk::ui::OutputPlot plot;
     plot.setComparison(c);
     for (const QCPAxis* axis : {plot.xAxis, plot.yAxis}) {

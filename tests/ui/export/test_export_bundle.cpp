@@ -16,7 +16,7 @@ class ExportBundleTest : public QObject {
     ntk::core::Comparison c;
     c.exact.T = Eigen::MatrixXd::Ones(2, 2);
     c.approx.T = Eigen::MatrixXd::Zero(2, 2);
-    c.errors.row_max_abs = Eigen::Vector2d(1, 1);
+    c.errors.row_max_abs = Eigen::VectorXd::Ones(2);
     ntk::ui::OutputPlot plot;
     plot.setObjectName("outputs");
     plot.setComparison(c);

@@ -16,7 +16,7 @@ core::Comparison comparison() {
   c.errors.max_abs = 1.25e-3;
   c.errors.rel_fro = 4.5e-4;
   c.errors.mse = 2e-8;
-  c.exact.prefix_mass = Eigen::Vector2d(0.25, 0.75);
+  c.exact.prefix_mass = (Eigen::VectorXd(2) << 0.25, 0.75).finished();
   c.exact.T = Eigen::MatrixXd::Zero(2, 2);
   c.approx.T = Eigen::MatrixXd::Zero(2, 2);
   c.threads = 2;
