@@ -92,7 +92,7 @@ case "$mode" in
     fi
     ;;
   fuzz)
-    packages+=(clang libclang-rt-14-dev)
+    packages+=(clang libclang-rt-14-dev libomp-14-dev)
     install_missing
     build fuzz
     tests/fuzz/run.sh build/fuzz/tests/fuzz "${1:-60}"

@@ -101,9 +101,9 @@ std::vector<std::string> given_parameter_options(const Args& args) {
 }
 
 std::vector<OptionSpec> resource_options() {
-  return {{"threads", true, false,
-           "threads (default: every core this process may use; at most 4 per core); results do not depend on it"},
-          {"memory-budget", true, false, "refuse work needing more memory than this many MB (default 4000)"}};
+  return {
+      {"threads", true, false, "OpenMP threads (default: all cores; at most 4 per core); results do not depend on it"},
+      {"memory-budget", true, false, "refuse work needing more memory than this many MB (default 4000)"}};
 }
 
 void apply_thread_option(const Args& args) {

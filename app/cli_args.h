@@ -67,7 +67,7 @@ void apply_parameter_options(const Args& args, core::Parameters& p,
 /// The parameter options given on the command line (for checking conflicts).
 std::vector<std::string> given_parameter_options(const Args& args);
 
-/// --threads N (sets the thread count) and --memory-budget MB.
+/// --threads N (sets the OpenMP thread count) and --memory-budget MB.
 std::vector<OptionSpec> resource_options();
 void apply_thread_option(const Args& args);
 double memory_budget_bytes(const Args& args);

@@ -22,9 +22,9 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 }
 
 // Runs step(first) and, while the runs so far took under timing_budget_seconds, again up to
-// `max_runs` times; returns the median time. One run of a step that takes microseconds mostly
-// measures starting its threads and cold caches (and, on a loaded machine, a thread waiting for
-// a core); the median of the repeats does not. Every run computes the same result.
+// `max_runs` times; returns the median time. One run of a step that takes microseconds
+// mostly measures how long a sleeping OpenMP team takes to wake (about 8 ms on a loaded
+// machine); the repeats find the team awake. Every run computes the same result.
 template <class Step>
 double median_seconds(Step&& step, int max_runs, int& runs) {
   std::vector<double> times;

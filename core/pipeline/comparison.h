@@ -72,7 +72,7 @@ struct Comparison {
   CostEstimate cost;
   std::optional<AttentionMap> exact_map, ntk_map;  ///< when ComparisonOptions::map_columns > 0
   /// Wall-clock medians over exact_runs, compress_runs, approx_runs runs of each step on
-  /// `threads` threads: steps under timing_budget_seconds are repeated up to
+  /// `threads` OpenMP threads: steps under timing_budget_seconds are repeated up to
   /// ComparisonOptions::timing_runs times.
   double exact_seconds = 0, compress_seconds = 0, approx_seconds = 0;
   int exact_runs = 0, compress_runs = 0, approx_runs = 0, threads = 1;

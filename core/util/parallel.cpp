@@ -3,13 +3,26 @@
 #include <Eigen/Core>
 #include <algorithm>
 
-#include <sched.h>
-
 #include <exception>
 #include <thread>
 #include <vector>
 
+#if !NTK_STD_THREADS
+#include <omp.h>
+#endif
+
 namespace ntk::core {
+namespace {
+
+// Eigen's own threaded products split their work by the thread count, which changes rounding.
+// All parallelism is ours instead (fixed tasks, fixed reduction order), so Eigen runs serially.
+const bool eigen_runs_serially = [] {
+  Eigen::setNbThreads(1);
+  return true;
+}();
+
+}  // namespace
+
 Eigen::Index PrefixPartition::segment_begin(Eigen::Index s) const { return std::min(rows, s * segment_rows); }
 
 Eigen::Index PrefixPartition::segment_count(Eigen::Index s) const {
@@ -43,49 +56,85 @@ bool ProgressTracker::advance(std::int64_t units) {
 
 namespace {
 
-// The CPUs this process may run on (a Slurm job's or a container's share), else every core.
-int available_cpus() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0) return CPU_COUNT(&set);
-  return int(std::max(1u, std::thread::hardware_concurrency()));
-}
+// The first exception a task throws, rethrown on the calling thread once every thread has
+// stopped (an exception must not leave an OpenMP region or a std::thread); the tasks that start
+// after it do nothing.
+class TaskFailure {
+ public:
+  void run(const std::function<void(Eigen::Index)>& body, Eigen::Index task) noexcept {
+    if (m_failed.load(std::memory_order_relaxed)) return;
+    try {
+      body(task);
+    } catch (...) {
+      const std::lock_guard lock(m_mutex);
+      if (!m_error) m_error = std::current_exception();
+      m_failed.store(true, std::memory_order_relaxed);
+    }
+  }
+  void rethrow() const {
+    if (m_error) std::rethrow_exception(m_error);
+  }
 
-thread_local int threads_of_this_caller = available_cpus();
+ private:
+  std::atomic<bool> m_failed{false};
+  std::mutex m_mutex;
+  std::exception_ptr m_error;
+};
+
+// A team started for this call alone: the same dynamic schedule on std::threads, which end with it.
+void spawned_tasks(Eigen::Index tasks, const std::function<void(Eigen::Index)>& body, TaskFailure& failure) {
+  const auto team_size = std::min<Eigen::Index>(thread_count(), tasks);
+  std::atomic<Eigen::Index> next{0};
+  const auto work = [&] {
+    for (Eigen::Index t = next++; t < tasks; t = next++) failure.run(body, t);
+  };
+  std::vector<std::jthread> team;
+  for (Eigen::Index i = 1; i < team_size; ++i) team.emplace_back(work);
+  work();
+}
 
 }  // namespace
 
-// Each call starts a team of its own, which ends with it: nothing spins or sleeps between calls
-// (libgomp's idle team spun on the core the window's GUI thread draws on, and its wait policy
-// can only be set in the environment before the program starts), ThreadSanitizer sees every
-// thread, and an exception in any task reaches the caller (a task that throws stops the others
-// from starting new tasks).
+#if NTK_STD_THREADS
+// The ThreadSanitizer build (the tsan preset): GCC's libgomp is not instrumented, so every
+// OpenMP region would be reported. Every call starts its own team, which TSan sees; the thread
+// count is per calling thread, as OpenMP's is.
+namespace {
+thread_local int threads_of_this_caller = int(std::max(1u, std::thread::hardware_concurrency()));
+}  // namespace
+
 void parallel_tasks(Eigen::Index tasks, const std::function<void(Eigen::Index)>& body) {
-  const auto team_size = std::min<Eigen::Index>(thread_count(), tasks);
-  std::atomic<Eigen::Index> next{0};
-  std::exception_ptr failure;
-  std::mutex failure_lock;
-  const auto work = [&] {
-    for (Eigen::Index t = next++; t < tasks; t = next++) {
-      try {
-        body(t);
-      } catch (...) {
-        const std::lock_guard lock(failure_lock);
-        if (!failure) failure = std::current_exception();
-        next = tasks;
-      }
-    }
-  };
-  {
-    std::vector<std::jthread> team;
-    for (Eigen::Index i = 1; i < team_size; ++i) team.emplace_back(work);
-    work();
-  }  // joined
-  if (failure) std::rethrow_exception(failure);
+  TaskFailure failure;
+  spawned_tasks(tasks, body, failure);
+  failure.rethrow();
 }
 
 int thread_count() { return threads_of_this_caller; }
 
 void set_thread_count(int threads) { threads_of_this_caller = std::max(1, threads); }
+
+void start_teams_per_call() {}
+#else
+namespace {
+thread_local bool teams_per_call = false;
+}  // namespace
+
+void parallel_tasks(Eigen::Index tasks, const std::function<void(Eigen::Index)>& body) {
+  TaskFailure failure;
+  if (teams_per_call) {
+    spawned_tasks(tasks, body, failure);
+  } else {
+#pragma omp parallel for schedule(dynamic, 1)
+    for (Eigen::Index t = 0; t < tasks; ++t) failure.run(body, t);
+  }
+  failure.rethrow();
+}
+
+int thread_count() { return omp_get_max_threads(); }
+
+void set_thread_count(int threads) { omp_set_num_threads(std::max(1, threads)); }
+
+void start_teams_per_call() { teams_per_call = true; }
+#endif
 
 }  // namespace ntk::core

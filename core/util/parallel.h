@@ -44,20 +44,22 @@ class ProgressTracker {
   std::mutex m_call;
 };
 
-/// Runs body(task) for task in [0, tasks) on a team of thread_count() threads (the caller and
-/// threads started for this call, which end with it), dynamically scheduled. The body must write
-/// only to its own task's outputs. An exception thrown by a task is rethrown here, once every
-/// thread has stopped (tasks not yet started then do not start).
+/// Runs body(task) for task in [0, tasks) on the OpenMP threads, dynamically scheduled.
+/// The body must write only to its own task's outputs. An exception thrown by a task is rethrown
+/// here once every thread has stopped (the tasks not yet started then do not run).
 void parallel_tasks(Eigen::Index tasks, const std::function<void(Eigen::Index)>& body);
 
-/// Number of threads the calling thread's parallel_tasks use: set_thread_count's, else the
-/// CPUs this process may run on (its affinity mask: a Slurm job's or a container's share).
-/// Eigen itself runs serially (it is built without OpenMP): every parallel loop is one of ours,
-/// with a fixed task layout.
+/// Number of OpenMP threads the kernels will use. Eigen's internal threading is switched off
+/// when this library loads: every parallel loop is one of ours, with a fixed task layout.
 int thread_count();
 
-/// Sets the calling thread's thread count (>= 1).
+/// Sets the number of OpenMP threads (>= 1).
 void set_thread_count(int threads);
+
+/// From now on the calling thread's parallel_tasks start a team of their own for each call, which
+/// ends with it. (OpenMP's team outlives its region, and its idle threads spin for a while: in the
+/// window that took the core the GUI thread was drawing on.) Results are the same bits either way.
+void start_teams_per_call();
 
 /// Sets the calling thread's thread count for a scope, and restores it after.
 class ThreadCountScope {

@@ -31,7 +31,7 @@ class JobRunner {
   /// A job polls its ticket and returns soon after alive() turns false.
   using Job = std::function<void(const Ticket&)>;
 
-  /// `threads`: the threads the worker's jobs use (0: all but one, left to the GUI).
+  /// `threads`: the OpenMP threads the worker's jobs use (0: all but one, left to the GUI).
   /// `hold`, when given: Ticket::alive() waits while that gate is closed (and the job is wanted).
   explicit JobRunner(int threads, std::shared_ptr<HoldGate> hold = {});
   ~JobRunner();  ///< cancels the running job and joins the worker
