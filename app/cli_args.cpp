@@ -41,6 +41,8 @@ Args::Args(const std::vector<std::string>& tokens, const std::vector<OptionSpec>
     } else {
       v = "true";
     }
+    // `--out ''` wrote FILE.partial as ".partial" in the current folder; `--open ""` was ignored.
+    if (spec->takes_value && v.empty()) throw UsageError("--" + name + " needs a value, not an empty one");
     if (!spec->takes_value && v != "true" && v != "false" && v != "1" && v != "0" && v != "on" && v != "off")
       throw UsageError("--" + name + " takes true, false or no value (got '" + v + "')");
     m_values[name].push_back(v);

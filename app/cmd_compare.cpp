@@ -134,7 +134,7 @@ int run(const Args& args, std::ostream& out, std::ostream& err) {
     core::NpyArray a = core::read_npy(*omega, budget);
     if (a.shape.size() != 2) throw UsageError(*omega + " must be a 2-D array (r x d)");
     core::check_finite(a, *omega);
-    params.feature.omega = std::move(a.data);
+    core::set_given_omega(params.feature, std::move(a.data), *omega);
   }
   std::vector<fs::path> files;
   if (const auto omega = args.value("omega")) files.emplace_back(*omega);

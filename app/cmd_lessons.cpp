@@ -1,6 +1,7 @@
 #include "app/cmd_lessons.h"
 
 #include "core/io/result_files.h"
+#include "core/io/text_formats.h"
 #include "core/ntk/gradient_descent.h"
 #include "core/ntk/ntk_view.h"
 #include "core/pipeline/comparison.h"
@@ -116,6 +117,7 @@ int run(const Args& args, std::ostream& out, std::ostream& err) {
   QByteArray json = ui::builtinLessonsJson();
   const std::string file = args.value("file").value_or("");
   if (!file.empty()) {
+    core::check_input_file(file);  // a FIFO blocked here, /dev/zero was read until memory ran out
     QFile f(QString::fromStdString(file));
     if (!f.open(QIODevice::ReadOnly)) throw UsageError("cannot read " + file);
     json = f.readAll();

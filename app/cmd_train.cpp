@@ -11,6 +11,7 @@
 #include "core/ntk/train_attention.h"
 #include "core/sweep/sweep_plan.h"
 
+#include <algorithm>
 #include <charconv>
 #include <filesystem>
 #include <iomanip>
@@ -21,11 +22,19 @@ namespace {
 namespace fs = std::filesystem;
 using core::format_number;
 
-// Options that only one target reads; giving them to the other is a mistake worth naming.
+// Options that only one target reads; giving them to the other is a mistake worth naming. The
+// comparison's parameters the NTK model lacks come from the tables, so none is missed.
 const std::vector<std::string> prefix_only = {"n", "sigma", "eta"};
-const std::vector<std::string> attention_only = {"mode",    "L",         "scale",    "dist",       "match",
-                                                 "feature", "degree",    "features", "orthogonal", "rank",
-                                                 "causal",  "optimizer", "lr",       "eval",       "sweep-m"};
+
+std::vector<std::string> attention_only() {
+  std::vector<std::string> keys = {"optimizer", "lr", "eval", "sweep-m"};
+  for (const core::ParamSpec& s : core::parameter_specs()) {
+    const auto ntk = core::ntk_parameter_specs();
+    if (std::none_of(ntk.begin(), ntk.end(), [&](const core::ParamSpec& t) { return t.key == s.key; }))
+      keys.emplace_back(s.key);
+  }
+  return keys;
+}
 
 void refuse(const Args& args, const std::vector<std::string>& keys, const std::string& target) {
   for (const std::string& k : keys)
@@ -33,7 +42,7 @@ void refuse(const Args& args, const std::vector<std::string>& keys, const std::s
 }
 
 int train_prefix(const Args& args, const fs::path& dir, std::ostream& out, std::ostream& err) {
-  refuse(args, attention_only, "prefix");
+  refuse(args, attention_only(), "prefix");
   core::Parameters params = core::default_parameters();
   apply_parameter_options(args, params, core::ntk_parameter_specs());
   core::check_ntk_memory(params.ntk.model, memory_budget_bytes(args), core::NtkWork::training);
@@ -96,6 +105,8 @@ core::AttentionTrainOptions attention_options(const Args& args) {
 
 int train_attention(const Args& args, const fs::path& dir, std::ostream& out, std::ostream& err) {
   refuse(args, prefix_only, "ntk-attention");
+  if (args.has("precision"))  // training runs in float64 (core/ntk/train_attention.h)
+    throw UsageError("--precision does not apply to train: training runs in float64");
   core::Parameters params = core::default_parameters();
   apply_parameter_options(args, params);
   core::AttentionTrainOptions options = attention_options(args);

@@ -84,12 +84,7 @@ std::optional<WindowOptions> parse(const std::vector<std::string>& args) {
   for (const auto& [name, text] : {std::pair{"open", &o.session}, std::pair{"screenshot", &o.screenshot},
                                    std::pair{"theme", &o.theme}, std::pair{"zoom", &o.zoom}}) {
     const std::optional<std::string> value = parsed->value(name);
-    if (!value) continue;
-    if (value->empty()) {  // `--open ""` was silently ignored
-      std::cerr << "ntk-explorer: --" << name << " needs a value, not an empty one\n" << usage;
-      return std::nullopt;
-    }
-    *text = *value;
+    if (value) *text = *value;  // never empty: Args refuses an empty value
   }
   for (const auto& [name, number] : {std::pair{"lesson", &o.lesson}, std::pair{"step", &o.step},
                                      std::pair{"timeout", &o.timeout}, std::pair{"inspect-query", &o.query}})

@@ -135,7 +135,7 @@ core::FeatureMapSpec feature_spec(const std::string& feature, int degree, Eigen:
   }
   if (!omega.is_none()) {
     require(p.feature.kind == core::FeatureKind::favor, "omega gives FAVOR+ directions; use it with feature='favor'");
-    p.feature.omega = view(as_matrix(omega, "omega", "r x d"));
+    core::set_given_omega(p.feature, view(as_matrix(omega, "omega", "r x d")), "omega");
   }
   return p.feature;
 }

@@ -33,6 +33,13 @@ const char* to_string(FeatureKind kind) {
   return "unknown";
 }
 
+void set_given_omega(FeatureMapSpec& spec, Eigen::MatrixXd omega, const std::string& origin) {
+  if (omega.size() == 0)
+    throw std::invalid_argument(origin + " holds no FAVOR+ directions (shape " + std::to_string(omega.rows()) + " x " +
+                                std::to_string(omega.cols()) + "); give r x d with r and d at least 1");
+  spec.omega = std::move(omega);
+}
+
 Eigen::Index feature_dimension(const FeatureMapSpec& spec, Eigen::Index d) {
   if (d < 1) throw std::invalid_argument("d must be at least 1");
   switch (spec.kind) {

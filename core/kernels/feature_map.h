@@ -31,6 +31,11 @@ struct FeatureMapSpec {
   }
 };
 
+/// Gives `spec` the FAVOR+ directions `omega` (r x d) read from `origin`. Throws
+/// std::invalid_argument when it holds none (shape (0, d) or (r, 0)): an empty omega means "draw
+/// them", and a given file must not silently become 256 random directions.
+void set_given_omega(FeatureMapSpec& spec, Eigen::MatrixXd omega, const std::string& origin);
+
 /// r for the spec at head dimension d; throws std::invalid_argument if it would pass 2^40.
 Eigen::Index feature_dimension(const FeatureMapSpec& spec, Eigen::Index d);
 

@@ -55,6 +55,17 @@ TEST(Cli, BadUsageExitsTwoWithAHint) {
     EXPECT_EQ(r.code, 2) << args[1];
     EXPECT_NE(r.err.find("error: "), std::string::npos) << r.err;
   }
+  // Issue 28: `--out ''` wrote ".partial" into the current folder.
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"sweep", "--vary", "m=16,32", "--L", "4", "--out", ""},
+           {"merge", "a.csv", "--out", ""},
+           {"compare", "--out="},
+       }) {
+    const CliRun r = cli(args);
+    EXPECT_EQ(r.code, 2) << args[0];
+    EXPECT_NE(r.err.find("--out needs a value, not an empty one"), std::string::npos) << r.err;
+  }
+  EXPECT_FALSE(std::filesystem::exists(".partial"));
 }
 
 // Regressions from issue 11: `--causal false` turned the mask on ("false" was a stray word and
@@ -217,6 +228,11 @@ TEST_F(CliFiles, MalformedInputFoldersAreRefused) {
   expect_error("KP.npy is missing");
   const CliRun r = cli({"compare", "--inputs", path("nowhere")});
   EXPECT_NE(r.err.find("is neither a folder nor an .npz file"), std::string::npos) << r.err;
+  // Issue 28: an empty --omega became 256 random directions while the provenance listed the file.
+  core::write_npy(path("omega.npy"), Eigen::MatrixXd(0, 3));
+  const CliRun empty = cli({"compare", "--feature", "favor", "--d", "3", "--omega", path("omega.npy")});
+  EXPECT_EQ(empty.code, 2);
+  EXPECT_NE(empty.err.find("holds no FAVOR+ directions (shape 0 x 3)"), std::string::npos) << empty.err;
 }
 
 }  // namespace

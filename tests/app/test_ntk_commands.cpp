@@ -1,7 +1,9 @@
 #include "core/io/npy.h"
 #include "core/io/text_formats.h"
+#include "core/params/parameters.h"
 #include "tests/app/cli_test_util.h"
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -66,11 +68,24 @@ TEST_F(CliNtk, WrongArgumentsExitTwoWithTheReason) {
       {{"ntk", "--sigma", "9", "--out", path("x")}, "--sigma must be"},
       {{"ntk", "--n", "2000", "--d", "64", "--out", path("x")}, "memory budget"},
       {{"ntk"}, "--out DIR is required"},
+      // Issue 28: --precision was accepted and ignored by both targets (exit 0 with "banana").
+      {{"train", "--target", "prefix", "--precision", "banana", "--out", path("x")}, "does not apply"},
+      {{"train", "--target", "ntk-attention", "--precision", "float32", "--out", path("x")}, "runs in float64"},
   };
   for (const auto& b : bad) {
     const CliRun run = cli(b.args);
     EXPECT_EQ(run.code, 2) << b.says;
     EXPECT_NE(run.err.find(b.says), std::string::npos) << run.err;
+  }
+  // Every comparison parameter the NTK model lacks is refused by --target prefix.
+  for (const core::ParamSpec& s : core::parameter_specs()) {
+    const auto ntk = core::ntk_parameter_specs();
+    if (std::any_of(ntk.begin(), ntk.end(), [&](const core::ParamSpec& t) { return t.key == s.key; })) continue;
+    std::vector<std::string> args = {"train", "--target", "prefix", "--out", path("x"), "--" + std::string(s.key)};
+    if (s.type != core::ParamType::flag) args.push_back(s.get(core::default_parameters()));
+    const CliRun run = cli(args);
+    EXPECT_EQ(run.code, 2) << s.key;
+    EXPECT_NE(run.err.find("does not apply"), std::string::npos) << s.key << ": " << run.err;
   }
 }
 

@@ -243,6 +243,8 @@ def test_errors_name_the_argument():
         nx.compare(Q, K, V, KP, VP, m=5)
     with pytest.raises(ValueError, match="omega gives FAVOR"):
         nx.compress_prefix(KP, VP, omega=a["omega"])
+    with pytest.raises(ValueError, match="omega holds no FAVOR\\+ directions"):  # not 256 random ones
+        nx.compress_prefix(KP, VP, feature="favor", omega=np.zeros((0, KP.shape[1])))
     with pytest.raises(ValueError, match="Z .* and k .* must be r x d"):
         nx.ntk_attention(Q, K, V, np.zeros((3, 4)), np.zeros(3))
     with pytest.raises(ValueError, match="memory budget|over memory_budget_mb"):

@@ -90,6 +90,16 @@ TEST(FeatureMap, TaylorFeaturesFollowTheReferenceOrder) {
   EXPECT_LT((phi.apply(x) - expected).cwiseAbs().maxCoeff(), 1e-14);
 }
 
+TEST(FeatureMap, GivenDirectionsMustHoldSome) {
+  FeatureMapSpec spec;
+  spec.kind = FeatureKind::favor;
+  EXPECT_THROW(set_given_omega(spec, Eigen::MatrixXd(0, 4), "omega.npy"), std::invalid_argument);
+  EXPECT_THROW(set_given_omega(spec, Eigen::MatrixXd(3, 0), "omega.npy"), std::invalid_argument);
+  EXPECT_EQ(spec.omega.size(), 0);
+  set_given_omega(spec, Eigen::MatrixXd::Ones(3, 4), "omega.npy");
+  EXPECT_EQ(FeatureMap(spec, 4).dim(), 3);
+}
+
 TEST(FeatureMap, EluPlusOneIsPositiveWithRankD) {
   FeatureMapSpec spec;
   spec.kind = FeatureKind::elu;
