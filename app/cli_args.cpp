@@ -134,10 +134,10 @@ void print_options(std::ostream& out, const std::vector<OptionSpec>& options, st
     std::string head = "  --" + o.name + (o.takes_value ? " VALUE" : "");
     out << std::left << std::setw(24) << head << ' ' << o.help;
     for (const core::ParamSpec& s : table)
-      if (s.key == o.name) out << " [default " << s.get(defaults) << "]";
+      if (s.key == o.name) out << " [" << core::range_text(s) << "; default " << s.get(defaults) << "]";
     out << '\n';
   }
-  out << "  --help                   this text\n";
+  out << std::left << std::setw(24) << "  --help" << " this text\n";
 }
 
 }  // namespace ntk::app

@@ -15,7 +15,7 @@ Rows are tokens: Q, K, V are L x d, KP and VP are m x d.
 
 Parameters of generated workloads are the keyword arguments of the command line, by the same
 names and with the same ranges (see parameters()): mode, L, d, m, scale, dist, match, seed, feature,
-degree, features, orthogonal, rank, causal; for the NTK view n, d, m, sigma, seed, eta, steps.
+degree, features, orthogonal, rank, causal, precision; for the NTK view n, d, m, sigma, seed, eta, steps.
 
 Errors: a wrong shape or value raises ValueError naming the argument, a wrong type TypeError.
 The computation runs with the GIL released; Ctrl-C interrupts exact_attention, compress_prefix,

@@ -500,7 +500,10 @@ py::dict parameters() {
     py::dict d;
     for (const core::ParamSpec& s : table) {
       py::dict e("default"_a = s.get(p), "help"_a = std::string(s.help));
-      if (s.type == core::ParamType::integer || s.type == core::ParamType::real) {
+      if (s.type == core::ParamType::integer) {  // exact: 2^53 as a float would swallow a + 1
+        e["min"] = static_cast<long long>(s.min);
+        e["max"] = static_cast<long long>(s.max);
+      } else if (s.type == core::ParamType::real) {
         e["min"] = s.min;
         e["max"] = s.max;
       }
@@ -529,9 +532,11 @@ PYBIND11_MODULE(ntk_explorer, m) {
   m.doc() = docs::module;
   m.attr("__version__") = core::program_version();
   m.attr("commit") = core::program_commit();
-  const auto feature_args = [] {
-    return std::make_tuple(py::arg("feature") = "taylor", py::arg("degree") = 2, py::arg("features") = 256,
-                           py::arg("orthogonal") = false, py::arg("seed") = 1, py::arg("omega") = py::none());
+  const auto feature_args = [] {  // the defaults of the parameter table
+    const core::FeatureMapSpec f = core::default_parameters().feature;
+    return std::make_tuple(py::arg("feature") = core::to_string(f.kind), py::arg("degree") = f.degree,
+                           py::arg("features") = f.features, py::arg("orthogonal") = f.orthogonal,
+                           py::arg("seed") = f.seed, py::arg("omega") = py::none());
   };
   const double budget_mb = core::default_memory_budget_bytes / 1e6;
   m.def("set_threads", &set_threads, py::arg("threads"), docs::set_threads);

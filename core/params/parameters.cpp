@@ -26,17 +26,34 @@ E choice_value(std::string_view text, std::initializer_list<std::pair<std::strin
 using Getter = std::string (*)(const Parameters&);
 using Setter = void (*)(Parameters&, double, std::string_view);
 
+bool generated_only(const Parameters&, InputSource source) { return source == InputSource::generated; }
+bool drawn_favor(const Parameters& p, InputSource) {
+  return p.feature.kind == FeatureKind::favor && p.feature.omega.size() == 0;
+}
+bool generated_or_drawn(const Parameters& p, InputSource source) {
+  return generated_only(p, source) || drawn_favor(p, source);
+}
+bool taylor_only(const Parameters& p, InputSource) { return p.feature.kind == FeatureKind::taylor; }
+
 ParamSpec integer_spec(std::string_view key, std::string_view label, double lo, double hi, std::string_view help,
                        Getter get, Setter set) {
   return {key, label, ParamType::integer, lo, hi, {}, help, get, set};
+}
+
+// `spec`, applying only where `applies` says.
+ParamSpec applying(ParamSpec spec, bool (*applies)(const Parameters&, InputSource)) {
+  spec.applies = applies;
+  return spec;
 }
 
 std::vector<ParamSpec> make_specs() {
   using P = Parameters;
   std::vector<ParamSpec> s;
   auto integer = [&](std::string_view key, std::string_view label, double lo, double hi, std::string_view help,
-                     Getter get, Setter set) { s.push_back(integer_spec(key, label, lo, hi, help, get, set)); };
-  s.push_back(
+                     Getter get, Setter set, bool (*applies)(const P&, InputSource) = nullptr) {
+    s.push_back(applying(integer_spec(key, label, lo, hi, help, get, set), applies));
+  };
+  s.push_back(applying(
       {"mode",
        "Workload",
        ParamType::choice,
@@ -49,7 +66,8 @@ std::vector<ParamSpec> make_specs() {
        [](P& p, double, std::string_view t) {
          p.workload.mode = choice_value<WorkloadMode>(
              t, {{"direct", WorkloadMode::direct}, {"projection", WorkloadMode::projection}});
-       }});
+       }},
+      generated_only));
   integer(
       "L", "Input length L", 1, 16384, "query tokens (rows of Q, K, V)",
       [](const P& p) { return std::to_string(p.workload.L); },
@@ -62,17 +80,18 @@ std::vector<ParamSpec> make_specs() {
       "m", "Prefix length m", 0, 17179869184.0, "prefix tokens; 0 gives plain attention over the input",
       [](const P& p) { return std::to_string(p.workload.m); },
       [](P& p, double v, std::string_view) { p.workload.m = Eigen::Index(v); });
-  s.push_back({"scale",
-               "Entry scale B",
-               ParamType::real,
-               1e-6,
-               100,
-               {},
-               "standard deviation (gaussian) or bound B of Uniform[-B, B]; the theory needs "
-               "B = o(sqrt(log m))",
-               [](const P& p) { return format_number(p.workload.scale); },
-               [](P& p, double v, std::string_view) { p.workload.scale = v; }});
-  s.push_back(
+  s.push_back(applying({"scale",
+                        "Entry scale B",
+                        ParamType::real,
+                        1e-6,
+                        100,
+                        {},
+                        "standard deviation (gaussian) or bound B of Uniform[-B, B]; the theory needs "
+                        "B = o(sqrt(log m))",
+                        [](const P& p) { return format_number(p.workload.scale); },
+                        [](P& p, double v, std::string_view) { p.workload.scale = v; }},
+                       generated_only));
+  s.push_back(applying(
       {"dist",
        "Distribution",
        ParamType::choice,
@@ -84,25 +103,29 @@ std::vector<ParamSpec> make_specs() {
        [](P& p, double, std::string_view t) {
          p.workload.dist =
              choice_value<Distribution>(t, {{"gaussian", Distribution::gaussian}, {"uniform", Distribution::uniform}});
-       }});
-  s.push_back({"match",
-               "Planted match s",
-               ParamType::real,
-               0,
-               100,
-               {},
-               "retrieval-style structure (direct mode): each of the first min(L, m) queries gets one "
-               "prefix key along it, spread evenly over the prefix, scoring s on average (s |q_i| / mean |q|); "
-               "0: every entry random",
-               [](const P& p) { return format_number(p.workload.match); },
-               [](P& p, double v, std::string_view) { p.workload.match = v; }});
+       }},
+      generated_only));
+  s.push_back(
+      applying({"match",
+                "Planted match s",
+                ParamType::real,
+                0,
+                100,
+                {},
+                "retrieval-style structure (direct mode): each of the first min(L, m) queries gets one "
+                "prefix key along it, spread evenly over the prefix, scoring s on average (s |q_i| / mean |q|); "
+                "0: every entry random",
+                [](const P& p) { return format_number(p.workload.match); },
+                [](P& p, double v, std::string_view) { p.workload.match = v; }},
+               generated_only));
   integer(
       "seed", "Seed", 0, 9007199254740992.0, "seed of every random draw",
       [](const P& p) { return std::to_string(p.workload.seed); },
       [](P& p, double v, std::string_view) {
         p.workload.seed = std::uint64_t(v);
         p.feature.seed = std::uint64_t(v);
-      });
+      },
+      generated_or_drawn);
   s.push_back({"feature",
                "Feature map",
                ParamType::choice,
@@ -119,20 +142,21 @@ std::vector<ParamSpec> make_specs() {
   integer(
       "degree", "Taylor degree g", 0, 12, "degree of the Taylor map; r = binom(d + g, g)",
       [](const P& p) { return std::to_string(p.feature.degree); },
-      [](P& p, double v, std::string_view) { p.feature.degree = int(v); });
+      [](P& p, double v, std::string_view) { p.feature.degree = int(v); }, taylor_only);
   integer(
       "features", "FAVOR+ features r", 1, 1048576, "number of random features of FAVOR+",
       [](const P& p) { return std::to_string(p.feature.features); },
-      [](P& p, double v, std::string_view) { p.feature.features = Eigen::Index(v); });
-  s.push_back({"orthogonal",
-               "Orthogonal features",
-               ParamType::flag,
-               0,
-               1,
-               {},
-               "FAVOR+: orthogonalise the random directions in blocks of d",
-               [](const P& p) -> std::string { return p.feature.orthogonal ? "true" : "false"; },
-               [](P& p, double v, std::string_view) { p.feature.orthogonal = v != 0; }});
+      [](P& p, double v, std::string_view) { p.feature.features = Eigen::Index(v); }, drawn_favor);
+  s.push_back(applying({"orthogonal",
+                        "Orthogonal features",
+                        ParamType::flag,
+                        0,
+                        1,
+                        {},
+                        "FAVOR+: orthogonalise the random directions in blocks of d",
+                        [](const P& p) -> std::string { return p.feature.orthogonal ? "true" : "false"; },
+                        [](P& p, double v, std::string_view) { p.feature.orthogonal = v != 0; }},
+                       drawn_favor));
   integer(
       "rank", "Rank s of Z", 0, 1048576, "truncate Z to rank s by SVD; 0 keeps full rank",
       [](const P& p) { return std::to_string(p.rank); },
@@ -294,13 +318,8 @@ std::string ntk_command_line(const Parameters& p, bool training) {
 Eigen::Index feature_dimension(const Parameters& p) { return feature_dimension(p.feature, p.workload.d); }
 
 bool parameter_applies(std::string_view key, const Parameters& p, InputSource source) {
-  const bool generated = source == InputSource::generated;
-  const bool drawn_favor = p.feature.kind == FeatureKind::favor && p.feature.omega.size() == 0;
-  if (key == "mode" || key == "scale" || key == "dist" || key == "match") return generated;
-  if (key == "seed") return generated || drawn_favor;
-  if (key == "degree") return p.feature.kind == FeatureKind::taylor;
-  if (key == "features" || key == "orthogonal") return drawn_favor;
-  return true;
+  const ParamSpec& s = parameter_spec(key);
+  return !s.applies || s.applies(p, source);
 }
 
 void validate(const Parameters& p) {

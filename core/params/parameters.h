@@ -30,6 +30,9 @@ struct Parameters {
 
 enum class ParamType { integer, real, choice, flag };
 
+/// Where a comparison's inputs come from: a seeded workload, or arrays the user gave.
+enum class InputSource { generated, arrays };
+
 struct ParamSpec {
   std::string_view key;    ///< command-line flag (--key), sweep and session name
   std::string_view label;  ///< for the window
@@ -45,6 +48,8 @@ struct ParamSpec {
 
   std::string (*getter)(const Parameters&) = nullptr;
   void (*setter)(Parameters&, double, std::string_view) = nullptr;
+  /// Whether the parameter shapes a comparison of these parameters and inputs (null: always).
+  bool (*applies)(const Parameters&, InputSource) = nullptr;
 };
 
 /// What values a parameter takes: "an integer from 1 to 16384", "one of taylor, elu, favor", ...
@@ -75,13 +80,10 @@ std::string command_line(const Parameters& p);
 /// train --target prefix ... --eta .. --steps .. --out DIR`); every setting written out.
 std::string ntk_command_line(const Parameters& p, bool training);
 
-/// Where a comparison's inputs come from: a seeded workload, or arrays the user gave.
-enum class InputSource { generated, arrays };
-
-/// Whether the comparison parameter `key` affects a comparison of `p`: mode, scale and dist only
-/// a generated workload (L, d and m always describe the inputs); degree only the Taylor map;
-/// features and orthogonal only FAVOR+ with drawn directions (not a given omega); seed a
-/// generated workload or drawn FAVOR+ directions.
+/// Whether the comparison parameter `key` affects a comparison of `p` (the spec's `applies`):
+/// mode, scale, dist and match only a generated workload (L, d and m always describe the
+/// inputs); degree only the Taylor map; features and orthogonal only FAVOR+ with drawn
+/// directions (not a given omega); seed a generated workload or drawn FAVOR+ directions.
 bool parameter_applies(std::string_view key, const Parameters& p, InputSource source);
 
 /// Cross-parameter checks (rank <= min(r, d), sizes valid); throws std::invalid_argument.

@@ -81,60 +81,45 @@ class TaskFailure {
   std::exception_ptr m_error;
 };
 
-// A team started for this call alone: the same dynamic schedule on std::threads, which end with it.
-void spawned_tasks(Eigen::Index tasks, const std::function<void(Eigen::Index)>& body, TaskFailure& failure) {
-  const auto team_size = std::min<Eigen::Index>(thread_count(), tasks);
-  std::atomic<Eigen::Index> next{0};
-  const auto work = [&] {
-    for (Eigen::Index t = next++; t < tasks; t = next++) failure.run(body, t);
-  };
-  std::vector<std::jthread> team;
-  for (Eigen::Index i = 1; i < team_size; ++i) team.emplace_back(work);
-  work();
-}
-
 }  // namespace
 
 #if NTK_STD_THREADS
-// The ThreadSanitizer build (the tsan preset): GCC's libgomp is not instrumented, so every
-// OpenMP region would be reported. Every call starts its own team, which TSan sees; the thread
-// count is per calling thread, as OpenMP's is.
+// The ThreadSanitizer build (the tsan preset) only: GCC's libgomp is not instrumented, so every
+// OpenMP region would be reported. Every call starts its own team of std::threads with the same
+// dynamic schedule, which TSan sees; the thread count is per calling thread, as OpenMP's is.
 namespace {
 thread_local int threads_of_this_caller = int(std::max(1u, std::thread::hardware_concurrency()));
 }  // namespace
 
 void parallel_tasks(Eigen::Index tasks, const std::function<void(Eigen::Index)>& body) {
   TaskFailure failure;
-  spawned_tasks(tasks, body, failure);
+  const auto team_size = std::min<Eigen::Index>(thread_count(), tasks);
+  std::atomic<Eigen::Index> next{0};
+  const auto work = [&] {
+    for (Eigen::Index t = next++; t < tasks; t = next++) failure.run(body, t);
+  };
+  {
+    std::vector<std::jthread> team;
+    for (Eigen::Index i = 1; i < team_size; ++i) team.emplace_back(work);
+    work();
+  }
   failure.rethrow();
 }
 
 int thread_count() { return threads_of_this_caller; }
 
 void set_thread_count(int threads) { threads_of_this_caller = std::max(1, threads); }
-
-void start_teams_per_call() {}
 #else
-namespace {
-thread_local bool teams_per_call = false;
-}  // namespace
-
 void parallel_tasks(Eigen::Index tasks, const std::function<void(Eigen::Index)>& body) {
   TaskFailure failure;
-  if (teams_per_call) {
-    spawned_tasks(tasks, body, failure);
-  } else {
 #pragma omp parallel for schedule(dynamic, 1)
-    for (Eigen::Index t = 0; t < tasks; ++t) failure.run(body, t);
-  }
+  for (Eigen::Index t = 0; t < tasks; ++t) failure.run(body, t);
   failure.rethrow();
 }
 
 int thread_count() { return omp_get_max_threads(); }
 
 void set_thread_count(int threads) { omp_set_num_threads(std::max(1, threads)); }
-
-void start_teams_per_call() { teams_per_call = true; }
 #endif
 
 }  // namespace ntk::core

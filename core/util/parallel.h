@@ -56,11 +56,6 @@ int thread_count();
 /// Sets the number of OpenMP threads (>= 1).
 void set_thread_count(int threads);
 
-/// From now on the calling thread's parallel_tasks start a team of their own for each call, which
-/// ends with it. (OpenMP's team outlives its region, and its idle threads spin for a while: in the
-/// window that took the core the GUI thread was drawing on.) Results are the same bits either way.
-void start_teams_per_call();
-
 /// Sets the calling thread's thread count for a scope, and restores it after.
 class ThreadCountScope {
  public:

@@ -1,8 +1,10 @@
+#include "app/cli_args.h"
 #include "app/progress_printer.h"
 #include "core/io/npy.h"
 #include "core/io/text_formats.h"
 #include "core/pipeline/budget.h"
 #include "tests/app/cli_test_util.h"
+#include "tests/core/params/param_values.h"
 #include "tests/test_util.h"
 
 #include <cstdio>
@@ -24,6 +26,43 @@ TEST(Cli, HelpVersionAndEveryCommandsHelp) {
   }
   EXPECT_EQ(cli({"--version"}).out, "ntk-explorer " NTK_VERSION "\n");
   EXPECT_NE(cli({"compare", "--help"}).out.find("--degree VALUE"), std::string::npos);
+}
+
+// The command line's face of the parameter table: every value other than the default of every
+// parameter reaches the parameters as typed (--key value and --key=value), and `compare --help`
+// and `ntk --help` name each of their parameters with its range and default (the NTK view's eta
+// and steps belong to `train --target prefix`, whose help names them beside the workload's).
+TEST(Cli, EveryParameterOfTheTableIsAnOptionWithItsRangeAndDefault) {
+  const core::Parameters defaults = core::default_parameters();
+  const struct {
+    const char* command;
+    std::span<const core::ParamSpec> table;
+  } faces[] = {{"compare", core::parameter_specs()}, {"ntk", core::ntk_parameter_specs()}};
+  for (const auto& face : faces) {
+    const std::string help = cli({face.command, "--help"}).out;
+    for (const core::ParamSpec& s : face.table) {
+      const std::string line = "--" + std::string(s.key) + (s.type == core::ParamType::flag ? " " : " VALUE");
+      const auto at = help.find("\n  " + line);
+      if (at == std::string::npos) {
+        EXPECT_TRUE(s.key == "eta" || s.key == "steps") << face.command << " --help lacks " << line;
+        EXPECT_NE(cli({"train", "--help"}).out.find("\n  " + line), std::string::npos) << line;
+      } else {
+        const std::string text = help.substr(at, help.find('\n', at + 1) - at);
+        EXPECT_NE(text.find("[" + core::range_text(s) + "; default " + s.get(defaults) + "]"), std::string::npos)
+            << text;
+      }
+      for (const std::string& value : other_values(s, defaults)) {
+        for (const bool joined : {false, true}) {
+          const std::string key = "--" + std::string(s.key);
+          const std::vector<std::string> tokens =
+              joined ? std::vector<std::string>{key + "=" + value} : std::vector<std::string>{key, value};
+          core::Parameters p = defaults;
+          app::apply_parameter_options(app::Args(tokens, app::parameter_options(face.table)), p, face.table);
+          EXPECT_EQ(s.get(p), value) << face.command << " " << tokens[0];
+        }
+      }
+    }
+  }
 }
 
 TEST(Cli, BadUsageExitsTwoWithAHint) {

@@ -6,6 +6,7 @@ NTK_REFERENCE_DIR the reference cases (tests/data/reference, a copy of ../shared
 
 import json
 import os
+import re
 import signal
 import subprocess
 import threading
@@ -255,6 +256,28 @@ def test_errors_name_the_argument():
         nx.sweep(["m=1..2..3"])
     with pytest.raises(ValueError, match="threads must be from 1"):
         nx.set_threads(0)
+
+
+def test_every_parameter_of_the_table_is_a_keyword_with_its_range_and_default():
+    """Python's face of the parameter table (parameters() is the table itself)."""
+    table = nx.parameters()
+    listed = nx.__doc__.split("(see parameters()):")[1].split(".")[0]
+    comparison, ntk = listed.split("; for the NTK view")
+    assert [k.strip() for k in comparison.split(",")] == list(table["comparison"])
+    assert [k.strip() for k in ntk.split(",")] == list(table["ntk"])
+    calls = {"comparison": nx.generate, "ntk": nx.ntk_kernel}
+    for face, entries in table.items():
+        for key, e in entries.items():
+            # A value out of range (or not a choice) reaches the table's check, named as the keyword.
+            bad = e["max"] + 1 if "max" in e else "banana"
+            with pytest.raises((ValueError, TypeError), match=f"^{key} must be"):
+                calls[face](**{key: bad})
+    # The feature map's keyword defaults, in every function that takes them, are the table's.
+    defaults = {k: table["comparison"][k]["default"] for k in ["feature", "degree", "features", "orthogonal", "seed"]}
+    for function in [nx.feature_map, nx.compress_prefix, nx.ntk_attention]:
+        signature = dict(re.findall(r"(\w+): \w+ = ([^,)]+)", function.__doc__.splitlines()[0]))
+        for key, value in defaults.items():
+            assert signature[key].strip("'") == {"true": "True", "false": "False"}.get(value, value), key
 
 
 def test_a_non_positive_denominator_warns_and_gives_nan_rows():

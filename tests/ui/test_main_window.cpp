@@ -1,6 +1,7 @@
 // The window on the offscreen platform: controls round-trip through parameters, a burst of
 // changes ends with the plots of the last setting, and the window renders non-empty plots.
 
+#include "tests/core/params/param_values.h"
 #include "ui/dialogs/export_dialog.h"
 #include "ui/dialogs/help_dialog.h"
 #include "ui/export/plot_actions.h"
@@ -17,7 +18,9 @@
 #include <qcustomplot.h>
 #include <sys/mount.h>
 #include <unistd.h>
+#include <QCheckBox>
 #include <QClipboard>
+#include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QFileInfo>
 #include <QLabel>
@@ -67,6 +70,34 @@ class MainWindowTest : public QObject {
     auto* m = qobject_cast<QDoubleSpinBox*>(w.parameterPanel()->control("m"));
     QVERIFY(m);
     QCOMPARE(m->value(), 777.0);
+  }
+
+  // The window's face of the parameter table: each parameter of both panels has a control of its
+  // type and range, and every value other than the default is shown by it and read back.
+  void everyParameterOfTheTableHasAControlThatHoldsEachValue() {
+    MainWindow w;
+    const ntk::core::Parameters defaults = ntk::core::default_parameters();
+    for (const auto& [table, panel] : {std::pair{ntk::core::parameter_specs(), w.parameterPanel()},
+                                       std::pair{ntk::core::ntk_parameter_specs(), w.ntkPanel()}}) {
+      for (const ntk::core::ParamSpec& s : table) {
+        QWidget* control = panel->control(QString::fromUtf8(s.key.data(), qsizetype(s.key.size())));
+        QVERIFY2(control, s.key.data());
+        if (auto* spin = qobject_cast<QDoubleSpinBox*>(control)) {
+          QCOMPARE(spin->minimum(), s.min);
+          QCOMPARE(spin->maximum(), s.max);
+        } else if (auto* combo = qobject_cast<QComboBox*>(control)) {
+          QCOMPARE(combo->count(), int(s.choices.size()));
+        } else {
+          QVERIFY(qobject_cast<QCheckBox*>(control) && s.type == ntk::core::ParamType::flag);
+        }
+        for (const std::string& value : ntk::test::other_values(s, defaults)) {
+          ntk::core::Parameters p = defaults;
+          s.set(p, value);
+          panel->setParameters(p);
+          QCOMPARE(s.get(panel->parameters()), value);
+        }
+      }
+    }
   }
 
   void impossibleSettingIsRefusedInPlace() {

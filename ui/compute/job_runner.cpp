@@ -61,7 +61,6 @@ void JobRunner::loop(int threads) {
   // Leave a core to the GUI thread: an OpenMP team that waits for a member descheduled by a
   // repaint turns a millisecond into a scheduler time slice.
   core::set_thread_count(threads > 0 ? threads : std::max(1, core::thread_count() - 1));
-  core::start_teams_per_call();  // no idle team spinning beside the GUI thread between jobs
   for (;;) {
     std::pair<quint64, Job> job;
     {

@@ -19,6 +19,7 @@
 #include <QStyleOptionSlider>
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace ntk::ui {
 namespace {
@@ -67,6 +68,22 @@ class PrefixSlider : public QSlider {
 
  private:
   double m_lastX = 0, m_exact = 0, m_perPixel = 1;
+};
+
+// A real parameter's box: shows up to six significant digits ("0.5", "1e-06") instead of a
+// fixed number of decimals, which would round a range's small end (scale's 1e-6) to 0.
+class RealBox : public QDoubleSpinBox {
+ public:
+  RealBox() { setDecimals(std::numeric_limits<double>::max_digits10); }
+
+ protected:
+  QString textFromValue(double value) const override { return locale().toString(value, 'g', 6); }
+  double valueFromText(const QString& text) const override { return locale().toDouble(text); }
+  QValidator::State validate(QString& text, int&) const override {
+    bool ok = false;
+    const double v = locale().toDouble(text, &ok);
+    return ok && v >= minimum() && v <= maximum() ? QValidator::Acceptable : QValidator::Intermediate;
+  }
 };
 
 int slider_position(Eigen::Index m) {
@@ -155,9 +172,9 @@ void ParameterPanel::build() {
       }
       case core::ParamType::integer:
       case core::ParamType::real: {
-        auto* box = new QDoubleSpinBox;
+        QDoubleSpinBox* box = spec.type == core::ParamType::integer ? new QDoubleSpinBox : new RealBox;
+        if (spec.type == core::ParamType::integer) box->setDecimals(0);
         box->setRange(spec.min, spec.max);
-        box->setDecimals(spec.type == core::ParamType::integer ? 0 : 3);
         box->setSingleStep(spec.type == core::ParamType::integer ? 1 : 0.05);
         box->setKeyboardTracking(false);  // typing 4096 is one change, not four
         box->setMinimumWidth(100);        // not as wide as the largest value (2^53 for a seed)

@@ -386,8 +386,7 @@ TEST(PrefixReduction, ACancelledCachedComparisonIsAStatus) {
   }
 }
 
-// For every thread count, and with a team of its own for each call (the window's workers,
-// start_teams_per_call) as with OpenMP's.
+// For every thread count, and from a thread other than the first (the window's workers).
 TEST(PrefixReduction, TheSameBitsForEveryThreadCount) {
   const WorkloadSpec s = workload(9 * prefix_segment_rows + 17);
   const InputPart in = generate_inputs(s);
@@ -400,10 +399,7 @@ TEST(PrefixReduction, TheSameBitsForEveryThreadCount) {
     Z.push_back(compress_prefix(prefix, phi).Z);
   };
   for (const int threads : {1, 2, 3}) run(threads);
-  std::thread([&] {
-    start_teams_per_call();
-    run(3);
-  }).join();
+  std::thread([&] { run(3); }).join();
   for (std::size_t i = 1; i < T.size(); ++i) {
     EXPECT_EQ(T[0], T[i]);
     EXPECT_EQ(Z[0], Z[i]);

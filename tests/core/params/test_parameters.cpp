@@ -1,6 +1,6 @@
 #include "core/params/parameters.h"
 
-#include "core/io/text_formats.h"
+#include "tests/core/params/param_values.h"
 
 #include <gtest/gtest.h>
 
@@ -11,28 +11,7 @@
 namespace ntk::core {
 namespace {
 
-// Values other than the default that a spec accepts: both ends of a range and a middle value,
-// every choice, both flags.
-std::vector<std::string> other_values(const ParamSpec& s, const Parameters& defaults) {
-  std::vector<std::string> values;
-  switch (s.type) {
-    case ParamType::integer:
-      for (const double v : {s.min, s.max, std::floor((s.min + s.max) / 3)})
-        values.push_back(std::to_string(static_cast<long long>(v)));
-      break;
-    case ParamType::real:
-      for (const double v : {s.min, s.max, (s.min + s.max) / 3}) values.push_back(format_number(v));
-      break;
-    case ParamType::choice:
-      for (const std::string_view c : s.choices) values.emplace_back(c);
-      break;
-    case ParamType::flag:
-      values = {"true", "false"};
-      break;
-  }
-  std::erase(values, s.get(defaults));
-  return values;
-}
+using test::other_values;
 
 // Each value other than the default reads back as written, makes the parameters differ from the
 // defaults, and moves no other parameter (a setter that wrote the wrong field fails here).
@@ -108,6 +87,28 @@ TEST(Parameters, NtkCommandLinesWriteEverySetting) {
                             " --m 4096 --sigma 0.5 --seed " + std::to_string(p.ntk.model.seed);
   EXPECT_EQ(ntk_command_line(p, false), "ntk-explorer ntk" + model + " --out DIR");
   EXPECT_EQ(ntk_command_line(p, true), "ntk-explorer train --target prefix" + model + " --eta 0 --steps 50 --out DIR");
+}
+
+// Which parameters shape a comparison (metrics.json lists only those, a sweep axis that moves
+// nothing is refused): the table's `applies`, for each input source and feature map.
+TEST(Parameters, EachParameterAppliesWhereItShapesTheComparison) {
+  const auto not_applying = [](const Parameters& p, InputSource source) {
+    std::string keys;
+    for (const ParamSpec& s : parameter_specs())
+      if (!parameter_applies(s.key, p, source)) keys += std::string(keys.empty() ? "" : " ") + std::string(s.key);
+    return keys;
+  };
+  Parameters p = default_parameters();
+  EXPECT_EQ(not_applying(p, InputSource::generated), "features orthogonal");
+  EXPECT_EQ(not_applying(p, InputSource::arrays), "mode scale dist match seed features orthogonal");
+  p.feature.kind = FeatureKind::favor;
+  EXPECT_EQ(not_applying(p, InputSource::generated), "degree");
+  EXPECT_EQ(not_applying(p, InputSource::arrays), "mode scale dist match degree");
+  p.feature.omega = Eigen::MatrixXd::Ones(4, p.workload.d);  // given directions: nothing is drawn
+  EXPECT_EQ(not_applying(p, InputSource::arrays), "mode scale dist match seed degree features orthogonal");
+  p.feature.kind = FeatureKind::elu;
+  p.feature.omega.resize(0, 0);
+  EXPECT_EQ(not_applying(p, InputSource::generated), "degree features orthogonal");
 }
 
 TEST(Parameters, RankAboveMinOfRAndDIsRefused) {
