@@ -137,7 +137,8 @@ void print_options(std::ostream& out, const std::vector<OptionSpec>& options, st
       if (s.key == o.name) out << " [" << core::range_text(s) << "; default " << s.get(defaults) << "]";
     out << '\n';
   }
-  out << std::left << std::setw(24) << "  --help" << " this text\n";
+  out << std::left << std::setw(24) << "  --help"
+      << " this text\n";
 }
 
 }  // namespace ntk::app

@@ -11,7 +11,7 @@ class SessionFileTest : public QObject {
  private slots:
   // The sessions' face of the parameter table: every value other than the default of every
   // parameter (comparison and NTK view) is written and read back as it was, moving nothing else,
-// or refused with the reason when the parameters are not valid together.
+  // or refused with the reason when the parameters are not valid together.
   void everyValueOfEveryParameterRoundTrips() {
     const ntk::core::Parameters defaults = ntk::core::default_parameters();
     for (const auto table : {ntk::core::parameter_specs(), ntk::core::ntk_parameter_specs()}) {
@@ -29,7 +29,8 @@ class SessionFileTest : public QObject {
             continue;
           }
           QVERIFY2(back, qPrintable(error));
-          QVERIFY2(back->params == session.params, qPrintable(QString::fromStdString(std::string(s.key) + " = " + value)));
+          QVERIFY2(back->params == session.params,
+                   qPrintable(QString::fromStdString(std::string(s.key) + " = " + value)));
           QCOMPARE(s.get(back->params), value);
         }
       }
