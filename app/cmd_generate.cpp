@@ -36,7 +36,7 @@ bool write_prefix(const WorkloadSpec& spec, const core::InputPart& in, const fs:
   for (Eigen::Index begin = 0; begin < spec.m; begin += rows) {
     if (interrupted.load()) return false;
     const Eigen::Index count = std::min(rows, spec.m - begin);
-    const core::PrefixBlock blk = prefix.block(begin, count, scratch);
+    const core::PrefixRows blk = prefix.block(begin, count, scratch);
     kp.append_rows(blk.KP);
     vp.append_rows(blk.VP);
     if (p) p->append_rows(scratch.P);

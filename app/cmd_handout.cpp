@@ -2,7 +2,6 @@
 
 #include "ui/lessons/handout.h"
 #include "ui/lessons/lessons.h"
-#include "ui/main_window.h"
 
 #include <QApplication>
 #include <QTimer>
@@ -31,20 +30,17 @@ int run(const Args& args, std::ostream& out, std::ostream& err) {
   const int timeout = whole_number(args, "timeout", 600);
   if (timeout < 1) throw UsageError("--timeout takes a number of seconds, 1 or more");
 
-  qputenv("QT_QPA_PLATFORM", "offscreen");  // headless: the window is drawn, never shown
+  qputenv("QT_QPA_PLATFORM", "offscreen");  // headless: the plots are drawn off screen
   static int argc = 1;
   static char name[] = "ntk-explorer";
   static char* argv[] = {name, nullptr};
   QApplication app(argc, argv);
   QApplication::setOrganizationName("ntk-explorer");
   QApplication::setApplicationName("ntk-explorer-handout");  // not the window's zoom or theme
-  ui::MainWindow window;
-  window.resize(1500, 850);
-  window.show();
   const QString dir = QString::fromStdString(*folder);
   // From inside the event loop: a folder refused at once must still end it.
-  QTimer::singleShot(0, &window, [&] {
-    ui::writeHandout(&window, lesson, dir, [&](const QString& error) {
+  QTimer::singleShot(0, &app, [&] {
+    ui::writeHandout(lesson, dir, [&](const QString& error) {
       if (!error.isEmpty()) {
         err << "ntk-explorer handout: " << error.toStdString() << '\n';
         QApplication::exit(exit_usage);
@@ -56,7 +52,7 @@ int run(const Args& args, std::ostream& out, std::ostream& err) {
     });
   });
   // As --screenshot: a card still computing at the limit ends the run, writing nothing.
-  QTimer::singleShot(std::chrono::seconds(timeout), &window, [&] {
+  QTimer::singleShot(std::chrono::seconds(timeout), &app, [&] {
     err << "ntk-explorer handout: gave up after " << timeout << " s with a card still computing; nothing written\n"
         << std::flush;
     std::_Exit(exit_usage);

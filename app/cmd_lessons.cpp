@@ -132,7 +132,7 @@ int run(const Args& args, std::ostream& out, std::ostream& err) {
       const ui::LessonCard& card = lesson.cards[std::size_t(c)];
       const std::string where = "card " + std::to_string(lesson.number) + "." + std::to_string(c + 1);
       const std::string words = (card.text + "\n" + card.question + "\n" + card.answer).toStdString();
-      for (const QJsonValue& q : card.quotes) {
+      for (const QJsonValue q : card.quotes) {
         const std::string quote = q["value"].toString().toStdString(),
                           quantity = q["quantity"].toString().toStdString();
         core::Parameters p = ui::cardParameters(lesson, c);

@@ -438,6 +438,7 @@ py::dict sweep(const std::vector<std::string>& vary, double memory_budget_mb, co
   const core::Parameters base = comparison_parameters(kwargs);
   require(!vary.empty(), "give at least one axis, e.g. vary=['m=16..65536:log2']");
   std::vector<core::SweepAxis> axes;
+  axes.reserve(vary.size());
   for (const std::string& v : vary) axes.push_back(core::parse_axis(v));
   const std::vector<core::SweepPoint> points = core::expand(base, axes);
   const std::string fingerprint = core::sweep_fingerprint(base, axes);

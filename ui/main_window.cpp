@@ -113,28 +113,13 @@ int tabOf(const QTabWidget* tabs, const QWidget* widget) {
   return -1;
 }
 
-// The same values for every parameter of `table`.
-bool same(std::span<const core::ParamSpec> table, const core::Parameters& a, const core::Parameters& b) {
-  return std::all_of(table.begin(), table.end(), [&](const core::ParamSpec& s) { return s.get(a) == s.get(b); });
-}
-
 }  // namespace
 
 MainWindow::MainWindow(QWidget* parent)
     : QMainWindow(parent),
       m_panel(new ParameterPanel),
-      m_controller(new ComputeController(this)),
-      m_maps(new MapsTab),
-      m_outputs(new OutputPlot),
-      m_kernelPlot(new KernelPlot),
-      m_errorPlot(new ErrorScalingPlot),
-      m_limitPlot(new LimitPlot),
-      m_costPlot(new CostPlot),
+      m_figures(new FigureSet(this)),
       m_ntkPanel(new ParameterPanel(ntkPanelKind())),
-      m_ntk(new NtkController(m_controller->comparingGate(), this)),
-      m_ntkPlot(new NtkPlot),
-      m_trainingPlot(new TrainingPlot),
-      m_trainingTab(new TrainingTab(m_ntk, m_trainingPlot)),
       m_panels(new QStackedWidget),
       m_parameterDock(new QDockWidget(tr("Parameters"), this)),
       m_lessonDock(new QDockWidget(tr("Lesson"), this)),
@@ -170,41 +155,24 @@ MainWindow::MainWindow(QWidget* parent)
   connect(m_lessons, &LessonPanel::lockChanged, this, &MainWindow::lockControls);
 
   m_tabs = new QTabWidget;
-  m_tabs->addTab(scrolled(m_maps), tr("&Attention maps"));
-  m_tabs->addTab(scrolled(m_outputs), tr("&Outputs"));
-  m_tabs->addTab(scrolled(m_errorPlot), tr("&Error scaling"));
-  m_tabs->addTab(scrolled(m_limitPlot), tr("&Infinite limit"));
-  m_tabs->addTab(scrolled(m_costPlot), tr("Co&st"));
-  m_tabs->addTab(scrolled(m_ntkPlot), tr("&NTK"));
-  m_tabs->addTab(scrolled(m_trainingTab), tr("&Training"));
-  m_tabs->addTab(scrolled(m_kernelPlot), tr("&Kernel"));
+  m_tabs->addTab(scrolled(m_figures->maps()), tr("&Attention maps"));
+  m_tabs->addTab(scrolled(m_figures->outputs()), tr("&Outputs"));
+  m_tabs->addTab(scrolled(m_figures->errorPlot()), tr("&Error scaling"));
+  m_tabs->addTab(scrolled(m_figures->limitPlot()), tr("&Infinite limit"));
+  m_tabs->addTab(scrolled(m_figures->costPlot()), tr("Co&st"));
+  m_tabs->addTab(scrolled(m_figures->ntkPlot()), tr("&NTK"));
+  m_tabs->addTab(scrolled(m_figures->trainingTab()), tr("&Training"));
+  m_tabs->addTab(scrolled(m_figures->kernelPlot()), tr("&Kernel"));
   setCentralWidget(m_tabs);
   // The NTK and training tabs have their own settings: the dock shows the panel of the tab.
   connect(m_tabs, &QTabWidget::currentChanged, this, [this, dock](int) {
     const int tab = m_tabs->currentIndex();
-    const bool ntk = tab == tabOf(m_tabs, m_ntkPlot) || tab == tabOf(m_tabs, m_trainingPlot);
+    const bool ntk = tab == tabOf(m_tabs, m_figures->ntkPlot()) || tab == tabOf(m_tabs, m_figures->trainingPlot());
     m_panels->setCurrentIndex(ntk ? 1 : 0);
     dock->setWindowTitle(ntk ? tr("NTK model") : tr("Parameters"));
     updateStatus();
   });
-  const std::pair<QCustomPlot*, const char*> names[] = {{m_maps->exactMap(), "attention_exact"},
-                                                        {m_maps->ntkMap(), "attention_ntk"},
-                                                        {m_maps->differenceMap(), "attention_difference"},
-                                                        {m_maps->rowPlot(), "attention_row"},
-                                                        {m_outputs, "outputs"},
-                                                        {m_errorPlot, "error_scaling"},
-                                                        {m_limitPlot, "infinite_limit"},
-                                                        {m_costPlot, "cost"},
-                                                        {m_ntkPlot, "ntk_spectra"},
-                                                        {m_trainingPlot, "training"},
-                                                        {m_kernelPlot, "kernel"}};
-  for (const auto& [plot, name] : names) {
-    plot->setObjectName(name);
-    addPlotActions(plot);
-    followLook(plot);
-    followLayout(plot);
-    if (!qobject_cast<AttentionMapPlot*>(plot)) showValuesOnHover(plot);  // the maps say their cells
-  }
+  for (QCustomPlot* plot : plots()) addPlotActions(plot);
 
   m_metrics->setTextInteractionFlags(Qt::TextSelectableByMouse);
   m_metrics->setMinimumWidth(1);  // a long status line is cut at the window's edge, never widens it
@@ -227,29 +195,20 @@ MainWindow::MainWindow(QWidget* parent)
     requestComparison(p, immediate);
     if (immediate) commit(p);  // a drag becomes one undo step when released
   });
-  connect(m_controller, &ComputeController::progressChanged, m_progress,
+  ComputeController* controller = m_figures->controller();
+  connect(controller, &ComputeController::progressChanged, m_progress,
           [this](quint64, int percent) { m_progress->setValue(percent); });
-  connect(m_controller, &ComputeController::resultReady, this,
-          [this](quint64, ComparisonPtr r) { showResult(std::move(r)); });
-  connect(m_controller, &ComputeController::scalingProgress, this, [this](quint64, ScalingPtr series) {
-    m_series = std::move(series);
-    for (ScalingPlot* plot : std::initializer_list<ScalingPlot*>{m_errorPlot, m_limitPlot, m_costPlot})
-      plot->setSeries(m_series);
-    updateStatus();
-  });
-  connect(m_controller, &ComputeController::idle, this, [this] { setBusy(false); });
-  connect(m_controller, &ComputeController::failed, this, [this](quint64, const QString& message) {
-    m_refusal = message;
-    m_comparisonStatus = tr("Not computed: %1").arg(message);
-    updateStatus();
-  });
+  connect(controller, &ComputeController::idle, this, [this] { setBusy(false); });
+  connect(m_figures, &FigureSet::changed, this, &MainWindow::updateStatus);
+  connect(m_figures, &FigureSet::resultShown, this, &MainWindow::resultShown);
+  connect(m_figures, &FigureSet::trainingShown, this, &MainWindow::trainingShown);
   connect(m_cancel, &QPushButton::clicked, this, [this] {
-    m_controller->cancel();
+    m_figures->cancel();
     setBusy(false);
-    m_comparisonStatus = tr("Cancelled; the plots show the previous result.");
-    updateStatus();
   });
-  buildNtkWiring();
+  connect(m_ntkPanel, &ParameterPanel::parametersChanged, this,
+          [this](const core::Parameters& p, bool) { requestNtk(p); });
+  requestNtk(m_ntkPanel->parameters());
   buildMenus();
   auto* undoKeys = new UndoKeysToWindow(this);
   for (QWidget* panel : std::initializer_list<QWidget*>{m_panel, m_ntkPanel})
@@ -299,11 +258,11 @@ void MainWindow::showCard(const Lesson* lesson, int card, bool apply) {
   const LessonCard& c = lesson->cards[std::size_t(card)];
   if (apply) {
     const core::Parameters params = cardParameters(*lesson, card);
-    if (!same(core::ntk_parameter_specs(), params, m_ntkPanel->parameters())) {
+    if (!core::same_values(core::ntk_parameter_specs(), params, m_ntkPanel->parameters())) {
       m_ntkPanel->setParameters(params);
       requestNtk(params);
     }
-    if (c.train) m_ntk->play();
+    if (c.train) m_figures->ntkController()->play();
     m_undo->clear();  // a card starts its own undo history: Ctrl+Z never leaves the card
     applyParameters(params);
   }
@@ -324,8 +283,8 @@ void MainWindow::lockControls(bool lock) {
 }
 
 void MainWindow::inspectQuery(int row) {
-  m_maps->inspect(row);
-  m_tabs->setCurrentIndex(tabOf(m_tabs, m_maps));
+  m_figures->maps()->inspect(row);
+  m_tabs->setCurrentIndex(tabOf(m_tabs, m_figures->maps()));
 }
 
 QWidget* MainWindow::spotlighted() const { return m_spotlight->target(); }
@@ -346,7 +305,7 @@ QString MainWindow::openSession(const QString& path) {
   m_undo->clear();
   m_lessons->open(session->view.lesson, session->view.card, false);
   m_tabs->setCurrentIndex(session->view.tab);
-  m_maps->setColumns(session->view.map_sum ? MapsTab::Columns::sum : MapsTab::Columns::mean);
+  m_figures->maps()->setColumns(session->view.map_sum ? MapsTab::Columns::sum : MapsTab::Columns::mean);
   m_sessionPath = path;
   rememberRecent(path);
   computeNow();
@@ -356,7 +315,7 @@ QString MainWindow::openSession(const QString& path) {
 QString MainWindow::saveSession(const QString& path) {
   SessionView view;
   view.tab = m_tabs->currentIndex();
-  view.map_sum = m_maps->columns() == MapsTab::Columns::sum;
+  view.map_sum = m_figures->maps()->columns() == MapsTab::Columns::sum;
   if (const Lesson* lesson = m_lessons->lesson()) {
     view.lesson = lesson->number;
     view.card = m_lessons->card();
@@ -385,43 +344,15 @@ void MainWindow::fillRecentMenu() {
 }
 
 QString MainWindow::exportBundle(const QString& folder) {
-  if (!m_shown) return tr("nothing computed yet");
-  m_kernelPlot->drawn();  // both drawn only when shown otherwise
-  m_maps->drawInspector();
-  core::Parameters shown = m_shown->params;
+  if (!shownResult()) return tr("nothing computed yet");
+  m_figures->kernelPlot()->drawn();  // both drawn only when shown otherwise
+  m_figures->maps()->drawInspector();
+  core::Parameters shown = shownResult()->params;
   shown.ntk = m_ntkPanel->parameters().ntk;
   return ui::exportBundle(folder, plots(), shown);
 }
 
-QList<QCustomPlot*> MainWindow::plots() const {
-  return {m_maps->exactMap(), m_maps->ntkMap(), m_maps->differenceMap(),
-          m_maps->rowPlot(),  m_outputs,        m_errorPlot,
-          m_limitPlot,        m_costPlot,       m_ntkPlot,
-          m_trainingPlot,     m_kernelPlot};
-}
-
-void MainWindow::updatePlotSettings() {
-  for (QCustomPlot* plot : plots()) {
-    std::string line;
-    if (plot == m_ntkPlot) {
-      if (m_ntkResult) line = core::ntk_command_line(m_ntkResult->params, false);
-    } else if (plot == m_trainingPlot) {
-      if (m_training) line = core::ntk_command_line(m_training->params, true);
-    } else if (m_shown) {
-      line = core::command_line(m_shown->params);
-    }
-    setPlotSettings(plot, QString::fromStdString(line));
-  }
-}
-
-bool MainWindow::settled() const {
-  const core::Parameters& comparison = m_panel->parameters();
-  const core::Parameters& ntk = m_ntkPanel->parameters();
-  return m_shown && same(core::parameter_specs(), m_shown->params, comparison) && m_series && m_series->complete() &&
-         same(core::parameter_specs(), m_series->params, comparison) && m_ntkResult && m_ntkResult->complete() &&
-         same(core::ntk_parameter_specs(), m_ntkResult->params, ntk) && m_training && !m_training->playing &&
-         same(core::ntk_parameter_specs(), m_training->params, ntk);
-}
+bool MainWindow::settled() const { return m_figures->settled(m_panel->parameters(), m_ntkPanel->parameters()); }
 
 core::Parameters MainWindow::currentParameters() const {
   core::Parameters p = m_panel->parameters();
@@ -429,44 +360,22 @@ core::Parameters MainWindow::currentParameters() const {
   return p;
 }
 
-void MainWindow::buildNtkWiring() {
-  connect(m_ntkPanel, &ParameterPanel::parametersChanged, m_ntk,
-          [this](const core::Parameters& p, bool) { requestNtk(p); });
-  connect(m_ntk, &NtkController::viewProgress, this, [this](NtkResultPtr result) {
-    m_ntkResult = result;
-    m_ntkPlot->setResult(result);
-    m_trainingPlot->setLaw(result);
-    updatePlotSettings();
-    updateStatus();
-  });
-  connect(m_ntk, &NtkController::trainingChanged, this, [this](TrainingPtr state) {
-    m_training = state;
-    updatePlotSettings();
-    m_trainingTab->showState(std::move(state));
-    updateStatus();
-    emit trainingShown();
-  });
-  connect(m_ntk, &NtkController::failed, this, [this](const QString& message) {
-    m_ntkRefusal = message;
-    m_trainingTab->showFailure(message);
-    updateStatus();
-  });
-  requestNtk(m_ntkPanel->parameters());
-}
-
 void MainWindow::updateStatus() { m_metrics->setText(statusText()); }
 
 QString MainWindow::statusText() const {
   const int tab = m_tabs->currentIndex();
-  if (tab == tabOf(m_tabs, m_limitPlot))
-    return m_shown && m_shown->limit_distance ? limitStatus(*m_shown, m_series.get()) : m_comparisonStatus;
-  if (tab == tabOf(m_tabs, m_ntkPlot)) {
-    if (!m_ntkRefusal.isEmpty()) return tr("The NTK view is not computed: %1").arg(m_ntkRefusal);
-    if (!m_ntkResult || m_ntkResult->view.status != core::Status::ok) return tr("The NTK view is computing…");
-    return ntkStatus(m_ntkResult->view);
+  const ComparisonPtr shown = m_figures->shownResult();
+  if (tab == tabOf(m_tabs, m_figures->limitPlot()))
+    return shown && shown->limit_distance ? limitStatus(*shown, m_figures->shownSeries().get())
+                                          : m_figures->comparisonStatus();
+  if (tab == tabOf(m_tabs, m_figures->ntkPlot())) {
+    const NtkResultPtr ntk = m_figures->ntkResult();
+    if (!m_figures->ntkRefusal().isEmpty()) return tr("The NTK view is not computed: %1").arg(m_figures->ntkRefusal());
+    if (!ntk || ntk->view.status != core::Status::ok) return tr("The NTK view is computing…");
+    return ntkStatus(ntk->view);
   }
-  if (tab == tabOf(m_tabs, m_trainingPlot)) return trainingStatus(m_training.get());
-  return m_comparisonStatus;
+  if (tab == tabOf(m_tabs, m_figures->trainingPlot())) return trainingStatus(m_figures->training().get());
+  return m_figures->comparisonStatus();
 }
 
 QCustomPlot* MainWindow::currentPlot() const {
@@ -479,10 +388,7 @@ QCustomPlot* MainWindow::currentPlot() const {
   return first;
 }
 
-void MainWindow::pin(ScalingPtr series) {
-  for (ScalingPlot* plot : std::initializer_list<ScalingPlot*>{m_errorPlot, m_limitPlot, m_costPlot})
-    plot->setPinned(series);
-}
+void MainWindow::pin(const ScalingPtr& series) { m_figures->pin(series); }
 
 void MainWindow::applyParameters(const core::Parameters& params) {
   m_panel->setParameters(params);
@@ -494,19 +400,12 @@ void MainWindow::computeNow() { requestComparison(m_panel->parameters(), true); 
 
 void MainWindow::requestComparison(const core::Parameters& params, bool immediate) {
   setBusy(true);
-  m_refusal.clear();
-  m_controller->request(params, immediate);
+  m_figures->requestComparison(params, immediate);
 }
 
-void MainWindow::requestNtk(const core::Parameters& params) {
-  m_ntkRefusal.clear();
-  m_ntk->request(params);
-}
+void MainWindow::requestNtk(const core::Parameters& params) { m_figures->requestNtk(params); }
 
-QString MainWindow::refusal() const {
-  if (!m_refusal.isEmpty()) return m_refusal;
-  return m_ntkRefusal.isEmpty() ? QString() : tr("the NTK view: %1").arg(m_ntkRefusal);
-}
+QString MainWindow::refusal() const { return m_figures->refusal(); }
 
 void MainWindow::setBusy(bool busy) {
   m_recomputing->setVisible(busy);
@@ -517,21 +416,6 @@ void MainWindow::setBusy(bool busy) {
   m_slowTimer->stop();
   m_progress->hide();
   m_cancel->hide();
-}
-
-void MainWindow::showResult(ComparisonPtr result) {
-  m_shown = std::move(result);
-  updatePlotSettings();
-  const core::Comparison& c = *m_shown;
-  m_maps->showComparison(m_shown);
-  m_outputs->setComparison(c);
-  m_kernelPlot->setParameters(c.params);
-  const auto slot = [](core::Precision p) { return p == core::Precision::float32 ? 1 : 0; };
-  m_lastByPrecision[slot(c.params.precision)] = m_shown;
-  const ComparisonPtr& other = m_lastByPrecision[1 - slot(c.params.precision)];
-  m_comparisonStatus = comparisonStatus(c, other.get());
-  updateStatus();
-  emit resultShown();
 }
 
 }  // namespace ntk::ui

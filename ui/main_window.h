@@ -1,8 +1,8 @@
 #pragma once
-// Wires the parameter panel to the compute controller and the plots; nothing else.
+// Wires the parameter panels, the lessons and the menus to the figures (ui/figures/figure_set.h)
+// and shows them in tabs; nothing else.
 
-#include "ui/compute/compute_controller.h"
-#include "ui/compute/ntk_controller.h"
+#include "ui/figures/figure_set.h"
 #include "ui/look/plot_look.h"
 
 #include <QMainWindow>
@@ -21,15 +21,6 @@ class QAction;
 
 namespace ntk::ui {
 
-class MapsTab;
-class CostPlot;
-class ErrorScalingPlot;
-class LimitPlot;
-class NtkPlot;
-class OutputPlot;
-class KernelPlot;
-class TrainingPlot;
-class TrainingTab;
 class ParameterPanel;
 class LessonPanel;
 class Spotlight;
@@ -50,7 +41,7 @@ class MainWindow : public QMainWindow {
   /// action's business, so screenshots keep their size).
   void setLook(const PlotLook& look);
   PlotLook look() const { return m_look; }
-  NtkController* ntkController() const { return m_ntk; }
+  NtkController* ntkController() const { return m_figures->ntkController(); }
   /// Every tab has its complete result: the comparison, its scaling series, the NTK view and
   /// the training run (for screenshots and tests).
   bool settled() const;
@@ -61,19 +52,19 @@ class MainWindow : public QMainWindow {
   QString statusText() const;
   /// The comparison's parameters with the NTK view's settings: what a session saves.
   core::Parameters currentParameters() const;
-  ComputeController* controller() const { return m_controller; }
+  ComputeController* controller() const { return m_figures->controller(); }
   /// The result on screen (null before the first one).
-  ComparisonPtr shownResult() const { return m_shown; }
+  ComparisonPtr shownResult() const { return m_figures->shownResult(); }
   /// The scaling series on screen, as far as computed (null before the first point).
-  ScalingPtr shownSeries() const { return m_series; }
+  ScalingPtr shownSeries() const { return m_figures->shownSeries(); }
   /// Every plot, in the order of the tabs; each has an objectName that is its export file name.
-  QList<QCustomPlot*> plots() const;
+  QList<QCustomPlot*> plots() const { return m_figures->plots(); }
   /// Opens the maps tab on query (or query bin) `row` in the query inspector.
   void inspectQuery(int row);
   /// The plot Copy and Export act on: the clicked one of the current tab, else its first.
   QCustomPlot* currentPlot() const;
   /// Keeps the shown scaling series as a grey overlay (null clears it).
-  void pin(ScalingPtr series);
+  void pin(const ScalingPtr& series);
   /// Starts the computation of the current parameters.
   void computeNow();
   /// Writes every plot as PNG (2x scale), SVG, PDF and CSV, and the equivalent command line,
@@ -92,7 +83,6 @@ class MainWindow : public QMainWindow {
   void trainingShown();  ///< the training tab got a new state of the run
 
  private:
-  void showResult(ComparisonPtr result);
   void buildMenus();
   void buildViewMenu();
   void buildLessonMenu();
@@ -106,11 +96,8 @@ class MainWindow : public QMainWindow {
   /// The status line shows the numbers of the open tab: the comparison's errors on the attention
   /// tabs, the distance to the limit and its fitted slope, the NTK's spectra, training's loss.
   void updateStatus();
-  /// Gives every plot the command line that reproduces what it shows (the export footer).
-  void updatePlotSettings();
   /// Lessons > Write a handout: asks for the lesson (unless one is open) and the folder.
   void writeHandoutInteractively();
-  void buildNtkWiring();
   void applyParameters(const core::Parameters& params);  ///< from undo/redo: show and compute
   void rememberRecent(const QString& path);
   void fillRecentMenu();
@@ -119,18 +106,8 @@ class MainWindow : public QMainWindow {
   void requestNtk(const core::Parameters& params);
 
   ParameterPanel* m_panel;
-  ComputeController* m_controller;
-  MapsTab* m_maps;
-  OutputPlot* m_outputs;
-  KernelPlot* m_kernelPlot;
-  ErrorScalingPlot* m_errorPlot;
-  LimitPlot* m_limitPlot;
-  CostPlot* m_costPlot;
+  FigureSet* m_figures;
   ParameterPanel* m_ntkPanel;
-  NtkController* m_ntk;
-  NtkPlot* m_ntkPlot;
-  TrainingPlot* m_trainingPlot;
-  TrainingTab* m_trainingTab;
   QStackedWidget* m_panels;
   QDockWidget* m_parameterDock;
   QDockWidget* m_lessonDock;
@@ -140,20 +117,13 @@ class MainWindow : public QMainWindow {
   QAction* m_presenterAction = nullptr;
   PlotLook m_look;
   QLabel* m_metrics;
-  QString m_comparisonStatus;  ///< the status line of the attention tabs
   QLabel* m_recomputing;
   QProgressBar* m_progress;
   QPushButton* m_cancel;
   QTimer* m_slowTimer;
-  ComparisonPtr m_shown;
-  ComparisonPtr m_lastByPrecision[2];  ///< the last result shown in float64 and in float32
-  ScalingPtr m_series;
-  NtkResultPtr m_ntkResult;
-  TrainingPtr m_training;
   QTabWidget* m_tabs;
   QMenu* m_recentMenu = nullptr;
   QString m_sessionPath;
-  QString m_refusal, m_ntkRefusal;  ///< why the current settings are not computed
   QUndoStack* m_undo;
   core::Parameters m_committed;  ///< the parameters of the last undo step
 };

@@ -87,15 +87,16 @@ void MainWindow::buildMenus() {
   });
   compute->addSeparator();
   compute->addAction(tr("&Pin the scaling curves"), QKeySequence(Qt::CTRL | Qt::Key_P), this, [this] {
-    pin(m_series);
+    pin(shownSeries());
     statusBar()->showMessage(tr("Pinned: the scaling plots keep these curves in grey"), 4000);
   });
   compute->addAction(tr("C&lear the pin"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P), this,
                      [this] { pin(nullptr); });
   QMenu* training = menuBar()->addMenu(tr("&Training"));
-  training->addAction(tr("&Play or pause"), QKeySequence(Qt::Key_F6), m_trainingTab, &TrainingTab::playOrPause);
-  training->addAction(tr("&Step"), QKeySequence(Qt::Key_F7), m_ntk, &NtkController::step);
-  training->addAction(tr("&Reset"), QKeySequence(Qt::Key_F8), m_ntk, &NtkController::reset);
+  training->addAction(tr("&Play or pause"), QKeySequence(Qt::Key_F6), m_figures->trainingTab(),
+                      &TrainingTab::playOrPause);
+  training->addAction(tr("&Step"), QKeySequence(Qt::Key_F7), ntkController(), &NtkController::step);
+  training->addAction(tr("&Reset"), QKeySequence(Qt::Key_F8), ntkController(), &NtkController::reset);
   buildViewMenu();
   buildLessonMenu();
   QMenu* help = menuBar()->addMenu(tr("&Help"));

@@ -231,7 +231,7 @@ void check_finite(const NpyArray& a, const std::filesystem::path& path) {
       if (std::isfinite(v)) continue;
       // Appends, not operator+ chains: GCC 12 warns falsely (-Wrestrict) on those at -O2.
       std::string index = "[";
-      if (a.shape.size() >= 1) index.append(std::to_string(i));
+      if (!a.shape.empty()) index.append(std::to_string(i));
       if (a.shape.size() == 2) index.append(", ").append(std::to_string(j));
       index.append("]");
       throw std::invalid_argument(path.string() + " holds " + (std::isnan(v) ? "NaN" : "an infinite value") +

@@ -199,7 +199,7 @@ void NpzWriter::write(const std::filesystem::path& path) const {
     std::filesystem::remove(temp, ignored);
     throw failure;
   }
-  archive.release();  // closed: zip_close freed it
+  static_cast<void>(archive.release());  // closed: zip_close freed it
   commit_temporary(temp, path);
 }
 

@@ -66,7 +66,7 @@ std::size_t state_bytes(const BinNodes& b) {
 class BinningConsumer : public StateConsumer<BinNodes> {
  public:
   BinningConsumer(Eigen::Index rows, Eigen::Index width, std::optional<FoldKey> key)
-      : m_rows(rows), m_width(width), m_key(std::move(key)) {}
+      : m_rows(rows), m_width(width), m_key(key) {}
   std::optional<FoldKey> cache_key() const override { return m_key; }
   Eigen::Index width() const { return m_width; }
 
@@ -162,7 +162,7 @@ class BinningConsumer : public StateConsumer<BinNodes> {
 class ExactMapConsumer final : public BinningConsumer {
  public:
   ExactMapConsumer(const Eigen::Ref<const Eigen::MatrixXd>& Q, Eigen::Index width, std::optional<FoldKey> key)
-      : BinningConsumer(Q.rows(), width, std::move(key)), m_Qs(Q / std::sqrt(double(Q.cols()))) {}
+      : BinningConsumer(Q.rows(), width, key), m_Qs(Q / std::sqrt(double(Q.cols()))) {}
 
  protected:
   bool uses_scores() const override { return true; }
@@ -202,7 +202,7 @@ class ExactMapConsumer final : public BinningConsumer {
 class FeatureMapConsumer final : public BinningConsumer {
  public:
   FeatureMapConsumer(const FeatureMap& phi, Eigen::Index width, std::optional<FoldKey> key)
-      : BinningConsumer(phi.dim(), width, std::move(key)), m_phi(phi) {}
+      : BinningConsumer(phi.dim(), width, key), m_phi(phi) {}
 
  protected:
   Eigen::MatrixXd runs(const PrefixBlock& block,

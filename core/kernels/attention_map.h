@@ -5,7 +5,8 @@
 // weights are never held: they are made and binned a block of queries at a time).
 
 #include "core/kernels/feature_map.h"
-#include "core/kernels/prefix_reduction.h"
+#include "core/kernels/fold_cache.h"
+#include "core/kernels/prefix_consumer.h"
 #include "core/util/progress.h"
 #include "core/workload/workload.h"
 

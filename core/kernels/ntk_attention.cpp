@@ -1,6 +1,7 @@
 #include "core/kernels/ntk_attention.h"
 
 #include "core/kernels/prefix_attention.h"
+#include "core/kernels/prefix_reduction.h"
 #include "core/util/parallel.h"
 
 #include <Eigen/SVD>
@@ -78,7 +79,7 @@ NtkResult evaluate(const Eigen::Ref<const Eigen::MatrixXd>& Q, const Eigen::Ref<
 std::size_t state_bytes(const NtkParams& p) { return sizeof(double) * std::size_t(p.Z.size() + p.k.size()); }
 
 CompressionConsumer::CompressionConsumer(const FeatureMap& phi, std::optional<FoldKey> key, Precision precision)
-    : m_phi(phi), m_key(std::move(key)), m_precision(precision) {}
+    : m_phi(phi), m_key(key), m_precision(precision) {}
 
 NtkParams CompressionConsumer::initial() const {
   return {Eigen::MatrixXd::Zero(m_phi.dim(), m_phi.input_dim()), Eigen::VectorXd::Zero(m_phi.dim())};

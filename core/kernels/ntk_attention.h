@@ -4,7 +4,7 @@
 // with Z = phi(K_P)^T V_P (r x d) and k = phi(K_P)^T 1_m (r): sizes that do not grow with m.
 
 #include "core/kernels/feature_map.h"
-#include "core/kernels/prefix_reduction.h"
+#include "core/kernels/prefix_consumer.h"
 #include "core/util/precision.h"
 #include "core/util/progress.h"
 #include "core/workload/workload.h"

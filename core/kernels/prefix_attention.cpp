@@ -1,5 +1,7 @@
 #include "core/kernels/prefix_attention.h"
 
+#include "core/kernels/prefix_reduction.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -75,7 +77,7 @@ std::size_t state_bytes(const ExactPrefixState& s) {
 
 ExactPrefixConsumer::ExactPrefixConsumer(const Eigen::Ref<const Eigen::MatrixXd>& Q, std::optional<FoldKey> key,
                                          Precision precision)
-    : m_Qs(Q / std::sqrt(double(Q.cols()))), m_key(std::move(key)) {
+    : m_Qs(Q / std::sqrt(double(Q.cols()))), m_key(key) {
   if (precision == Precision::float32) m_Qs32 = m_Qs.cast<float>();
 }
 
@@ -171,7 +173,7 @@ ExactResult prefix_attention(const Eigen::Ref<const Eigen::MatrixXd>& Q, const E
   if (exact_streams(Q.rows(), prefix.rows(), options.precision))
     return prefix_attention_streaming(Q, K, V, prefix, options);
   PrefixScratch scratch;
-  const PrefixBlock all = prefix.block(0, prefix.rows(), scratch);
+  const PrefixBlock all{prefix.block(0, prefix.rows(), scratch)};
   return prefix_attention_dense(Q, K, V, all.KP, all.VP, options.causal);
 }
 

@@ -4,7 +4,7 @@
 // with the causal mask (if any) on the input block only, never on the prefix.
 
 #include "core/kernels/online_softmax.h"
-#include "core/kernels/prefix_reduction.h"
+#include "core/kernels/prefix_consumer.h"
 #include "core/util/precision.h"
 #include "core/util/progress.h"
 #include "core/workload/workload.h"

@@ -58,9 +58,7 @@ std::string eigenvalue_csv(const NtkView& view) {
   const Eigen::Index N = limit.size(), half = empirical.size() / 2;
   for (Eigen::Index i = 0; i < N; ++i) {
     std::string e;
-    if (view.empirical_spectrum.complete)
-      e = format_number(empirical(i));
-    else if (i < half)
+    if (view.empirical_spectrum.complete || i < half)
       e = format_number(empirical(i));
     else if (i >= N - half)
       e = format_number(empirical(empirical.size() - (N - i)));

@@ -2,6 +2,7 @@
 
 #include "core/io/text_formats.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -293,6 +294,10 @@ const ParamSpec& parameter_spec(std::string_view key, std::span<const ParamSpec>
     known += (known.empty() ? "" : ", ") + std::string(s.key);
   }
   throw std::invalid_argument("unknown parameter '" + std::string(key) + "'; known: " + known);
+}
+
+bool same_values(std::span<const ParamSpec> table, const Parameters& a, const Parameters& b) {
+  return std::all_of(table.begin(), table.end(), [&](const ParamSpec& s) { return s.get(a) == s.get(b); });
 }
 
 Parameters default_parameters() { return Parameters{}; }

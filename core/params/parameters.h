@@ -64,6 +64,10 @@ std::span<const ParamSpec> ntk_parameter_specs();
 /// The spec with this key in `table`; throws std::invalid_argument listing the known keys.
 const ParamSpec& parameter_spec(std::string_view key, std::span<const ParamSpec> table = parameter_specs());
 
+/// Whether `a` and `b` have the same value for every parameter of `table` (the window compares
+/// the comparison's settings apart from the NTK view's).
+bool same_values(std::span<const ParamSpec> table, const Parameters& a, const Parameters& b);
+
 /// The default workload: direct mode, L = 64, d = 16, m = 4096, Taylor degree 2, scale 0.5,
 /// seed 1 (the first thing a user sees).
 Parameters default_parameters();

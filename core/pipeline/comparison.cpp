@@ -1,6 +1,7 @@
 #include "core/pipeline/comparison.h"
 
 #include "core/kernels/infinite_limit.h"
+#include "core/kernels/prefix_reduction.h"
 #include "core/util/parallel.h"
 
 #include <algorithm>
@@ -183,6 +184,86 @@ bool cached_pass(Comparison& c, const Eigen::Ref<const Eigen::MatrixXd>& Q, cons
   return true;
 }
 
+// Exact attention's output must be finite: past float64's range the comparison means nothing.
+void require_finite(const Comparison& c) {
+  if (!c.exact.T.allFinite())
+    throw std::invalid_argument(
+        "exact attention overflows float64 on these inputs (the largest |<q, k_P>| / sqrt(d) is " +
+        std::to_string(c.exact.max_abs_prefix_score) + "): the entries are too large; scale them down");
+}
+
+// Exact attention and the compression, each in a pass of its own and timed (the median of
+// options.timing_runs). False when cancelled or failed (c.status says which).
+bool uncached_passes(Comparison& c, const Eigen::Ref<const Eigen::MatrixXd>& Q,
+                     const Eigen::Ref<const Eigen::MatrixXd>& K, const Eigen::Ref<const Eigen::MatrixXd>& V,
+                     const PrefixSource& prefix, const FeatureMap& phi, const ComparisonOptions& options) {
+  const Parameters& params = c.params;
+  c.exact_seconds = median_seconds(
+      [&](bool first) {
+        c.exact = prefix_attention(
+            Q, K, V, prefix, {params.causal, sub_progress(options.progress, first ? 0 : 50, 50), params.precision});
+        return c.exact.status == Status::ok;
+      },
+      options.timing_runs, c.exact_runs);
+  if (c.exact.status != Status::ok) return c.status = c.exact.status, false;
+  require_finite(c);
+  c.compress_seconds = median_seconds(
+      [&](bool first) {
+        c.compressed =
+            compress_prefix(prefix, phi, sub_progress(options.progress, first ? 50 : 99, 99), params.precision);
+        if (params.rank > 0) c.low_rank = truncate_rank(c.compressed.Z, params.rank);
+        return c.compressed.status == Status::ok;
+      },
+      options.timing_runs, c.compress_runs);
+  if (c.compressed.status != Status::ok) return c.status = c.compressed.status, false;
+  return true;
+}
+
+// NTK-Attention on the input part with Z and k (timed), then the errors against exact attention,
+// the degeneracy diagnosis and, for the Taylor map, the bound.
+void approximate_and_measure(Comparison& c, const Eigen::Ref<const Eigen::MatrixXd>& Q,
+                             const Eigen::Ref<const Eigen::MatrixXd>& K, const Eigen::Ref<const Eigen::MatrixXd>& V,
+                             const FeatureMap& phi, const ComparisonOptions& options) {
+  const Parameters& params = c.params;
+  c.approx_seconds = median_seconds(
+      [&](bool) {
+        c.approx = c.low_rank ? ntk_attention(Q, K, V, phi, *c.low_rank, c.compressed.k, params.causal)
+                              : ntk_attention(Q, K, V, phi, c.compressed, params.causal, params.precision);
+        return true;
+      },
+      options.timing_runs, c.approx_runs);
+  c.threads = thread_count();
+  c.status = c.approx.status;
+  c.errors = compare(c.exact.T, c.approx.T);
+  c.degeneracy = degeneracy(c);
+  if (params.feature.kind == FeatureKind::taylor)
+    c.bound = taylor_bound(c.exact.max_abs_prefix_score, std::max(c.compressed.max_abs_value, V.cwiseAbs().maxCoeff()),
+                           params.feature.degree);
+}
+
+// The two attention maps from their prefix parts (`totals`, from the cached pass; when empty,
+// both maps get a pass of their own, which the caller's progress can stop: false then).
+bool finish_maps(Comparison& c, const MapConsumers& maps, std::vector<std::unique_ptr<PrefixPartial>>& totals,
+                 const Eigen::Ref<const Eigen::MatrixXd>& Q, const Eigen::Ref<const Eigen::MatrixXd>& K,
+                 const PrefixSource& prefix, const FeatureMap& phi, const ComparisonOptions& options) {
+  if (totals.empty()) {
+    const Progress still_wanted = [&](std::int64_t, std::int64_t) {
+      return !options.progress || options.progress(99, 100);  // the percentage stays at 99
+    };
+    PrefixPass pass = reduce_prefix(prefix, maps.consumers(), still_wanted);
+    if (pass.status == Status::cancelled) return false;
+    totals = std::move(pass.totals);
+  }
+  AttentionMaps both = maps.finish(*totals[0], *totals[1], Q, K, phi, c.params.causal, c.exact.log_normalizer,
+                                   c.approx.denominator, options.map_rows);
+  c.exact_map = std::move(both.exact);
+  c.ntk_map = std::move(both.ntk);
+  return true;
+}
+
+// One comparison, as four steps read top to bottom: check and cost it; the prefix work (one
+// cached pass feeding the window's folds, or a timed pass per method); NTK-Attention and the
+// errors; the maps. (The float64 rerun of a float32 comparison is add_float64_gap's.)
 Comparison compare_impl(const Eigen::Ref<const Eigen::MatrixXd>& Q, const Eigen::Ref<const Eigen::MatrixXd>& K,
                         const Eigen::Ref<const Eigen::MatrixXd>& V, const PrefixSource& prefix,
                         const Parameters& params, const ComparisonOptions& options, const FoldKeys* keys) {
@@ -206,64 +287,15 @@ Comparison compare_impl(const Eigen::Ref<const Eigen::MatrixXd>& Q, const Eigen:
     maps.emplace(Q, phi, prefix.rows(), options.map_columns, keys ? keys->exact_map : std::nullopt,
                  keys ? keys->feature_map : std::nullopt);
   std::vector<std::unique_ptr<PrefixPartial>> map_totals;
-  if (cached && !cached_pass(c, Q, K, V, prefix, phi, options, *keys, maps ? &*maps : nullptr, map_totals))
-    return cancelled(params);
-  if (!cached) {
-    c.exact_seconds = median_seconds(
-        [&](bool first) {
-          c.exact = prefix_attention(
-              Q, K, V, prefix, {params.causal, sub_progress(options.progress, first ? 0 : 50, 50), params.precision});
-          return c.exact.status == Status::ok;
-        },
-        options.timing_runs, c.exact_runs);
-    if (c.exact.status != Status::ok) return c.status = c.exact.status, c;
+  if (cached) {
+    if (!cached_pass(c, Q, K, V, prefix, phi, options, *keys, maps ? &*maps : nullptr, map_totals))
+      return cancelled(params);
+    require_finite(c);
+  } else if (!uncached_passes(c, Q, K, V, prefix, phi, options)) {
+    return c;
   }
-  if (!c.exact.T.allFinite())
-    throw std::invalid_argument(
-        "exact attention overflows float64 on these inputs (the largest |<q, k_P>| / sqrt(d) is " +
-        std::to_string(c.exact.max_abs_prefix_score) + "): the entries are too large; scale them down");
-
-  if (!cached) {
-    c.compress_seconds = median_seconds(
-        [&](bool first) {
-          c.compressed =
-              compress_prefix(prefix, phi, sub_progress(options.progress, first ? 50 : 99, 99), params.precision);
-          if (params.rank > 0) c.low_rank = truncate_rank(c.compressed.Z, params.rank);
-          return c.compressed.status == Status::ok;
-        },
-        options.timing_runs, c.compress_runs);
-    if (c.compressed.status != Status::ok) return c.status = c.compressed.status, c;
-  }
-
-  c.approx_seconds = median_seconds(
-      [&](bool) {
-        c.approx = c.low_rank ? ntk_attention(Q, K, V, phi, *c.low_rank, c.compressed.k, params.causal)
-                              : ntk_attention(Q, K, V, phi, c.compressed, params.causal, params.precision);
-        return true;
-      },
-      options.timing_runs, c.approx_runs);
-  c.threads = thread_count();
-  c.status = c.approx.status;
-  c.errors = compare(c.exact.T, c.approx.T);
-  c.degeneracy = degeneracy(c);
-  if (params.feature.kind == FeatureKind::taylor)
-    c.bound = taylor_bound(c.exact.max_abs_prefix_score, std::max(c.compressed.max_abs_value, V.cwiseAbs().maxCoeff()),
-                           params.feature.degree);
-  if (maps) {
-    if (map_totals.empty()) {
-      // Both maps in a pass of their own; the caller's progress can stop it (the percentage stays at 99).
-      const Progress still_wanted = [&](std::int64_t, std::int64_t) {
-        return !options.progress || options.progress(99, 100);
-      };
-      PrefixPass pass = reduce_prefix(prefix, maps->consumers(), still_wanted);
-      if (pass.status == Status::cancelled) return cancelled(params);
-      map_totals = std::move(pass.totals);
-    }
-    AttentionMaps both = maps->finish(*map_totals[0], *map_totals[1], Q, K, phi, params.causal, c.exact.log_normalizer,
-                                      c.approx.denominator, options.map_rows);
-    c.exact_map = std::move(both.exact);
-    c.ntk_map = std::move(both.ntk);
-  }
+  approximate_and_measure(c, Q, K, V, phi, options);
+  if (maps && !finish_maps(c, *maps, map_totals, Q, K, prefix, phi, options)) return cancelled(params);
   if (options.progress) options.progress(100, 100);
   return c;
 }

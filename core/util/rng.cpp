@@ -62,7 +62,9 @@ std::uint64_t key(std::uint64_t seed, Stream stream) {
 // rounding at the tie) is exact for the multiples of 2^-54 that uniform_keyed returns, and the
 // kernels are fdlibm's k_sin.c / k_cos.c polynomials on [-pi/4, pi/4].
 [[gnu::always_inline]] inline void sincos_turn(double u, double& s, double& c) {
-  const int quarter = static_cast<int>(4.0 * u + 0.5);
+  // u > 0, so truncating 4 u + 0.5 rounds to the nearest quarter without a libm call; the bits
+  // of every reference file depend on it.
+  const int quarter = static_cast<int>(4.0 * u + 0.5);  // NOLINT(bugprone-incorrect-roundings)
   const auto n = static_cast<double>(quarter);
   const double x = (u - 0.25 * n) * (2.0 * std::numbers::pi);
   const double z = x * x;

@@ -73,7 +73,7 @@ MatrixPrefix::MatrixPrefix(const Eigen::Ref<const Eigen::MatrixXd>& KP, const Ei
     throw std::invalid_argument("K_P and V_P must have the same shape");
 }
 
-PrefixBlock MatrixPrefix::block(Eigen::Index begin, Eigen::Index count, PrefixScratch&) const {
+PrefixRows MatrixPrefix::block(Eigen::Index begin, Eigen::Index count, PrefixScratch&) const {
   return {m_KP.middleRows(begin, count), m_VP.middleRows(begin, count)};
 }
 
@@ -99,7 +99,7 @@ Eigen::MatrixXd prefix_tokens(const WorkloadSpec& spec, Eigen::Index begin, Eige
   return P;
 }
 
-PrefixBlock GeneratedPrefix::block(Eigen::Index begin, Eigen::Index count, PrefixScratch& scratch) const {
+PrefixRows GeneratedPrefix::block(Eigen::Index begin, Eigen::Index count, PrefixScratch& scratch) const {
   const Eigen::Index d = m_spec.d;
   if (m_spec.mode == WorkloadMode::direct) {
     scratch.KP.resize(count, d);
@@ -129,7 +129,7 @@ bool draw_rows(const PrefixSource& source, Eigen::MatrixXd& KP, Eigen::MatrixXd&
     if (tracker.cancelled()) return;
     thread_local PrefixScratch scratch;
     const Eigen::Index first = begin + c * chunk, count = std::min(chunk, end - first);
-    const PrefixBlock block = source.block(first, count, scratch);
+    const PrefixRows block = source.block(first, count, scratch);
     KP.middleRows(first, count) = block.KP;
     VP.middleRows(first, count) = block.VP;
     tracker.advance(count);

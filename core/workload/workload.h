@@ -50,15 +50,10 @@ void validate(const WorkloadSpec& spec);
 /// The positions, increasing; empty without a planted match.
 std::vector<Eigen::Index> planted_positions(const WorkloadSpec& spec);
 
-class ChunkFeatures;  // core/kernels/prefix_reduction.h
-class ChunkScores;    // likewise
-
 /// Views of prefix rows [begin, begin + count): K_P and V_P blocks (count x d).
-struct PrefixBlock {
+struct PrefixRows {
   Eigen::Ref<const Eigen::MatrixXd> KP;
   Eigen::Ref<const Eigen::MatrixXd> VP;
-  ChunkFeatures* features = nullptr;  ///< set by the prefix pass: what its consumers share
-  ChunkScores* scores = nullptr;      ///< likewise, when a consumer uses them
 };
 
 /// Per-thread buffers a generated prefix draws into.
@@ -73,7 +68,7 @@ class PrefixSource {
   virtual Eigen::Index rows() const = 0;
   virtual Eigen::Index dim() const = 0;
   /// Rows [begin, begin + count); the views stay valid until `scratch` is next used.
-  virtual PrefixBlock block(Eigen::Index begin, Eigen::Index count, PrefixScratch& scratch) const = 0;
+  virtual PrefixRows block(Eigen::Index begin, Eigen::Index count, PrefixScratch& scratch) const = 0;
 };
 
 /// A prefix held in memory (m x d each), viewed without a copy when the arrays are column-major
@@ -84,7 +79,7 @@ class MatrixPrefix final : public PrefixSource {
   MatrixPrefix(const Eigen::Ref<const Eigen::MatrixXd>& KP, const Eigen::Ref<const Eigen::MatrixXd>& VP);
   Eigen::Index rows() const override { return m_KP.rows(); }
   Eigen::Index dim() const override { return m_KP.cols(); }
-  PrefixBlock block(Eigen::Index begin, Eigen::Index count, PrefixScratch&) const override;
+  PrefixRows block(Eigen::Index begin, Eigen::Index count, PrefixScratch&) const override;
 
  private:
   Eigen::Ref<const Eigen::MatrixXd> m_KP;
@@ -99,7 +94,7 @@ class GeneratedPrefix final : public PrefixSource {
   GeneratedPrefix(const WorkloadSpec& spec, const InputPart& inputs);
   Eigen::Index rows() const override { return m_spec.m; }
   Eigen::Index dim() const override { return m_spec.d; }
-  PrefixBlock block(Eigen::Index begin, Eigen::Index count, PrefixScratch& scratch) const override;
+  PrefixRows block(Eigen::Index begin, Eigen::Index count, PrefixScratch& scratch) const override;
 
  private:
   WorkloadSpec m_spec;

@@ -14,7 +14,7 @@ constexpr auto publish_every = std::chrono::milliseconds(40);  // a growing curv
 
 }  // namespace
 
-NtkController::NtkController(std::shared_ptr<HoldGate> hold, QObject* parent)
+NtkController::NtkController(const std::shared_ptr<HoldGate>& hold, QObject* parent)
     : QObject(parent), m_view(1, hold), m_training(1, hold) {
   qRegisterMetaType<NtkResultPtr>();
   qRegisterMetaType<TrainingPtr>();

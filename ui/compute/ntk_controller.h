@@ -47,7 +47,7 @@ class NtkController : public QObject {
  public:
   /// `hold`: while it is closed (a comparison runs: ComputeController::comparingGate), the NTK
   /// jobs wait at their next progress check, so the two never compete for the cores.
-  explicit NtkController(std::shared_ptr<HoldGate> hold = {}, QObject* parent = nullptr);
+  explicit NtkController(const std::shared_ptr<HoldGate>& hold = {}, QObject* parent = nullptr);
 
   /// Computes the view of `params` (cancelling an older request) and resets the run to step 0.
   void request(const core::Parameters& params);

@@ -2,9 +2,8 @@
 
 #include "ui/export/plot_actions.h"
 #include "ui/export/plot_export.h"
-#include "ui/lessons/lesson_panel.h"
+#include "ui/figures/figure_set.h"
 #include "ui/lessons/lessons.h"
-#include "ui/main_window.h"
 #include "ui/session/session_file.h"
 
 #include <qcustomplot.h>
@@ -72,13 +71,12 @@ QString footerHtml(const Lesson& lesson, int card, const QString& settings) {
       .arg(settings.toHtmlEscaped());
 }
 
-// One run through a lesson's cards; deletes itself when done.
+// One run through a lesson's cards, computed and drawn off screen by figures of its own; deletes
+// itself when done.
 class HandoutRun : public QObject {
  public:
-  HandoutRun(MainWindow* window, const Lesson& lesson, const QString& folder, std::function<void(const QString&)> done)
-      : QObject(window),
-        m_window(window),
-        m_lesson(lesson),
+  HandoutRun(const Lesson& lesson, const QString& folder, std::function<void(const QString&)> done)
+      : m_lesson(lesson),
         m_folder(folder),
         m_done(std::move(done)),
         m_pages(QObject::tr("Lesson %1: %2").arg(lesson.number).arg(lesson.title)) {
@@ -89,16 +87,19 @@ class HandoutRun : public QObject {
 
  private:
   void openCard() {
-    m_window->lessonPanel()->open(m_lesson.number, m_card);
+    m_params = cardParameters(m_lesson, m_card);
+    m_figures.requestNtk(m_params);
+    if (m_lesson.cards[std::size_t(m_card)].train) m_figures.ntkController()->play();
+    m_figures.requestComparison(m_params, true);
     m_poll.start(100);
   }
 
   void poll() {
-    const QString refusal = m_window->refusal();
+    const QString refusal = m_figures.refusal();
     if (!refusal.isEmpty())
       return finish(
           QObject::tr("lesson %1, card %2 is not computed: %3").arg(m_lesson.number).arg(m_card + 1).arg(refusal));
-    if (!m_window->settled()) return;
+    if (!m_figures.settled(m_params, m_params)) return;
     m_poll.stop();
     QTimer::singleShot(200, this, [this] {  // the layouts of the last result settle
       drawPage();
@@ -121,7 +122,7 @@ class HandoutRun : public QObject {
                                .arg(m_lesson.title.toHtmlEscaped(), card.title.toHtmlEscaped(), card.text),
                            &pdf, width);
     auto question = document(QObject::tr("<p><b>Question.</b> %1</p>").arg(card.question), &pdf, width);
-    auto* plot = m_window->findChild<QCustomPlot*>(card.plot);
+    QCustomPlot* plot = m_figures.plot(card.plot);
     auto footer = document(footerHtml(m_lesson, m_card, plot ? plotSettings(plot) : QString()), &pdf, width);
     y += draw(m_painter, *header, {0, y}) + 0.02 * height;
     // The plot fills the width, as tall as what is left allows (at most 0.65 of the width).
@@ -168,7 +169,8 @@ class HandoutRun : public QObject {
     done(error);
   }
 
-  MainWindow* m_window;
+  FigureSet m_figures;
+  core::Parameters m_params;  ///< of the open card
   const Lesson& m_lesson;
   QString m_folder;
   std::function<void(const QString&)> m_done;
@@ -188,14 +190,14 @@ QString answersPath(const QString& folder, int lesson) {
   return QDir(folder).filePath(QString("lesson-%1-answers.pdf").arg(lesson));
 }
 
-void writeHandout(MainWindow* window, int lesson, const QString& folder, std::function<void(const QString&)> done) {
+void writeHandout(int lesson, const QString& folder, std::function<void(const QString&)> done) {
   const std::vector<Lesson>& lessons = builtinLessons();
   if (lesson < 1 || lesson > int(lessons.size()))
     return done(QObject::tr("there are lessons 1 to %1, not %2").arg(lessons.size()).arg(lesson));
   // Said at once, not after every card is computed.
   if (!QDir().mkpath(folder)) return done(QObject::tr("cannot create the folder %1").arg(folder));
   if (const QString why = whyNotWritable(handoutPath(folder, lesson), {"pdf"}); !why.isEmpty()) return done(why);
-  new HandoutRun(window, lessons[std::size_t(lesson - 1)], folder, std::move(done));
+  new HandoutRun(lessons[std::size_t(lesson - 1)], folder, std::move(done));
 }
 
 }  // namespace ntk::ui

@@ -9,16 +9,15 @@
 
 namespace ntk::ui {
 
-class MainWindow;
-
 /// The two files writeHandout writes into `folder`.
 QString handoutPath(const QString& folder, int lesson);
 QString answersPath(const QString& folder, int lesson);
 
-/// Drives `window` through the cards of built-in lesson `lesson` (1-based), each computed to the
-/// end as a --screenshot run waits, and writes both PDFs into `folder` (created if needed; each
-/// file appears only when complete). Calls `done` once, with an empty string or what went wrong
-/// (a card whose settings are refused, a folder that cannot be written).
-void writeHandout(MainWindow* window, int lesson, const QString& folder, std::function<void(const QString&)> done);
+/// Computes every card of built-in lesson `lesson` (1-based) to the end, as a --screenshot run
+/// waits, on figures of its own drawn off screen (ui/figures/figure_set.h: the window's plots,
+/// without a window), and writes both PDFs into `folder` (created if needed; each file appears
+/// only when complete). Needs a running event loop. Calls `done` once, with an empty string or
+/// what went wrong (a card whose settings are refused, a folder that cannot be written).
+void writeHandout(int lesson, const QString& folder, std::function<void(const QString&)> done);
 
 }  // namespace ntk::ui

@@ -12,7 +12,7 @@ namespace {
 
 QStringList strings(const QJsonValue& value) {
   QStringList out;
-  for (const QJsonValue& v : value.toArray()) out << v.toString();
+  for (const QJsonValue v : value.toArray()) out << v.toString();
   return out;
 }
 
@@ -49,7 +49,7 @@ std::optional<std::vector<Lesson>> lessonsFromJson(const QByteArray& json, QStri
     return std::nullopt;
   }
   std::vector<Lesson> lessons;
-  for (const QJsonValue& entry : doc.object().value("lessons").toArray()) {
+  for (const QJsonValue entry : doc.object().value("lessons").toArray()) {
     const QJsonObject o = entry.toObject();
     Lesson lesson{int(lessons.size()) + 1,
                   o.value("title").toString(),
@@ -66,7 +66,7 @@ std::optional<std::vector<Lesson>> lessonsFromJson(const QByteArray& json, QStri
     core::Parameters p = core::default_parameters();
     if (why.isEmpty()) why = applyChecked(lesson.preset, p);
     if (!why.isEmpty()) return fail({}, why);
-    for (const QJsonValue& c : o.value("cards").toArray()) {
+    for (const QJsonValue c : o.value("cards").toArray()) {
       const QJsonObject card = c.toObject();
       lesson.cards.push_back({card.value("title").toString(), card.value("set").toObject(),
                               card.value("plot").toString(), card.value("text").toString(),

@@ -206,7 +206,7 @@ bool placeLegend(QCustomPlot* plot, QCPAxisRect* rect) {
   bool relaid = false;
   if (rect->property("ntkLegendBelow").toBool()) {  // under the axes' own margin (legendRoomBelow)
     const double below = rect->property("ntkAxisMargin").toInt() + gap.top();
-    setLegendBox(rect, QRectF(QPointF(area.center().x() - size.width() / 2, area.bottom() + below), size));
+    setLegendBox(rect, QRectF(QPointF(area.center().x() - size.width() / 2.0, area.bottom() + below), size));
     return false;
   }
   // Where the legend would cover data, a band above the data makes room: the value axis widened
@@ -460,6 +460,7 @@ void addInverseSqrtGuide(QCustomPlot* plot, QCPAxisRect* rect, const std::vector
   if (c.empty()) return;
   std::nth_element(c.begin(), c.begin() + std::ptrdiff_t(c.size() / 2), c.end());
   std::vector<double> guide;
+  guide.reserve(xs.size());
   for (const double v : xs) guide.push_back(c[c.size() / 2] / std::sqrt(v));
   addCurve(plot, rect, QObject::tr("guide ∝ 1/√m"), QPen(Qt::black, 1, Qt::DashLine), QCPScatterStyle::ssNone, xs,
            guide);

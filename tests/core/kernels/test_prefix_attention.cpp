@@ -1,6 +1,7 @@
 #include "core/kernels/attention_map.h"
 #include "core/kernels/ntk_attention.h"
 #include "core/kernels/prefix_attention.h"
+#include "core/kernels/prefix_reduction.h"
 #include "core/util/parallel.h"
 #include "tests/test_util.h"
 

@@ -31,7 +31,7 @@ class CountingPrefix final : public PrefixSource {
   explicit CountingPrefix(const PrefixSource& inner) : m_inner(inner) {}
   Eigen::Index rows() const override { return m_inner.rows(); }
   Eigen::Index dim() const override { return m_inner.dim(); }
-  PrefixBlock block(Eigen::Index begin, Eigen::Index count, PrefixScratch& scratch) const override {
+  PrefixRows block(Eigen::Index begin, Eigen::Index count, PrefixScratch& scratch) const override {
     m_read += count;
     return m_inner.block(begin, count, scratch);
   }

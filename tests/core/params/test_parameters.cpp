@@ -111,6 +111,19 @@ TEST(Parameters, EachParameterAppliesWhereItShapesTheComparison) {
   EXPECT_EQ(not_applying(p, InputSource::generated), "degree features orthogonal");
 }
 
+// The window compares the comparison's settings apart from the NTK view's.
+TEST(Parameters, SameValuesComparesOneTableOnly) {
+  const Parameters a = default_parameters();
+  Parameters b = a;
+  b.ntk.model.m = 7;
+  EXPECT_TRUE(same_values(parameter_specs(), a, b));
+  EXPECT_FALSE(same_values(ntk_parameter_specs(), a, b));
+  b = a;
+  b.workload.match = 2;
+  EXPECT_FALSE(same_values(parameter_specs(), a, b));
+  EXPECT_TRUE(same_values(ntk_parameter_specs(), a, b));
+}
+
 TEST(Parameters, RankAboveMinOfRAndDIsRefused) {
   Parameters p;
   p.rank = 16;

@@ -31,7 +31,7 @@ TEST(Workload, GeneratedPrefixBlocksAgreeWithTheWholePrefix) {
     Eigen::MatrixXd KP, VP;
     materialize(prefix, KP, VP);
     PrefixScratch scratch;
-    const PrefixBlock blk = prefix.block(10, 9, scratch);
+    const PrefixRows blk = prefix.block(10, 9, scratch);
     EXPECT_TRUE(blk.KP.isApprox(KP.middleRows(10, 9), 1e-14));
     EXPECT_TRUE(blk.VP.isApprox(VP.middleRows(10, 9), 1e-14));
   }
