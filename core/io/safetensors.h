@@ -1,0 +1,74 @@
+#pragma once
+// .safetensors files (the format of Hugging Face checkpoints, PEFT adapters and saved KV caches):
+// an 8-byte little-endian header length, a JSON header naming each tensor's dtype, shape and byte
+// range, then the data. The file is memory-mapped and its tensors are read block by block, so a
+// prefix of any length streams in memory independent of its size. F64, F32, F16 and BF16 are
+// read (converted to float64); anything malformed is refused naming the file and the tensor.
+
+#include <Eigen/Core>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ntk::core {
+
+enum class TensorDtype { f64, f32, f16, bf16 };
+
+struct TensorInfo {
+  std::string name;
+  TensorDtype dtype = TensorDtype::f64;
+  std::vector<std::int64_t> shape;
+  std::uint64_t begin = 0;    ///< byte offset of the data in the file
+  std::int64_t size() const;  ///< entries: the product of the shape
+};
+
+/// The size in bytes of one entry.
+std::size_t dtype_bytes(TensorDtype dtype);
+/// "F64", "F32", "F16", "BF16": as the format spells them.
+const char* to_string(TensorDtype dtype);
+
+class SafetensorsFile {
+ public:
+  /// Maps `path` and checks its header: valid JSON, every tensor's dtype one of the four read,
+  /// its shape and byte range consistent, every range inside the file and no two overlapping.
+  /// Throws std::invalid_argument naming the file (and the tensor) and what is wrong.
+  explicit SafetensorsFile(const std::filesystem::path& path);
+  ~SafetensorsFile();
+  SafetensorsFile(const SafetensorsFile&) = delete;
+  SafetensorsFile& operator=(const SafetensorsFile&) = delete;
+
+  const std::filesystem::path& path() const { return m_path; }
+  /// In the order of their data in the file.
+  const std::vector<TensorInfo>& tensors() const { return m_tensors; }
+  /// The tensor named `name`; throws std::invalid_argument listing the names there are.
+  const TensorInfo& tensor(std::string_view name) const;
+  bool has(std::string_view name) const;
+  /// The header's "__metadata__" (string values), empty without one.
+  const std::map<std::string, std::string>& metadata() const { return m_metadata; }
+
+  /// Entries [row0, row0 + rows) x [col0, col0 + cols) of `t` seen as a matrix of shape[0] rows
+  /// (row-major, as stored; a 1-D tensor is one column), converted to float64 into `out`
+  /// (rows x cols). Throws std::invalid_argument for a block outside the tensor or a NaN or
+  /// infinite entry (naming the tensor and the index).
+  void read(const TensorInfo& t, std::int64_t row0, std::int64_t rows, std::int64_t col0, std::int64_t cols,
+            Eigen::Ref<Eigen::MatrixXd> out) const;
+  /// The whole tensor as a float64 matrix (shape[0] x the product of the other dimensions).
+  Eigen::MatrixXd read(const TensorInfo& t) const;
+
+ private:
+  std::filesystem::path m_path;
+  const unsigned char* m_data = nullptr;
+  std::size_t m_bytes = 0;
+  std::vector<TensorInfo> m_tensors;
+  std::map<std::string, std::string> m_metadata;
+};
+
+/// The rows and columns of `t` as read() sees it: shape[0], and the product of the rest.
+std::int64_t tensor_rows(const TensorInfo& t);
+std::int64_t tensor_cols(const TensorInfo& t);
+
+}  // namespace ntk::core

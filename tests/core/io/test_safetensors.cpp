@@ -1,0 +1,255 @@
+#include "core/io/peft_prefix.h"
+#include "core/io/safetensors.h"
+#include "core/kernels/prefix_attention.h"
+#include "tests/test_util.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace ntk::core {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A .safetensors file written byte by byte as the format specifies (an 8-byte little-endian
+// header length, the JSON header, the data), independently of the reader.
+struct RawTensor {
+  std::string name, dtype, shape;  ///< shape as JSON, e.g. "[2, 3]"
+  std::string bytes;
+};
+
+std::string safetensors_bytes(const std::vector<RawTensor>& tensors, const std::string& extra_header = "") {
+  std::string header = "{", data;
+  for (const RawTensor& t : tensors) {
+    header += "\"" + t.name + "\": {\"dtype\": \"" + t.dtype + "\", \"shape\": " + t.shape + ", \"data_offsets\": [" +
+              std::to_string(data.size()) + ", " + std::to_string(data.size() + t.bytes.size()) + "]},";
+    data += t.bytes;
+  }
+  header += extra_header.empty() ? "\"__metadata__\": {\"format\": \"pt\"}}" : extra_header + "}";
+  std::string out(8, '\0');
+  const std::uint64_t n = header.size();
+  std::memcpy(out.data(), &n, 8);
+  return out + header + data;
+}
+
+template <class T>
+std::string bytes_of(const std::vector<T>& values) {
+  return {reinterpret_cast<const char*>(values.data()), values.size() * sizeof(T)};
+}
+
+class Safetensors : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    m_dir = fs::temp_directory_path() /
+            ("ntk_st_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    fs::remove_all(m_dir);
+    fs::create_directories(m_dir);
+  }
+  void TearDown() override { fs::remove_all(m_dir); }
+  fs::path write(const std::string& name, const std::string& bytes) const {
+    std::ofstream(m_dir / name, std::ios::binary) << bytes;
+    return m_dir / name;
+  }
+  // What the constructor says about `bytes` (empty when it accepts them).
+  std::string refusal(const std::string& bytes) const {
+    try {
+      SafetensorsFile file(write("bad.safetensors", bytes));
+      return {};
+    } catch (const std::invalid_argument& e) {
+      return e.what();
+    }
+  }
+
+  fs::path m_dir;
+};
+
+TEST_F(Safetensors, EveryDtypeIsReadExactlyAsFloat64) {
+  // 1, -2, the smallest subnormal 2^-24, 65504 (the largest half) and 0.5 in binary16; 1, -2 and
+  // 2^-126 in bfloat16.
+  const std::vector<std::uint16_t> half = {0x3C00, 0xC000, 0x0001, 0x7BFF, 0x3800, 0x0000};
+  const std::vector<std::uint16_t> bf16 = {0x3F80, 0xC000, 0x0080, 0x0000};
+  const std::vector<float> f32 = {0.1f, -3.5f};
+  const std::vector<double> f64 = {0.1, -3.5, 1e300};
+  const SafetensorsFile file(write("all.safetensors", safetensors_bytes({{"h", "F16", "[2, 3]", bytes_of(half)},
+                                                                         {"b", "BF16", "[4]", bytes_of(bf16)},
+                                                                         {"f", "F32", "[1, 2]", bytes_of(f32)},
+                                                                         {"d", "F64", "[3]", bytes_of(f64)}})));
+  ASSERT_EQ(file.tensors().size(), 4u);
+  EXPECT_EQ(file.metadata().at("format"), "pt");
+  const Eigen::MatrixXd h = file.read(file.tensor("h"));
+  ASSERT_EQ(h.rows(), 2);
+  ASSERT_EQ(h.cols(), 3);
+  EXPECT_EQ(h(0, 0), 1.0);
+  EXPECT_EQ(h(0, 1), -2.0);
+  EXPECT_EQ(h(0, 2), std::ldexp(1.0, -24));
+  EXPECT_EQ(h(1, 0), 65504.0);
+  EXPECT_EQ(h(1, 1), 0.5);
+  const Eigen::MatrixXd b = file.read(file.tensor("b"));
+  EXPECT_EQ(b(0, 0), 1.0);
+  EXPECT_EQ(b(1, 0), -2.0);
+  EXPECT_EQ(b(2, 0), std::ldexp(1.0, -126));
+  EXPECT_EQ(file.read(file.tensor("f"))(0, 0), double(0.1f));
+  EXPECT_EQ(file.read(file.tensor("d"))(2, 0), 1e300);
+  // A block: row 1, columns 1..2 of h.
+  Eigen::MatrixXd block(1, 2);
+  file.read(file.tensor("h"), 1, 1, 1, 2, block);
+  EXPECT_EQ(block(0, 0), 0.5);
+  EXPECT_EQ(block(0, 1), 0.0);
+  EXPECT_THROW(file.read(file.tensor("h"), 1, 2, 0, 1, block.leftCols(1)), std::invalid_argument);
+  try {
+    file.tensor("nope");
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("has no tensor 'nope' (it holds"), std::string::npos) << e.what();
+  }
+}
+
+// Every malformed file is refused with what is wrong, naming the tensor where there is one.
+TEST_F(Safetensors, MalformedFilesAreRefusedWithTheReason) {
+  const std::string four = bytes_of(std::vector<float>{1, 2, 3, 4});
+  const std::string good = safetensors_bytes({{"x", "F32", "[2, 2]", four}});
+  EXPECT_EQ(refusal(good), "");
+  const struct {
+    std::string bytes;
+    const char* says;
+  } bad[] = {
+      {"", "too short"},
+      {"abc", "too short"},
+      {good.substr(0, 20), "runs past the end of the file"},
+      {good.substr(0, good.size() - 4), "tensor 'x' of"},  // the data cut short
+      {safetensors_bytes({{"x", "I64", "[2]", bytes_of(std::vector<std::int64_t>{1, 2})}}), "is I64; the tensors read"},
+      {safetensors_bytes({{"x", "F32", "[3, 2]", four}}), "of shape [3, 2] in F32 needs 24 bytes"},
+      {safetensors_bytes({{"x", "F32", "[2, -2]", four}}), "shape entry that is not a size"},
+      {safetensors_bytes({{"x", "F32", "[4]", four}},
+                         "\"y\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [8, 16]}"),
+       "overlap"},
+      {safetensors_bytes({{"x", "F32", "[4]", four}}, "\"y\": {\"dtype\": \"F32\"}"), "needs \"dtype\", \"shape\""},
+      {std::string("\x05\0\0\0\0\0\0\0{\"x\":", 13), "not valid JSON"},
+      {std::string("\x02\0\0\0\0\0\0\0[]", 10), "not a JSON object"},
+  };
+  for (const auto& b : bad) {
+    const std::string said = refusal(b.bytes);
+    EXPECT_NE(said.find(b.says), std::string::npos) << "expected '" << b.says << "', got '" << said << "'";
+  }
+  // A NaN is named with its place when the tensor is read.
+  const SafetensorsFile nan(write(
+      "nan.safetensors", safetensors_bytes({{"w", "F32", "[2, 2]", bytes_of(std::vector<float>{1, 2, NAN, 4})}})));
+  try {
+    nan.read(nan.tensor("w"));
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("tensor 'w' of"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("holds NaN at row 1, column 0"), std::string::npos) << e.what();
+  }
+  EXPECT_NE(refusal("").find("bad.safetensors"), std::string::npos);  // the file is named
+}
+
+// The prefix-tuning checkpoint PEFT writes: entry (t, c) of prompt_embeddings is token t's value
+// at column c = ((2 l + kv) heads + h) head_dim + j for layer l, keys (kv = 0) or values (1),
+// head h and entry j (PEFT's view as [m, layers * 2, heads, head_dim]). The values encode
+// (t, l, kv, h, j) in units of 2^-16, exact in float32, and small like a model's keys.
+class PeftCheckpoint : public Safetensors {
+ protected:
+  static constexpr std::int64_t m = 5, layers = 3, heads = 2, head_dim = 4;
+  static double value(std::int64_t t, std::int64_t l, std::int64_t kv, std::int64_t h, std::int64_t j) {
+    return double(t * 10000 + l * 1000 + kv * 100 + h * 10 + j) / 65536;
+  }
+  fs::path checkpoint(const std::string& config, const std::string& shape = "[5, 48]") const {
+    std::vector<float> e;
+    for (std::int64_t t = 0; t < m; ++t)
+      for (std::int64_t l = 0; l < layers; ++l)
+        for (std::int64_t kv = 0; kv < 2; ++kv)
+          for (std::int64_t h = 0; h < heads; ++h)
+            for (std::int64_t j = 0; j < head_dim; ++j) e.push_back(float(value(t, l, kv, h, j)));
+    write("adapter_model.safetensors", safetensors_bytes({{"prompt_embeddings", "F32", shape, bytes_of(e)}}));
+    write("adapter_config.json", config);
+    return m_dir;
+  }
+  static std::string config(const std::string& extra = "") {
+    return "{\"peft_type\": \"PREFIX_TUNING\", \"num_virtual_tokens\": 5, \"num_layers\": 3, "
+           "\"num_attention_heads\": 2, \"token_dim\": 8, \"prefix_projection\": false" +
+           extra + "}";
+  }
+};
+
+TEST_F(PeftCheckpoint, EachLayerAndHeadIsItsSliceOfThePromptEmbeddings) {
+  const PeftPrefixCheckpoint c(checkpoint(config()));
+  EXPECT_EQ(c.config().virtual_tokens, m);
+  EXPECT_EQ(c.config().head_dim, head_dim);
+  EXPECT_EQ(c.config().dtype, TensorDtype::f32);
+  for (std::int64_t l = 0; l < layers; ++l)
+    for (std::int64_t h = 0; h < heads; ++h) {
+      const auto prefix = c.prefix(l, h);
+      ASSERT_EQ(prefix->rows(), m);
+      ASSERT_EQ(prefix->dim(), head_dim);
+      PrefixScratch scratch;
+      const PrefixRows rows = prefix->block(1, 3, scratch);  // tokens 1, 2, 3
+      for (Eigen::Index t = 0; t < 3; ++t)
+        for (Eigen::Index j = 0; j < head_dim; ++j) {
+          EXPECT_EQ(rows.KP(t, j), value(t + 1, l, 0, h, j));
+          EXPECT_EQ(rows.VP(t, j), value(t + 1, l, 1, h, j));
+        }
+    }
+  EXPECT_THROW(c.prefix(layers, 0), std::invalid_argument);
+  EXPECT_THROW(c.prefix(0, -1), std::invalid_argument);
+}
+
+// Exact attention streamed from the file equals exact attention over the same arrays in memory,
+// bit for bit (the file is read block by block, never whole).
+TEST_F(PeftCheckpoint, APrefixStreamedFromTheFileGivesTheBitsOfTheArrays) {
+  const PeftPrefixCheckpoint c(checkpoint(config()));
+  const auto prefix = c.prefix(2, 1);
+  Eigen::MatrixXd KP, VP;
+  ASSERT_TRUE(materialize(*prefix, KP, VP));
+  ASSERT_EQ(KP.rows(), m);
+  EXPECT_EQ(KP(4, 3), value(4, 2, 0, 1, 3));
+  const MatrixPrefix held(KP, VP);
+  const Eigen::MatrixXd Q = test::random_matrix(3, head_dim, 1, 7), K = test::random_matrix(3, head_dim, 1, 8),
+                        V = test::random_matrix(3, head_dim, 1, 9);
+  const ExactResult from_file = prefix_attention(Q, K, V, *prefix, {});
+  const ExactResult from_arrays = prefix_attention(Q, K, V, held, {});
+  ASSERT_EQ(from_file.status, Status::ok);
+  EXPECT_EQ(from_file.T, from_arrays.T);
+}
+
+TEST_F(PeftCheckpoint, InconsistentCheckpointsAreRefusedNamingWhat) {
+  const auto refused = [&](const std::string& cfg, const std::string& shape = "[5, 48]") -> std::string {
+    try {
+      PeftPrefixCheckpoint c(checkpoint(cfg, shape));
+      return {};
+    } catch (const std::invalid_argument& e) {
+      return e.what();
+    }
+  };
+  EXPECT_EQ(refused(config()), "");
+  EXPECT_NE(refused("{\"peft_type\": \"LORA\"}").find("describes a LORA adapter"), std::string::npos);
+  EXPECT_NE(refused("{nope").find("adapter_config.json is not valid JSON"), std::string::npos);
+  EXPECT_NE(refused(config().replace(config().find("\"token_dim\": 8"), 14, "\"token_dim\": 7"))
+                .find("token_dim 7 is not a multiple of num_attention_heads 2"),
+            std::string::npos);
+  EXPECT_NE(refused(config().replace(config().find("\"num_layers\": 3"), 15, "\"num_layers\": 0"))
+                .find("\"num_layers\" must be a positive integer"),
+            std::string::npos);
+  // The shape the config gives, and a hint for the unprojected embedding.
+  EXPECT_NE(refused(config(), "[6, 40]").find("has shape [6, 40], but"), std::string::npos);
+  const std::string unprojected =
+      refused(config().replace(config().find("\"num_layers\": 3"), 15, "\"num_layers\": 2"), "[5, 48]");
+  EXPECT_NE(unprojected.find("[num_virtual_tokens, num_layers * 2 * token_dim] = [5, 32]"), std::string::npos)
+      << unprojected;
+  fs::remove(m_dir / "adapter_config.json");
+  try {
+    PeftPrefixCheckpoint c(m_dir);
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot be read: give the folder PEFT's save_pretrained wrote"),
+              std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace ntk::core
