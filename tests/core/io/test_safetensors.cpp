@@ -1,3 +1,4 @@
+#include "core/io/npy.h"
 #include "core/io/peft_prefix.h"
 #include "core/io/safetensors.h"
 #include "core/kernels/prefix_attention.h"
@@ -249,6 +250,25 @@ TEST_F(PeftCheckpoint, InconsistentCheckpointsAreRefusedNamingWhat) {
     EXPECT_NE(std::string(e.what()).find("cannot be read: give the folder PEFT's save_pretrained wrote"),
               std::string::npos);
   }
+}
+
+// A checkpoint in bfloat16 laid out as PEFT saves it, against the keys and values PyTorch makes
+// of it the way PEFT's get_prompt does (view, permute, split; tests/data/peft_prefix/make.py):
+// every layer and head, entry for entry.
+TEST(PeftCheckpointReference, EveryLayerAndHeadIsWhatPeftsGetPromptMakes) {
+  const fs::path dir = fs::path(NTK_TEST_DATA_DIR) / "peft_prefix";
+  const PeftPrefixCheckpoint c(dir);
+  ASSERT_EQ(c.config().dtype, TensorDtype::bf16);
+  ASSERT_EQ(c.config().layers, 3);
+  ASSERT_EQ(c.config().heads, 2);
+  for (std::int64_t l = 0; l < c.config().layers; ++l)
+    for (std::int64_t h = 0; h < c.config().heads; ++h) {
+      Eigen::MatrixXd KP, VP;
+      ASSERT_TRUE(materialize(*c.prefix(l, h), KP, VP));
+      const std::string name = "expected_layer" + std::to_string(l) + "_head" + std::to_string(h);
+      EXPECT_EQ(KP, read_npy(dir / (name + "_K.npy")).data) << name;
+      EXPECT_EQ(VP, read_npy(dir / (name + "_V.npy")).data) << name;
+    }
 }
 
 }  // namespace
