@@ -11,9 +11,9 @@ bin=$(cd "$1" && pwd)
 seconds=$2
 work=$bin/work
 mkdir -p "$work" "$bin/artifacts"
-declare -A max_len=([npy]=4096 [npz]=8192 [session]=4096 [lessons]=65536 [csv]=8192 [cli]=1024)
+declare -A max_len=([npy]=4096 [npz]=8192 [safetensors]=4096 [session]=4096 [lessons]=65536 [csv]=8192 [cli]=1024)
 failed=0
-for name in npy npz session lessons csv cli; do
+for name in npy npz safetensors session lessons csv cli; do
   corpus=$work/$name
   mkdir -p "$corpus"
   args=(-max_total_time="$seconds" -max_len="${max_len[$name]}" -timeout=10 -rss_limit_mb=2048
@@ -27,11 +27,11 @@ for name in npy npz session lessons csv cli; do
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   coverage=$(grep -o 'cov: [0-9]*' "$log" | tail -1)
   if [[ $rc -eq 0 ]]; then
-    printf 'fuzz_%-8s %10s inputs in %s s, %s, corpus %s files: clean\n' "$name" "${runs:-?}" "$seconds" \
+    printf 'fuzz_%-11s %10s inputs in %s s, %s, corpus %s files: clean\n' "$name" "${runs:-?}" "$seconds" \
       "${coverage:-cov: ?}" "$(ls "$corpus" | wc -l)"
   else
     failed=1
-    printf 'fuzz_%-8s FAILED (exit %d): %s\n' "$name" "$rc" "$(grep -m1 -E 'ERROR|runtime error|invariant' "$log")"
+    printf 'fuzz_%-11s FAILED (exit %d): %s\n' "$name" "$rc" "$(grep -m1 -E 'ERROR|runtime error|invariant' "$log")"
     echo "  input kept: $(ls -t "$bin/artifacts/$name-"* 2>/dev/null | head -1); log: $log"
   fi
 done
