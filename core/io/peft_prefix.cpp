@@ -76,12 +76,10 @@ PeftPrefixCheckpoint::PeftPrefixCheckpoint(const std::filesystem::path& folder) 
   const std::int64_t width = m_config.layers * 2 * m_config.token_dim;
   const auto& shape = m_embeddings->shape;
   if (shape.size() != 2 || shape[0] != m_config.virtual_tokens || shape[1] != width) {
-    std::string got = "[";
-    for (std::size_t i = 0; i < shape.size(); ++i) got += (i ? ", " : "") + std::to_string(shape[i]);
     throw std::invalid_argument(
-        "tensor 'prompt_embeddings' of " + m_file->path().string() + " has shape " + got + "], but " + config_name +
-        " gives [num_virtual_tokens, num_layers * 2 * token_dim] = [" + std::to_string(m_config.virtual_tokens) + ", " +
-        std::to_string(width) + "]" +
+        "tensor 'prompt_embeddings' of " + m_file->path().string() + " has shape " + shape_text(shape) + ", but " +
+        config_name + " gives [num_virtual_tokens, num_layers * 2 * token_dim] = [" +
+        std::to_string(m_config.virtual_tokens) + ", " + std::to_string(width) + "]" +
         (shape.size() == 2 && shape[0] == m_config.virtual_tokens && shape[1] == m_config.token_dim
              ? " (this looks like the embedding before the projection MLP: save the adapter with PEFT's "
                "save_pretrained, which stores the projected prefix)"

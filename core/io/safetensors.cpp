@@ -22,12 +22,6 @@ namespace {
 constexpr std::uint64_t max_header_bytes = 100'000'000;  // the format's own limit
 constexpr std::int64_t max_dimension = std::int64_t{1} << 40;
 
-std::string shape_text(const std::vector<std::int64_t>& shape) {
-  std::string out = "[";
-  for (std::size_t i = 0; i < shape.size(); ++i) out += (i ? ", " : "") + std::to_string(shape[i]);
-  return out + "]";
-}
-
 TensorDtype dtype_of(const std::string& text, const std::string& where) {
   if (text == "F64") return TensorDtype::f64;
   if (text == "F32") return TensorDtype::f32;
@@ -78,6 +72,12 @@ std::int64_t shape_entries(const std::vector<std::int64_t>& shape) {
 }
 
 }  // namespace
+
+std::string shape_text(const std::vector<std::int64_t>& shape) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < shape.size(); ++i) out += (i ? ", " : "") + std::to_string(shape[i]);
+  return out + "]";
+}
 
 std::int64_t TensorInfo::size() const { return shape_entries(shape); }
 

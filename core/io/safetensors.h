@@ -67,6 +67,9 @@ class SafetensorsFile {
   std::map<std::string, std::string> m_metadata;
 };
 
+/// A shape as the messages write it: "[6, 48]".
+std::string shape_text(const std::vector<std::int64_t>& shape);
+
 /// The rows and columns of `t` as read() sees it: shape[0], and the product of the rest.
 std::int64_t tensor_rows(const TensorInfo& t);
 std::int64_t tensor_cols(const TensorInfo& t);
