@@ -12,8 +12,8 @@ namespace {
 constexpr const char* program = "ntk-explorer";
 
 std::vector<Command> commands(std::span<const Command> extra) {
-  std::vector<Command> all = {generate_command(), compare_command(), sweep_command(), merge_command(),
-                              ntk_command(),      train_command(),   bench_command()};
+  std::vector<Command> all = {generate_command(), compare_command(), heads_command(), sweep_command(),
+                              merge_command(),    ntk_command(),     train_command(), bench_command()};
   all.insert(all.end(), extra.begin(), extra.end());
   return all;
 }

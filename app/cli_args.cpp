@@ -1,6 +1,7 @@
 #include "app/cli_args.h"
 
 #include "core/io/provenance.h"
+#include "core/io/text_formats.h"
 #include "core/util/parallel.h"
 
 #include <charconv>
@@ -68,6 +69,17 @@ long long Args::integer(const std::string& name, long long fallback, long long l
   if (err != std::errc() || end != v->data() + v->size() || out < lo || out > hi)
     throw UsageError("--" + name + " must be an integer from " + std::to_string(lo) + " to " + std::to_string(hi) +
                      " (got '" + *v + "')");
+  return out;
+}
+
+double Args::real(const std::string& name, double fallback, double lo, double hi) const {
+  const auto v = value(name);
+  if (!v) return fallback;
+  double out = 0;
+  const auto [end, err] = std::from_chars(v->data(), v->data() + v->size(), out);
+  if (err != std::errc() || end != v->data() + v->size() || !(out > lo) || out > hi)
+    throw UsageError("--" + name + " must be " + (lo == 0 ? "positive" : "above " + core::format_number(lo)) +
+                     " and at most " + core::format_number(hi) + ", a plain number (got '" + *v + "')");
   return out;
 }
 

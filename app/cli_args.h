@@ -48,6 +48,8 @@ class Args {
   const std::vector<std::string>& positional() const { return m_positional; }
   /// The value parsed as an integer in [lo, hi]; throws UsageError.
   long long integer(const std::string& name, long long fallback, long long lo, long long hi) const;
+  /// The value parsed as a plain number in (lo, hi]; throws UsageError.
+  double real(const std::string& name, double fallback, double lo, double hi) const;
 
  private:
   std::map<std::string, std::vector<std::string>> m_values;

@@ -58,9 +58,9 @@ ArrayInputs read_inputs(const fs::path& source, double budget) {
       take_matrix(a, path, *targets[i]);
     }
   }
-  if (in.KP.rows() != in.VP.rows() || in.KP.cols() != in.VP.cols())
-    throw UsageError("KP is " + std::to_string(in.KP.rows()) + " x " + std::to_string(in.KP.cols()) + " but VP is " +
-                     std::to_string(in.VP.rows()) + " x " + std::to_string(in.VP.cols()) + "; they must match");
+  if (in.KP.rows() != in.VP.rows())
+    throw UsageError("KP has " + std::to_string(in.KP.rows()) + " rows but VP has " + std::to_string(in.VP.rows()) +
+                     "; they must match (one key and one value per prefix token)");
   return in;
 }
 
@@ -75,8 +75,10 @@ std::string method_label(const core::Comparison& c) {
 void print_table(const core::Comparison& c, std::ostream& out) {
   const core::Parameters& p = c.params;
   char line[256];
-  out << "workload: L=" << p.workload.L << " d=" << p.workload.d << " m=" << p.workload.m << (p.causal ? " causal" : "")
-      << ", " << core::to_string(p.precision) << '\n';
+  out << "workload: L=" << p.workload.L << " d=" << p.workload.d << " m=" << p.workload.m;
+  if (p.workload.queries > 0) out << " n=" << p.workload.queries;
+  if (p.workload.dv > 0) out << " d_v=" << p.workload.dv;
+  out << (p.causal ? " causal" : "") << ", " << core::to_string(p.precision) << '\n';
   std::snprintf(line, sizeof line, "%-30s %8s %11s %11s %11s %10s\n", "method", "r", "max_abs", "rel_fro", "mse",
                 "time");
   out << line;
@@ -118,7 +120,7 @@ void print_table(const core::Comparison& c, std::ostream& out) {
                   c.float64_gap->exact_max_abs, c.float64_gap->ntk_max_abs);
     out << line;
   }
-  std::snprintf(line, sizeof line, "parameters: prefix m d = %.0f, NTK-Attention r d + r = %.0f\n",
+  std::snprintf(line, sizeof line, "parameters: prefix m d = %.0f, NTK-Attention r d_v + r = %.0f\n",
                 c.cost.exact.parameters, c.cost.ntk.parameters);
   out << line;
 }
@@ -144,17 +146,14 @@ int run(const Args& args, std::ostream& out, std::ostream& err) {
   const auto dir = args.value("inputs");
   if (dir) {
     for (const std::string& key : given_parameter_options(args))
-      for (const char* workload_key : {"mode", "L", "d", "m", "scale", "dist", "match"})
-        if (key == workload_key)
-          throw UsageError("--" + key + " describes a generated workload; it cannot be combined with --inputs");
+      if (core::set_by_inputs(key))
+        throw UsageError("--" + key + " describes a generated workload; it cannot be combined with --inputs");
     const ArrayInputs in = read_inputs(*dir, budget);
     if (core::is_npz(*dir))
       files.emplace_back(*dir);
     else
       for (const char* key : input_keys) files.push_back(fs::path(*dir) / (std::string(key) + ".npy"));
-    params.workload.L = in.Q.rows();
-    params.workload.d = in.Q.cols();
-    params.workload.m = in.KP.rows();
+    core::describe_inputs(params, in.Q.rows(), in.K.rows(), in.Q.cols(), in.V.cols(), in.KP.rows());
     const core::MatrixPrefix prefix(in.KP, in.VP);
     c = core::compare_methods(in.Q, in.K, in.V, prefix, params, options);
   } else {
@@ -190,7 +189,8 @@ Command compare_command() {
   std::vector<OptionSpec> options = parameter_options();
   options.push_back({"inputs", true, false,
                      "folder with Q.npy K.npy V.npy KP.npy VP.npy, or FILE.npz with arrays Q K V KP VP "
-                     "(float64/float32, C or Fortran order), instead of a generated workload"});
+                     "(float64/float32, C or Fortran order; Q n x d, K L x d, V L x d_v, KP m x d, VP m x d_v), "
+                     "instead of a generated workload"});
   options.push_back({"omega", true, false, "FAVOR+ directions as an r x d .npy file"});
   options.push_back({"out", true, false,
                      "folder for exact.npy approx.npy Z.npy k.npy row_error.npy prefix_mass.npy metrics.json, "

@@ -28,7 +28,7 @@ void require_space(fs::path dir, double bytes) {
 // false, with no file left, when interrupted (the writers remove their temporary files).
 bool write_prefix(const WorkloadSpec& spec, const core::InputPart& in, const fs::path& dir) {
   const core::GeneratedPrefix prefix(spec, in);
-  core::NpyWriter kp(dir / "KP.npy", spec.m, spec.d), vp(dir / "VP.npy", spec.m, spec.d);
+  core::NpyWriter kp(dir / "KP.npy", spec.m, spec.d), vp(dir / "VP.npy", spec.m, core::value_width(spec));
   std::optional<core::NpyWriter> p;
   if (spec.mode == core::WorkloadMode::projection) p.emplace(dir / "P.npy", spec.m, spec.d);
   core::PrefixScratch scratch;
@@ -55,7 +55,8 @@ int run(const Args& args, std::ostream& out, std::ostream& err) {
   const auto dir = args.value("out");
   if (!dir) throw UsageError("--out DIR is required (the folder for the .npy files)");
   const int prefix_files = spec.mode == core::WorkloadMode::projection ? 3 : 2;
-  require_space(*dir, 8.0 * double(spec.d) * (double(spec.m) * prefix_files + 5.0 * double(spec.L)));
+  const double widths = double(spec.d) * (prefix_files - 1) + double(core::value_width(spec));
+  require_space(*dir, 8.0 * (double(spec.m) * widths + 5.0 * double(spec.L) * double(spec.d + spec.dv)));
   fs::create_directories(*dir);
 
   const core::InputPart in = core::generate_inputs(spec);
@@ -83,12 +84,11 @@ int run(const Args& args, std::ostream& out, std::ostream& err) {
 
 Command generate_command() {
   std::vector<OptionSpec> options;
-  for (const auto& key : {"mode", "L", "d", "m", "scale", "dist", "match", "seed"})
-    for (const OptionSpec& o : parameter_options())
-      if (o.name == key) options.push_back(o);
+  for (const OptionSpec& o : parameter_options())  // the workload's: what arrays would fix, and the seed
+    if (core::set_by_inputs(o.name) || o.name == "seed") options.push_back(o);
   options.push_back({"out", true, false, "folder to write the .npy files into (created if needed)"});
   return {"generate", "Write a seeded workload (Q, K, V, K_P, V_P; projection mode also X, P, W) as .npy",
-          "generate [--mode direct|projection] [--L N] [--d N] [--m N] [--scale B] "
+          "generate [--mode direct|projection] [--L N] [--d N] [--m N] [--queries N] [--dv N] [--scale B] "
           "[--dist gaussian|uniform] [--match S] [--seed S] --out DIR",
           options, run};
 }

@@ -12,7 +12,6 @@
 #include "core/sweep/sweep_plan.h"
 
 #include <algorithm>
-#include <charconv>
 #include <filesystem>
 #include <iomanip>
 
@@ -91,12 +90,7 @@ core::AttentionTrainOptions attention_options(const Args& args) {
   if (optimizer != "adam" && optimizer != "gd")
     throw UsageError("--optimizer must be adam or gd (got '" + optimizer + "')");
   options.optimizer = optimizer == "adam" ? core::Optimizer::adam : core::Optimizer::gradient_descent;
-  if (const auto lr = args.value("lr")) {
-    const auto [end, error] = std::from_chars(lr->data(), lr->data() + lr->size(), options.learning_rate);
-    if (error != std::errc() || end != lr->data() + lr->size() || !(options.learning_rate > 0) ||
-        options.learning_rate > 100)
-      throw UsageError("--lr must be positive and at most 100, a plain number (got '" + *lr + "')");
-  }
+  options.learning_rate = args.real("lr", options.learning_rate, 0, 100);
   options.steps = int(args.integer("steps", options.steps, 0, 10000000));
   options.eval_inputs = int(args.integer("eval", options.eval_inputs, 1, 100000));
   options.memory_budget_bytes = memory_budget_bytes(args);

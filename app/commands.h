@@ -26,5 +26,6 @@ Command merge_command();
 Command bench_command();
 Command ntk_command();
 Command train_command();
+Command heads_command();
 
 }  // namespace ntk::app

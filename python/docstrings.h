@@ -11,10 +11,11 @@ attention, Algorithm 1, against NTK-Attention, Algorithm 2), on NumPy arrays.
 Arrays in: float64 arrays in Fortran (column-major) order are used in place, without a copy;
 anything else (C order, float32, integers, lists, strided views) is converted once to a float64
 Fortran-order copy for the call. The core computes in float64 only. Arrays out are float64.
-Rows are tokens: Q, K, V are L x d, KP and VP are m x d.
+Rows are tokens: Q is n x d (the queries of the last n of the L input tokens), K is L x d, V is
+L x d_v, KP is m x d and VP m x d_v.
 
 Parameters of generated workloads are the keyword arguments of the command line, by the same
-names and with the same ranges (see parameters()): mode, L, d, m, scale, dist, match, seed, feature,
+names and with the same ranges (see parameters()): mode, L, d, m, queries, dv, scale, dist, match, seed, feature,
 degree, features, orthogonal, rank, causal, precision; for the NTK view n, d, m, sigma, seed, eta, steps.
 
 Errors: a wrong shape or value raises ValueError naming the argument, a wrong type TypeError.
@@ -143,7 +144,7 @@ Parameters
 ----------
 memory_budget_mb : float
 **params
-    mode, L, d, m, scale, dist, match (a planted match), seed.
+    mode, L, d, m, queries, dv, scale, dist, match (a planted match), seed.
 
 Returns
 -------

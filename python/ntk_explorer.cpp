@@ -189,18 +189,26 @@ py::dict comparison_dict(const core::Comparison& c, core::InputSource source) {
   return out;
 }
 
+// Q n x d, K L x d, V L x d_v against a prefix of widths d and d_v (core::check_shapes), the
+// arrays' shapes named as NumPy writes them.
+void check_attention_shapes(const FortranArray& q, const FortranArray& k, const FortranArray& v,
+                            Eigen::Index prefix_width, Eigen::Index prefix_value_width, bool causal) {
+  try {
+    core::check_shapes(view(q), view(k), view(v), prefix_width, prefix_value_width, causal);
+  } catch (const std::invalid_argument& e) {
+    throw py::value_error(std::string(e.what()) + " (Q " + shape_text(q) + ", K " + shape_text(k) + ", V " +
+                          shape_text(v) + ")");
+  }
+}
+
 // ---- the functions -------------------------------------------------------------------------
 
 Eigen::MatrixXd exact_attention(const py::object& Q, const py::object& K, const py::object& V, const py::object& KP,
                                 const py::object& VP, bool causal) {
-  const FortranArray q = as_matrix(Q, "Q", "L x d"), k = as_matrix(K, "K", "L x d"), v = as_matrix(V, "V", "L x d"),
-                     kp = as_matrix(KP, "KP", "m x d"), vp = as_matrix(VP, "VP", "m x d");
-  require(k.shape(0) == q.shape(0) && k.shape(1) == q.shape(1) && v.shape(0) == q.shape(0) && v.shape(1) == q.shape(1),
-          "K " + shape_text(k) + " and V " + shape_text(v) + " must have Q's shape " + shape_text(q));
-  require(kp.shape(1) == q.shape(1) && vp.shape(0) == kp.shape(0) && vp.shape(1) == kp.shape(1),
-          "KP " + shape_text(kp) + " and VP " + shape_text(vp) +
-              " must both be m x d with Q's d = " + std::to_string(q.shape(1)));
-  require(q.shape(0) >= 1 && q.shape(1) >= 1, "Q must have at least one row and one column");
+  const FortranArray q = as_matrix(Q, "Q", "n x d"), k = as_matrix(K, "K", "L x d"), v = as_matrix(V, "V", "L x d_v"),
+                     kp = as_matrix(KP, "KP", "m x d"), vp = as_matrix(VP, "VP", "m x d_v");
+  require(vp.shape(0) == kp.shape(0), "VP " + shape_text(vp) + " must have as many rows as KP " + shape_text(kp));
+  check_attention_shapes(q, k, v, kp.shape(1), vp.shape(1), causal);
   Interruption interruption;
   core::ExactResult r;
   {
@@ -225,9 +233,8 @@ Eigen::MatrixXd feature_map(const py::object& X, const std::string& feature, int
 
 py::tuple compress_prefix(const py::object& KP, const py::object& VP, const std::string& feature, int degree,
                           Eigen::Index features, bool orthogonal, std::uint64_t seed, const py::object& omega) {
-  const FortranArray kp = as_matrix(KP, "KP", "m x d"), vp = as_matrix(VP, "VP", "m x d");
-  require(vp.shape(0) == kp.shape(0) && vp.shape(1) == kp.shape(1),
-          "VP " + shape_text(vp) + " must have KP's shape " + shape_text(kp));
+  const FortranArray kp = as_matrix(KP, "KP", "m x d"), vp = as_matrix(VP, "VP", "m x d_v");
+  require(vp.shape(0) == kp.shape(0), "VP " + shape_text(vp) + " must have as many rows as KP " + shape_text(kp));
   const core::FeatureMap phi(feature_spec(feature, degree, features, orthogonal, seed, omega), kp.shape(1));
   Interruption interruption;
   core::NtkParams z;
@@ -242,17 +249,15 @@ py::tuple compress_prefix(const py::object& KP, const py::object& VP, const std:
 Eigen::MatrixXd ntk_attention(const py::object& Q, const py::object& K, const py::object& V, const py::object& Z,
                               const py::object& k, bool causal, const std::string& feature, int degree,
                               Eigen::Index features, bool orthogonal, std::uint64_t seed, const py::object& omega) {
-  const FortranArray q = as_matrix(Q, "Q", "L x d"), kk = as_matrix(K, "K", "L x d"), v = as_matrix(V, "V", "L x d"),
-                     z = as_matrix(Z, "Z", "r x d");
-  require(
-      kk.shape(0) == q.shape(0) && kk.shape(1) == q.shape(1) && v.shape(0) == q.shape(0) && v.shape(1) == q.shape(1),
-      "K " + shape_text(kk) + " and V " + shape_text(v) + " must have Q's shape " + shape_text(q));
+  const FortranArray q = as_matrix(Q, "Q", "n x d"), kk = as_matrix(K, "K", "L x d"), v = as_matrix(V, "V", "L x d_v"),
+                     z = as_matrix(Z, "Z", "r x d_v");
+  check_attention_shapes(q, kk, v, q.shape(1), v.shape(1), causal);
   const core::FeatureMap phi(feature_spec(feature, degree, features, orthogonal, seed, omega), q.shape(1));
   const auto kv = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(k);
   if (!kv || kv.ndim() != 1) throw py::value_error("k must be a 1-D array of r numbers");
-  require(z.shape(0) == phi.dim() && z.shape(1) == q.shape(1) && kv.shape(0) == phi.dim(),
-          "Z " + shape_text(z) + " and k (" + std::to_string(kv.shape(0)) + ",) must be r x d and (r,) with r = " +
-              std::to_string(phi.dim()) + " for this feature map and d = " + std::to_string(q.shape(1)));
+  require(z.shape(0) == phi.dim() && z.shape(1) == v.shape(1) && kv.shape(0) == phi.dim(),
+          "Z " + shape_text(z) + " and k (" + std::to_string(kv.shape(0)) + ",) must be r x d_v and (r,) with r = " +
+              std::to_string(phi.dim()) + " for this feature map and d_v = " + std::to_string(v.shape(1)));
   core::NtkParams params;
   params.Z = view(z);
   params.k = Eigen::Map<const Eigen::VectorXd>(kv.data(), kv.shape(0));
@@ -286,16 +291,13 @@ py::dict compare(const py::object& Q, const py::object& K, const py::object& V, 
   options.progress = interruption.progress();
   core::Comparison c;
   if (arrays == 5) {
-    for (const char* key : {"mode", "L", "d", "m", "scale", "dist", "match"})
-      require(!kwargs.contains(key),
-              std::string(key) + " describes a generated workload; it cannot be combined with arrays");
-    const FortranArray q = as_matrix(Q, "Q", "L x d"), k = as_matrix(K, "K", "L x d"), v = as_matrix(V, "V", "L x d"),
-                       kp = as_matrix(KP, "KP", "m x d"), vp = as_matrix(VP, "VP", "m x d");
-    require(vp.shape(0) == kp.shape(0) && vp.shape(1) == kp.shape(1),
-            "VP " + shape_text(vp) + " must have KP's shape " + shape_text(kp));
-    p.workload.L = q.shape(0);
-    p.workload.d = q.shape(1);
-    p.workload.m = kp.shape(0);
+    for (const auto& [key, value] : kwargs)
+      require(!core::set_by_inputs(py::str(key).cast<std::string>()),
+              py::str(key).cast<std::string>() + " describes a generated workload; it cannot be combined with arrays");
+    const FortranArray q = as_matrix(Q, "Q", "n x d"), k = as_matrix(K, "K", "L x d"), v = as_matrix(V, "V", "L x d_v"),
+                       kp = as_matrix(KP, "KP", "m x d"), vp = as_matrix(VP, "VP", "m x d_v");
+    require(vp.shape(0) == kp.shape(0), "VP " + shape_text(vp) + " must have as many rows as KP " + shape_text(kp));
+    core::describe_inputs(p, q.shape(0), k.shape(0), q.shape(1), v.shape(1), kp.shape(0));
     py::gil_scoped_release release;
     c = core::compare_methods(view(q), view(k), view(v), core::MatrixPrefix(view(kp), view(vp)), p, options);
   } else {
@@ -309,8 +311,9 @@ py::dict compare(const py::object& Q, const py::object& K, const py::object& V, 
 py::dict generate(double memory_budget_mb, const py::kwargs& kwargs) {
   const core::WorkloadSpec spec = comparison_parameters(kwargs).workload;
   const bool projection = spec.mode == core::WorkloadMode::projection;
+  const double d = double(spec.d), dv = double(core::value_width(spec));
   const double bytes =
-      8.0 * double(spec.d) * ((projection ? 3.0 : 2.0) * double(spec.m) + 4.0 * double(spec.L + spec.d));
+      8.0 * (double(spec.m) * (d + dv + (projection ? d : 0.0)) + double(spec.L) * (3.0 * d + dv) + d * (2.0 * d + dv));
   require(bytes <= memory_budget_mb * 1e6,
           "the workload needs " + std::to_string(std::int64_t(bytes / 1e6)) + " MB, over memory_budget_mb = " +
               std::to_string(std::int64_t(memory_budget_mb)) + "; lower m or raise memory_budget_mb");

@@ -228,7 +228,7 @@ class FeatureMapConsumer final : public BinningConsumer {
 AttentionMap empty_map(const Eigen::Ref<const Eigen::MatrixXd>& Q, const Eigen::Ref<const Eigen::MatrixXd>& K,
                        Eigen::Index m, const Eigen::Ref<const Eigen::VectorXd>& per_query,
                        Eigen::Index max_prefix_columns, Eigen::Index max_query_bins) {
-  check_shapes(Q, K, K, Q.cols());
+  check_shapes(Q, K, K, Q.cols(), K.cols(), false);
   if (max_query_bins < 0) throw std::invalid_argument("max_query_bins must be >= 0");
   if (per_query.size() != Q.rows()) throw std::invalid_argument("the normaliser must have one entry per query");
   AttentionMap map;
@@ -236,38 +236,41 @@ AttentionMap empty_map(const Eigen::Ref<const Eigen::MatrixXd>& Q, const Eigen::
   map.prefix_bins = (m + width - 1) / width;
   map.keys_per_bin = double(width);
   map.query_bins = query_bin_count(Q.rows(), max_query_bins);
-  map.queries_per_bin = map.query_bins > 0 ? double(Q.rows()) / double(map.query_bins) : 1.0;
-  map.weights = Eigen::MatrixXd::Zero(map.query_bins, map.prefix_bins + map.query_bins);
+  map.queries_per_bin = double(Q.rows()) / double(map.query_bins);
+  map.input_bins = query_bin_count(K.rows(), max_query_bins);
+  map.inputs_per_bin = double(K.rows()) / double(map.input_bins);
+  map.weights = Eigen::MatrixXd::Zero(map.query_bins, map.prefix_bins + map.input_bins);
   return map;
 }
 
-Bins query_bins(const AttentionMap& map, Eigen::Index L) { return {L, map.query_bins}; }
+Bins query_bins(const AttentionMap& map, Eigen::Index n) { return {n, map.query_bins}; }
 
 constexpr Eigen::Index query_block = 256;  // queries whose input weights are made at once
 
 // The input-key columns of a map, a block of queries at a time: weights(S^T, first) turns the
 // block's transposed scores (keys x queries, from query `first`) into its weights; keys and
-// queries are summed per bin, so the L x L weights are never held.
+// queries are summed per bin, so the n x L weights are never held.
 template <class Weights>
 void set_input_columns(AttentionMap& map, const Eigen::Ref<const Eigen::MatrixXd>& Q,
                        const Eigen::Ref<const Eigen::MatrixXd>& K, bool causal, const Weights& weights) {
-  const Eigen::Index L = Q.rows();
-  const Bins bins = query_bins(map, L);
-  Eigen::MatrixXd input = Eigen::MatrixXd::Zero(map.query_bins, map.query_bins);
-  for (Eigen::Index first = 0; first < L; first += query_block) {
-    const Eigen::Index count = std::min(query_block, L - first);
-    const Eigen::MatrixXd W = weights(input_scores_transposed(Q.middleRows(first, count), K, first, causal), first);
-    add_rows_binned(input, rows_binned(W, bins).transpose(), first, bins);
+  const Eigen::Index n = Q.rows(), L = K.rows();
+  const Bins queries = query_bins(map, n), keys{L, map.input_bins};
+  Eigen::MatrixXd input = Eigen::MatrixXd::Zero(map.query_bins, map.input_bins);
+  for (Eigen::Index first = 0; first < n; first += query_block) {
+    const Eigen::Index count = std::min(query_block, n - first);
+    const Eigen::MatrixXd W =
+        weights(input_scores_transposed(Q.middleRows(first, count), K, query_position(first, n, L), causal), first);
+    add_rows_binned(input, rows_binned(W, keys).transpose(), first, queries);
   }
-  map.weights.rightCols(map.query_bins) = input;
+  map.weights.rightCols(map.input_bins) = input;
 }
 
 // Divides each row's sums by its number of queries: a row of the map is a mean weight row.
-void average_query_bins(AttentionMap& map, Eigen::Index L) {
-  const Bins bins = query_bins(map, L);
+void average_query_bins(AttentionMap& map, Eigen::Index n) {
+  const Bins bins = query_bins(map, n);
   if (bins.identity()) return;
   Eigen::VectorXd per_bin = Eigen::VectorXd::Zero(map.query_bins);
-  for (Eigen::Index i = 0; i < L; ++i) per_bin(bins.of(i)) += 1;
+  for (Eigen::Index i = 0; i < n; ++i) per_bin(bins.of(i)) += 1;
   map.weights.array().colwise() /= per_bin.array();
 }
 
@@ -380,7 +383,7 @@ AttentionMaps attention_maps(const Eigen::Ref<const Eigen::MatrixXd>& Q, const E
                              const Eigen::Ref<const Eigen::VectorXd>& log_normalizer,
                              const Eigen::Ref<const Eigen::VectorXd>& denominator, Eigen::Index max_prefix_columns,
                              Eigen::Index max_query_bins, const Progress& progress) {
-  check_shapes(Q, K, K, prefix.dim());
+  check_shapes(Q, K, K, prefix.dim(), K.cols(), causal);
   const MapConsumers consumers(Q, phi, prefix.rows(), max_prefix_columns);
   const PrefixPass pass = reduce_prefix(prefix, consumers.consumers(), progress);
   if (pass.status == Status::cancelled) return {{}, {}, Status::cancelled};

@@ -20,19 +20,22 @@
 namespace ntk::core {
 
 struct AttentionMap {
-  /// query_bins x (prefix_bins + query_bins). Row a is the mean weight row of the queries i
-  /// with floor(i * query_bins / L) == a (so rows still sum to 1); column b < prefix_bins holds
+  /// query_bins x (prefix_bins + input_bins). Row a is the mean weight row of the n queries i
+  /// with floor(i * query_bins / n) == a (so rows still sum to 1); column b < prefix_bins holds
   /// the softmax mass of the prefix keys j with j / keys_per_bin == b (prefix_bin_width; the
-  /// last bin may hold fewer), and the last query_bins columns that of the input keys, binned as
-  /// the queries are.
+  /// last bin may hold fewer), and the last input_bins columns that of the L input keys, binned
+  /// like the queries (floor(j * input_bins / L)). With n = L both axes are binned alike.
   Eigen::MatrixXd weights;
   Eigen::Index prefix_bins = 0;
   double keys_per_bin = 1.0;  ///< the bin width, a power of two (1 when nothing is binned)
   Eigen::Index query_bins = 0;
-  double queries_per_bin = 1.0;  ///< L / query_bins (1 when nothing is binned)
+  double queries_per_bin = 1.0;  ///< n / query_bins (1 when nothing is binned)
+  Eigen::Index input_bins = 0;
+  double inputs_per_bin = 1.0;  ///< L / input_bins (1 when nothing is binned)
 };
 
-/// Bins of the query axis when at most `max_query_bins` are wanted (0: one per query).
+/// Bins of the query (or input-key) axis of L entries when at most `max_query_bins` are wanted
+/// (0: one per entry).
 inline Eigen::Index query_bin_count(Eigen::Index L, Eigen::Index max_query_bins) {
   return max_query_bins > 0 ? std::min(L, max_query_bins) : L;
 }

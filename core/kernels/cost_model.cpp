@@ -9,24 +9,25 @@ namespace ntk::core {
 
 CostEstimate estimate_cost(const CostSizes& s) {
   const double L = double(s.L), d = double(s.d), m = double(s.m), r = double(s.r);
+  const double n = s.n > 0 ? double(s.n) : L, dv = s.dv > 0 ? double(s.dv) : d;
   const double word = sizeof(double);
-  const double inputs = 3 * L * d * word;
+  const double inputs = (n * d + L * (d + dv)) * word;
   CostEstimate c;
-  // Two products with the (m + L) keys, plus exp, subtract and sum per score.
-  c.exact.flops = 4 * L * (m + L) * d + 3 * L * (m + L);
-  c.exact.bytes = 2 * m * d * word + inputs + L * std::min(m + L, 1024.0) * word;
+  // Scores and weighted values over the (m + L) keys, plus exp, subtract and sum per score.
+  c.exact.flops = 2 * n * (m + L) * (d + dv) + 3 * n * (m + L);
+  c.exact.bytes = m * (d + dv) * word + inputs + n * std::min(m + L, 1024.0) * word;
   c.exact.parameters = m * d;
 
-  const double z_flops = s.rank > 0 ? 2 * L * double(s.rank) * (r + d) : 2 * L * r * d;
-  c.ntk.flops = 4 * L * L * d + 3 * L * L + z_flops + 2 * L * r + L * r;
-  const double z_numbers = s.rank > 0 ? double(s.rank) * (r + d) : r * d;
-  c.ntk.bytes = (z_numbers + r) * word + inputs + (L * L + L * r) * word;
+  const double z_flops = s.rank > 0 ? 2 * n * double(s.rank) * (r + dv) : 2 * n * r * dv;
+  c.ntk.flops = 2 * n * L * (d + dv) + 3 * n * L + z_flops + 2 * n * r + n * r;
+  const double z_numbers = s.rank > 0 ? double(s.rank) * (r + dv) : r * dv;
+  c.ntk.bytes = (z_numbers + r) * word + inputs + (n * L + n * r) * word;
   c.ntk.parameters = z_numbers + r;
 
   const double in_flight = std::min(m, double(s.chunk)) * double(std::max(1, s.threads));
-  const double partials = std::min(64.0 * (r * d + r) * word, double(64 << 20));
-  c.compress.flops = 2 * m * r * d + 2 * m * r;
-  c.compress.bytes = (r * d + r) * word + in_flight * (r + 2 * d) * word + partials;
+  const double partials = std::min(64.0 * (r * dv + r) * word, double(64 << 20));
+  c.compress.flops = 2 * m * r * dv + 2 * m * r;
+  c.compress.bytes = (r * dv + r) * word + in_flight * (r + d + dv) * word + partials;
   c.compress.parameters = c.ntk.parameters;
   return c;
 }

@@ -8,9 +8,9 @@
 namespace ntk::core {
 
 struct MethodCost {
-  double flops = 0;       ///< per evaluation on L queries
+  double flops = 0;       ///< per evaluation on n queries
   double bytes = 0;       ///< memory the method holds: parameters, inputs and working arrays
-  double parameters = 0;  ///< trainable numbers: m d for the prefix, r d + r for NTK-Attention
+  double parameters = 0;  ///< trainable numbers: m d for the prefix, r d_v + r for NTK-Attention
 };
 
 struct CostSizes {
@@ -18,10 +18,12 @@ struct CostSizes {
   Eigen::Index rank = 0;      ///< s of Z = Z_A Z_B; 0 for a full-rank Z
   Eigen::Index chunk = 1024;  ///< prefix rows in flight per thread
   int threads = 1;
+  Eigen::Index n = 0;   ///< queries (0: L)
+  Eigen::Index dv = 0;  ///< value width (0: d)
 };
 
 struct CostEstimate {
-  MethodCost exact;     ///< Algorithm 1 with the prefix in memory (2 m d numbers: K_P, V_P)
+  MethodCost exact;     ///< Algorithm 1 with the prefix in memory (m (d + d_v) numbers: K_P, V_P)
   MethodCost ntk;       ///< Algorithm 2, with Z and k given
   MethodCost compress;  ///< computing Z and k from the prefix once (closed form)
 };

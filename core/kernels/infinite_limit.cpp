@@ -16,7 +16,7 @@ double uniform_tilted_mean(double a, double B) {
 
 Eigen::MatrixXd infinite_prefix_limit(const WorkloadSpec& spec, const InputPart& inputs) {
   validate(spec);
-  if (spec.mode == WorkloadMode::direct) return Eigen::MatrixXd::Zero(spec.L, spec.d);
+  if (spec.mode == WorkloadMode::direct) return Eigen::MatrixXd::Zero(query_count(spec), value_width(spec));
   const Eigen::MatrixXd a = inputs.Q * inputs.WK.transpose() / std::sqrt(double(spec.d));
   if (spec.dist == Distribution::gaussian) return spec.scale * spec.scale * a * inputs.WV;
   const Eigen::MatrixXd tilted = a.unaryExpr([B = spec.scale](double x) { return uniform_tilted_mean(x, B); });

@@ -19,17 +19,17 @@ namespace {
 
 constexpr Eigen::Index query_block = 64;
 
-// Shared by both forms of Z: phi_z maps the scaled features phi(Q) (L x r) to phi(Q) Z (L x d).
+// Shared by both forms of Z: phi_z maps the scaled features phi(Q) (n x r) to phi(Q) Z (n x d_v).
 NtkResult evaluate(const Eigen::Ref<const Eigen::MatrixXd>& Q, const Eigen::Ref<const Eigen::MatrixXd>& K,
                    const Eigen::Ref<const Eigen::MatrixXd>& V, const FeatureMap& phi,
                    const Eigen::Ref<const Eigen::VectorXd>& k, bool causal,
                    const std::function<Eigen::MatrixXd(const Eigen::MatrixXd&)>& phi_z) {
-  check_shapes(Q, K, V, phi.input_dim());
+  check_shapes(Q, K, V, phi.input_dim(), V.cols(), causal);
   if (k.size() != phi.dim())
     throw std::invalid_argument("k has " + std::to_string(k.size()) +
                                 " entries but phi has r = " + std::to_string(phi.dim()));
   NtkResult out;
-  out.T.resize(Q.rows(), Q.cols());
+  out.T.resize(Q.rows(), V.cols());
   out.denominator.resize(Q.rows());
   out.prefix_share.resize(Q.rows());
   Eigen::VectorXd magnitude(Q.rows());
@@ -38,7 +38,8 @@ NtkResult evaluate(const Eigen::Ref<const Eigen::MatrixXd>& Q, const Eigen::Ref<
   parallel_tasks(blocks, [&](Eigen::Index b) {
     const Eigen::Index first = b * query_block;
     const Eigen::Index n = std::min(query_block, Q.rows() - first);
-    Eigen::MatrixXd A = input_scores_transposed(Q.middleRows(first, n), K, first, causal);
+    Eigen::MatrixXd A =
+        input_scores_transposed(Q.middleRows(first, n), K, query_position(first, Q.rows(), K.rows()), causal);
     const Eigen::RowVectorXd M = A.colwise().maxCoeff();
     A = (A.rowwise() - M).array().exp();
     // exp(-M_i) scales row i of phi(Q); every finite factor cancels in D^{-1}(...).
@@ -78,11 +79,12 @@ NtkResult evaluate(const Eigen::Ref<const Eigen::MatrixXd>& Q, const Eigen::Ref<
 
 std::size_t state_bytes(const NtkParams& p) { return sizeof(double) * std::size_t(p.Z.size() + p.k.size()); }
 
-CompressionConsumer::CompressionConsumer(const FeatureMap& phi, std::optional<FoldKey> key, Precision precision)
-    : m_phi(phi), m_key(key), m_precision(precision) {}
+CompressionConsumer::CompressionConsumer(const FeatureMap& phi, Eigen::Index value_dim, std::optional<FoldKey> key,
+                                         Precision precision)
+    : m_phi(phi), m_value_dim(value_dim), m_key(key), m_precision(precision) {}
 
 NtkParams CompressionConsumer::initial() const {
-  return {Eigen::MatrixXd::Zero(m_phi.dim(), m_phi.input_dim()), Eigen::VectorXd::Zero(m_phi.dim())};
+  return {Eigen::MatrixXd::Zero(m_phi.dim(), m_value_dim), Eigen::VectorXd::Zero(m_phi.dim())};
 }
 
 void CompressionConsumer::add(NtkParams& s, Eigen::Index, const PrefixBlock& block) const {
@@ -118,10 +120,10 @@ NtkParams compress_prefix(const PrefixSource& prefix, const FeatureMap& phi, con
   if (prefix.dim() != phi.input_dim())
     throw std::invalid_argument("the prefix has width " + std::to_string(prefix.dim()) + " but phi expects " +
                                 std::to_string(phi.input_dim()));
-  const CompressionConsumer consumer(phi, {}, precision);
+  const CompressionConsumer consumer(phi, prefix.value_dim(), {}, precision);
   PrefixPass pass = reduce_prefix(prefix, {&consumer}, progress);
   if (pass.status == Status::cancelled) {
-    NtkParams out{Eigen::MatrixXd::Zero(phi.dim(), phi.input_dim()), Eigen::VectorXd::Zero(phi.dim())};
+    NtkParams out{Eigen::MatrixXd::Zero(phi.dim(), prefix.value_dim()), Eigen::VectorXd::Zero(phi.dim())};
     out.status = Status::cancelled;
     return out;
   }
@@ -131,8 +133,8 @@ NtkParams compress_prefix(const PrefixSource& prefix, const FeatureMap& phi, con
 NtkResult ntk_attention(const Eigen::Ref<const Eigen::MatrixXd>& Q, const Eigen::Ref<const Eigen::MatrixXd>& K,
                         const Eigen::Ref<const Eigen::MatrixXd>& V, const FeatureMap& phi, const NtkParams& params,
                         bool causal, Precision precision) {
-  if (params.Z.rows() != phi.dim() || params.Z.cols() != Q.cols())
-    throw std::invalid_argument("Z must be r x d = " + std::to_string(phi.dim()) + " x " + std::to_string(Q.cols()));
+  if (params.Z.rows() != phi.dim() || params.Z.cols() != V.cols())
+    throw std::invalid_argument("Z must be r x d_v = " + std::to_string(phi.dim()) + " x " + std::to_string(V.cols()));
   return evaluate(Q, K, V, phi, params.k, causal, [&](const Eigen::MatrixXd& F) -> Eigen::MatrixXd {
     if (precision == Precision::float32) return (F.cast<float>() * params.Z.cast<float>()).cast<double>();
     return F * params.Z;
@@ -142,8 +144,8 @@ NtkResult ntk_attention(const Eigen::Ref<const Eigen::MatrixXd>& Q, const Eigen:
 NtkResult ntk_attention(const Eigen::Ref<const Eigen::MatrixXd>& Q, const Eigen::Ref<const Eigen::MatrixXd>& K,
                         const Eigen::Ref<const Eigen::MatrixXd>& V, const FeatureMap& phi, const LowRankZ& Z,
                         const Eigen::Ref<const Eigen::VectorXd>& k, bool causal) {
-  if (Z.A.rows() != phi.dim() || Z.B.cols() != Q.cols() || Z.A.cols() != Z.B.rows())
-    throw std::invalid_argument("Z_A must be r x s and Z_B s x d");
+  if (Z.A.rows() != phi.dim() || Z.B.cols() != V.cols() || Z.A.cols() != Z.B.rows())
+    throw std::invalid_argument("Z_A must be r x s and Z_B s x d_v");
   return evaluate(Q, K, V, phi, k, causal,
                   [&](const Eigen::MatrixXd& F) -> Eigen::MatrixXd { return (F * Z.A) * Z.B; });
 }
@@ -151,7 +153,7 @@ NtkResult ntk_attention(const Eigen::Ref<const Eigen::MatrixXd>& Q, const Eigen:
 LowRankZ truncate_rank(const Eigen::Ref<const Eigen::MatrixXd>& Z, Eigen::Index s) {
   const Eigen::Index full = std::min(Z.rows(), Z.cols());
   if (s < 1 || s > full)
-    throw std::invalid_argument("the rank s must be between 1 and min(r, d) = " + std::to_string(full) + " (got " +
+    throw std::invalid_argument("the rank s must be between 1 and min(r, d_v) = " + std::to_string(full) + " (got " +
                                 std::to_string(s) + ")");
   Eigen::BDCSVD<Eigen::MatrixXd> svd(Z, Eigen::ComputeThinU | Eigen::ComputeThinV);
   LowRankZ out;

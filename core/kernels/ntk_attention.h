@@ -1,7 +1,7 @@
 #pragma once
 // NTK-Attention, the paper's Algorithm 2 (method.md section 3):
 //   A = exp(Q K^T / sqrt(d)),  D = diag(A 1_L + phi(Q) k),  T = D^{-1} (A V + phi(Q) Z)
-// with Z = phi(K_P)^T V_P (r x d) and k = phi(K_P)^T 1_m (r): sizes that do not grow with m.
+// with Z = phi(K_P)^T V_P (r x d_v) and k = phi(K_P)^T 1_m (r): sizes that do not grow with m.
 
 #include "core/kernels/feature_map.h"
 #include "core/kernels/prefix_consumer.h"
@@ -16,7 +16,7 @@
 namespace ntk::core {
 
 struct NtkParams {
-  Eigen::MatrixXd Z;  ///< r x d
+  Eigen::MatrixXd Z;  ///< r x d_v
   Eigen::VectorXd k;  ///< r
   Status status = Status::ok;
   double max_abs_value = 0;  ///< max |V_P|, for the Taylor bound
@@ -25,7 +25,7 @@ struct NtkParams {
 /// Z = Z_A Z_B, the rank-s form the paper's experiments train.
 struct LowRankZ {
   Eigen::MatrixXd A;  ///< r x s
-  Eigen::MatrixXd B;  ///< s x d
+  Eigen::MatrixXd B;  ///< s x d_v
 };
 
 /// D_ii is judged against the magnitude of its terms, sum_j A'_ij + sum_r |phi(q_i)_r| |k_r|:
@@ -34,9 +34,9 @@ struct LowRankZ {
 inline constexpr double denominator_cancellation_limit = 1e-6;
 
 struct NtkResult {
-  Eigen::MatrixXd T;                      ///< L x d
-  Eigen::VectorXd denominator;            ///< L, D_ii scaled by exp(-max_j S_X[i, j])
-  Eigen::VectorXd prefix_share;           ///< L, (phi(Q) k)_i / D_ii: the prefix's share of row i's mass
+  Eigen::MatrixXd T;                      ///< n x d_v
+  Eigen::VectorXd denominator;            ///< n, D_ii scaled by exp(-max_j S_X[i, j])
+  Eigen::VectorXd prefix_share;           ///< n, (phi(Q) k)_i / D_ii: the prefix's share of row i's mass
   Eigen::Index bad_rows = 0;              ///< rows whose denominator is not positive, or not finite
   Eigen::Index ill_conditioned_rows = 0;  ///< rows whose D_ii is positive but cancels (see above)
   double min_denominator_ratio = 1;       ///< min_i D_ii / magnitude of its terms
@@ -50,10 +50,10 @@ std::size_t state_bytes(const NtkParams& p);
 /// the features of those rows and their products with V_P are float32, added to float64 sums.
 class CompressionConsumer final : public StateConsumer<NtkParams> {
  public:
-  /// `phi` must outlive the consumer; `key`, when given, names phi (and the precision) for
-  /// PrefixFoldCache.
-  explicit CompressionConsumer(const FeatureMap& phi, std::optional<FoldKey> key = std::nullopt,
-                               Precision precision = Precision::float64);
+  /// `phi` must outlive the consumer; values of width d_v; `key`, when given, names phi (and the
+  /// precision) for PrefixFoldCache.
+  CompressionConsumer(const FeatureMap& phi, Eigen::Index value_dim, std::optional<FoldKey> key = std::nullopt,
+                      Precision precision = Precision::float64);
   std::optional<FoldKey> cache_key() const override { return m_key; }
 
  protected:
@@ -63,6 +63,7 @@ class CompressionConsumer final : public StateConsumer<NtkParams> {
 
  private:
   const FeatureMap& m_phi;
+  Eigen::Index m_value_dim;
   std::optional<FoldKey> m_key;
   Precision m_precision;
 };
@@ -87,7 +88,7 @@ NtkResult ntk_attention(const Eigen::Ref<const Eigen::MatrixXd>& Q, const Eigen:
                         const Eigen::Ref<const Eigen::MatrixXd>& V, const FeatureMap& phi, const LowRankZ& Z,
                         const Eigen::Ref<const Eigen::VectorXd>& k, bool causal);
 
-/// Best rank-s approximation of Z (truncated SVD), 1 <= s <= min(r, d).
+/// Best rank-s approximation of Z (truncated SVD), 1 <= s <= min(r, d_v).
 LowRankZ truncate_rank(const Eigen::Ref<const Eigen::MatrixXd>& Z, Eigen::Index s);
 
 }  // namespace ntk::core

@@ -21,23 +21,32 @@ std::string shape(const Eigen::Ref<const Eigen::MatrixXd>& a) {
 }  // namespace
 
 void check_shapes(const Eigen::Ref<const Eigen::MatrixXd>& Q, const Eigen::Ref<const Eigen::MatrixXd>& K,
-                  const Eigen::Ref<const Eigen::MatrixXd>& V, Eigen::Index prefix_width) {
+                  const Eigen::Ref<const Eigen::MatrixXd>& V, Eigen::Index prefix_width,
+                  Eigen::Index prefix_value_width, bool causal) {
   if (Q.rows() < 1 || Q.cols() < 1) throw std::invalid_argument("Q must have at least one row and one column");
-  if (K.rows() != Q.rows() || K.cols() != Q.cols() || V.rows() != Q.rows() || V.cols() != Q.cols())
-    throw std::invalid_argument("Q, K and V must all be L x d; got Q " + shape(Q) + ", K " + shape(K) + ", V " +
-                                shape(V));
+  if (K.rows() < 1 || K.cols() != Q.cols() || V.rows() != K.rows() || V.cols() < 1)
+    throw std::invalid_argument("Q must be n x d, K L x d and V L x d_v; got Q " + shape(Q) + ", K " + shape(K) +
+                                ", V " + shape(V));
   if (prefix_width != Q.cols())
-    throw std::invalid_argument("the prefix has width " + std::to_string(prefix_width) +
+    throw std::invalid_argument("the prefix keys have width " + std::to_string(prefix_width) +
                                 " but Q has d = " + std::to_string(Q.cols()));
+  if (prefix_value_width != V.cols())
+    throw std::invalid_argument("the prefix values have width " + std::to_string(prefix_value_width) +
+                                " but V has d_v = " + std::to_string(V.cols()));
+  if (causal && Q.rows() > K.rows())
+    throw std::invalid_argument(
+        "under the causal mask the queries are the last n of the L input tokens', so n <= L; "
+        "got n = " +
+        std::to_string(Q.rows()) + " queries over L = " + std::to_string(K.rows()) + " keys");
 }
 
 Eigen::MatrixXd input_scores_transposed(const Eigen::Ref<const Eigen::MatrixXd>& Q_block,
-                                        const Eigen::Ref<const Eigen::MatrixXd>& K, Eigen::Index first_query,
+                                        const Eigen::Ref<const Eigen::MatrixXd>& K, Eigen::Index first_position,
                                         bool causal) {
   Eigen::MatrixXd S = K * Q_block.transpose() / std::sqrt(double(K.cols()));
   if (causal) {
     for (Eigen::Index q = 0; q < S.cols(); ++q) {
-      const Eigen::Index visible = first_query + q + 1;
+      const Eigen::Index visible = first_position + q + 1;
       if (visible < S.rows()) S.col(q).tail(S.rows() - visible).setConstant(-std::numeric_limits<double>::infinity());
     }
   }
@@ -49,15 +58,14 @@ ExactResult prefix_attention_dense(const Eigen::Ref<const Eigen::MatrixXd>& Q,
                                    const Eigen::Ref<const Eigen::MatrixXd>& V,
                                    const Eigen::Ref<const Eigen::MatrixXd>& KP,
                                    const Eigen::Ref<const Eigen::MatrixXd>& VP, bool causal) {
-  check_shapes(Q, K, V, KP.cols());
-  if (VP.rows() != KP.rows() || VP.cols() != KP.cols())
-    throw std::invalid_argument("K_P and V_P must have the same shape");
+  check_shapes(Q, K, V, KP.cols(), VP.cols(), causal);
+  if (VP.rows() != KP.rows()) throw std::invalid_argument("K_P and V_P must have the same number of rows");
   const Eigen::Index m = KP.rows();
-  const Eigen::Index L = Q.rows();
-  Eigen::MatrixXd S(m + L, L);  // keys x queries
+  const Eigen::Index L = K.rows();
+  Eigen::MatrixXd S(m + L, Q.rows());  // keys x queries
   S.topRows(m) = KP * Q.transpose() / std::sqrt(double(Q.cols()));
   const double max_abs_score = m > 0 ? S.topRows(m).cwiseAbs().maxCoeff() : 0.0;
-  S.bottomRows(L) = input_scores_transposed(Q, K, 0, causal);
+  S.bottomRows(L) = input_scores_transposed(Q, K, query_position(0, Q.rows(), L), causal);
   const Eigen::RowVectorXd col_max = S.colwise().maxCoeff();
   S = (S.rowwise() - col_max).array().exp();
   const Eigen::RowVectorXd col_sum = S.colwise().sum();
@@ -75,13 +83,13 @@ std::size_t state_bytes(const ExactPrefixState& s) {
   return sizeof(double) * std::size_t(s.softmax.max.size() + s.softmax.sum.size() + s.softmax.acc.size());
 }
 
-ExactPrefixConsumer::ExactPrefixConsumer(const Eigen::Ref<const Eigen::MatrixXd>& Q, std::optional<FoldKey> key,
-                                         Precision precision)
-    : m_Qs(Q / std::sqrt(double(Q.cols()))), m_key(key) {
+ExactPrefixConsumer::ExactPrefixConsumer(const Eigen::Ref<const Eigen::MatrixXd>& Q, Eigen::Index value_dim,
+                                         std::optional<FoldKey> key, Precision precision)
+    : m_Qs(Q / std::sqrt(double(Q.cols()))), m_value_dim(value_dim), m_key(key) {
   if (precision == Precision::float32) m_Qs32 = m_Qs.cast<float>();
 }
 
-ExactPrefixState ExactPrefixConsumer::initial() const { return {SoftmaxState(m_Qs.rows(), m_Qs.cols()), 0.0}; }
+ExactPrefixState ExactPrefixConsumer::initial() const { return {SoftmaxState(m_Qs.rows(), m_value_dim), 0.0}; }
 
 namespace {
 
@@ -128,12 +136,13 @@ void ExactPrefixConsumer::append(ExactPrefixState& total, const ExactPrefixState
 ExactResult finish_exact(const ExactPrefixState& prefix, const Eigen::Ref<const Eigen::MatrixXd>& Q,
                          const Eigen::Ref<const Eigen::MatrixXd>& K, const Eigen::Ref<const Eigen::MatrixXd>& V,
                          bool causal) {
-  const Eigen::Index L = Q.rows();
+  const Eigen::Index queries = Q.rows();
   SoftmaxState total = prefix.softmax;
-  SoftmaxState input(L, Q.cols());
-  for (Eigen::Index first = 0; first < L; first += prefix_query_block) {
-    const Eigen::Index n = std::min(prefix_query_block, L - first);
-    Eigen::MatrixXd S = input_scores_transposed(Q.middleRows(first, n), K, first, causal);
+  SoftmaxState input(queries, V.cols());
+  for (Eigen::Index first = 0; first < queries; first += prefix_query_block) {
+    const Eigen::Index n = std::min(prefix_query_block, queries - first);
+    Eigen::MatrixXd S =
+        input_scores_transposed(Q.middleRows(first, n), K, query_position(first, queries, K.rows()), causal);
     accumulate(input, S, V, first);
   }
   merge(total, input);
@@ -152,8 +161,8 @@ ExactResult prefix_attention_streaming(const Eigen::Ref<const Eigen::MatrixXd>& 
                                        const Eigen::Ref<const Eigen::MatrixXd>& K,
                                        const Eigen::Ref<const Eigen::MatrixXd>& V, const PrefixSource& prefix,
                                        const ExactOptions& options) {
-  check_shapes(Q, K, V, prefix.dim());
-  const ExactPrefixConsumer consumer(Q, {}, options.precision);
+  check_shapes(Q, K, V, prefix.dim(), prefix.value_dim(), options.causal);
+  const ExactPrefixConsumer consumer(Q, V.cols(), {}, options.precision);
   const PrefixPass pass = reduce_prefix(prefix, {&consumer}, options.progress);
   if (pass.status == Status::cancelled) {
     ExactResult out;
@@ -163,14 +172,14 @@ ExactResult prefix_attention_streaming(const Eigen::Ref<const Eigen::MatrixXd>& 
   return finish_exact(ExactPrefixConsumer::state(*pass.totals[0]), Q, K, V, options.causal);
 }
 
-bool exact_streams(Eigen::Index L, Eigen::Index m, Precision precision) {
-  return precision == Precision::float32 || L * (m + L) > dense_limit;
+bool exact_streams(Eigen::Index n, Eigen::Index m, Eigen::Index L, Precision precision) {
+  return precision == Precision::float32 || n * (m + L) > dense_limit;
 }
 
 ExactResult prefix_attention(const Eigen::Ref<const Eigen::MatrixXd>& Q, const Eigen::Ref<const Eigen::MatrixXd>& K,
                              const Eigen::Ref<const Eigen::MatrixXd>& V, const PrefixSource& prefix,
                              const ExactOptions& options) {
-  if (exact_streams(Q.rows(), prefix.rows(), options.precision))
+  if (exact_streams(Q.rows(), prefix.rows(), K.rows(), options.precision))
     return prefix_attention_streaming(Q, K, V, prefix, options);
   PrefixScratch scratch;
   const PrefixBlock all{prefix.block(0, prefix.rows(), scratch)};

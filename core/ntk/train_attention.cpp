@@ -17,20 +17,22 @@ struct Inputs {
   Eigen::MatrixXd Q, K, V;
 };
 
-// The inputs of draw `counter`: new rows of the training_inputs stream, projected with the
-// workload's fixed W in projection mode. Draws for different counters never share a number.
+// The inputs of draw `counter`: new rows of the training_inputs stream (rows of the wider of d
+// and d_v, cut to each width), projected with the workload's fixed W in projection mode; the
+// queries are the last n tokens'. Draws for different counters never share a number.
 Inputs draw_inputs(const WorkloadSpec& spec, const InputPart& fixed, std::uint64_t counter) {
-  const Eigen::Index L = spec.L, d = spec.d;
+  const Eigen::Index L = spec.L, d = spec.d, dv = value_width(spec), n = query_count(spec);
   const auto draw = [&](std::uint64_t block) {
-    Eigen::MatrixXd out(L, d);
+    Eigen::MatrixXd out(L, std::max(d, dv));
     fill_random(out, spec.dist, spec.scale, spec.seed, Stream::training_inputs, Eigen::Index(block) * L);
     return out;
   };
   if (spec.mode == WorkloadMode::projection) {
-    const Eigen::MatrixXd X = draw(counter);
-    return {X * fixed.WQ, X * fixed.WK, X * fixed.WV};
+    const Eigen::MatrixXd X = draw(counter).leftCols(d);
+    return {X.bottomRows(n) * fixed.WQ, X * fixed.WK, X * fixed.WV};
   }
-  return {draw(3 * counter), draw(3 * counter + 1), draw(3 * counter + 2)};
+  return {draw(3 * counter).leftCols(d).bottomRows(n), draw(3 * counter + 1).leftCols(d),
+          draw(3 * counter + 2).leftCols(dv)};
 }
 
 // Adam (Kingma and Ba 2015) or plain gradient descent on one parameter array.
@@ -61,7 +63,7 @@ AttentionLoss attention_loss(const Eigen::Ref<const Eigen::MatrixXd>& Q, const E
                              const Eigen::Ref<const Eigen::MatrixXd>& Zt, const Eigen::Ref<const Eigen::VectorXd>& kt,
                              double m, bool causal) {
   const double entries = double(Q.rows() * V.cols());
-  const Eigen::MatrixXd S = input_scores_transposed(Q, K, 0, causal).transpose();
+  const Eigen::MatrixXd S = input_scores_transposed(Q, K, query_position(0, Q.rows(), K.rows()), causal).transpose();
   const Eigen::VectorXd M = S.rowwise().maxCoeff();
   const Eigen::MatrixXd A = (S.colwise() - M).array().exp().matrix();
   const Eigen::MatrixXd eP = (phi.apply(Q).array().colwise() * (-M).array().exp()).matrix();
@@ -86,12 +88,12 @@ AttentionTrainRun train_ntk_attention(const Parameters& params, const AttentionT
   if (options.steps < 0) throw std::invalid_argument("--steps must be at least 0");
   if (!(options.learning_rate > 0)) throw std::invalid_argument("--lr must be positive");
   const WorkloadSpec& spec = params.workload;
-  const Eigen::Index d = spec.d;
+  const Eigen::Index d = spec.d, dv = value_width(spec);
   const double m = double(spec.m);
   const Eigen::Index r = feature_dimension(params);
-  // The prefix is kept (2 m d); features of the inputs and of one prefix chunk (L + 1024) r;
-  // Z, its gradient, Adam's two moments and the last step's copy (5 r d).
-  const double bytes = sizeof(double) * (2 * m * double(d) + double(spec.L + 1024 + 5 * d) * double(r));
+  // The prefix is kept (m (d + d_v)); features of the inputs and of one prefix chunk (L + 1024) r;
+  // Z, its gradient, Adam's two moments and the last step's copy (5 r d_v).
+  const double bytes = sizeof(double) * (m * double(d + dv) + double(spec.L + 1024 + 5 * dv) * double(r));
   if (bytes > options.memory_budget_bytes)
     throw std::invalid_argument("training needs about " + std::to_string(std::int64_t(bytes / 1e6)) +
                                 " MB (r = " + std::to_string(r) + ", m = " + std::to_string(spec.m) +
@@ -112,11 +114,11 @@ AttentionTrainRun train_ntk_attention(const Parameters& params, const AttentionT
   // Trained: Z / m (or its factors) and k / m, from zero; a rank-s Z starts from small factors
   // (both zero would be a saddle point with zero gradient).
   const Eigen::Index s = params.rank;
-  Eigen::MatrixXd Z = Eigen::MatrixXd::Zero(r, d), ZA, ZB;
+  Eigen::MatrixXd Z = Eigen::MatrixXd::Zero(r, dv), ZA, ZB;
   Eigen::VectorXd k = Eigen::VectorXd::Zero(r);
   if (s > 0) {
     ZA.resize(r, s);
-    ZB.resize(s, d);
+    ZB.resize(s, dv);
     fill_random(ZA, Distribution::gaussian, 1e-2, spec.seed, Stream::training_inputs, Eigen::Index(1) << 40);
     fill_random(ZB, Distribution::gaussian, 1e-2, spec.seed, Stream::training_inputs, (Eigen::Index(1) << 40) + r);
   }

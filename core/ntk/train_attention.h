@@ -35,8 +35,8 @@ struct AttentionTrainStep {
 
 struct AttentionTrainRun {
   std::vector<AttentionTrainStep> steps;
-  Eigen::MatrixXd Z;         ///< r x d, trained (Z_A Z_B when rank > 0)
-  Eigen::MatrixXd Z_A, Z_B;  ///< rank s > 0: the trained factors, r x s and s x d, Z = Z_A Z_B
+  Eigen::MatrixXd Z;         ///< r x d_v, trained (Z_A Z_B when rank > 0)
+  Eigen::MatrixXd Z_A, Z_B;  ///< rank s > 0: the trained factors, r x s and s x d_v, Z = Z_A Z_B
   Eigen::VectorXd k;         ///< r, trained
   Eigen::MatrixXd Z_closed;  ///< the closed form of the same prefix, cut to rank s by SVD when s > 0
   Eigen::VectorXd k_closed;
@@ -49,12 +49,12 @@ struct AttentionTrainRun {
 };
 
 /// The training loss on one set of inputs and its gradient with respect to the per-token
-/// parameters Zt = Z / m (r x d) and kt = k / m (r): loss = mean over the L x d entries of
+/// parameters Zt = Z / m (r x d_v) and kt = k / m (r): loss = mean over the n x d_v entries of
 /// (T - target)^2 with T = (A V + e P Zt m) / (A 1 + e P kt m), A = exp(S_X - M), e = exp(-M),
 /// P = phi(Q). status non_positive_denominator (and no gradient) when a row's denominator is <= 0.
 struct AttentionLoss {
   double loss = 0;
-  Eigen::MatrixXd dZ;  ///< r x d
+  Eigen::MatrixXd dZ;  ///< r x d_v
   Eigen::VectorXd dk;  ///< r
   Status status = Status::ok;
 };

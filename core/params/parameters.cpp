@@ -70,7 +70,7 @@ std::vector<ParamSpec> make_specs() {
        }},
       generated_only));
   integer(
-      "L", "Input length L", 1, 16384, "query tokens (rows of Q, K, V)",
+      "L", "Input length L", 1, 16384, "input tokens (rows of K and V, and of Q unless --queries says fewer)",
       [](const P& p) { return std::to_string(p.workload.L); },
       [](P& p, double v, std::string_view) { p.workload.L = Eigen::Index(v); });
   integer(
@@ -81,6 +81,16 @@ std::vector<ParamSpec> make_specs() {
       "m", "Prefix length m", 0, 17179869184.0, "prefix tokens; 0 gives plain attention over the input",
       [](const P& p) { return std::to_string(p.workload.m); },
       [](P& p, double v, std::string_view) { p.workload.m = Eigen::Index(v); });
+  integer(
+      "queries", "Queries n", 0, 16384,
+      "queries of the last n input tokens (1: decoding one token over the prefix and the input); 0: one per "
+      "input token, n = L",
+      [](const P& p) { return std::to_string(p.workload.queries); },
+      [](P& p, double v, std::string_view) { p.workload.queries = Eigen::Index(v); });
+  integer(
+      "dv", "Value width d_v", 0, 512, "width of every value (and of the outputs); 0: d_v = d",
+      [](const P& p) { return std::to_string(p.workload.dv); },
+      [](P& p, double v, std::string_view) { p.workload.dv = Eigen::Index(v); });
   s.push_back(applying({"scale",
                         "Entry scale B",
                         ParamType::real,
@@ -113,7 +123,7 @@ std::vector<ParamSpec> make_specs() {
                 0,
                 100,
                 {},
-                "retrieval-style structure (direct mode): each of the first min(L, m) queries gets one "
+                "retrieval-style structure (direct mode): each of the first min(n, m) queries gets one "
                 "prefix key along it, spread evenly over the prefix, scoring s on average (s |q_i| / mean |q|); "
                 "0: every entry random",
                 [](const P& p) { return format_number(p.workload.match); },
@@ -327,12 +337,26 @@ bool parameter_applies(std::string_view key, const Parameters& p, InputSource so
   return !s.applies || s.applies(p, source);
 }
 
+bool set_by_inputs(std::string_view key) {
+  for (const std::string_view shape : {"L", "d", "m", "queries", "dv"})
+    if (key == shape) return true;
+  return parameter_spec(key).applies == generated_only;
+}
+
+void describe_inputs(Parameters& p, Eigen::Index n, Eigen::Index L, Eigen::Index d, Eigen::Index dv, Eigen::Index m) {
+  p.workload.L = L;
+  p.workload.d = d;
+  p.workload.m = m;
+  p.workload.queries = n == L ? 0 : n;
+  p.workload.dv = dv == d ? 0 : dv;
+}
+
 void validate(const Parameters& p) {
   validate(p.workload);
   const Eigen::Index r = feature_dimension(p);
-  const Eigen::Index full = std::min(r, p.workload.d);
+  const Eigen::Index full = std::min(r, value_width(p.workload));
   if (p.rank < 0 || p.rank > full)
-    throw std::invalid_argument("--rank must be 0 (full rank) or between 1 and min(r, d) = " + std::to_string(full) +
+    throw std::invalid_argument("--rank must be 0 (full rank) or between 1 and min(r, d_v) = " + std::to_string(full) +
                                 " (got " + std::to_string(p.rank) + ")");
 }
 

@@ -85,12 +85,21 @@ std::string command_line(const Parameters& p);
 std::string ntk_command_line(const Parameters& p, bool training);
 
 /// Whether the comparison parameter `key` affects a comparison of `p` (the spec's `applies`):
-/// mode, scale, dist and match only a generated workload (L, d and m always describe the
-/// inputs); degree only the Taylor map; features and orthogonal only FAVOR+ with drawn
+/// mode, scale, dist and match only a generated workload (L, d, m, queries and dv always
+/// describe the inputs); degree only the Taylor map; features and orthogonal only FAVOR+ with drawn
 /// directions (not a given omega); seed a generated workload or drawn FAVOR+ directions.
 bool parameter_applies(std::string_view key, const Parameters& p, InputSource source);
 
-/// Cross-parameter checks (rank <= min(r, d), sizes valid); throws std::invalid_argument.
+/// Whether arrays given as inputs fix the comparison parameter `key` (L, d, m, queries, dv: their
+/// shapes) or make it meaningless (mode, scale, dist, match: a generated workload's), so that a
+/// user may not set it beside them.
+bool set_by_inputs(std::string_view key);
+
+/// Sets L, d, m, queries and dv from the shapes of given arrays: n queries and L input keys of
+/// width d, values of width d_v, m prefix rows (queries and dv stay 0 when n = L and d_v = d).
+void describe_inputs(Parameters& p, Eigen::Index n, Eigen::Index L, Eigen::Index d, Eigen::Index dv, Eigen::Index m);
+
+/// Cross-parameter checks (rank <= min(r, d_v), n <= L, sizes valid); throws std::invalid_argument.
 void validate(const Parameters& p);
 
 }  // namespace ntk::core

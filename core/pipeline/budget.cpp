@@ -13,7 +13,7 @@ int most_threads() { return 4 * int(std::max(1u, std::thread::hardware_concurren
 
 CostSizes comparison_sizes(const Parameters& p) {
   const WorkloadSpec& w = p.workload;
-  return {w.L, w.d, w.m, feature_dimension(p), p.rank, 1024, thread_count()};
+  return {w.L, w.d, w.m, feature_dimension(p), p.rank, 1024, thread_count(), query_count(w), value_width(w)};
 }
 
 double comparison_gflop(const Parameters& p) {

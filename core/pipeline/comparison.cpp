@@ -149,14 +149,15 @@ namespace {
 // The maps' working memory (attention_maps_bytes) against the budget.
 void check_maps_memory(const CostSizes& sizes, const ComparisonOptions& options) {
   const Eigen::Index prefix_bins = std::min(sizes.m, options.map_columns);
+  const Eigen::Index longer = std::max(sizes.n, sizes.L);  // of the queries and the input keys
   const double need =
-      attention_maps_bytes(sizes.L, sizes.r, prefix_bins, query_bin_count(sizes.L, options.map_rows), sizes.threads);
+      attention_maps_bytes(longer, sizes.r, prefix_bins, query_bin_count(longer, options.map_rows), sizes.threads);
   if (need <= options.memory_budget_bytes) return;
   char text[320];
   std::snprintf(text, sizeof text,
                 "the attention maps at L = %lld would need about %.0f MB, over the memory budget of %.0f MB; "
                 "lower L, bin the maps' queries (map rows) or raise --memory-budget",
-                static_cast<long long>(sizes.L), need / 1e6, options.memory_budget_bytes / 1e6);
+                static_cast<long long>(longer), need / 1e6, options.memory_budget_bytes / 1e6);
   throw std::invalid_argument(text);
 }
 
@@ -166,8 +167,8 @@ bool cached_pass(Comparison& c, const Eigen::Ref<const Eigen::MatrixXd>& Q, cons
                  const Eigen::Ref<const Eigen::MatrixXd>& V, const PrefixSource& prefix, const FeatureMap& phi,
                  const ComparisonOptions& options, const FoldKeys& keys, const MapConsumers* maps,
                  std::vector<std::unique_ptr<PrefixPartial>>& map_totals) {
-  const ExactPrefixConsumer exact(Q, keys.exact, c.params.precision);
-  const CompressionConsumer compression(phi, keys.compression, c.params.precision);
+  const ExactPrefixConsumer exact(Q, V.cols(), keys.exact, c.params.precision);
+  const CompressionConsumer compression(phi, V.cols(), keys.compression, c.params.precision);
   std::vector<const PrefixConsumer*> consumers{&exact, &compression};
   const auto start = std::chrono::steady_clock::now();
   if (maps) {
@@ -268,11 +269,11 @@ Comparison compare_impl(const Eigen::Ref<const Eigen::MatrixXd>& Q, const Eigen:
                         const Eigen::Ref<const Eigen::MatrixXd>& V, const PrefixSource& prefix,
                         const Parameters& params, const ComparisonOptions& options, const FoldKeys* keys) {
   validate(params);
-  check_shapes(Q, K, V, prefix.dim());
+  check_shapes(Q, K, V, prefix.dim(), prefix.value_dim(), params.causal);
   Comparison c;
   c.params = params;
   c.r = feature_dimension(params.feature, Q.cols());
-  const CostSizes sizes{Q.rows(), Q.cols(), prefix.rows(), c.r, params.rank, 1024, thread_count()};
+  const CostSizes sizes{K.rows(), Q.cols(), prefix.rows(), c.r, params.rank, 1024, thread_count(), Q.rows(), V.cols()};
   if (options.map_columns > 0) check_maps_memory(sizes, options);
   check_memory_budget(sizes, options.memory_budget_bytes);
   c.cost = estimate_cost(sizes);
@@ -280,7 +281,7 @@ Comparison compare_impl(const Eigen::Ref<const Eigen::MatrixXd>& Q, const Eigen:
   if (params.feature.kind == FeatureKind::favor) c.omega = phi.omega();
 
   // Small problems take exact attention's dense path, uncached, as they do from scratch.
-  const bool cached = keys && options.cache && exact_streams(Q.rows(), prefix.rows(), params.precision);
+  const bool cached = keys && options.cache && exact_streams(Q.rows(), prefix.rows(), K.rows(), params.precision);
   // The maps' prefix parts share the cached pass (and its folds); otherwise they get their own.
   std::optional<MapConsumers> maps;
   if (options.map_columns > 0)
@@ -336,7 +337,7 @@ Comparison compare_methods(const Parameters& params, const ComparisonOptions& op
   // prefix, so a prefix of up to 64 MB is drawn once and kept; larger ones stream. With it, the
   // three share one pass that draws only the rows the cache's folds lack.
   LiveCache* cache = options.cache;
-  const bool keep = !cache && 2.0 * double(w.m) * double(w.d) * sizeof(double) <= keep_prefix_bytes;
+  const bool keep = !cache && double(w.m) * double(w.d + value_width(w)) * sizeof(double) <= keep_prefix_bytes;
   Eigen::MatrixXd KP, VP;
   if (keep && !materialize(generated, KP, VP, sub_progress(options.progress, 0, 1))) return cancelled(params);
   const MatrixPrefix kept(KP, VP);

@@ -17,8 +17,8 @@ Eigen::MatrixXd draw(Eigen::Index rows, Eigen::Index cols, Distribution dist, do
   return out;
 }
 
-Eigen::MatrixXd draw_projection(const WorkloadSpec& spec, Stream stream) {
-  return draw(spec.d, spec.d, Distribution::gaussian, 1.0 / std::sqrt(double(spec.d)), spec.seed, stream);
+Eigen::MatrixXd draw_projection(const WorkloadSpec& spec, Eigen::Index cols, Stream stream) {
+  return draw(spec.d, cols, Distribution::gaussian, 1.0 / std::sqrt(double(spec.d)), spec.seed, stream);
 }
 
 }  // namespace
@@ -30,6 +30,10 @@ void validate(const WorkloadSpec& spec) {
   require(spec.L >= 1, "L must be at least 1 (got " + std::to_string(spec.L) + ")");
   require(spec.d >= 1, "d must be at least 1 (got " + std::to_string(spec.d) + ")");
   require(spec.m >= 0, "m must be 0 or more (got " + std::to_string(spec.m) + ")");
+  require(spec.queries >= 0 && spec.queries <= spec.L,
+          "the queries n must be 0 (one per input token) or at most L = " + std::to_string(spec.L) +
+              ": they are the last n input tokens' (got " + std::to_string(spec.queries) + ")");
+  require(spec.dv >= 0, "d_v must be 0 (d_v = d) or more (got " + std::to_string(spec.dv) + ")");
   require(std::isfinite(spec.scale) && spec.scale > 0,
           "the entry scale must be a positive number (got " + std::to_string(spec.scale) + ")");
   require(std::isfinite(spec.match) && spec.match >= 0,
@@ -41,7 +45,7 @@ void validate(const WorkloadSpec& spec) {
 
 std::vector<Eigen::Index> planted_positions(const WorkloadSpec& spec) {
   if (spec.match == 0 || spec.mode != WorkloadMode::direct || spec.m < 1) return {};
-  const Eigen::Index n = std::min(spec.L, spec.m);
+  const Eigen::Index n = std::min(query_count(spec), spec.m);
   std::vector<Eigen::Index> positions(static_cast<std::size_t>(n));
   // (2i + 1) m < 2^63 for every m and L the parameter table allows (m <= 2^34, L <= 2^14).
   for (Eigen::Index i = 0; i < n; ++i) positions[std::size_t(i)] = (2 * i + 1) * spec.m / (2 * n);
@@ -51,17 +55,19 @@ std::vector<Eigen::Index> planted_positions(const WorkloadSpec& spec) {
 InputPart generate_inputs(const WorkloadSpec& spec) {
   validate(spec);
   InputPart in;
+  const Eigen::Index n = query_count(spec), first = spec.L - n;
   if (spec.mode == WorkloadMode::direct) {
-    in.Q = draw(spec.L, spec.d, spec.dist, spec.scale, spec.seed, Stream::Q);
+    in.Q.resize(n, spec.d);
+    fill_random(in.Q, spec.dist, spec.scale, spec.seed, Stream::Q, first);
     in.K = draw(spec.L, spec.d, spec.dist, spec.scale, spec.seed, Stream::K);
-    in.V = draw(spec.L, spec.d, spec.dist, spec.scale, spec.seed, Stream::V);
+    in.V = draw(spec.L, value_width(spec), spec.dist, spec.scale, spec.seed, Stream::V);
     return in;
   }
   in.X = draw(spec.L, spec.d, spec.dist, spec.scale, spec.seed, Stream::X);
-  in.WQ = draw_projection(spec, Stream::WQ);
-  in.WK = draw_projection(spec, Stream::WK);
-  in.WV = draw_projection(spec, Stream::WV);
-  in.Q = in.X * in.WQ;
+  in.WQ = draw_projection(spec, spec.d, Stream::WQ);
+  in.WK = draw_projection(spec, spec.d, Stream::WK);
+  in.WV = draw_projection(spec, value_width(spec), Stream::WV);
+  in.Q = in.X.bottomRows(n) * in.WQ;
   in.K = in.X * in.WK;
   in.V = in.X * in.WV;
   return in;
@@ -69,8 +75,9 @@ InputPart generate_inputs(const WorkloadSpec& spec) {
 
 MatrixPrefix::MatrixPrefix(const Eigen::Ref<const Eigen::MatrixXd>& KP, const Eigen::Ref<const Eigen::MatrixXd>& VP)
     : m_KP(KP), m_VP(VP) {
-  if (KP.rows() != VP.rows() || KP.cols() != VP.cols())
-    throw std::invalid_argument("K_P and V_P must have the same shape");
+  if (KP.rows() != VP.rows())
+    throw std::invalid_argument("K_P and V_P must have the same number of rows (got " + std::to_string(KP.rows()) +
+                                " and " + std::to_string(VP.rows()) + ")");
 }
 
 PrefixRows MatrixPrefix::block(Eigen::Index begin, Eigen::Index count, PrefixScratch&) const {
@@ -80,7 +87,8 @@ PrefixRows MatrixPrefix::block(Eigen::Index begin, Eigen::Index count, PrefixScr
 GeneratedPrefix::GeneratedPrefix(const WorkloadSpec& spec, const InputPart& inputs)
     : m_spec(spec), m_WK(inputs.WK), m_WV(inputs.WV), m_planted(planted_positions(spec)) {
   validate(spec);
-  if (spec.mode == WorkloadMode::projection && (m_WK.rows() != spec.d || m_WV.rows() != spec.d))
+  if (spec.mode == WorkloadMode::projection &&
+      (m_WK.rows() != spec.d || m_WV.rows() != spec.d || m_WV.cols() != value_width(spec)))
     throw std::invalid_argument("projection-mode prefix needs the workload's W_K and W_V");
   const auto n = Eigen::Index(m_planted.size());
   if (n > 0 && (inputs.Q.rows() < n || inputs.Q.cols() != spec.d))
@@ -103,7 +111,7 @@ PrefixRows GeneratedPrefix::block(Eigen::Index begin, Eigen::Index count, Prefix
   const Eigen::Index d = m_spec.d;
   if (m_spec.mode == WorkloadMode::direct) {
     scratch.KP.resize(count, d);
-    scratch.VP.resize(count, d);
+    scratch.VP.resize(count, value_width(m_spec));
     fill_random(scratch.KP, m_spec.dist, m_spec.scale, m_spec.seed, Stream::KP, begin);
     fill_random(scratch.VP, m_spec.dist, m_spec.scale, m_spec.seed, Stream::VP, begin);
     const auto first = std::lower_bound(m_planted.begin(), m_planted.end(), begin);
@@ -141,12 +149,14 @@ bool draw_rows(const PrefixSource& source, Eigen::MatrixXd& KP, Eigen::MatrixXd&
 
 bool materialize(const PrefixSource& source, Eigen::MatrixXd& KP, Eigen::MatrixXd& VP, const Progress& progress) {
   const Eigen::Index m = source.rows();
-  const Eigen::Index held = KP.cols() == source.dim() && VP.rows() == KP.rows() ? std::min(KP.rows(), m) : 0;
+  const Eigen::Index held = KP.cols() == source.dim() && VP.cols() == source.value_dim() && VP.rows() == KP.rows()
+                                ? std::min(KP.rows(), m)
+                                : 0;
   KP.conservativeResize(m, source.dim());
-  VP.conservativeResize(m, source.dim());
+  VP.conservativeResize(m, source.value_dim());
   if (draw_rows(source, KP, VP, held, m, progress)) return true;
   KP.conservativeResize(held, source.dim());
-  VP.conservativeResize(held, source.dim());
+  VP.conservativeResize(held, source.value_dim());
   return false;
 }
 

@@ -23,17 +23,29 @@ struct WorkloadSpec {
   double scale = 0.5;     ///< Gaussian standard deviation, or the bound B of Uniform[-B, B]
   Distribution dist = Distribution::gaussian;
   std::uint64_t seed = 1;
-  double match = 0;  ///< planted match: query i's score with its own prefix key (0: none)
+  double match = 0;          ///< planted match: query i's score with its own prefix key (0: none)
+  Eigen::Index queries = 0;  ///< n: the queries of the last n input tokens (decoding); 0: all L
+  Eigen::Index dv = 0;       ///< value width d_v; 0: d
 
   bool operator==(const WorkloadSpec&) const = default;
 };
 
-/// The input part of a workload. In projection mode X and W_Q, W_K, W_V are kept too
-/// (W entries are N(0, 1/d), so projections keep the scale of X); in direct mode they are empty.
+/// The number of queries n of `spec` (L unless it names fewer).
+inline Eigen::Index query_count(const WorkloadSpec& spec) { return spec.queries > 0 ? spec.queries : spec.L; }
+/// The value width d_v of `spec` (d unless it names another).
+inline Eigen::Index value_width(const WorkloadSpec& spec) { return spec.dv > 0 ? spec.dv : spec.d; }
+
+/// The input part of a workload: the queries of the last n of the L input tokens (row i of Q is
+/// token L - n + i's, drawn as it would be with n = L), and the keys and values of all L. In
+/// projection mode X and W_Q, W_K, W_V are kept too (W entries are N(0, 1/d), so projections
+/// keep the scale of X); in direct mode they are empty.
 struct InputPart {
-  Eigen::MatrixXd Q, K, V;     ///< L x d
-  Eigen::MatrixXd X;           ///< L x d (projection mode)
-  Eigen::MatrixXd WQ, WK, WV;  ///< d x d (projection mode)
+  Eigen::MatrixXd Q;       ///< n x d
+  Eigen::MatrixXd K;       ///< L x d
+  Eigen::MatrixXd V;       ///< L x d_v
+  Eigen::MatrixXd X;       ///< L x d (projection mode)
+  Eigen::MatrixXd WQ, WK;  ///< d x d (projection mode)
+  Eigen::MatrixXd WV;      ///< d x d_v (projection mode)
 };
 
 /// Draws the input part of `spec`. Throws std::invalid_argument for sizes < 1 or scale <= 0.
@@ -50,7 +62,7 @@ void validate(const WorkloadSpec& spec);
 /// The positions, increasing; empty without a planted match.
 std::vector<Eigen::Index> planted_positions(const WorkloadSpec& spec);
 
-/// Views of prefix rows [begin, begin + count): K_P and V_P blocks (count x d).
+/// Views of prefix rows [begin, begin + count): K_P (count x d) and V_P (count x d_v) blocks.
 struct PrefixRows {
   Eigen::Ref<const Eigen::MatrixXd> KP;
   Eigen::Ref<const Eigen::MatrixXd> VP;
@@ -66,12 +78,13 @@ class PrefixSource {
  public:
   virtual ~PrefixSource() = default;
   virtual Eigen::Index rows() const = 0;
-  virtual Eigen::Index dim() const = 0;
+  virtual Eigen::Index dim() const = 0;                     ///< d, the width of the keys
+  virtual Eigen::Index value_dim() const { return dim(); }  ///< d_v, the width of the values
   /// Rows [begin, begin + count); the views stay valid until `scratch` is next used.
   virtual PrefixRows block(Eigen::Index begin, Eigen::Index count, PrefixScratch& scratch) const = 0;
 };
 
-/// A prefix held in memory (m x d each), viewed without a copy when the arrays are column-major
+/// A prefix held in memory (K_P m x d, V_P m x d_v), viewed without a copy when the arrays are column-major
 /// with contiguous columns (a MatrixXd, a mapped Fortran-order NumPy array); the arrays must
 /// outlive the source.
 class MatrixPrefix final : public PrefixSource {
@@ -79,6 +92,7 @@ class MatrixPrefix final : public PrefixSource {
   MatrixPrefix(const Eigen::Ref<const Eigen::MatrixXd>& KP, const Eigen::Ref<const Eigen::MatrixXd>& VP);
   Eigen::Index rows() const override { return m_KP.rows(); }
   Eigen::Index dim() const override { return m_KP.cols(); }
+  Eigen::Index value_dim() const override { return m_VP.cols(); }
   PrefixRows block(Eigen::Index begin, Eigen::Index count, PrefixScratch&) const override;
 
  private:
@@ -94,6 +108,7 @@ class GeneratedPrefix final : public PrefixSource {
   GeneratedPrefix(const WorkloadSpec& spec, const InputPart& inputs);
   Eigen::Index rows() const override { return m_spec.m; }
   Eigen::Index dim() const override { return m_spec.d; }
+  Eigen::Index value_dim() const override { return value_width(m_spec); }
   PrefixRows block(Eigen::Index begin, Eigen::Index count, PrefixScratch& scratch) const override;
 
  private:

@@ -9,6 +9,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 namespace ntk::test {
 namespace {
@@ -239,6 +240,31 @@ TEST_F(CliFiles, OddDegreeWithNegativeDenominatorIsANumericalFailure) {
   EXPECT_EQ(cli({"compare", "--inputs", dir, "--degree", "2"}).code, 0);
 }
 
+// Issue 26: decoding (fewer queries than input keys) and values of another width than the keys.
+TEST_F(CliFiles, DecodingAndOtherValueWidthsComeFromTheArrays) {
+  const std::string dir = path("decode");
+  ASSERT_EQ(cli({"generate", "--L", "9", "--d", "3", "--dv", "5", "--queries", "2", "--m", "40", "--out", dir}).code,
+            0);
+  const CliRun r = cli({"compare", "--inputs", dir, "--causal", "--json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto metrics = nlohmann::json::parse(r.out);
+  EXPECT_EQ(metrics["L"], 9) << r.out;
+  EXPECT_EQ(metrics["queries"], 2);
+  EXPECT_EQ(metrics["dv"], 5);
+  // The same workload generated gives the same result as its arrays.
+  const CliRun generated =
+      cli({"compare", "--L", "9", "--d", "3", "--dv", "5", "--queries", "2", "--m", "40", "--causal", "--json"});
+  ASSERT_EQ(generated.code, 0) << generated.err;
+  EXPECT_EQ(nlohmann::json::parse(generated.out)["max_abs_error"], metrics["max_abs_error"]);
+  for (const auto& [args, says] : std::vector<std::pair<std::vector<std::string>, std::string>>{
+           {{"compare", "--inputs", dir, "--queries", "1"}, "--queries describes a generated workload"},
+           {{"compare", "--L", "4", "--queries", "5"}, "at most L = 4"}}) {
+    const CliRun refused = cli(args);
+    EXPECT_EQ(refused.code, 2) << refused.err;
+    EXPECT_NE(refused.err.find(says), std::string::npos) << refused.err;
+  }
+}
+
 TEST_F(CliFiles, MalformedInputFoldersAreRefused) {
   const std::string dir = path("w");
   ASSERT_EQ(cli({"generate", "--L", "5", "--d", "3", "--m", "20", "--out", dir}).code, 0);
@@ -250,15 +276,17 @@ TEST_F(CliFiles, MalformedInputFoldersAreRefused) {
     EXPECT_NE(r.err.find(fragment), std::string::npos) << r.err;
   };
   expect_error("--m describes a generated workload", {"--m", "5"});
-  core::write_npy(dir + "/VP.npy", Eigen::MatrixXd::Ones(20, 4));  // width differs from KP
+  core::write_npy(dir + "/VP.npy", Eigen::MatrixXd::Ones(19, 3));  // rows differ from KP
   expect_error("they must match");
+  core::write_npy(dir + "/VP.npy", Eigen::MatrixXd::Ones(20, 4));  // width differs from V
+  expect_error("the prefix values have width 4 but V has d_v = 3");
   core::write_npy(dir + "/VP.npy", Eigen::MatrixXd::Ones(20, 3));
-  core::write_npy(dir + "/K.npy", Eigen::MatrixXd::Ones(6, 3));  // L differs from Q
-  expect_error("must all be L x d");
+  core::write_npy(dir + "/K.npy", Eigen::MatrixXd::Ones(6, 3));  // L differs from V
+  expect_error("Q must be n x d, K L x d and V L x d_v");
   core::write_npy(dir + "/K.npy", Eigen::MatrixXd::Ones(5, 3));
   core::write_npy(dir + "/KP.npy", Eigen::MatrixXd::Ones(20, 2));
   core::write_npy(dir + "/VP.npy", Eigen::MatrixXd::Ones(20, 2));
-  expect_error("the prefix has width 2");
+  expect_error("the prefix keys have width 2");
   core::write_npy_vector(dir + "/KP.npy", Eigen::VectorXd::Ones(20));
   expect_error("must be a 2-D array");
   std::ofstream(dir + "/KP.npy", std::ios::trunc) << "garbage";

@@ -111,6 +111,21 @@ def test_a_generated_comparison_matches_compare_json(precision):
     assert (gap is None) if precision == "float64" else (0 < gap < 1e-5)
 
 
+def test_decoding_and_another_value_width_from_arrays_and_generated(tmp_path):
+    # Issue 26: one query over the input and the prefix (decoding), values wider than the keys.
+    params = dict(L=24, d=4, dv=7, queries=1, m=3000, causal=True)
+    generated = nx.compare(**params)
+    w = nx.generate(**{k: v for k, v in params.items() if k != "causal"})
+    assert w["Q"].shape == (1, 4) and w["V"].shape == (24, 7) and w["VP"].shape == (3000, 7)
+    given = nx.compare(*(w[x] for x in ARRAYS), causal=True)
+    assert given["queries"] == 1 and given["dv"] == 7 and given["L"] == 24
+    assert given["max_abs_error"] == pytest.approx(generated["max_abs_error"], rel=1e-12)
+    with pytest.raises(ValueError, match="queries describes a generated workload"):
+        nx.compare(*(w[x] for x in ARRAYS), queries=1)
+    with pytest.raises(ValueError, match="n <= L|at most L"):
+        nx.compare(w["K"][:5], w["K"][:3], w["V"][:3], w["KP"], w["VP"], causal=True)
+
+
 def test_generate_and_the_limit_match_the_program(tmp_path):
     params = dict(mode="projection", L=16, d=4, m=300, seed=3, scale=0.5)
     done = run("generate", *[f"--{k}={v}" for k, v in params.items()], "--out", tmp_path)
@@ -222,9 +237,9 @@ def test_results_do_not_depend_on_the_thread_count():
 def test_errors_name_the_argument():
     _, a, _ = case("small")
     Q, K, V, KP, VP = (a[x] for x in ARRAYS)
-    with pytest.raises(ValueError, match=r"^K \(3, 4\)|K .* must have Q's shape"):
+    with pytest.raises(ValueError, match=r"V L x d_v; got .* \(Q \(\d+, 4\), K \(3, 4\)"):
         nx.exact_attention(Q, K[:3], V, KP, VP)
-    with pytest.raises(ValueError, match="KP .* and VP"):
+    with pytest.raises(ValueError, match="the prefix keys have width 2 but Q has d = 4"):
         nx.exact_attention(Q, K, V, KP[:, :2], VP)
     with pytest.raises(ValueError, match="Q must be a 2-D array"):
         nx.exact_attention(Q[0], K, V, KP, VP)

@@ -13,10 +13,10 @@
 namespace ntk::ui {
 
 Eigen::VectorXd keysPerColumn(const core::AttentionMap& map, Eigen::Index m, Eigen::Index L) {
-  Eigen::VectorXd keys = Eigen::VectorXd::Zero(map.prefix_bins + map.query_bins);
+  Eigen::VectorXd keys = Eigen::VectorXd::Zero(map.prefix_bins + map.input_bins);
   const auto width = Eigen::Index(map.keys_per_bin);
   for (Eigen::Index b = 0; b < map.prefix_bins; ++b) keys(b) = double(std::min(width, m - b * width));
-  for (Eigen::Index i = 0; i < L; ++i) keys(map.prefix_bins + i * map.query_bins / L) += 1;
+  for (Eigen::Index i = 0; i < L; ++i) keys(map.prefix_bins + i * map.input_bins / L) += 1;
   return keys;
 }
 
@@ -117,7 +117,7 @@ void MapsTab::draw() {
   m_difference->setMap(diff, *c.ntk_map, keys, QCPRange(-span, span), purple_orange(), tr("signed difference"));
   if (!m_row->isHidden()) drawInspector();
 
-  const bool binned = exact.keys_per_bin > 1 || exact.queries_per_bin > 1;
+  const bool binned = exact.keys_per_bin > 1 || exact.inputs_per_bin > 1;
   m_columns->setEnabled(binned);
   QString text = exact.prefix_bins == 0
                      ? tr("No prefix (m = 0): every column is one of the L input keys, and both methods are plain "
@@ -129,11 +129,13 @@ void MapsTab::draw() {
                                   "their total weight, so it is up to %1 times brighter than one input key's."))
                            .arg(exact.keys_per_bin, 0, 'g', 4)
                      : tr("Every prefix key has its own column (left of the dashed line).");
-  if (exact.queries_per_bin > 1)
-    text += tr(" The L = %1 queries are binned too: a row is the mean weight row of %2 queries, and an input "
-               "column holds %2 keys.")
+  if (exact.queries_per_bin > 1 || exact.inputs_per_bin > 1)
+    text += tr(" The n = %1 queries and L = %2 input keys are binned too: a row is the mean weight row of %3 "
+               "queries, and an input column holds %4 keys.")
+                .arg(c.exact.T.rows())
                 .arg(c.params.workload.L)
-                .arg(exact.queries_per_bin, 0, 'g', 4);
+                .arg(exact.queries_per_bin, 0, 'g', 4)
+                .arg(exact.inputs_per_bin, 0, 'g', 4);
   text += tr(" Exact and NTK-Attention share one colour scale; click a row to inspect that query.");
   text += largest >= difference_floor * top
               ? tr(" The difference spans ±%1, its largest entry.").arg(span, 0, 'e', 2)
@@ -153,10 +155,10 @@ void MapsTab::drawInspector() {
   m_inspected = std::min<int>(m_inspected, int(exact.rows()) - 1);
   const int row = m_inspected;
   // The output error of the query, or the largest of the queries in the bin.
-  const Eigen::Index L = c.params.workload.L;
+  const Eigen::Index n = c.exact.T.rows();
   double error = 0;
-  for (Eigen::Index i = 0; i < L; ++i)
-    if (i * layout.query_bins / L == row && i < c.errors.row_max_abs.size())
+  for (Eigen::Index i = 0; i < n; ++i)
+    if (i * layout.query_bins / n == row && i < c.errors.row_max_abs.size())
       error = std::max(error, c.errors.row_max_abs(i));
   clearPlot(m_row);
   std::vector<double> column(std::size_t(exact.cols()));
@@ -169,7 +171,7 @@ void MapsTab::drawInspector() {
   }
   m_row->m_keys = m_keys;
   m_row->m_prefixBins = layout.prefix_bins;
-  m_row->m_inputBinned = layout.queries_per_bin > 1;
+  m_row->m_inputBinned = layout.inputs_per_bin > 1;
   const QString who = layout.queries_per_bin > 1 ? tr("query bin %1").arg(row) : tr("query %1").arg(row);
   addCurve(m_row, m_row->m_rect, tr("exact softmax, %1").arg(who), QPen(palette::blue, 2), QCPScatterStyle::ssDisc,
            column, m_row->m_exact);

@@ -2,7 +2,7 @@
 
 #include "core/kernels/cost_model.h"
 #include "core/ntk/ntk_view.h"
-#include "core/util/parallel.h"
+#include "core/pipeline/budget.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -99,7 +99,7 @@ QString human(double v, const char* unit) {
 
 QString comparisonSummary(const core::Parameters& p) {
   const auto r = core::feature_dimension(p);
-  const core::CostEstimate c = core::estimate_cost({p.workload.L, p.workload.d, p.workload.m, r, p.rank, 1024, 1});
+  const core::CostEstimate c = core::estimate_cost(core::comparison_sizes(p));
   return QObject::tr(
              "<b>r = %1</b> features<br>"
              "parameters: prefix m d = %2, NTK-Attention %3 = %4<br>"
@@ -107,7 +107,7 @@ QString comparisonSummary(const core::Parameters& p) {
              "FLOPs per evaluation: exact %7, NTK-Attention %8")
       .arg(r)
       .arg(human(c.exact.parameters, ""))
-      .arg(p.rank > 0 ? "r s + s d + r" : "r d + r")
+      .arg(p.rank > 0 ? "r s + s d_v + r" : "r d_v + r")
       .arg(human(c.ntk.parameters, ""))
       .arg(human(c.exact.bytes, "B"), human(c.ntk.bytes, "B"))
       .arg(human(c.exact.flops, "FLOP"), human(c.ntk.flops, "FLOP"));
@@ -115,9 +115,7 @@ QString comparisonSummary(const core::Parameters& p) {
 
 void checkComparison(const core::Parameters& p) {
   core::validate(p);
-  core::check_memory_budget(
-      {p.workload.L, p.workload.d, p.workload.m, core::feature_dimension(p), p.rank, 1024, core::thread_count()},
-      core::default_memory_budget_bytes);
+  core::check_memory_budget(core::comparison_sizes(p), core::default_memory_budget_bytes);
 }
 
 QString ntkSummary(const core::Parameters& p) {

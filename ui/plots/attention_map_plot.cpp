@@ -41,6 +41,7 @@ void AttentionMapPlot::setMap(const Eigen::MatrixXd& values, const core::Attenti
   m_prefixBins = layout.prefix_bins;
   m_keysPerBin = layout.keys_per_bin;
   m_queriesPerBin = layout.queries_per_bin;
+  m_inputsPerBin = layout.inputs_per_bin;
   const Eigen::Index prefix_bins = m_prefixBins;
   const int rows = int(values.rows()), cols = int(values.cols());
   m_map->data()->setSize(cols, rows);
@@ -57,8 +58,8 @@ void AttentionMapPlot::setMap(const Eigen::MatrixXd& values, const core::Attenti
   m_boundary->point2->setCoords(double(prefix_bins) - 0.5, 1);
   m_boundary->setVisible(prefix_bins > 0);
   // How many keys a bin holds is in the caption under the maps.
-  const QString input = m_queriesPerBin > 1 ? tr("input bins") : tr("input");
-  xAxis->setLabel(prefix_bins == 0   ? (m_queriesPerBin > 1 ? tr("input key bins") : tr("input keys"))
+  const QString input = m_inputsPerBin > 1 ? tr("input bins") : tr("input");
+  xAxis->setLabel(prefix_bins == 0   ? (m_inputsPerBin > 1 ? tr("input key bins") : tr("input keys"))
                   : m_keysPerBin > 1 ? tr("prefix bins | %1").arg(input)
                                      : tr("prefix keys | %1").arg(input));
   yAxis->setLabel(m_queriesPerBin > 1 ? tr("query bin") : tr("query"));
@@ -72,9 +73,9 @@ QString AttentionMapPlot::csv() const {
       out += QString("%1,%2,%3,%4,%5\n")
                  .arg(i)
                  .arg(j < m_prefixBins ? j : j - m_prefixBins)
-                 .arg(j < m_prefixBins      ? "prefix_bin"
-                      : m_queriesPerBin > 1 ? "input_bin"
-                                            : "input")
+                 .arg(j < m_prefixBins     ? "prefix_bin"
+                      : m_inputsPerBin > 1 ? "input_bin"
+                                           : "input")
                  .arg(m_keys(j), 0, 'g', 17)
                  .arg(m_values(i, j), 0, 'g', 17);
   return out;
@@ -89,10 +90,9 @@ void AttentionMapPlot::showValueAt(QMouseEvent* event) {
     return tr("%1 to %2").arg(qint64(std::ceil(bin * per_bin))).arg(qint64(std::ceil((bin + 1) * per_bin)) - 1);
   };
   const int input = col - int(m_prefixBins);
-  const QString where = col < m_prefixBins ? tr("prefix bin %1 (keys %2)").arg(col).arg(span(col, m_keysPerBin))
-                        : m_queriesPerBin > 1
-                            ? tr("input bin %1 (keys %2)").arg(input).arg(span(input, m_queriesPerBin))
-                            : tr("input key %1").arg(input);
+  const QString where = col < m_prefixBins   ? tr("prefix bin %1 (keys %2)").arg(col).arg(span(col, m_keysPerBin))
+                        : m_inputsPerBin > 1 ? tr("input bin %1 (keys %2)").arg(input).arg(span(input, m_inputsPerBin))
+                                             : tr("input key %1").arg(input);
   const QString who =
       m_queriesPerBin > 1 ? tr("queries %1 (mean)").arg(span(row, m_queriesPerBin)) : tr("query %1").arg(row);
   QToolTip::showText(event->globalPosition().toPoint(),

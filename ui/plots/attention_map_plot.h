@@ -42,6 +42,7 @@ class AttentionMapPlot : public QCustomPlot, public CsvSource {
   Eigen::Index m_prefixBins = 0;
   double m_keysPerBin = 1;
   double m_queriesPerBin = 1;
+  double m_inputsPerBin = 1;
 };
 
 }  // namespace ntk::ui

@@ -1,10 +1,13 @@
+#include "core/io/captured_attention.h"
 #include "core/io/npy.h"
 #include "core/io/peft_prefix.h"
 #include "core/io/safetensors.h"
 #include "core/kernels/prefix_attention.h"
+#include "core/pipeline/heads.h"
 #include "tests/test_util.h"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <cstring>
 #include <filesystem>
@@ -269,6 +272,132 @@ TEST(PeftCheckpointReference, EveryLayerAndHeadIsWhatPeftsGetPromptMakes) {
       EXPECT_EQ(KP, read_npy(dir / (name + "_K.npy")).data) << name;
       EXPECT_EQ(VP, read_npy(dir / (name + "_V.npy")).data) << name;
     }
+}
+
+// A capture written byte by byte: layer 0 with 4 query heads, 2 key/value heads, n = 2, L = 3,
+// d = 2, d_v = 3; entry i of a tensor is `base + i`.
+std::vector<RawTensor> capture_tensors(const std::string& queries_shape = "[4, 2, 2]", int query_entries = 16) {
+  const auto entries = [](int count, float base) {
+    std::vector<float> v(std::size_t(count), 0.0F);
+    for (int i = 0; i < count; ++i) v[std::size_t(i)] = base + float(i) / 8.0F;
+    return bytes_of(v);
+  };
+  return {{"layers.0.queries", "F32", queries_shape, entries(query_entries, 0)},
+          {"layers.0.keys", "F32", "[1, 2, 3, 2]", entries(12, 1)},
+          {"layers.0.values", "F32", "[2, 3, 3]", entries(18, -1)}};
+}
+
+TEST_F(Safetensors, CapturedHeadsAreTheirSlicesAndGroupedHeadsShareAKeyValueHead) {
+  const CapturedAttention c(write("capture.safetensors", safetensors_bytes(capture_tensors())));
+  ASSERT_EQ(c.layers(), 1);
+  const CapturedLayer& s = c.layer(0);
+  EXPECT_EQ(s.heads, 4);
+  EXPECT_EQ(s.kv_heads, 2);
+  EXPECT_EQ(s.queries, 2);
+  EXPECT_EQ(s.tokens, 3);
+  EXPECT_EQ(s.dim, 2);
+  EXPECT_EQ(s.value_dim, 3);
+  // Row-major [heads, tokens, dim]: entry (h, t, j) is h * tokens * dim + t * dim + j.
+  EXPECT_EQ(c.queries(0, 3)(1, 0), 0 + (3 * 4 + 1 * 2 + 0) / 8.0);
+  EXPECT_EQ(c.keys(0, 1)(2, 1), 1 + (1 * 6 + 2 * 2 + 1) / 8.0);  // batch of one: [1, 2, 3, 2]
+  EXPECT_EQ(c.values(0, 1)(0, 2), -1 + (1 * 9 + 0 + 2) / 8.0);
+  EXPECT_EQ(c.kv_head(0, 0), 0);
+  EXPECT_EQ(c.kv_head(0, 1), 0);
+  EXPECT_EQ(c.kv_head(0, 2), 1);
+  EXPECT_EQ(c.kv_head(0, 3), 1);
+  // As a KV cache: the keys and values of a key/value head, streamed.
+  Eigen::MatrixXd KP, VP;
+  ASSERT_TRUE(materialize(*c.prefix(0, 1), KP, VP));
+  EXPECT_EQ(KP, c.keys(0, 1));
+  EXPECT_EQ(VP, c.values(0, 1));
+}
+
+TEST_F(Safetensors, MalformedCapturesAreRefusedNamingTheTensor) {
+  const auto refused = [&](const std::vector<RawTensor>& tensors, const std::string& says) {
+    try {
+      CapturedAttention c(write("bad_capture.safetensors", safetensors_bytes(tensors)));
+      ADD_FAILURE() << "accepted; expected: " << says;
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find(says), std::string::npos) << e.what();
+    }
+  };
+  refused(capture_tensors("[3, 2, 2]", 12), "grouped-query attention needs the second to divide the first");
+  refused(capture_tensors("[4, 2, 5]", 40), "must have the same head dimension");
+  refused(capture_tensors("[4, 4]"), "a captured tensor is [heads, tokens, head_dim]");
+  std::vector<RawTensor> no_values = capture_tensors();
+  no_values.pop_back();
+  refused(no_values, "layers.0.values");
+  refused({capture_tensors()[0]}, "has no tensor 'layers.0.keys'");
+}
+
+// The tiny model's real prefix (tests/data/tiny_model, made by examples/tiny_model/make.py with
+// PyTorch): every layer and head of `heads` against the reference PyTorch computed in float64
+// from the same float32 numbers, exact attention and NTK-Attention written out from the Taylor
+// kernel (no feature map): outputs and errors within 1e-12.
+TEST(TinyModel, EveryHeadsErrorsAreThoseOfAnIndependentPyTorchComputation) {
+  const fs::path dir = fs::path(NTK_TEST_DATA_DIR) / "tiny_model";
+  const PeftPrefixCheckpoint checkpoint(dir / "checkpoint");
+  const CapturedAttention inputs(dir / "activations.safetensors");
+  const SafetensorsFile reference(dir / "reference.safetensors");
+  std::ifstream json_file(dir / "reference.json");
+  const nlohmann::json expected = nlohmann::json::parse(json_file);
+  const auto output = [&](const std::string& name, std::int64_t layer, std::int64_t head, Eigen::Index rows,
+                          Eigen::Index cols) {
+    const TensorInfo& t = reference.tensor(name);  // [layers, heads, L, head_dim]
+    Eigen::MatrixXd flat(1, rows * cols);
+    reference.read(t, layer, 1, head * rows * cols, rows * cols, flat);
+    return Eigen::MatrixXd(Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
+        flat.data(), rows, cols));
+  };
+  int checked = 0;
+  for (const int degree : {1, 2, 4}) {
+    Parameters p = default_parameters();
+    p.feature.degree = degree;
+    p.causal = true;
+    const HeadsReport report = compare_heads(prefix_layers(checkpoint), inputs, p);
+    ASSERT_EQ(report.heads.size(), expected["heads"].size());
+    const std::string taylor = "taylor" + std::to_string(degree);
+    for (std::size_t i = 0; i < report.heads.size(); ++i) {
+      const HeadResult& h = report.heads[i];
+      const nlohmann::json& e = expected["heads"][i];
+      ASSERT_EQ(h.layer, e["layer"].get<std::int64_t>());
+      ASSERT_EQ(h.head, e["head"].get<std::int64_t>());
+      ASSERT_EQ(h.kv_head, e["kv_head"].get<std::int64_t>());
+      const Comparison& c = h.comparison;
+      EXPECT_LT(test::rel_error(c.exact.T, output("exact", h.layer, h.head, c.exact.T.rows(), c.exact.T.cols())),
+                1e-12);
+      EXPECT_NEAR(c.exact.prefix_mass.mean(), e["exact_prefix_mass"].get<double>(), 1e-12);
+      if (c.status != Status::ok) continue;  // odd degree: rows with D_ii <= 0 are NaN here
+      const double rel = e[taylor + "_rel_fro"].get<double>(), top = e[taylor + "_max_abs"].get<double>();
+      EXPECT_LT(test::rel_error(c.approx.T, output(taylor, h.layer, h.head, c.approx.T.rows(), c.approx.T.cols())),
+                1e-12);
+      EXPECT_NEAR(c.errors.rel_fro, rel, 1e-12 * std::max(1.0, rel)) << taylor << " layer " << h.layer;
+      EXPECT_NEAR(c.errors.max_abs, top, 1e-12 * std::max(1.0, top)) << taylor << " layer " << h.layer;
+      ++checked;
+    }
+  }
+  EXPECT_GE(checked, 2 * 16);  // every head at the even degrees
+}
+
+TEST(TinyModel, ACaptureReadAsAKvCacheIsThePrefixOfItsArrays) {
+  const CapturedAttention cache(fs::path(NTK_TEST_DATA_DIR) / "tiny_model" / "activations.safetensors", true);
+  const PrefixLayers layers = prefix_layers(cache);
+  ASSERT_EQ(layers.layers, 4);
+  ASSERT_EQ(layers.kv_heads, 2);
+  const KeyShape shape = key_shape(*layers.prefix(1, 1));
+  EXPECT_GT(shape.anisotropy, 1.0);
+  EXPECT_GT(shape.outlier, 1.0);
+}
+
+TEST(KeyShapes, AnIsotropicPrefixIsNearOneAndAStretchedColumnStandsOut) {
+  Eigen::MatrixXd KP = test::random_matrix(20000, 8, 1.0, 3), VP = test::random_matrix(20000, 8, 1.0, 4);
+  const KeyShape round = key_shape(MatrixPrefix(KP, VP));
+  EXPECT_LT(round.anisotropy, 1.1);
+  EXPECT_LT(round.outlier, 6.0);  // Gaussian: about sqrt(2 ln(160000)) = 4.9
+  KP.col(5) *= 10;
+  const KeyShape stretched = key_shape(MatrixPrefix(KP, VP));
+  EXPECT_GT(stretched.anisotropy, 7.0);  // 100 / ((7 + 100) / 8) = 7.5
+  EXPECT_EQ(stretched.outlier_dim, 5);
 }
 
 }  // namespace

@@ -56,8 +56,8 @@ TEST(PrefixReduction, EveryRowIsReadOnceForAllConsumers) {
   const GeneratedPrefix generated(s, in);
   const CountingPrefix counting(generated);
   const FeatureMap phi({}, s.d);
-  const ExactPrefixConsumer exact(in.Q);
-  const CompressionConsumer compression(phi);
+  const ExactPrefixConsumer exact(in.Q, in.V.cols());
+  const CompressionConsumer compression(phi, in.V.cols());
   const PrefixPass pass = reduce_prefix(counting, {&exact, &compression});
   EXPECT_EQ(counting.read(), s.m);
   EXPECT_EQ(pass.rows_read, s.m);
@@ -77,7 +77,7 @@ TEST(PrefixReduction, ExactAttentionAndTheExactMapShareAChunksScores) {
   const InputPart in = generate_inputs(s);
   const GeneratedPrefix prefix(s, in);
   const FeatureMap phi({}, s.d);
-  const ExactPrefixConsumer exact(in.Q);
+  const ExactPrefixConsumer exact(in.Q, in.V.cols());
   const MapConsumers maps(in.Q, phi, s.m, 64);
   std::vector<const PrefixConsumer*> consumers{&exact};
   for (const PrefixConsumer* c : maps.consumers()) consumers.push_back(c);
@@ -99,8 +99,8 @@ TEST(PrefixReduction, FoldsReusedAsMMovesGiveTheBitsOfAComputationFromScratch) {
   const WorkloadSpec base = workload(0);
   const InputPart in = generate_inputs(base);
   const FeatureMap phi({}, base.d);
-  const ExactPrefixConsumer exact(in.Q, key_of(FoldKind::exact));
-  const CompressionConsumer compression(phi, key_of(FoldKind::compression));
+  const ExactPrefixConsumer exact(in.Q, in.V.cols(), key_of(FoldKind::exact));
+  const CompressionConsumer compression(phi, in.V.cols(), key_of(FoldKind::compression));
   Eigen::Index previous = 0;
   for (const Eigen::Index m : {Eigen::Index{5000}, Eigen::Index{20000}, Eigen::Index{9000}, Eigen::Index{20001},
                                Eigen::Index{4095}, Eigen::Index{0}}) {
@@ -133,7 +133,7 @@ TEST(PrefixReduction, FoldsAreKeptEightPerOctaveAndTheLast) {
   PrefixFoldCache cache(std::size_t{256} << 20);
   WorkloadSpec s = workload(100 * prefix_segment_rows + 5);
   const InputPart in = generate_inputs(s);
-  const ExactPrefixConsumer exact(in.Q, key_of(FoldKind::exact));
+  const ExactPrefixConsumer exact(in.Q, in.V.cols(), key_of(FoldKind::exact));
   reduce_prefix(GeneratedPrefix(s, in), {&exact}, {}, &cache);
   EXPECT_EQ(cache.folds(), std::size_t{16 + 8 + 8 + 4 + 1});
   s.m = 91 * prefix_segment_rows + 7;
@@ -149,7 +149,7 @@ TEST(PrefixReduction, FoldsAreKeptEightPerOctaveAndTheLast) {
 TEST(PrefixReduction, AnOverfullCacheThinsItselfAndStaysExact) {
   const WorkloadSpec base = workload(0);
   const InputPart in = generate_inputs(base);
-  const ExactPrefixConsumer exact(in.Q, key_of(FoldKind::exact));
+  const ExactPrefixConsumer exact(in.Q, in.V.cols(), key_of(FoldKind::exact));
   const std::size_t fold_bytes = exact.start()->bytes();
   PrefixFoldCache cache(5 * fold_bytes);  // room for 5 of the 12 folds of m = 12 segments
   WorkloadSpec s = base;
@@ -171,7 +171,7 @@ TEST(PrefixReduction, ACancelledPassKeepsOnlyCompleteFolds) {
   const WorkloadSpec s = workload(10 * prefix_segment_rows);
   const InputPart in = generate_inputs(s);
   const GeneratedPrefix prefix(s, in);
-  const ExactPrefixConsumer exact(in.Q, key_of(FoldKind::exact));
+  const ExactPrefixConsumer exact(in.Q, in.V.cols(), key_of(FoldKind::exact));
   int calls = 0;
   const PrefixPass stopped = reduce_prefix(
       prefix, {&exact}, [&](std::int64_t, std::int64_t) { return ++calls < 20; }, &cache);
@@ -195,8 +195,8 @@ TEST(PrefixReduction, MapsInASharedPassEqualMapsInTheirOwnAndCanBeCancelled) {
   const NtkResult approx = ntk_attention(in.Q, in.K, in.V, phi, compress_prefix(generated, phi), false);
   const AttentionMaps own =
       attention_maps(in.Q, in.K, generated, phi, false, exact.log_normalizer, approx.denominator, 300, 0);
-  const ExactPrefixConsumer softmax(in.Q);
-  const CompressionConsumer compression(phi);
+  const ExactPrefixConsumer softmax(in.Q, in.V.cols());
+  const CompressionConsumer compression(phi, in.V.cols());
   const MapConsumers maps(in.Q, phi, s.m, 300);
   std::vector<const PrefixConsumer*> all{&softmax, &compression};
   for (const PrefixConsumer* c : maps.consumers()) all.push_back(c);
@@ -290,7 +290,7 @@ TEST(PrefixReduction, ACachedComparisonEqualsOneFromScratch) {
     plain.map_columns = 64;
     plain.timing_runs = 1;
     const Comparison a = compare_methods(p, live), b = compare_methods(p, plain);
-    EXPECT_EQ(a.pass.has_value(), exact_streams(p.workload.L, m, p.precision));
+    EXPECT_EQ(a.pass.has_value(), exact_streams(p.workload.L, m, p.workload.L, p.precision));
     EXPECT_FALSE(b.pass.has_value());
     ASSERT_TRUE(a.exact_map && a.ntk_map);
     EXPECT_EQ(a.exact_map->prefix_bins == 0, m == 0);

@@ -14,26 +14,16 @@ head_dim] and split in (key, value) pairs per layer.
 """
 
 import json
-import struct
 import sys
 from pathlib import Path
 
 import numpy as np
 import torch
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "examples"))
+from _safetensors import write_safetensors  # noqa: E402
+
 M, LAYERS, HEADS, TOKEN_DIM = 6, 3, 2, 8
-
-
-def write_safetensors(path, tensors):
-    """The format: an 8-byte little-endian header length, a JSON header, the raw data."""
-    header, data = {}, b""
-    for name, (dtype, array) in tensors.items():
-        raw = array.tobytes()
-        header[name] = {"dtype": dtype, "shape": list(array.shape), "data_offsets": [len(data), len(data) + len(raw)]}
-        data += raw
-    header["__metadata__"] = {"format": "pt"}
-    text = json.dumps(header).encode()
-    Path(path).write_bytes(struct.pack("<Q", len(text)) + text + data)
 
 
 def main(out):

@@ -1,0 +1,81 @@
+#pragma once
+// Every layer and head of a real model at once: the per-head view of `ntk-explorer heads` and the
+// window's Heads tab. Each query head's captured queries, keys and values are compared with the
+// prefix of its key/value head (grouped-query attention: query head h reads key/value head
+// h / (heads / kv_heads)), exactly as one comparison of arrays (compare_methods), and the prefix
+// keys are measured for how far they are from the isotropic Gaussian the theory assumes.
+
+#include "core/io/captured_attention.h"
+#include "core/pipeline/comparison.h"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace ntk::core {
+
+class PeftPrefixCheckpoint;
+
+/// How far a prefix's keys are from an isotropic Gaussian (trained keys are anisotropic and have
+/// outlier dimensions: where a feature map's error lives).
+struct KeyShape {
+  double anisotropy = 1;         ///< largest eigenvalue of the keys' covariance over the mean eigenvalue (d: rank one)
+  double outlier = 0;            ///< largest |K_P[j, c]| over the root mean square entry
+  std::int64_t outlier_dim = 0;  ///< the column c of that entry
+};
+
+/// The keys' shape of a prefix, in one streamed pass (memory O(d^2)).
+KeyShape key_shape(const PrefixSource& prefix);
+
+/// The prefix of (layer, key/value head): a PEFT checkpoint's or a KV cache's.
+struct PrefixLayers {
+  std::int64_t layers = 0, kv_heads = 0;
+  std::function<std::unique_ptr<PrefixSource>(std::int64_t layer, std::int64_t kv_head)> prefix;
+  std::string origin;  ///< the file or folder, for messages
+};
+
+PrefixLayers prefix_layers(const PeftPrefixCheckpoint& checkpoint);
+PrefixLayers prefix_layers(const CapturedAttention& cache);
+
+struct HeadResult {
+  std::int64_t layer = 0, head = 0, kv_head = 0;
+  Comparison comparison;  ///< of this head's queries, keys and values with its prefix
+  KeyShape keys;          ///< of its key/value head's prefix
+};
+
+struct HeadsOptions {
+  Progress progress;  ///< units: heads
+  double memory_budget_bytes = default_memory_budget_bytes;
+};
+
+struct HeadsReport {
+  std::vector<HeadResult> heads;  ///< layer by layer, query head by query head
+  Status status = Status::ok;     ///< cancelled: `heads` holds those finished
+};
+
+/// Compares every query head of every layer of `inputs` with its prefix, with the feature map,
+/// rank and precision of `params` (its workload sizes are set from each head's arrays). Throws
+/// std::invalid_argument, naming both origins, when the prefix and the capture disagree in
+/// layers, key/value heads or widths.
+HeadsReport compare_heads(const PrefixLayers& prefix, const CapturedAttention& inputs, const Parameters& params,
+                          const HeadsOptions& options = {});
+
+/// Which heads NTK-Attention can replace at a tolerance on the relative (Frobenius) error. Z and k
+/// depend on the prefix alone, so they belong to a key/value head, shared by its query heads: a
+/// key/value head is replaceable when every query head reading it is within the tolerance.
+struct ReplacementSummary {
+  std::int64_t heads = 0, within = 0;          ///< query heads, and those within the tolerance
+  std::int64_t kv_heads = 0, replaceable = 0;  ///< key/value heads, and those replaceable
+  double prefix_parameters = 0;                ///< of the replaceable heads' prefixes: m (d + d_v) each
+  double ntk_parameters = 0;                   ///< of their NTK-Attention: r d_v + r each
+};
+
+ReplacementSummary replacement_summary(const HeadsReport& report, double tolerance);
+
+/// The CSV of a report: one row per head (layer, head, kv_head, n, L, m, d, d_v, r, errors, the
+/// prefix's share of attention in both methods, the keys' shape, status).
+std::string heads_csv(const HeadsReport& report);
+
+}  // namespace ntk::core
