@@ -225,6 +225,17 @@ void SafetensorsFile::read(const TensorInfo& t, std::int64_t row0, std::int64_t 
       out(r, c) = v;
     }
   }
+  if (rows > 0 && cols > 0)
+    release_pages(t.begin + std::size_t(row0 * all_cols + col0) * size,
+                  t.begin + std::size_t((row0 + rows - 1) * all_cols + col0 + cols) * size);
+}
+
+void SafetensorsFile::release_pages(std::size_t begin, std::size_t end) const {
+  // Only the pages wholly inside [begin, end): a page a neighbouring block still reads stays.
+  // Dropping them costs a refault from the page cache if they are read again, never a wrong value.
+  static const auto page = std::size_t(::sysconf(_SC_PAGESIZE));
+  const std::size_t first = (begin + page - 1) / page * page, last = end / page * page;
+  if (last >= first + release_bytes) ::madvise(const_cast<unsigned char*>(m_data) + first, last - first, MADV_DONTNEED);
 }
 
 Eigen::MatrixXd SafetensorsFile::read(const TensorInfo& t) const {

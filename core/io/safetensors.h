@@ -53,13 +53,19 @@ class SafetensorsFile {
   /// Entries [row0, row0 + rows) x [col0, col0 + cols) of `t` seen as a matrix of shape[0] rows
   /// (row-major, as stored; a 1-D tensor is one column), converted to float64 into `out`
   /// (rows x cols). Throws std::invalid_argument for a block outside the tensor or a NaN or
-  /// infinite entry (naming the tensor and the index).
+  /// infinite entry (naming the tensor and the index). The mapped pages wholly inside a block
+  /// (when they are at least 16 kB) are released after it is read, so that streaming a tensor through
+  /// blocks keeps the process's memory at a block, not the file (the kernel's page cache keeps
+  /// them for a second read).
   void read(const TensorInfo& t, std::int64_t row0, std::int64_t rows, std::int64_t col0, std::int64_t cols,
             Eigen::Ref<Eigen::MatrixXd> out) const;
   /// The whole tensor as a float64 matrix (shape[0] x the product of the other dimensions).
   Eigen::MatrixXd read(const TensorInfo& t) const;
 
  private:
+  static constexpr std::size_t release_bytes = std::size_t(16) << 10;
+  void release_pages(std::size_t begin, std::size_t end) const;
+
   std::filesystem::path m_path;
   const unsigned char* m_data = nullptr;
   std::size_t m_bytes = 0;

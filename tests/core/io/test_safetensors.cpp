@@ -312,6 +312,22 @@ TEST_F(Safetensors, CapturedHeadsAreTheirSlicesAndGroupedHeadsShareAKeyValueHead
   EXPECT_EQ(VP, c.values(0, 1));
 }
 
+// A block's pages are released once it is read (memory independent of the file's size): reading
+// them again refaults them from the file, with the same values.
+TEST_F(Safetensors, BlocksReadAgainAfterTheirPagesAreReleasedGiveTheSameValues) {
+  std::vector<float> values(20000 * 4);
+  for (std::size_t i = 0; i < values.size(); ++i) values[i] = float(i % 977) / 16.0F - 30.0F;
+  const SafetensorsFile file(
+      write("large.safetensors", safetensors_bytes({{"x", "F32", "[20000, 4]", bytes_of(values)}})));
+  const TensorInfo& t = file.tensor("x");
+  Eigen::MatrixXd block(10000, 4);
+  file.read(t, 100, 10000, 0, 4, block);  // 160 kB: its pages are released
+  const Eigen::MatrixXd all = file.read(t);
+  for (Eigen::Index r = 0; r < all.rows(); ++r)
+    for (Eigen::Index c = 0; c < 4; ++c) ASSERT_EQ(all(r, c), double(values[std::size_t(r * 4 + c)])) << r;
+  EXPECT_EQ(block, all.middleRows(100, 10000));
+}
+
 TEST_F(Safetensors, MalformedCapturesAreRefusedNamingTheTensor) {
   const auto refused = [&](const std::vector<RawTensor>& tensors, const std::string& says) {
     try {
