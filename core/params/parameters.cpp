@@ -87,10 +87,12 @@ std::vector<ParamSpec> make_specs() {
       "input token, n = L",
       [](const P& p) { return std::to_string(p.workload.queries); },
       [](P& p, double v, std::string_view) { p.workload.queries = Eigen::Index(v); });
+  s.back().minimum_means = "all (n = L)";
   integer(
       "dv", "Value width d_v", 0, 512, "width of every value (and of the outputs); 0: d_v = d",
       [](const P& p) { return std::to_string(p.workload.dv); },
       [](P& p, double v, std::string_view) { p.workload.dv = Eigen::Index(v); });
+  s.back().minimum_means = "d_v = d";
   s.push_back(applying({"scale",
                         "Entry scale B",
                         ParamType::real,
@@ -172,6 +174,7 @@ std::vector<ParamSpec> make_specs() {
       "rank", "Rank s of Z", 0, 1048576, "truncate Z to rank s by SVD; 0 keeps full rank",
       [](const P& p) { return std::to_string(p.rank); },
       [](P& p, double v, std::string_view) { p.rank = Eigen::Index(v); });
+  s.back().minimum_means = "full rank";
   s.push_back({"causal",
                "Causal mask",
                ParamType::flag,

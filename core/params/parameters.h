@@ -50,6 +50,9 @@ struct ParamSpec {
   void (*setter)(Parameters&, double, std::string_view) = nullptr;
   /// Whether the parameter shapes a comparison of these parameters and inputs (null: always).
   bool (*applies)(const Parameters&, InputSource) = nullptr;
+  /// What the minimum means when it stands for another value ("full rank", "n = L"), shown by the
+  /// window in its place; empty when the minimum is a value like any other.
+  std::string_view minimum_means = {};
 };
 
 /// What values a parameter takes: "an integer from 1 to 16384", "one of taylor, elu, favor", ...

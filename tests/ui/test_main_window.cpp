@@ -595,6 +595,35 @@ class MainWindowTest : public QObject {
     w.setLook({});  // the look is the application's: later tests start from the normal one
   }
 
+  // Issue 26: decoding (one query over the prefix and the input) gave a map of one row, which
+  // QCustomPlot drew with no height: the maps were empty.
+  void aDecodingMapShowsItsOneQueryRowOverEveryInputKey() {
+    MainWindow w;
+    w.show();
+    ntk::core::Parameters p = w.parameterPanel()->parameters();
+    p.workload.queries = 1;
+    p.workload.dv = 24;
+    p.causal = true;
+    w.parameterPanel()->setParameters(p);
+    w.computeNow();
+    QTRY_VERIFY_WITH_TIMEOUT(w.shownResult() && w.shownResult()->params.workload.queries == 1, 60000);
+    const ntk::core::Comparison& c = *w.shownResult();
+    QCOMPARE(c.exact.T.rows(), Eigen::Index(1));
+    QCOMPARE(c.approx.T.cols(), Eigen::Index(24));
+    QCOMPARE(c.exact_map->query_bins, Eigen::Index(1));
+    QCOMPARE(c.exact_map->input_bins, c.params.workload.L);
+    const Eigen::VectorXd keys = ntk::ui::keysPerColumn(*c.exact_map, c.params.workload.m, c.params.workload.L);
+    QCOMPARE(keys.tail(c.exact_map->input_bins).sum(), double(c.params.workload.L));
+    for (QCustomPlot* plot : w.plots()) {
+      const QString name = plot->objectName();
+      if (name != "attention_exact" && name != "attention_ntk" && name != "attention_difference") continue;
+      const auto* map = qobject_cast<QCPColorMap*>(plot->plottable(0));
+      QVERIFY(map);
+      QCOMPARE(map->data()->valueSize(), 2);  // drawn as two half cells: one row of height 1
+      QCOMPARE(map->data()->valueRange().size(), 0.5);
+    }
+  }
+
   // Issue 13: a prefix column summed 16 keys against one key per input column (a 16:1
   // brightness artefact), and at m = 0 the difference map autoscaled to +-4e-17 of noise.
   void mapColumnsCompareKeyForKeyAndTheDifferenceHasAFloor() {

@@ -173,6 +173,8 @@ void ParameterPanel::build() {
         QDoubleSpinBox* box = spec.type == core::ParamType::integer ? new QDoubleSpinBox : new RealBox;
         if (spec.type == core::ParamType::integer) box->setDecimals(0);
         box->setRange(spec.min, spec.max);
+        if (!spec.minimum_means.empty())
+          box->setSpecialValueText(QString::fromUtf8(spec.minimum_means.data(), qsizetype(spec.minimum_means.size())));
         box->setSingleStep(spec.type == core::ParamType::integer ? 1 : 0.05);
         box->setKeyboardTracking(false);  // typing 4096 is one change, not four
         box->setMinimumWidth(100);        // not as wide as the largest value (2^53 for a seed)

@@ -3,6 +3,7 @@
 #include "ui/plots/plot_helpers.h"
 
 #include <QToolTip>
+#include <algorithm>
 
 namespace ntk::ui {
 
@@ -44,10 +45,15 @@ void AttentionMapPlot::setMap(const Eigen::MatrixXd& values, const core::Attenti
   m_inputsPerBin = layout.inputs_per_bin;
   const Eigen::Index prefix_bins = m_prefixBins;
   const int rows = int(values.rows()), cols = int(values.cols());
-  m_map->data()->setSize(cols, rows);
-  m_map->data()->setRange(QCPRange(0, cols - 1), QCPRange(0, rows - 1));
-  for (int i = 0; i < rows; ++i)
-    for (int j = 0; j < cols; ++j) m_map->data()->setCell(j, i, values(i, j));
+  // QCustomPlot draws a cell as wide as the distance between cell centres, so a single row (one
+  // query: decoding) or column would have no extent: it is drawn as two half cells instead.
+  const auto cells = [](int n) { return n == 1 ? 2 : n; };
+  const auto centres = [](int n) { return n == 1 ? QCPRange(-0.25, 0.25) : QCPRange(0, n - 1); };
+  m_map->data()->setSize(cells(cols), cells(rows));
+  m_map->data()->setRange(centres(cols), centres(rows));
+  for (int i = 0; i < cells(rows); ++i)
+    for (int j = 0; j < cells(cols); ++j)
+      m_map->data()->setCell(j, i, values(std::min(i, rows - 1), std::min(j, cols - 1)));
   m_map->setGradient(gradient);
   m_map->setInterpolate(false);
   m_map->setDataRange(range);
