@@ -23,6 +23,7 @@ std::size_t FoldKeyHash::operator()(const FoldKey& k) const {
   Hasher h;
   h.add(std::uint64_t(k.kind)).add(std::uint64_t(w.mode)).add(std::uint64_t(w.L)).add(std::uint64_t(w.d));
   h.add(std::uint64_t(w.m)).add(w.scale).add(std::uint64_t(w.dist)).add(w.seed).add(w.match);
+  h.add(std::uint64_t(w.queries)).add(std::uint64_t(w.dv));
   h.add(std::uint64_t(k.precision)).add(std::uint64_t(k.feature)).add(std::uint64_t(k.degree));
   h.add(std::uint64_t(k.features)).add(std::uint64_t(k.orthogonal)).add(k.feature_seed).add(std::uint64_t(k.width));
   return std::size_t(h.h);

@@ -25,6 +25,8 @@ TEST(FoldKey, EveryFieldThatShapesAFoldTellsKeysApart) {
       [](FoldKey& k) { k.rows.dist = core::Distribution::uniform; },
       [](FoldKey& k) { k.rows.seed += 1; },
       [](FoldKey& k) { k.rows.match = 1; },
+      [](FoldKey& k) { k.rows.queries = 1; },
+      [](FoldKey& k) { k.rows.dv = 3; },
       [](FoldKey& k) { k.precision = core::Precision::float32; },
       [](FoldKey& k) { k.feature = core::FeatureKind::favor; },
       [](FoldKey& k) { k.degree += 1; },
