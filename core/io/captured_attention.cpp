@@ -109,7 +109,7 @@ const CapturedLayer& CapturedAttention::layer(std::int64_t l) const {
   return m_layers[std::size_t(l)];
 }
 
-void CapturedAttention::check_layer(std::int64_t l, std::int64_t head, std::int64_t heads) const {
+void CapturedAttention::check_head(std::int64_t l, std::int64_t head, std::int64_t heads) const {
   if (head < 0 || head >= heads)
     throw std::invalid_argument("layer " + std::to_string(l) + " of " + m_file->path().string() + " has heads 0 to " +
                                 std::to_string(heads - 1) + " (got " + std::to_string(head) + ")");
@@ -117,7 +117,7 @@ void CapturedAttention::check_layer(std::int64_t l, std::int64_t head, std::int6
 
 std::int64_t CapturedAttention::kv_head(std::int64_t l, std::int64_t head) const {
   const CapturedLayer& s = layer(l);
-  check_layer(l, head, s.heads);
+  check_head(l, head, s.heads);
   return head / (s.heads / s.kv_heads);
 }
 
@@ -132,25 +132,25 @@ Eigen::MatrixXd CapturedAttention::queries(std::int64_t l, std::int64_t head) co
   const CapturedLayer& s = layer(l);
   const TensorInfo* t = m_tensors[std::size_t(l)].queries;
   if (!t) throw std::invalid_argument(m_file->path().string() + " was read as keys and values only");
-  check_layer(l, head, s.heads);
+  check_head(l, head, s.heads);
   return head_matrix(*t, head, s.queries, s.dim);
 }
 
 Eigen::MatrixXd CapturedAttention::keys(std::int64_t l, std::int64_t g) const {
   const CapturedLayer& s = layer(l);
-  check_layer(l, g, s.kv_heads);
+  check_head(l, g, s.kv_heads);
   return head_matrix(*m_tensors[std::size_t(l)].keys, g, s.tokens, s.dim);
 }
 
 Eigen::MatrixXd CapturedAttention::values(std::int64_t l, std::int64_t g) const {
   const CapturedLayer& s = layer(l);
-  check_layer(l, g, s.kv_heads);
+  check_head(l, g, s.kv_heads);
   return head_matrix(*m_tensors[std::size_t(l)].values, g, s.tokens, s.value_dim);
 }
 
 std::unique_ptr<PrefixSource> CapturedAttention::prefix(std::int64_t l, std::int64_t g) const {
   const CapturedLayer& s = layer(l);
-  check_layer(l, g, s.kv_heads);
+  check_head(l, g, s.kv_heads);
   const Tensors& t = m_tensors[std::size_t(l)];
   return std::make_unique<CachePrefix>(*m_file, *t.keys, *t.values, g, s);
 }

@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace ntk::core {
 
@@ -57,7 +58,7 @@ class CapturedAttention {
     const TensorInfo *queries = nullptr, *keys = nullptr, *values = nullptr;
   };
   Eigen::MatrixXd head_matrix(const TensorInfo& t, std::int64_t head, std::int64_t rows, std::int64_t cols) const;
-  void check_layer(std::int64_t layer, std::int64_t head, std::int64_t heads) const;
+  void check_head(std::int64_t layer, std::int64_t head, std::int64_t heads) const;
 
   std::unique_ptr<SafetensorsFile> m_file;
   std::vector<CapturedLayer> m_layers;
