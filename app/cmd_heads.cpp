@@ -4,13 +4,10 @@
 
 #include "app/commands.h"
 #include "app/progress_printer.h"
-#include "core/io/peft_prefix.h"
 #include "core/io/text_formats.h"
 #include "core/pipeline/heads.h"
 
 #include <cstdio>
-#include <memory>
-#include <optional>
 
 namespace ntk::app {
 namespace {
@@ -40,6 +37,18 @@ void print_table(const core::HeadsReport& report, double tolerance, std::ostream
                 static_cast<long long>(s.replaceable), static_cast<long long>(s.kv_heads), s.prefix_parameters,
                 s.ntk_parameters);
   out << line;
+  const core::ParameterCounts counts = core::model_parameter_counts(report);
+  const core::ModelShape& shape = counts.shape;
+  const core::NtkParameterCount& ntk = core::ntk_count(counts, report.heads.front().comparison.params.feature);
+  std::snprintf(line, sizeof line,
+                "trained by the whole model (%lld layers, %lld heads, %lld key/value heads, d_model = heads x d = "
+                "%lld): the prefix %.0f (m = %lld), NTK-Attention %.0f (r = %lld; fewer than the prefix from m = "
+                "%.0f), LoRA rank %lld on W_Q and W_V %.0f (fewer from m = %.0f)\n",
+                static_cast<long long>(shape.layers), static_cast<long long>(shape.heads),
+                static_cast<long long>(shape.kv_heads), static_cast<long long>(shape.heads * shape.d), counts.prefix,
+                static_cast<long long>(counts.m), ntk.parameters, static_cast<long long>(ntk.r), ntk.break_even_m,
+                static_cast<long long>(counts.lora_rank), counts.lora, counts.lora_break_even_m);
+  out << line;
 }
 
 int run(const Args& args, std::ostream& out, std::ostream& err) {
@@ -61,17 +70,9 @@ int run(const Args& args, std::ostream& out, std::ostream& err) {
         "give the prefix as one of --checkpoint DIR (a PEFT prefix-tuning checkpoint) or --cache "
         "FILE.safetensors (a KV cache)");
   const double tolerance = args.real("tolerance", 0.01, 0, 1e300);
+  if (args.has("csv") && args.has("json")) throw UsageError("give one of --csv and --json");
   const core::CapturedAttention inputs(*activations);
-  std::unique_ptr<core::PeftPrefixCheckpoint> peft;
-  std::unique_ptr<core::CapturedAttention> kv;
-  core::PrefixLayers prefix;
-  if (checkpoint) {
-    peft = std::make_unique<core::PeftPrefixCheckpoint>(*checkpoint);
-    prefix = core::prefix_layers(*peft);
-  } else {
-    kv = std::make_unique<core::CapturedAttention>(*cache, true);
-    prefix = core::prefix_layers(*kv);
-  }
+  const core::PrefixLayers prefix = checkpoint ? core::open_peft_prefix(*checkpoint) : core::open_kv_cache(*cache);
   const core::HeadsReport report =
       core::compare_heads(prefix, inputs, params, {stderr_progress(err, "heads"), memory_budget_bytes(args)});
   if (report.status == core::Status::cancelled) {
@@ -79,13 +80,16 @@ int run(const Args& args, std::ostream& out, std::ostream& err) {
     return exit_interrupted;
   }
   const std::string csv = core::heads_csv(report);
+  const bool quiet = args.has("csv") || args.has("json");  // stdout holds the CSV or the JSON alone
   if (args.has("csv"))
     out << csv;
+  else if (args.has("json"))
+    out << core::heads_json(report, tolerance);
   else
     print_table(report, tolerance, out);
   if (const auto path = args.value("out")) {
     core::write_text_atomic(*path, csv);
-    (args.has("csv") ? err : out) << "wrote " << report.heads.size() << " heads to " << *path << '\n';
+    (quiet ? err : out) << "wrote " << report.heads.size() << " heads to " << *path << '\n';
   }
   for (const core::HeadResult& h : report.heads)
     if (h.comparison.status != core::Status::ok) {
@@ -113,10 +117,12 @@ Command heads_command() {
       {"tolerance", true, false, "relative error (Frobenius) at which a head counts as replaceable (default 0.01)"});
   options.push_back({"out", true, false, "write the per-head CSV to this file"});
   options.push_back({"csv", false, false, "print the per-head CSV to stdout instead of the table"});
+  options.push_back({"json", false, false,
+                     "print the heads, which are replaceable and the whole model's parameter counts as JSON instead"});
   for (const OptionSpec& o : resource_options()) options.push_back(o);
   return {"heads", "Every layer and head of a real model: NTK-Attention's error against its prefix",
           "heads --activations FILE.safetensors (--checkpoint DIR | --cache FILE.safetensors) [--feature ...] "
-          "[--degree G] [--rank S] [--causal] [--tolerance T] [--out FILE.csv] [--csv]",
+          "[--degree G] [--rank S] [--causal] [--tolerance T] [--out FILE.csv] [--csv|--json]",
           options, run};
 }
 

@@ -137,6 +137,37 @@ dict
     and the arrays it writes: exact (L, d), approx (L, d), Z (r, d), k (r,), row_error (L,),
     prefix_mass (L,), and Z_A (r, s), Z_B (s, d) with a rank, omega (r, d) for FAVOR+.)";
 
+inline constexpr const char* heads =
+    R"(Every layer and query head of a real model: what `ntk-explorer heads --json` prints.
+
+Each query head's captured queries, keys and values are compared with the prefix of the key/value
+head it reads (grouped-query attention), as compare() compares arrays (docs/real-models.md).
+
+Parameters
+----------
+activations : str
+    FILE.safetensors with layers.<l>.queries [heads, n, d], layers.<l>.keys [kv_heads, L, d] and
+    layers.<l>.values [kv_heads, L, d_v] (a leading batch of one is allowed).
+checkpoint : str, optional
+    The prefix: a PEFT prefix-tuning folder (adapter_config.json, adapter_model.safetensors).
+cache : str, optional
+    The prefix: a KV cache, FILE.safetensors with layers.<l>.keys and layers.<l>.values.
+tolerance : float
+    Relative (Frobenius) error at which a head counts as replaceable (default 0.01).
+memory_budget_mb : float
+**params
+    The comparison's options of the shared table: feature, degree, features, orthogonal, rank,
+    causal, precision (the sizes come from the files).
+
+Returns
+-------
+dict
+    heads: one dict per layer and query head (layer, head, kv_head, n, L, m, d, d_v, feature, r,
+    rel_fro, max_abs, exact_prefix_mass, ntk_prefix_share, key_anisotropy, key_outlier,
+    key_outlier_dim, status); replacement: the heads within the tolerance, the key/value heads
+    replaceable and the parameters that saves; parameter_counts: the whole model's prefix,
+    NTK-Attention under each map and LoRA (docs/method.md section 10); status.)";
+
 inline constexpr const char* generate =
     R"(The seeded workload of the keyword parameters, as `ntk-explorer generate` writes it.
 

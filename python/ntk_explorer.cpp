@@ -13,6 +13,7 @@
 #include "core/params/parameters.h"
 #include "core/pipeline/budget.h"
 #include "core/pipeline/comparison.h"
+#include "core/pipeline/heads.h"
 #include "core/pipeline/scaling.h"
 #include "core/sweep/sweep_run.h"
 #include "core/util/parallel.h"
@@ -39,10 +40,23 @@ using FortranArray = py::array_t<double, py::array::f_style | py::array::forceca
 
 // ---- arguments ----------------------------------------------------------------------------
 
-// A 2-D array as float64 in Fortran order: the caller's own memory when it already is, else one
-// converted copy (kept alive by the returned array).
+// Another library's array that offers DLPack (and maybe no __array__) as a NumPy array over the
+// same memory; anything else as it is.
+py::object through_dlpack(const py::handle& value) {
+  if (!py::isinstance<py::array>(value) && py::hasattr(value, "__dlpack__")) {
+    try {
+      return py::module_::import("numpy").attr("from_dlpack")(value);
+    } catch (const py::error_already_set&) {  // a device or dtype NumPy cannot view: try __array__ next
+    }
+  }
+  return py::reinterpret_borrow<py::object>(value);
+}
+
+// A 2-D array as float64 in Fortran order: the caller's own memory when it already is (a NumPy
+// array, anything with __array__, a DLPack tensor), else one converted copy (kept alive by the
+// returned array).
 FortranArray as_matrix(const py::handle& value, const char* name, const char* shape) {
-  FortranArray a = FortranArray::ensure(value);
+  FortranArray a = FortranArray::ensure(through_dlpack(value));
   if (!a) throw py::type_error(std::string(name) + " must be an array of numbers (" + shape + ")");
   if (a.ndim() != 2)
     throw py::value_error(std::string(name) + " must be a 2-D array (" + shape + "), not " + std::to_string(a.ndim()) +
@@ -308,6 +322,31 @@ py::dict compare(const py::object& Q, const py::object& K, const py::object& V, 
   return comparison_dict(c, arrays == 5 ? core::InputSource::arrays : core::InputSource::generated);
 }
 
+py::dict heads(const std::string& activations, const py::object& checkpoint, const py::object& cache, double tolerance,
+               double memory_budget_mb, const py::kwargs& kwargs) {
+  for (const auto& [key, value] : kwargs)
+    require(!core::set_by_inputs(py::str(key).cast<std::string>()),
+            py::str(key).cast<std::string>() + " is set by the captured arrays; drop it");
+  const core::Parameters p = comparison_parameters(kwargs);
+  require(checkpoint.is_none() != cache.is_none(),
+          "give the prefix as one of checkpoint (a PEFT prefix-tuning folder) or cache (a KV cache .safetensors)");
+  require(tolerance >= 0, "tolerance must be at least 0");
+  Interruption interruption;
+  core::HeadsReport report;
+  try {
+    const core::CapturedAttention inputs(activations);
+    const core::PrefixLayers prefix = checkpoint.is_none()
+                                          ? core::open_kv_cache(py::str(cache).cast<std::string>())
+                                          : core::open_peft_prefix(py::str(checkpoint).cast<std::string>());
+    py::gil_scoped_release release;
+    report = core::compare_heads(prefix, inputs, p, {interruption.progress(), memory_budget_mb * 1e6});
+  } catch (const std::invalid_argument& e) {
+    throw py::value_error(e.what());
+  }
+  interruption.raise_if_interrupted();
+  return py::module_::import("json").attr("loads")(core::heads_json(report, tolerance));
+}
+
 py::dict generate(double memory_budget_mb, const py::kwargs& kwargs) {
   const core::WorkloadSpec spec = comparison_parameters(kwargs).workload;
   const bool projection = spec.mode == core::WorkloadMode::projection;
@@ -566,6 +605,9 @@ PYBIND11_MODULE(ntk_explorer, m) {
   m.def("compare", &compare, py::arg("Q") = py::none(), py::arg("K") = py::none(), py::arg("V") = py::none(),
         py::arg("KP") = py::none(), py::arg("VP") = py::none(), py::kw_only(), py::arg("omega") = py::none(),
         py::arg("memory_budget_mb") = budget_mb, docs::compare);
+  m.def("heads", &heads, py::arg("activations"), py::kw_only(), py::arg("checkpoint") = py::none(),
+        py::arg("cache") = py::none(), py::arg("tolerance") = 0.01, py::arg("memory_budget_mb") = budget_mb,
+        docs::heads);
   m.def("generate", &generate, py::kw_only(), py::arg("memory_budget_mb") = budget_mb, docs::generate);
   m.def("infinite_limit", &infinite_limit, docs::infinite_limit);
   m.def("ntk_kernel", &ntk_kernel, py::kw_only(), py::arg("memory_budget_mb") = budget_mb, docs::ntk_kernel);

@@ -49,6 +49,34 @@ void for_each_array(const Comparison& c, const ArrayVisitor& visit) {
   visit("prefix_mass", c.exact.prefix_mass, true);
 }
 
+std::string parameter_counts_json(const ParameterCounts& c) {
+  const ModelShape& shape = c.shape;
+  JsonObject model;
+  model.add("layers", static_cast<long long>(shape.layers))
+      .add("heads", static_cast<long long>(shape.heads))
+      .add("kv_heads", static_cast<long long>(shape.kv_heads))
+      .add("d", static_cast<long long>(shape.d))
+      .add("dv", static_cast<long long>(shape.dv > 0 ? shape.dv : shape.d))
+      .add("d_model", static_cast<long long>(shape.d_model > 0 ? shape.d_model : shape.heads * shape.d));
+  std::vector<JsonObject> ntk;
+  for (const NtkParameterCount& n : c.ntk) {
+    JsonObject map;
+    map.add("feature", to_string(n.feature.kind));
+    if (n.feature.kind == FeatureKind::taylor) map.add("degree", static_cast<long long>(n.feature.degree));
+    map.add("r", static_cast<long long>(n.r)).add("parameters", n.parameters).add("break_even_m", n.break_even_m);
+    ntk.push_back(std::move(map));
+  }
+  JsonObject json;
+  json.add_raw("model", model.str())
+      .add("m", static_cast<long long>(c.m))
+      .add("prefix", c.prefix)
+      .add("lora_rank", static_cast<long long>(c.lora_rank))
+      .add("lora", c.lora)
+      .add("lora_break_even_m", c.lora_break_even_m)
+      .add("ntk_attention", ntk);
+  return json.str();
+}
+
 std::string metrics_json(const Comparison& c, InputSource source, const std::string& provenance) {
   JsonObject json;
   json.add("inputs", source == InputSource::generated ? "generated workload" : "arrays (--inputs)");
@@ -74,6 +102,8 @@ std::string metrics_json(const Comparison& c, InputSource source, const std::str
                                   .add("compress", static_cast<long long>(c.compress_runs))
                                   .add("approx", static_cast<long long>(c.approx_runs))
                                   .str());
+  json.add_raw("parameter_counts",
+               parameter_counts_json(head_parameter_counts(c.params, counted_feature_maps(c.params.feature))));
   json.add("status", to_string(c.status));
   json.add("diagnosis", diagnosis(c));
   json.add("bad_rows", static_cast<long long>(c.approx.bad_rows));

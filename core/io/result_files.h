@@ -30,6 +30,9 @@ void for_each_array(const Comparison& c, const ArrayVisitor& visit);
 /// metrics.json: the parameters that applied to `source` (parameter_applies), the
 /// metrics, the timing runs, the status, any degeneracy and `provenance` (a JSON object).
 std::string metrics_json(const Comparison& c, InputSource source, const std::string& provenance);
+/// The parameter counts of prefix tuning, NTK-Attention under each map and LoRA, as JSON
+/// ("parameter_counts" in metrics.json and in `heads --json`).
+std::string parameter_counts_json(const ParameterCounts& counts);
 /// Whether an output path names an .npz archive rather than a folder.
 bool is_npz(const std::filesystem::path& path);
 /// Writes every array of for_each_array and metrics.json: as NAME.npy files into the folder

@@ -112,6 +112,13 @@ Comparison compare_impl(const Eigen::Ref<const Eigen::MatrixXd>& Q, const Eigen:
 
 }  // namespace
 
+ParameterCounts head_parameter_counts(const Parameters& p, const std::vector<FeatureMapSpec>& maps) {
+  ModelShape shape;
+  shape.d = p.workload.d;
+  shape.dv = value_width(p.workload);
+  return parameter_counts(shape, p.workload.m, maps, p.rank);
+}
+
 std::string diagnosis(const Comparison& c) {
   const FeatureMapSpec& f = c.params.feature;
   const bool odd_taylor = f.kind == FeatureKind::taylor && f.degree % 2 == 1;

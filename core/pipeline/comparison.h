@@ -94,6 +94,11 @@ inline constexpr double degenerate_prefix_share = 1e-3;
 /// what to change. Empty when the status is ok.
 std::string diagnosis(const Comparison& c);
 
+/// What the one head `p` describes trains (one layer, one head, d_model = d, p's m and rank of Z),
+/// with NTK-Attention under each of `maps`: metrics.json counts counted_feature_maps, the Cost
+/// tab p's own map.
+ParameterCounts head_parameter_counts(const Parameters& p, const std::vector<FeatureMapSpec>& maps);
+
 /// Runs both methods on given arrays (Q, K, V: L x d; the prefix). `omega`, when not empty,
 /// gives the FAVOR+ directions. Throws std::invalid_argument for bad shapes or parameters.
 Comparison compare_methods(const Eigen::Ref<const Eigen::MatrixXd>& Q, const Eigen::Ref<const Eigen::MatrixXd>& K,

@@ -1,14 +1,18 @@
 #include "core/pipeline/heads.h"
 
 #include "core/io/peft_prefix.h"
+#include "core/io/result_files.h"
 #include "core/io/text_formats.h"
 
 #include <Eigen/Eigenvalues>
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 #include <stdexcept>
+#include <type_traits>
 #include <utility>
+#include <variant>
 
 namespace ntk::core {
 namespace {
@@ -58,6 +62,20 @@ PrefixLayers prefix_layers(const CapturedAttention& cache) {
                                   ": a KV cache used as a prefix must have the same key/value heads in every layer");
   return {cache.layers(), kv, [&cache](std::int64_t l, std::int64_t g) { return cache.prefix(l, g); },
           cache.file().path().string()};
+}
+
+PrefixLayers open_peft_prefix(const std::filesystem::path& folder) {
+  auto checkpoint = std::make_shared<const PeftPrefixCheckpoint>(folder);
+  PrefixLayers layers = prefix_layers(*checkpoint);
+  layers.prefix = [checkpoint](std::int64_t l, std::int64_t g) { return checkpoint->prefix(l, g); };
+  return layers;
+}
+
+PrefixLayers open_kv_cache(const std::filesystem::path& file) {
+  auto cache = std::make_shared<const CapturedAttention>(file, true);
+  PrefixLayers layers = prefix_layers(*cache);
+  layers.prefix = [cache](std::int64_t l, std::int64_t g) { return cache->prefix(l, g); };
+  return layers;
 }
 
 HeadsReport compare_heads(const PrefixLayers& prefix, const CapturedAttention& inputs, const Parameters& params,
@@ -120,31 +138,127 @@ ReplacementSummary replacement_summary(const HeadsReport& report, double toleran
   out.kv_heads = std::int64_t(groups.size());
   for (const auto& [key, group] : groups) {
     if (!group.first) continue;
-    const Comparison& c = group.second->comparison;
-    const WorkloadSpec& w = c.params.workload;
+    const Parameters& p = group.second->comparison.params;
+    const ParameterCounts counts = head_parameter_counts(p, {p.feature});
     out.replaceable += 1;
-    out.prefix_parameters += double(w.m) * double(w.d + value_width(w));
-    out.ntk_parameters += c.cost.ntk.parameters;
+    out.prefix_parameters += counts.prefix;
+    out.ntk_parameters += counts.ntk.front().parameters;
   }
   return out;
 }
 
-std::string heads_csv(const HeadsReport& report) {
-  std::string out =
-      csv_line({"layer", "head", "kv_head", "n", "L", "m", "d", "d_v", "feature", "r", "rel_fro", "max_abs",
-                "exact_prefix_mass", "ntk_prefix_share", "key_anisotropy", "key_outlier", "key_outlier_dim", "status"});
+ParameterCounts model_parameter_counts(const HeadsReport& report) {
+  if (report.heads.empty()) throw std::invalid_argument("no heads were compared, so there is no model shape to count");
+  std::set<std::int64_t> layers, heads;
+  std::set<std::pair<std::int64_t, std::int64_t>> kv_heads;
   for (const HeadResult& h : report.heads) {
-    const Comparison& c = h.comparison;
-    const WorkloadSpec& w = c.params.workload;
-    out += csv_line({std::to_string(h.layer), std::to_string(h.head), std::to_string(h.kv_head),
-                     std::to_string(query_count(w)), std::to_string(w.L), std::to_string(w.m), std::to_string(w.d),
-                     std::to_string(value_width(w)), to_string(c.params.feature.kind), std::to_string(c.r),
-                     format_number(c.errors.rel_fro), format_number(c.errors.max_abs),
-                     format_number(c.exact.prefix_mass.mean()), format_number(c.approx.prefix_share.mean()),
-                     format_number(h.keys.anisotropy), format_number(h.keys.outlier),
-                     std::to_string(h.keys.outlier_dim), to_string(c.status)});
+    layers.insert(h.layer);
+    heads.insert(h.head);
+    kv_heads.insert({h.layer, h.kv_head});
+  }
+  const Parameters& p = report.heads.front().comparison.params;
+  ModelShape shape;
+  shape.layers = std::int64_t(layers.size());
+  shape.heads = std::int64_t(heads.size());
+  shape.kv_heads = std::int64_t(kv_heads.size()) / shape.layers;
+  shape.d = p.workload.d;
+  shape.dv = value_width(p.workload);
+  return parameter_counts(shape, p.workload.m, counted_feature_maps(p.feature), p.rank);
+}
+
+namespace {
+
+// A head's row, in the order of head_columns: counts, measures, and text (the map, the status).
+using HeadValue = std::variant<long long, double, std::string>;
+constexpr const char* head_columns[] = {"layer",
+                                        "head",
+                                        "kv_head",
+                                        "n",
+                                        "L",
+                                        "m",
+                                        "d",
+                                        "d_v",
+                                        "feature",
+                                        "r",
+                                        "rel_fro",
+                                        "max_abs",
+                                        "exact_prefix_mass",
+                                        "ntk_prefix_share",
+                                        "key_anisotropy",
+                                        "key_outlier",
+                                        "key_outlier_dim",
+                                        "status"};
+
+std::vector<HeadValue> head_values(const HeadResult& h) {
+  const Comparison& c = h.comparison;
+  const WorkloadSpec& w = c.params.workload;
+  return {h.layer,
+          h.head,
+          h.kv_head,
+          static_cast<long long>(query_count(w)),
+          static_cast<long long>(w.L),
+          static_cast<long long>(w.m),
+          static_cast<long long>(w.d),
+          static_cast<long long>(value_width(w)),
+          std::string(to_string(c.params.feature.kind)),
+          static_cast<long long>(c.r),
+          c.errors.rel_fro,
+          c.errors.max_abs,
+          c.exact.prefix_mass.mean(),
+          c.approx.prefix_share.mean(),
+          h.keys.anisotropy,
+          h.keys.outlier,
+          static_cast<long long>(h.keys.outlier_dim),
+          std::string(to_string(c.status))};
+}
+
+}  // namespace
+
+std::string heads_csv(const HeadsReport& report) {
+  std::string out = csv_line({std::begin(head_columns), std::end(head_columns)});
+  for (const HeadResult& h : report.heads) {
+    std::vector<std::string> fields;
+    for (const HeadValue& v : head_values(h))
+      fields.push_back(std::visit(
+          [](const auto& x) -> std::string {
+            using T = std::decay_t<decltype(x)>;
+            if constexpr (std::is_same_v<T, std::string>)
+              return x;
+            else if constexpr (std::is_same_v<T, double>)
+              return format_number(x);
+            else
+              return std::to_string(x);
+          },
+          v));
+    out += csv_line(fields);
   }
   return out;
+}
+
+std::string heads_json(const HeadsReport& report, double tolerance) {
+  std::vector<JsonObject> heads;
+  for (const HeadResult& h : report.heads) {
+    JsonObject row;
+    const std::vector<HeadValue> values = head_values(h);
+    for (std::size_t i = 0; i < values.size(); ++i)
+      std::visit([&](const auto& x) { row.add(head_columns[i], x); }, values[i]);
+    heads.push_back(std::move(row));
+  }
+  const ReplacementSummary s = replacement_summary(report, tolerance);
+  JsonObject json;
+  json.add("heads", heads);
+  json.add_raw("replacement", JsonObject()
+                                  .add("tolerance", tolerance)
+                                  .add("query_heads", static_cast<long long>(s.heads))
+                                  .add("within", static_cast<long long>(s.within))
+                                  .add("kv_heads", static_cast<long long>(s.kv_heads))
+                                  .add("replaceable", static_cast<long long>(s.replaceable))
+                                  .add("prefix_parameters", s.prefix_parameters)
+                                  .add("ntk_parameters", s.ntk_parameters)
+                                  .str());
+  if (!report.heads.empty()) json.add_raw("parameter_counts", parameter_counts_json(model_parameter_counts(report)));
+  json.add("status", to_string(report.status));
+  return json.str();
 }
 
 }  // namespace ntk::core

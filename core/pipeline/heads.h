@@ -9,6 +9,7 @@
 #include "core/pipeline/comparison.h"
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
@@ -38,6 +39,9 @@ struct PrefixLayers {
 
 PrefixLayers prefix_layers(const PeftPrefixCheckpoint& checkpoint);
 PrefixLayers prefix_layers(const CapturedAttention& cache);
+/// The same, opened from a PEFT folder or a KV cache file and kept open by the result.
+PrefixLayers open_peft_prefix(const std::filesystem::path& folder);
+PrefixLayers open_kv_cache(const std::filesystem::path& file);
 
 struct HeadResult {
   std::int64_t layer = 0, head = 0, kv_head = 0;
@@ -74,8 +78,18 @@ struct ReplacementSummary {
 
 ReplacementSummary replacement_summary(const HeadsReport& report, double tolerance);
 
+/// What the whole model trains (layers, query and key/value heads and widths of the report,
+/// d_model = heads d) under prefix tuning, NTK-Attention (counted_feature_maps) and LoRA. Throws
+/// std::invalid_argument for an empty report.
+ParameterCounts model_parameter_counts(const HeadsReport& report);
+
 /// The CSV of a report: one row per head (layer, head, kv_head, n, L, m, d, d_v, r, errors, the
 /// prefix's share of attention in both methods, the keys' shape, status).
 std::string heads_csv(const HeadsReport& report);
+
+/// The report as JSON (`heads --json`, the module's heads()): "heads", one object per head with the
+/// CSV's columns; "replacement", the summary at `tolerance`; "parameter_counts" of the whole model
+/// (model_parameter_counts); "status".
+std::string heads_json(const HeadsReport& report, double tolerance);
 
 }  // namespace ntk::core

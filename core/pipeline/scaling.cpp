@@ -78,6 +78,11 @@ ScalingPoint scaling_point(const Comparison& c) {
   point.r = c.r;
   point.degree = c.params.feature.kind == FeatureKind::taylor ? c.params.feature.degree : 0;
   point.status = c.status;
+  const ParameterCounts counts = head_parameter_counts(c.params, {c.params.feature});
+  point.prefix_parameters = counts.prefix;
+  point.ntk_parameters = counts.ntk.front().parameters;
+  point.lora_parameters = counts.lora;
+  point.ntk_break_even_m = counts.ntk.front().break_even_m;
   if (c.status == Status::cancelled) return point;
   point.max_abs = c.errors.max_abs;
   point.rel_fro = c.errors.rel_fro;

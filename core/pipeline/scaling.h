@@ -23,6 +23,9 @@ struct ScalingPoint {
   double ntk_seconds = 0;                 ///< Algorithm 2 with Z and k given, likewise
   double compress_seconds = 0;            ///< computing Z and k from the prefix (once)
   double exact_bytes = 0, ntk_bytes = 0;  ///< the arrays each method keeps (cost model)
+  /// What the head trains (head_parameter_counts, under its own map): the prefix's keys and values,
+  /// NTK-Attention's Z and k, LoRA of the default rank; and the m from which the prefix trains more.
+  double prefix_parameters = 0, ntk_parameters = 0, lora_parameters = 0, ntk_break_even_m = 0;
   Status status = Status::ok;
 };
 

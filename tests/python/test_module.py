@@ -410,3 +410,49 @@ def test_compare_json_is_the_metrics_file(tmp_path):
     written = json.loads((tmp_path / "o" / "metrics.json").read_text())
     assert printed == written
     assert "wrote" in done.stderr and "wrote" not in done.stdout
+
+
+class DlpackOnly:
+    """An array of another library: DLPack and nothing else (no __array__, no buffer)."""
+
+    def __init__(self, array):
+        self._array = array
+
+    def __dlpack__(self, stream=None):
+        return self._array.__dlpack__()
+
+    def __dlpack_device__(self):
+        return self._array.__dlpack_device__()
+
+
+def test_arrays_of_other_libraries_come_through_dlpack():
+    # Issue 26: any array with __array__ or DLPack; the results are those of the NumPy arrays.
+    w = nx.generate(L=12, d=4, dv=5, m=200, seed=4)
+    direct = nx.compare(*(w[x] for x in ARRAYS))
+    given = nx.compare(*(DlpackOnly(np.asfortranarray(w[x])) for x in ARRAYS))
+    np.testing.assert_array_equal(given["exact"], direct["exact"])
+    np.testing.assert_array_equal(given["approx"], direct["approx"])
+    with pytest.raises(TypeError, match="KP must be an array of numbers"):
+        nx.compare(w["Q"], w["K"], w["V"], object(), w["VP"])
+
+
+def test_heads_of_the_tiny_model_are_the_program_s():
+    # Issue 26: the per-head view from Python, as `ntk-explorer heads --json` prints it.
+    tiny = Path(os.environ["NTK_TEST_DATA_DIR"]) / "tiny_model"
+    files = dict(activations=tiny / "activations.safetensors", checkpoint=tiny / "checkpoint")
+    done = run("heads", "--activations", files["activations"], "--checkpoint", files["checkpoint"],
+               "--degree", 1, "--tolerance", 0.05, "--json")
+    assert done.returncode == 0, done.stderr
+    program = json.loads(done.stdout)
+    report = nx.heads(str(files["activations"]), checkpoint=str(files["checkpoint"]), degree=1, tolerance=0.05)
+    assert len(report["heads"]) == 16 and report["status"] == "ok"
+    for mine, theirs in zip(report["heads"], program["heads"]):
+        assert mine == pytest.approx(theirs, rel=1e-12)
+    assert report["replacement"] == program["replacement"]
+    assert report["parameter_counts"]["prefix"] == 16384  # what the checkpoint stores
+    with pytest.raises(ValueError, match="one of checkpoint"):
+        nx.heads(str(files["activations"]))
+    with pytest.raises(ValueError, match="set by the captured arrays"):
+        nx.heads(str(files["activations"]), checkpoint=str(files["checkpoint"]), m=4)
+    with pytest.raises(ValueError, match="adapter_config.json|no such|does not exist"):
+        nx.heads(str(files["activations"]), checkpoint=str(tiny / "missing"))

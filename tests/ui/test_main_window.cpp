@@ -219,6 +219,18 @@ class MainWindowTest : public QObject {
       for (int i = 0; i < plot->graphCount(); ++i) points += plot->graph(i)->dataCount();
       QVERIFY2(points >= int(series.by_length.size()), qPrintable(plot->objectName()));
     }
+    // What each method trains against m (issue 26): the prefix's keys and values m (d + d_v), in
+    // the plot and its CSV.
+    QCustomPlot* cost = w.findChild<QCustomPlot*>("cost");
+    QCPGraph* prefix = nullptr;
+    for (int i = 0; i < cost->graphCount(); ++i)
+      if (cost->graph(i)->name().startsWith("prefix: keys and values")) prefix = cost->graph(i);
+    QVERIFY(prefix);
+    QCOMPARE(prefix->dataCount(), int(series.by_length.size()));
+    for (int i = 0; i < prefix->dataCount(); ++i)
+      QCOMPARE(prefix->data()->at(i)->value, double(series.by_length[std::size_t(i)].m) * (16 + 16));
+    const QString costCsv = dynamic_cast<ntk::ui::CsvSource*>(cost)->csv();
+    QVERIFY(costCsv.section('\n', 0, 0).endsWith(",prefix_parameters,ntk_parameters,lora_parameters"));
     // Pin, then change a parameter: the pinned curves stay, in the CSV too.
     w.pin(w.shownSeries());
     p.feature.degree = 4;

@@ -82,6 +82,27 @@ void markCrossover(QCustomPlot* plot, QCPAxisRect* rect, const Points& points, c
   if (at) addVerticalMark(plot, rect, *at, label.arg(*at, 0, 'f', 0));  // "m ≈ 9737", not 9.74e+03
 }
 
+// What one head trains against m (core::head_parameter_counts): the prefix's keys and values
+// grow with m, NTK-Attention's Z and k and LoRA's factors do not; the m from which the prefix
+// trains more than NTK-Attention is marked.
+void addParameterCounts(QCustomPlot* plot, QCPAxisRect* rect, const Points& points) {
+  const Field prefix = [](const core::ScalingPoint& p) { return p.prefix_parameters; };
+  const Field ntk = [](const core::ScalingPoint& p) { return p.ntk_parameters; };
+  const Field lora = [](const core::ScalingPoint& p) { return p.lora_parameters; };
+  curve(plot, rect, QObject::tr("prefix: keys and values, m (d + dᵥ)"), QPen(palette::blue, 2), QCPScatterStyle::ssDisc,
+        points, by_m, prefix);
+  curve(plot, rect, QObject::tr("NTK-Attention: Z and k, r dᵥ + r"), QPen(palette::vermillion, 2),
+        QCPScatterStyle::ssSquare, points, by_m, ntk);
+  curve(plot, rect, QObject::tr("LoRA, rank %1, on W_Q and W_V").arg(core::default_lora_rank),
+        QPen(palette::green, 2, Qt::DashLine), QCPScatterStyle::ssNone, points, by_m, lora);
+  addNote(rect, QObject::tr("The paper trains P (m × d) through frozen projections; PEFT trains the keys and "
+                            "values themselves, counted here. LoRA: PEFT's default rank, d_model = d."));
+  if (points.empty()) return;
+  const double at = points.front().ntk_break_even_m;
+  if (at >= double(points.front().m) && at <= double(points.back().m))
+    addVerticalMark(plot, rect, at, QObject::tr("prefix trains more from m = %1").arg(at, 0, 'f', 0));
+}
+
 }  // namespace
 
 ScalingPlot::ScalingPlot(QWidget* parent) : QCustomPlot(parent) {}
@@ -99,7 +120,7 @@ void ScalingPlot::setPinned(ScalingPtr pinned) {
 QString ScalingPlot::csv() const {
   QString out =
       "series,m,r,degree,max_abs,rel_fro,taylor_bound,limit_distance,exact_s,ntk_s,compress_s,"
-      "exact_bytes,ntk_bytes\n";
+      "exact_bytes,ntk_bytes,prefix_parameters,ntk_parameters,lora_parameters\n";
   const auto optional = [](const std::optional<double>& v) { return v ? QString::number(*v, 'g', 17) : QString(); };
   const auto rows = [&](const QString& name, const Points& points) {
     for (const core::ScalingPoint& p : points)
@@ -115,7 +136,10 @@ QString ScalingPlot::csv() const {
                          QString::number(p.ntk_seconds, 'g', 6),
                          QString::number(p.compress_seconds, 'g', 6),
                          QString::number(p.exact_bytes, 'g', 17),
-                         QString::number(p.ntk_bytes, 'g', 17)}
+                         QString::number(p.ntk_bytes, 'g', 17),
+                         QString::number(p.prefix_parameters, 'g', 17),
+                         QString::number(p.ntk_parameters, 'g', 17),
+                         QString::number(p.lora_parameters, 'g', 17)}
                  .join(',') +
              "\n";
   };
@@ -202,6 +226,8 @@ CostPlot::CostPlot(QWidget* parent) : ScalingPlot(parent) {
   m_time = addPanel(this, 0, 0, tr("Time per evaluation (measured)"), tr("prefix length m"), tr("seconds"), true, true);
   m_memory =
       addPanel(this, 0, 1, tr("Memory kept (from the array sizes)"), tr("prefix length m"), tr("bytes"), true, true);
+  m_parameters = addPanel(this, 0, 2, tr("Trainable parameters of one head (counted)"), tr("prefix length m"),
+                          tr("parameters"), true, true);
 }
 
 void CostPlot::redraw() {
@@ -230,9 +256,11 @@ void CostPlot::redraw() {
           QCPScatterStyle::ssSquare, points, by_m, ntk_b);
     markCrossover(this, m_memory, points, exact_b, ntk_b, tr("exact larger from m ≈ %1"));
     addNote(m_time, tr("one thread; medians of up to 5 runs when a run is under 20 ms"));
+    addParameterCounts(this, m_parameters, points);
   }
   fitRange(m_time);
   fitRange(m_memory);
+  fitRange(m_parameters);
   replotWhenShown(this);
 }
 

@@ -20,7 +20,8 @@ class ScalingPlot : public QCustomPlot, public CsvSource {
   /// Overlays `pinned` in grey (null: no overlay).
   void setPinned(ScalingPtr pinned);
   /// series,m,r,degree,max_abs,rel_fro,taylor_bound,limit_distance,exact_s,ntk_s,compress_s,
-  /// exact_bytes,ntk_bytes: one line per point of the series (and of the pinned one).
+  /// exact_bytes,ntk_bytes,prefix_parameters,ntk_parameters,lora_parameters: one line per point of
+  /// the series (and of the pinned one).
   QString csv() const override;
 
  protected:
@@ -55,7 +56,8 @@ class LimitPlot : public ScalingPlot {
   QCPTextElement* m_title;
 };
 
-/// Measured time and the memory each method keeps against m, with the crossovers marked.
+/// Measured time, the memory each method keeps and what each trains against m (the prefix, its
+/// NTK-Attention and LoRA of PEFT's default rank, for one head), with the crossovers marked.
 class CostPlot : public ScalingPlot {
   Q_OBJECT
  public:
@@ -65,6 +67,7 @@ class CostPlot : public ScalingPlot {
   void redraw() override;
   QCPAxisRect* m_time;
   QCPAxisRect* m_memory;
+  QCPAxisRect* m_parameters;
 };
 
 }  // namespace ntk::ui

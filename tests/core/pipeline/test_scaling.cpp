@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <utility>
 #include <vector>
 
@@ -96,6 +97,10 @@ TEST(Scaling, PointMatchesTheComparison) {
   EXPECT_GT(point.ntk_seconds, 0);
   EXPECT_DOUBLE_EQ(point.exact_bytes, c.cost.exact.bytes);
   EXPECT_DOUBLE_EQ(point.ntk_bytes, c.cost.ntk.bytes);
+  EXPECT_EQ(point.ntk_parameters, c.cost.ntk.parameters);
+  EXPECT_EQ(point.prefix_parameters, 512.0 * (16 + 16));  // keys and values, d = d_v = 16
+  EXPECT_EQ(point.lora_parameters, 8.0 * (16 + 16) * 2);   // rank 8 on W_Q and W_V, d_model = d
+  EXPECT_EQ(point.ntk_break_even_m, std::floor(c.cost.ntk.parameters / 32) + 1);
 }
 
 // The window's series and the module's: the m series then the feature series, every point in
