@@ -4,6 +4,7 @@
 #include "ui/export/plot_export.h"
 #include "ui/lessons/lesson_panel.h"
 #include "ui/main_window.h"
+#include "ui/panels/heads_tab.h"
 #include "ui/panels/parameter_panel.h"
 
 #include <QApplication>
@@ -31,6 +32,9 @@ const std::vector<OptionSpec>& window_options() {
                                                   {"theme", true, false, "light or dark"},
                                                   {"zoom", true, false, "the text zoom"},
                                                   {"inspect-query", true, false, "the query inspector's row"},
+                                                  {"heads", true, false, "a capture to open in the Heads tab"},
+                                                  {"checkpoint", true, false, "its prefix: a PEFT folder"},
+                                                  {"cache", true, false, "its prefix: a KV cache"},
                                                   {"screenshot", true, false, "a picture to write"},
                                                   {"timeout", true, false, "seconds a screenshot run may take"}};
   return options;
@@ -38,9 +42,10 @@ const std::vector<OptionSpec>& window_options() {
 
 struct WindowOptions {
   std::string session, screenshot, theme, zoom;
-  int lesson = 0, step = 1;  // 1-based; lesson 0: none
-  int timeout = 120;         // seconds a screenshot run may take
-  int query = -1;            // the query inspector's row; -1: not asked
+  std::string heads, checkpoint, cache;  // the Heads tab's capture and prefix
+  int lesson = 0, step = 1;              // 1-based; lesson 0: none
+  int timeout = 120;                     // seconds a screenshot run may take
+  int query = -1;                        // the query inspector's row; -1: not asked
   bool presenter = false;
 };
 
@@ -81,8 +86,10 @@ std::optional<WindowOptions> parse(const std::vector<std::string>& args) {
     return std::nullopt;
   }
   WindowOptions o;
-  for (const auto& [name, text] : {std::pair{"open", &o.session}, std::pair{"screenshot", &o.screenshot},
-                                   std::pair{"theme", &o.theme}, std::pair{"zoom", &o.zoom}}) {
+  for (const auto& [name, text] :
+       {std::pair{"open", &o.session}, std::pair{"screenshot", &o.screenshot}, std::pair{"theme", &o.theme},
+        std::pair{"zoom", &o.zoom}, std::pair{"heads", &o.heads}, std::pair{"checkpoint", &o.checkpoint},
+        std::pair{"cache", &o.cache}}) {
     const std::optional<std::string> value = parsed->value(name);
     if (value) *text = *value;  // never empty: Args refuses an empty value
   }
@@ -117,6 +124,15 @@ std::optional<WindowOptions> parse(const std::vector<std::string>& args) {
   if (!o.zoom.empty() && !zoom_factor(o.zoom)) {
     std::cerr << "ntk-explorer: --zoom takes a text zoom from " << ui::min_zoom << " to " << ui::max_zoom
               << " (presenter mode multiplies it by 1.5), like --zoom 1.5\n";
+    return std::nullopt;
+  }
+  if (!o.heads.empty() && o.checkpoint.empty() == o.cache.empty()) {
+    std::cerr << "ntk-explorer: --heads needs its prefix, one of --checkpoint DIR (a PEFT prefix-tuning folder) "
+                 "or --cache FILE.safetensors (a KV cache)\n";
+    return std::nullopt;
+  }
+  if (o.heads.empty() && !(o.checkpoint.empty() && o.cache.empty())) {
+    std::cerr << "ntk-explorer: --checkpoint and --cache give the prefix of --heads FILE.safetensors (the capture)\n";
     return std::nullopt;
   }
   if (!o.theme.empty() && o.theme != "light" && o.theme != "dark") {
@@ -168,6 +184,9 @@ int run_gui(int argc, char** argv) {
     }
   }
   if (o.lesson) window.lessonPanel()->open(o.lesson, o.step - 1);
+  if (!o.heads.empty())
+    window.openHeads(QString::fromStdString(o.heads),
+                     QString::fromStdString(o.checkpoint.empty() ? o.cache : o.checkpoint), !o.checkpoint.empty());
   if (o.query >= 0) {
     const long long L = window.parameterPanel()->parameters().workload.L;
     if (o.query >= L) {
@@ -188,7 +207,8 @@ int run_gui(int argc, char** argv) {
     // once the settings are refused, drawn with the refusal on screen, and exit 2.
     auto* poll = new QTimer(&window);
     QObject::connect(poll, &QTimer::timeout, &window, [&, poll] {
-      const QString refusal = window.refusal();
+      const QString heads = window.headsTab()->failure();  // --heads files that could not be compared
+      const QString refusal = heads.isEmpty() ? window.refusal() : heads;
       if (!window.settled() && refusal.isEmpty()) return;
       poll->stop();
       QTimer::singleShot(200, &window, [&, refusal] {

@@ -5,6 +5,7 @@
 #include "ui/lessons/lesson_panel.h"
 #include "ui/lessons/spotlight.h"
 #include "ui/look/window_look.h"
+#include "ui/panels/heads_tab.h"
 #include "ui/panels/maps_tab.h"
 #include "ui/panels/parameter_panel.h"
 #include "ui/panels/training_tab.h"
@@ -119,6 +120,7 @@ MainWindow::MainWindow(QWidget* parent)
     : QMainWindow(parent),
       m_panel(new ParameterPanel),
       m_figures(new FigureSet(this)),
+      m_heads(new HeadsTab),
       m_ntkPanel(new ParameterPanel(ntkPanelKind())),
       m_panels(new QStackedWidget),
       m_parameterDock(new QDockWidget(tr("Parameters"), this)),
@@ -163,6 +165,7 @@ MainWindow::MainWindow(QWidget* parent)
   m_tabs->addTab(scrolled(m_figures->ntkPlot()), tr("&NTK"));
   m_tabs->addTab(scrolled(m_figures->trainingTab()), tr("&Training"));
   m_tabs->addTab(scrolled(m_figures->kernelPlot()), tr("&Kernel"));
+  m_tabs->addTab(scrolled(m_heads), tr("&Heads"));
   setCentralWidget(m_tabs);
   // The NTK and training tabs have their own settings: the dock shows the panel of the tab.
   connect(m_tabs, &QTabWidget::currentChanged, this, [this, dock](int) {
@@ -173,6 +176,8 @@ MainWindow::MainWindow(QWidget* parent)
     updateStatus();
   });
   for (QCustomPlot* plot : plots()) addPlotActions(plot);
+  addPlotActions(m_heads->plot());
+  connect(m_heads, &HeadsTab::computed, this, &MainWindow::updateStatus);
 
   m_metrics->setTextInteractionFlags(Qt::TextSelectableByMouse);
   m_metrics->setMinimumWidth(1);  // a long status line is cut at the window's edge, never widens it
@@ -352,7 +357,15 @@ QString MainWindow::exportBundle(const QString& folder) {
   return ui::exportBundle(folder, plots(), shown);
 }
 
-bool MainWindow::settled() const { return m_figures->settled(m_panel->parameters(), m_ntkPanel->parameters()); }
+bool MainWindow::settled() const {
+  return m_figures->settled(m_panel->parameters(), m_ntkPanel->parameters()) && !m_heads->busy();
+}
+
+void MainWindow::openHeads(const QString& activations, const QString& prefix, bool checkpoint) {
+  m_heads->setParameters(m_panel->parameters());
+  m_heads->open(activations, prefix, checkpoint);
+  m_tabs->setCurrentIndex(tabOf(m_tabs, m_heads));
+}
 
 core::Parameters MainWindow::currentParameters() const {
   core::Parameters p = m_panel->parameters();
@@ -380,7 +393,9 @@ QString MainWindow::statusText() const {
 
 QCustomPlot* MainWindow::currentPlot() const {
   QCustomPlot* first = nullptr;
-  for (QCustomPlot* plot : plots()) {
+  QList<QCustomPlot*> candidates = plots();
+  candidates << m_heads->plot();
+  for (QCustomPlot* plot : candidates) {
     if (tabOf(m_tabs, plot) != m_tabs->currentIndex()) continue;
     if (plot->hasFocus()) return plot;
     if (!first) first = plot;
@@ -400,6 +415,7 @@ void MainWindow::computeNow() { requestComparison(m_panel->parameters(), true); 
 
 void MainWindow::requestComparison(const core::Parameters& params, bool immediate) {
   setBusy(true);
+  m_heads->setParameters(params);
   m_figures->requestComparison(params, immediate);
 }
 

@@ -21,6 +21,7 @@ class QAction;
 
 namespace ntk::ui {
 
+class HeadsTab;
 class ParameterPanel;
 class LessonPanel;
 class Spotlight;
@@ -45,6 +46,10 @@ class MainWindow : public QMainWindow {
   /// Every tab has its complete result: the comparison, its scaling series, the NTK view and
   /// the training run (for screenshots and tests).
   bool settled() const;
+  /// Opens a real model's capture and prefix (a PEFT folder when `checkpoint`, else a KV cache)
+  /// in the Heads tab, compared with the current feature map, and shows the tab.
+  void openHeads(const QString& activations, const QString& prefix, bool checkpoint);
+  HeadsTab* headsTab() const { return m_heads; }
   /// Why the current settings are not computed (the comparison's reason first, then the NTK
   /// view's), or empty while they compute or are shown.
   QString refusal() const;
@@ -107,6 +112,7 @@ class MainWindow : public QMainWindow {
 
   ParameterPanel* m_panel;
   FigureSet* m_figures;
+  HeadsTab* m_heads;
   ParameterPanel* m_ntkPanel;
   QStackedWidget* m_panels;
   QDockWidget* m_parameterDock;

@@ -38,6 +38,20 @@ void MainWindow::buildMenus() {
     if (!error.isEmpty())
       QMessageBox::warning(this, tr("Cannot open the session"), error + tr("\n\nThe current session is unchanged."));
   });
+  // A real model's heads (the Heads tab): the capture first, then its prefix.
+  const auto open_heads = [this](bool checkpoint) {
+    const QString capture = QFileDialog::getOpenFileName(this, tr("The captured queries, keys and values"), QString(),
+                                                         tr("Captured attention (*.safetensors)"));
+    if (capture.isEmpty()) return;
+    const QString prefix =
+        checkpoint ? QFileDialog::getExistingDirectory(this, tr("The PEFT prefix-tuning folder (adapter_config.json)"))
+                   : QFileDialog::getOpenFileName(this, tr("The KV cache"), QString(), tr("KV cache (*.safetensors)"));
+    if (!prefix.isEmpty()) openHeads(capture, prefix, checkpoint);
+  };
+  file->addAction(tr("Open a model's &heads (PEFT checkpoint)…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O), this,
+                  [open_heads] { open_heads(true); });
+  file->addAction(tr("Open a model's heads (&KV cache)…"), QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_O), this,
+                  [open_heads] { open_heads(false); });
   m_recentMenu = file->addMenu(tr("Open &recent"));
   m_recentMenu->setObjectName("recent");
   fillRecentMenu();

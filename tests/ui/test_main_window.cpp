@@ -1,6 +1,9 @@
 // The window on the offscreen platform: controls round-trip through parameters, a burst of
 // changes ends with the plots of the last setting, and the window renders non-empty plots.
 
+#include "core/io/captured_attention.h"
+#include "core/io/peft_prefix.h"
+#include "core/pipeline/heads.h"
 #include "tests/core/params/param_values.h"
 #include "ui/dialogs/export_dialog.h"
 #include "ui/dialogs/help_dialog.h"
@@ -8,6 +11,7 @@
 #include "ui/export/plot_export.h"
 #include "ui/look/plot_look.h"
 #include "ui/main_window.h"
+#include "ui/panels/heads_tab.h"
 #include "ui/panels/maps_tab.h"
 #include "ui/panels/parameter_panel.h"
 #include "ui/plots/attention_map_plot.h"
@@ -636,6 +640,45 @@ class MainWindowTest : public QObject {
     }
   }
 
+  // Issue 26: a real model's every layer and head in the Heads tab, the numbers of `heads`
+  // (core::compare_heads); a click shows one head; the window's feature map applies.
+  void theHeadsTabShowsEveryHeadOfARealModel() {
+    MainWindow w;
+    w.show();
+    const QString dir = QStringLiteral(NTK_TEST_DATA_DIR "/tiny_model");
+    w.openHeads(dir + "/activations.safetensors", dir + "/checkpoint", true);
+    ntk::ui::HeadsTab* tab = w.headsTab();
+    QTRY_VERIFY_WITH_TIMEOUT(tab->report() && !tab->busy(), 600000);
+    QCOMPARE(w.findChild<QTabWidget*>()->currentIndex(), ntk::ui::session_tabs - 1);
+    const ntk::core::PeftPrefixCheckpoint checkpoint((dir + "/checkpoint").toStdString());
+    const ntk::core::CapturedAttention inputs((dir + "/activations.safetensors").toStdString());
+    const ntk::core::Parameters p = w.parameterPanel()->parameters();
+    const ntk::core::HeadsReport expected = ntk::core::compare_heads(ntk::core::prefix_layers(checkpoint), inputs, p);
+    QCOMPARE(tab->report()->heads.size(), std::size_t(16));
+    for (const ntk::core::HeadResult& h : expected.heads)
+      QCOMPARE(tab->plot()->value(h.layer, h.head), h.comparison.errors.rel_fro);
+    QCOMPARE(tab->plot()->csv(), QString::fromStdString(ntk::core::heads_csv(expected)));
+    QVERIFY2(tab->summaryText().contains("the prefix 16384 (m = 32)"), qPrintable(tab->summaryText()));
+    // A click on the cell of layer 2, head 1.
+    ntk::ui::HeadsPlot* plot = tab->plot();
+    plot->replot(QCustomPlot::rpImmediateRefresh);
+    const QPoint at(int(plot->xAxis->coordToPixel(1)), int(plot->yAxis->coordToPixel(2)));
+    QTest::mouseClick(plot, Qt::LeftButton, Qt::NoModifier, at);
+    QVERIFY2(tab->headText().startsWith("Layer 2, query head 1 (key/value head 0)"), qPrintable(tab->headText()));
+    // Another degree in the parameter panel compares every head again.
+    ntk::core::Parameters q = p;
+    q.feature.degree = 1;
+    w.parameterPanel()->setParameters(q);
+    w.computeNow();
+    QTRY_VERIFY_WITH_TIMEOUT(
+        tab->report() && !tab->busy() && tab->report()->heads.front().comparison.params.feature.degree == 1, 600000);
+    // A prefix that does not fit the capture is refused with both files named.
+    w.openHeads(dir + "/activations.safetensors", QStringLiteral(NTK_TEST_DATA_DIR "/peft_prefix"), true);
+    QTRY_VERIFY_WITH_TIMEOUT(!tab->busy(), 600000);
+    QVERIFY(!tab->report());
+    QVERIFY2(tab->failure().contains("disagree") || tab->failure().contains("plain"), qPrintable(tab->failure()));
+  }
+
   // Issue 13: a prefix column summed 16 keys against one key per input column (a 16:1
   // brightness artefact), and at m = 0 the difference map autoscaled to +-4e-17 of noise.
   void mapColumnsCompareKeyForKeyAndTheDifferenceHasAFloor() {
@@ -860,7 +903,7 @@ class MainWindowTest : public QObject {
         {"card.ntksession",
          R"({"format": "ntk-explorer session", "schema_version": 1, "view": {"lesson": 1, "card": 40}})",
          "\"card\" must be a card"},
-        {"tab.ntksession", R"({"format": "ntk-explorer session", "schema_version": 1, "view": {"tab": 8}})",
+        {"tab.ntksession", R"({"format": "ntk-explorer session", "schema_version": 1, "view": {"tab": 9}})",
          "\"tab\" must be a tab"},
         {"half.ntksession", R"({"format": "ntk-explorer session", "schema_version": 1, "view": {"tab": 1.5}})",
          "\"tab\" must be a tab"},

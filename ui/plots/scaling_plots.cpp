@@ -96,7 +96,7 @@ void addParameterCounts(QCustomPlot* plot, QCPAxisRect* rect, const Points& poin
   curve(plot, rect, QObject::tr("LoRA, rank %1, on W_Q and W_V").arg(core::default_lora_rank),
         QPen(palette::green, 2, Qt::DashLine), QCPScatterStyle::ssNone, points, by_m, lora);
   addNote(rect, QObject::tr("The paper trains P (m × d) through frozen projections; PEFT trains the keys and "
-                            "values themselves, counted here. LoRA: PEFT's default rank, d_model = d."));
+                            "values themselves, counted here. LoRA: PEFT's default rank, the model width = d."));
   if (points.empty()) return;
   const double at = points.front().ntk_break_even_m;
   if (at >= double(points.front().m) && at <= double(points.back().m))
@@ -226,7 +226,7 @@ CostPlot::CostPlot(QWidget* parent) : ScalingPlot(parent) {
   m_time = addPanel(this, 0, 0, tr("Time per evaluation (measured)"), tr("prefix length m"), tr("seconds"), true, true);
   m_memory =
       addPanel(this, 0, 1, tr("Memory kept (from the array sizes)"), tr("prefix length m"), tr("bytes"), true, true);
-  m_parameters = addPanel(this, 0, 2, tr("Trainable parameters of one head (counted)"), tr("prefix length m"),
+  m_parameters = addPanel(this, 1, 0, tr("Trainable parameters of one head (counted)"), tr("prefix length m"),
                           tr("parameters"), true, true);
 }
 

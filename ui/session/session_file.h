@@ -13,7 +13,7 @@ namespace ntk::ui {
 inline constexpr int session_schema_version = 1;
 
 /// The window's tabs (MainWindow checks that it has as many).
-inline constexpr int session_tabs = 8;
+inline constexpr int session_tabs = 9;
 
 /// The window state a session keeps beside the parameters: {"tab": 0, "map_columns": "mean",
 /// "lesson": 1, "card": 0}, every field optional in a file and range-checked when read.

@@ -99,7 +99,7 @@ TEST(Scaling, PointMatchesTheComparison) {
   EXPECT_DOUBLE_EQ(point.ntk_bytes, c.cost.ntk.bytes);
   EXPECT_EQ(point.ntk_parameters, c.cost.ntk.parameters);
   EXPECT_EQ(point.prefix_parameters, 512.0 * (16 + 16));  // keys and values, d = d_v = 16
-  EXPECT_EQ(point.lora_parameters, 8.0 * (16 + 16) * 2);   // rank 8 on W_Q and W_V, d_model = d
+  EXPECT_EQ(point.lora_parameters, 8.0 * (16 + 16) * 2);  // rank 8 on W_Q and W_V, d_model = d
   EXPECT_EQ(point.ntk_break_even_m, std::floor(c.cost.ntk.parameters / 32) + 1);
 }
 

@@ -1,0 +1,98 @@
+#pragma once
+// The Heads tab: every layer and query head of a real model (docs/real-models.md) as a layers x
+// heads map of one measure (NTK-Attention's relative or max-abs error, the prefix's share of
+// attention, how far the prefix keys are from Gaussian), computed off the GUI thread from a
+// capture of queries, keys and values and a prefix (a PEFT checkpoint or a KV cache) with the
+// window's feature map, degree, rank, precision and causal mask; which key/value heads
+// NTK-Attention could replace at a tolerance and what the whole model would train. A click on a
+// cell shows that head's numbers.
+
+#include "core/pipeline/heads.h"
+#include "ui/compute/job_runner.h"
+#include "ui/export/plot_export.h"
+
+#include <qcustomplot.h>
+#include <QWidget>
+#include <memory>
+
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+
+namespace ntk::ui {
+
+using HeadsPtr = std::shared_ptr<const core::HeadsReport>;
+
+/// What the map colours each head by.
+enum class HeadMeasure { rel_fro, max_abs, prefix_mass, anisotropy, outlier };
+
+class HeadsPlot : public QCustomPlot, public CsvSource {
+  Q_OBJECT
+
+ public:
+  explicit HeadsPlot(QWidget* parent = nullptr);
+  /// Shows `measure` of every head of `report` (null: nothing).
+  void setReport(HeadsPtr report, HeadMeasure measure);
+  /// The per-head CSV of `heads --csv` (core::heads_csv); a header alone before anything is open.
+  QString csv() const override;
+  /// The value shown in the cell of (layer, head); NaN where no head was compared.
+  double value(qint64 layer, qint64 head) const;
+
+ signals:
+  /// The cell of report()->heads[index] was clicked.
+  void headClicked(int index);
+
+ private:
+  HeadsPtr m_report;
+  Eigen::MatrixXd m_values;  ///< layers x heads
+  QCPColorMap* m_map;
+  QCPColorScale* m_scale;
+  QCPTextElement* m_title;
+};
+
+class HeadsTab : public QWidget {
+  Q_OBJECT
+
+ public:
+  explicit HeadsTab(QWidget* parent = nullptr);
+  HeadsPlot* plot() const { return m_plot; }
+  /// Opens a capture and its prefix (a PEFT folder when `checkpoint`, else a KV cache file) and
+  /// compares every head, with the options of the last setParameters.
+  void open(const QString& activations, const QString& prefix, bool checkpoint);
+  /// The window's parameters: when their feature map, rank, precision or causal mask differ from
+  /// those of the shown report, the open files are compared again.
+  void setParameters(const core::Parameters& params);
+  /// The shown report (null before one arrives) and why the last one failed ("" if it did not).
+  HeadsPtr report() const { return m_report; }
+  QString failure() const { return m_failure; }
+  bool busy() const { return m_busy; }
+  /// Shows the numbers of report()->heads[index] under the map.
+  void chooseHead(int index);
+  QString headText() const;
+  QString summaryText() const;
+
+ signals:
+  /// A report arrived, or the files could not be compared (failure()).
+  void computed();
+
+ private:
+  void compute();
+  void showSummary();
+
+  core::Parameters m_params;
+  QString m_activations, m_prefix;
+  bool m_checkpoint = true;
+  HeadsPtr m_report;
+  QString m_failure;
+  bool m_busy = false;
+  HeadsPlot* m_plot;
+  QComboBox* m_measure;
+  QDoubleSpinBox* m_tolerance;
+  QLabel* m_files;
+  QLabel* m_status;
+  QLabel* m_summary;
+  QLabel* m_head;
+  JobRunner m_runner{0};  ///< last member: destroyed (cancelled and joined) first
+};
+
+}  // namespace ntk::ui
