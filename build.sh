@@ -4,11 +4,12 @@
 #   ./build.sh run [ARGS]   starts ntk-explorer: the window on a display, else the headless
 #                           comparison on the default workload (or the subcommand in ARGS)
 #   ./build.sh test         runs every test through ctest (dev preset: debug, warnings as errors)
-#   ./build.sh asan         runs every test under AddressSanitizer and UBSan but six that repeat
+#   ./build.sh asan         runs every test under AddressSanitizer and UBSan but those that repeat
 #                           code the others already run under it, minutes each there (CMakePresets
 #                           asan filter): the Slurm cluster's, ui.layout (every card in four looks),
-#                           lessons_check_catches_edits, the CLI handout, the long training rate
-#                           and the thread-count sweep (ThreadSanitizer runs that one)
+#                           the lessons --check, lesson screenshot and handout commands (ui.lessons
+#                           runs their code), the long training rate and the thread-count sweep
+#                           (ThreadSanitizer runs that one)
 #   ./build.sh bench        runs the benchmark suite (release preset); without --json it then
 #                           times the window's comparisons alone (window_pass) and measures the
 #                           window's responsiveness offscreen (ui_latency)

@@ -9,6 +9,7 @@
 #include "core/ntk/gradient_descent.h"
 #include "core/ntk/ntk_view.h"
 #include "core/ntk/train_attention.h"
+#include "core/pipeline/heads.h"
 #include "core/sweep/sweep_plan.h"
 
 #include <algorithm>
@@ -26,7 +27,7 @@ using core::format_number;
 const std::vector<std::string> prefix_only = {"n", "sigma", "eta"};
 
 std::vector<std::string> attention_only() {
-  std::vector<std::string> keys = {"optimizer", "lr", "eval", "sweep-m"};
+  std::vector<std::string> keys = {"optimizer", "lr", "eval", "sweep-m", "activations", "checkpoint", "cache"};
   for (const core::ParamSpec& s : core::parameter_specs()) {
     const auto ntk = core::ntk_parameter_specs();
     if (std::none_of(ntk.begin(), ntk.end(), [&](const core::ParamSpec& t) { return t.key == s.key; }))
@@ -97,12 +98,56 @@ core::AttentionTrainOptions attention_options(const Args& args) {
   return options;
 }
 
+// Every key/value head of a real model: Z and k trained on its query heads' captured queries and
+// measured on the held-out ones (core::train_heads).
+int train_real_heads(const Args& args, const core::Parameters& params, const fs::path& dir, std::ostream& out,
+                     std::ostream& err) {
+  for (const std::string& key : given_parameter_options(args))
+    if (core::set_by_inputs(key)) throw UsageError("--" + key + " is set by the captured arrays; drop it");
+  for (const char* key : {"sweep-m", "eval"})
+    if (args.has(key))
+      throw UsageError(std::string("--") + key +
+                       " does not apply to a capture: its last quarter of queries is held out");
+  const auto checkpoint = args.value("checkpoint"), cache = args.value("cache");
+  if (checkpoint.has_value() == cache.has_value())
+    throw UsageError(
+        "give the prefix as one of --checkpoint DIR (a PEFT prefix-tuning checkpoint) or --cache "
+        "FILE.safetensors (a KV cache)");
+  const core::CapturedAttention inputs(*args.value("activations"));
+  const core::PrefixLayers prefix = checkpoint ? core::open_peft_prefix(*checkpoint) : core::open_kv_cache(*cache);
+  core::AttentionTrainOptions options = attention_options(args);
+  options.progress = stderr_progress(err, "training every key/value head");
+  const core::HeadsTraining report = core::train_heads(prefix, inputs, params, options);
+  if (report.status == core::Status::cancelled) {
+    err << "\ninterrupted; nothing written\n";
+    return exit_interrupted;
+  }
+  out << std::setprecision(4);
+  bool ok = true;
+  for (const core::HeadTraining& h : report.heads) {
+    const core::AttentionTrainRun& run = h.run;
+    out << "layer " << h.layer << " kv head " << h.kv_head << " (" << h.query_heads << " query heads, "
+        << h.train_queries << " training and " << h.held_out_queries << " held-out queries each): held-out max-abs "
+        << "error trained " << run.trained_error << ", closed form " << run.closed_error << "; |Z - Z_closed| / "
+        << "|Z_closed| " << run.z_distance << " (" << core::to_string(run.status) << ")\n";
+    ok = ok && run.status == core::Status::ok;
+  }
+  fs::create_directories(dir);
+  core::write_text_atomic(dir / "heads.csv", core::heads_training_csv(report));
+  core::write_text_atomic(dir / "provenance.json", run_provenance(args));
+  out << "wrote heads.csv provenance.json to " << dir.string() << '\n';
+  return ok ? exit_ok : exit_numerical;
+}
+
 int train_attention(const Args& args, const fs::path& dir, std::ostream& out, std::ostream& err) {
   refuse(args, prefix_only, "ntk-attention");
   if (args.has("precision"))  // training runs in float64 (core/ntk/train_attention.h)
     throw UsageError("--precision does not apply to train: training runs in float64");
   core::Parameters params = core::default_parameters();
   apply_parameter_options(args, params);
+  if (args.has("activations")) return train_real_heads(args, params, dir, out, err);
+  if (args.has("checkpoint") || args.has("cache"))
+    throw UsageError("--checkpoint and --cache give the prefix of --activations FILE.safetensors (the capture)");
   core::AttentionTrainOptions options = attention_options(args);
   std::vector<Eigen::Index> lengths = {params.workload.m};
   if (const auto sweep = args.value("sweep-m")) {
@@ -197,12 +242,20 @@ Command train_command() {
        "ntk-attention: held-out inputs for the final errors [default " + std::to_string(trained.eval_inputs) + "]"});
   options.push_back({"sweep-m", true, false,
                      "ntk-attention: train for every m of a list, e.g. 2..262144:log2 (writes error_vs_m.csv)"});
-  options.push_back({"out", true, false, "folder for loss.csv (and Z.npy k.npy result.json, or error_vs_m.csv)"});
+  options.push_back({"activations", true, false,
+                     "ntk-attention on a real model: its captured queries, keys and values (as heads takes them)"});
+  options.push_back({"checkpoint", true, false, "with --activations: the prefix, a PEFT prefix-tuning folder"});
+  options.push_back({"cache", true, false, "with --activations: the prefix, a KV cache .safetensors"});
+  options.push_back({"out", true, false,
+                     "folder for loss.csv (and Z.npy k.npy result.json, or error_vs_m.csv; heads.csv with "
+                     "--activations)"});
   for (const OptionSpec& o : resource_options()) options.push_back(o);
   return {"train", "Train the prefix keys (NTK view) or NTK-Attention's Z and k; write the loss curve",
           "train --target prefix [--n N --d D --m M --sigma S --seed SEED --eta E --steps T] --out DIR\n"
           "       ntk-explorer train --target ntk-attention [workload and feature options] [--optimizer adam|gd] "
-          "[--lr LR] [--steps T] [--sweep-m LIST] --out DIR\n\n"
+          "[--lr LR] [--steps T] [--sweep-m LIST] --out DIR\n"
+          "       ntk-explorer train --target ntk-attention --activations FILE.safetensors (--checkpoint DIR | --cache "
+          "FILE.safetensors) [feature options] [--steps T] [--lr LR] --out DIR\n\n"
           "With --target prefix, --d --m --seed --steps are the stylized model's (defaults d " +
               std::to_string(stylized.model.d) + ", m " + std::to_string(stylized.model.m) + ", seed " +
               std::to_string(stylized.model.seed) + ", " + std::to_string(stylized.steps) +

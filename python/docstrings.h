@@ -168,6 +168,35 @@ dict
     replaceable and the parameters that saves; parameter_counts: the whole model's prefix,
     NTK-Attention under each map and LoRA (docs/method.md section 10); status.)";
 
+inline constexpr const char* train_heads =
+    R"(Z and k trained for every key/value head of a real model: `ntk-explorer train --target
+ntk-attention --activations ...`.
+
+Each query head's n captured queries are split: the last n // 4 are held out (with all L input
+tokens), the rest train (with the first L - n // 4 tokens, so the causal positions stay the
+capture's); every step descends the mean loss over the query heads that read the key/value head.
+
+Parameters
+----------
+activations : str
+checkpoint, cache : str, optional
+    As heads(): the capture, and its prefix (a PEFT folder or a KV cache); exactly one prefix.
+steps : int
+lr : float
+optimizer : str
+    'adam' or 'gd'.
+memory_budget_mb : float
+**params
+    feature, degree, features, orthogonal, rank, causal, seed (of a rank-s start).
+
+Returns
+-------
+list of dict
+    One per layer and key/value head: layer, kv_head, query_heads, train_queries,
+    held_out_queries, m, trained_error and closed_error (held-out max-abs errors of the trained
+    and the closed-form Z, k), z_distance, loss (one value per step), Z, k, Z_closed, k_closed,
+    status.)";
+
 inline constexpr const char* generate =
     R"(The seeded workload of the keyword parameters, as `ntk-explorer generate` writes it.
 

@@ -10,6 +10,7 @@
 #include "core/kernels/prefix_attention.h"
 #include "core/ntk/gradient_descent.h"
 #include "core/ntk/ntk_view.h"
+#include "core/ntk/train_attention.h"
 #include "core/params/parameters.h"
 #include "core/pipeline/budget.h"
 #include "core/pipeline/comparison.h"
@@ -322,22 +323,26 @@ py::dict compare(const py::object& Q, const py::object& K, const py::object& V, 
   return comparison_dict(c, arrays == 5 ? core::InputSource::arrays : core::InputSource::generated);
 }
 
+// The prefix of `heads` and `train_heads`: a PEFT folder or a KV cache, exactly one.
+core::PrefixLayers open_prefix(const py::object& checkpoint, const py::object& cache) {
+  require(checkpoint.is_none() != cache.is_none(),
+          "give the prefix as one of checkpoint (a PEFT prefix-tuning folder) or cache (a KV cache .safetensors)");
+  return checkpoint.is_none() ? core::open_kv_cache(py::str(cache).cast<std::string>())
+                              : core::open_peft_prefix(py::str(checkpoint).cast<std::string>());
+}
+
 py::dict heads(const std::string& activations, const py::object& checkpoint, const py::object& cache, double tolerance,
                double memory_budget_mb, const py::kwargs& kwargs) {
   for (const auto& [key, value] : kwargs)
     require(!core::set_by_inputs(py::str(key).cast<std::string>()),
             py::str(key).cast<std::string>() + " is set by the captured arrays; drop it");
   const core::Parameters p = comparison_parameters(kwargs);
-  require(checkpoint.is_none() != cache.is_none(),
-          "give the prefix as one of checkpoint (a PEFT prefix-tuning folder) or cache (a KV cache .safetensors)");
   require(tolerance >= 0, "tolerance must be at least 0");
   Interruption interruption;
   core::HeadsReport report;
   try {
     const core::CapturedAttention inputs(activations);
-    const core::PrefixLayers prefix = checkpoint.is_none()
-                                          ? core::open_kv_cache(py::str(cache).cast<std::string>())
-                                          : core::open_peft_prefix(py::str(checkpoint).cast<std::string>());
+    const core::PrefixLayers prefix = open_prefix(checkpoint, cache);
     py::gil_scoped_release release;
     report = core::compare_heads(prefix, inputs, p, {interruption.progress(), memory_budget_mb * 1e6});
   } catch (const std::invalid_argument& e) {
@@ -345,6 +350,45 @@ py::dict heads(const std::string& activations, const py::object& checkpoint, con
   }
   interruption.raise_if_interrupted();
   return py::module_::import("json").attr("loads")(core::heads_json(report, tolerance));
+}
+
+py::list train_heads(const std::string& activations, const py::object& checkpoint, const py::object& cache, int steps,
+                     double lr, const std::string& optimizer, double memory_budget_mb, const py::kwargs& kwargs) {
+  for (const auto& [key, value] : kwargs)
+    require(!core::set_by_inputs(py::str(key).cast<std::string>()),
+            py::str(key).cast<std::string>() + " is set by the captured arrays; drop it");
+  const core::Parameters p = comparison_parameters(kwargs);
+  require(optimizer == "adam" || optimizer == "gd", "optimizer must be 'adam' or 'gd'");
+  core::AttentionTrainOptions options;
+  options.optimizer = optimizer == "adam" ? core::Optimizer::adam : core::Optimizer::gradient_descent;
+  options.steps = steps;
+  options.learning_rate = lr;
+  options.memory_budget_bytes = memory_budget_mb * 1e6;
+  Interruption interruption;
+  options.progress = interruption.progress();
+  core::HeadsTraining report;
+  try {
+    const core::CapturedAttention inputs(activations);
+    const core::PrefixLayers prefix = open_prefix(checkpoint, cache);
+    py::gil_scoped_release release;
+    report = core::train_heads(prefix, inputs, p, options);
+  } catch (const std::invalid_argument& e) {
+    throw py::value_error(e.what());
+  }
+  interruption.raise_if_interrupted();
+  py::list out;
+  for (const core::HeadTraining& h : report.heads) {
+    const core::AttentionTrainRun& run = h.run;
+    std::vector<double> loss;
+    for (const core::AttentionTrainStep& s : run.steps) loss.push_back(s.loss);
+    out.append(py::dict("layer"_a = h.layer, "kv_head"_a = h.kv_head, "query_heads"_a = h.query_heads,
+                        "train_queries"_a = h.train_queries, "held_out_queries"_a = h.held_out_queries, "m"_a = h.m,
+                        "trained_error"_a = run.trained_error, "closed_error"_a = run.closed_error,
+                        "z_distance"_a = run.z_distance, "loss"_a = loss, "Z"_a = run.Z, "k"_a = run.k,
+                        "Z_closed"_a = run.Z_closed, "k_closed"_a = run.k_closed,
+                        "status"_a = core::to_string(run.status)));
+  }
+  return out;
 }
 
 py::dict generate(double memory_budget_mb, const py::kwargs& kwargs) {
@@ -608,6 +652,10 @@ PYBIND11_MODULE(ntk_explorer, m) {
   m.def("heads", &heads, py::arg("activations"), py::kw_only(), py::arg("checkpoint") = py::none(),
         py::arg("cache") = py::none(), py::arg("tolerance") = 0.01, py::arg("memory_budget_mb") = budget_mb,
         docs::heads);
+  m.def("train_heads", &train_heads, py::arg("activations"), py::kw_only(), py::arg("checkpoint") = py::none(),
+        py::arg("cache") = py::none(), py::arg("steps") = core::AttentionTrainOptions().steps,
+        py::arg("lr") = core::AttentionTrainOptions().learning_rate, py::arg("optimizer") = "adam",
+        py::arg("memory_budget_mb") = budget_mb, docs::train_heads);
   m.def("generate", &generate, py::kw_only(), py::arg("memory_budget_mb") = budget_mb, docs::generate);
   m.def("infinite_limit", &infinite_limit, docs::infinite_limit);
   m.def("ntk_kernel", &ntk_kernel, py::kw_only(), py::arg("memory_budget_mb") = budget_mb, docs::ntk_kernel);

@@ -83,44 +83,51 @@ AttentionLoss attention_loss(const Eigen::Ref<const Eigen::MatrixXd>& Q, const E
   return out;
 }
 
-AttentionTrainRun train_ntk_attention(const Parameters& params, const AttentionTrainOptions& options) {
-  validate(params);
+namespace {
+
+// The mean loss and gradient over a batch; the first status that is not ok, if any.
+AttentionLoss batch_loss(const std::vector<AttentionExample>& batch, const FeatureMap& phi, const Eigen::MatrixXd& Zt,
+                         const Eigen::VectorXd& kt, double m, bool causal) {
+  AttentionLoss sum;
+  sum.dZ = Eigen::MatrixXd::Zero(Zt.rows(), Zt.cols());
+  sum.dk = Eigen::VectorXd::Zero(kt.size());
+  for (const AttentionExample& e : batch) {
+    const AttentionLoss one = attention_loss(e.Q, e.K, e.V, e.target, phi, Zt, kt, m, causal);
+    if (one.status != Status::ok) return one;
+    sum.loss += one.loss / double(batch.size());
+    sum.dZ += one.dZ / double(batch.size());
+    sum.dk += one.dk / double(batch.size());
+  }
+  return sum;
+}
+
+}  // namespace
+
+AttentionTrainRun train_ntk_attention(const PrefixSource& prefix, const FeatureMap& phi,
+                                      const AttentionExamples& examples, Eigen::Index rank, bool causal,
+                                      std::uint64_t seed, const AttentionTrainOptions& options) {
   if (options.steps < 0) throw std::invalid_argument("--steps must be at least 0");
   if (!(options.learning_rate > 0)) throw std::invalid_argument("--lr must be positive");
-  const WorkloadSpec& spec = params.workload;
-  const Eigen::Index d = spec.d, dv = value_width(spec);
-  const double m = double(spec.m);
-  const Eigen::Index r = feature_dimension(params);
-  // The prefix is kept (m (d + d_v)); features of the inputs and of one prefix chunk (L + 1024) r;
-  // Z, its gradient, Adam's two moments and the last step's copy (5 r d_v).
-  const double bytes = sizeof(double) * (m * double(d + dv) + double(spec.L + 1024 + 5 * dv) * double(r));
-  if (bytes > options.memory_budget_bytes)
-    throw std::invalid_argument("training needs about " + std::to_string(std::int64_t(bytes / 1e6)) +
-                                " MB (r = " + std::to_string(r) + ", m = " + std::to_string(spec.m) +
-                                "), over the memory budget; lower m, d or the degree, or raise --memory-budget");
-  const InputPart fixed = generate_inputs(spec);
-  Eigen::MatrixXd KP, VP;
-  materialize(GeneratedPrefix(spec, fixed), KP, VP);
-  const MatrixPrefix prefix(KP, VP);
-  const FeatureMap phi(params.feature, d);
+  const Eigen::Index r = phi.dim(), dv = prefix.value_dim();
+  const double m = double(prefix.rows());
 
   AttentionTrainRun run;
   const NtkParams closed = compress_prefix(prefix, phi);
   // The baseline has the trained parameters' shape: at rank s, the best rank-s Z (truncated SVD).
   std::optional<LowRankZ> closed_low;
-  if (params.rank > 0) closed_low = truncate_rank(closed.Z, params.rank);
+  if (rank > 0) closed_low = truncate_rank(closed.Z, rank);
   run.Z_closed = closed_low ? Eigen::MatrixXd(closed_low->A * closed_low->B) : closed.Z;
   run.k_closed = closed.k;
   // Trained: Z / m (or its factors) and k / m, from zero; a rank-s Z starts from small factors
   // (both zero would be a saddle point with zero gradient).
-  const Eigen::Index s = params.rank;
+  const Eigen::Index s = rank;
   Eigen::MatrixXd Z = Eigen::MatrixXd::Zero(r, dv), ZA, ZB;
   Eigen::VectorXd k = Eigen::VectorXd::Zero(r);
   if (s > 0) {
     ZA.resize(r, s);
     ZB.resize(s, dv);
-    fill_random(ZA, Distribution::gaussian, 1e-2, spec.seed, Stream::training_inputs, Eigen::Index(1) << 40);
-    fill_random(ZB, Distribution::gaussian, 1e-2, spec.seed, Stream::training_inputs, (Eigen::Index(1) << 40) + r);
+    fill_random(ZA, Distribution::gaussian, 1e-2, seed, Stream::training_inputs, Eigen::Index(1) << 40);
+    fill_random(ZB, Distribution::gaussian, 1e-2, seed, Stream::training_inputs, (Eigen::Index(1) << 40) + r);
   }
   Stepper z_step{options.optimizer, {}, {}}, zb_step = z_step, k_step = z_step;
   // The step warms up over the first 5% of the run and decays linearly to zero: from zero
@@ -133,9 +140,7 @@ AttentionTrainRun train_ntk_attention(const Parameters& params, const AttentionT
 
   for (int t = 0; t <= options.steps; ++t) {
     if (s > 0) Z = ZA * ZB;
-    const Inputs in = draw_inputs(spec, fixed, std::uint64_t(t));
-    const Eigen::MatrixXd target = prefix_attention(in.Q, in.K, in.V, prefix, {params.causal, {}}).T;
-    const AttentionLoss at = attention_loss(in.Q, in.K, in.V, target, phi, Z, k, m, params.causal);
+    const AttentionLoss at = batch_loss(examples.train(t), phi, Z, k, m, causal);
     if (at.status == Status::non_positive_denominator && t > 0 && run.backtracks < max_backtracks) {
       // The last step crossed D_ii = 0 for this input: take it back and halve all later steps.
       Z = last_Z, ZA = last_ZA, ZB = last_ZB, k = last_k;
@@ -180,23 +185,51 @@ AttentionTrainRun train_ntk_attention(const Parameters& params, const AttentionT
   run.z_distance = (run.Z - run.Z_closed).norm() / std::max(run.Z_closed.norm(), 1e-300);
   if (run.status != Status::ok) return run;
 
-  // Held-out inputs: draws no training step used.
+  // Held-out examples: none that a training step used.
   const NtkParams trained{run.Z, run.k, Status::ok, 0};
   run.trained_error = run.closed_error = run.closed_error_full_rank = 0;
-  for (int e = 0; e < options.eval_inputs; ++e) {
-    const Inputs in = draw_inputs(spec, fixed, (std::uint64_t(1) << 32) + std::uint64_t(e));
-    const Eigen::MatrixXd target = prefix_attention(in.Q, in.K, in.V, prefix, {params.causal, {}}).T;
-    const auto error = [&](const NtkResult& result) { return compare(target, result.T).max_abs; };
-    run.trained_error += error(ntk_attention(in.Q, in.K, in.V, phi, trained, params.causal));
-    const double full = error(ntk_attention(in.Q, in.K, in.V, phi, closed, params.causal));
+  for (int e = 0; e < examples.held_out_count; ++e) {
+    const AttentionExample in = examples.held_out(e);
+    const auto error = [&](const NtkResult& result) { return compare(in.target, result.T).max_abs; };
+    run.trained_error += error(ntk_attention(in.Q, in.K, in.V, phi, trained, causal));
+    const double full = error(ntk_attention(in.Q, in.K, in.V, phi, closed, causal));
     run.closed_error_full_rank += full;
-    run.closed_error +=
-        closed_low ? error(ntk_attention(in.Q, in.K, in.V, phi, *closed_low, closed.k, params.causal)) : full;
+    run.closed_error += closed_low ? error(ntk_attention(in.Q, in.K, in.V, phi, *closed_low, closed.k, causal)) : full;
   }
-  run.trained_error /= std::max(1, options.eval_inputs);
-  run.closed_error /= std::max(1, options.eval_inputs);
-  run.closed_error_full_rank /= std::max(1, options.eval_inputs);
+  run.trained_error /= std::max(1, examples.held_out_count);
+  run.closed_error /= std::max(1, examples.held_out_count);
+  run.closed_error_full_rank /= std::max(1, examples.held_out_count);
   return run;
+}
+
+AttentionTrainRun train_ntk_attention(const Parameters& params, const AttentionTrainOptions& options) {
+  validate(params);
+  const WorkloadSpec& spec = params.workload;
+  const Eigen::Index d = spec.d, dv = value_width(spec);
+  const Eigen::Index r = feature_dimension(params);
+  // The prefix is kept (m (d + d_v)); features of the inputs and of one prefix chunk (L + 1024) r;
+  // Z, its gradient, Adam's two moments and the last step's copy (5 r d_v).
+  const double bytes = sizeof(double) * (double(spec.m) * double(d + dv) + double(spec.L + 1024 + 5 * dv) * double(r));
+  if (bytes > options.memory_budget_bytes)
+    throw std::invalid_argument("training needs about " + std::to_string(std::int64_t(bytes / 1e6)) +
+                                " MB (r = " + std::to_string(r) + ", m = " + std::to_string(spec.m) +
+                                "), over the memory budget; lower m, d or the degree, or raise --memory-budget");
+  const InputPart fixed = generate_inputs(spec);
+  Eigen::MatrixXd KP, VP;
+  materialize(GeneratedPrefix(spec, fixed), KP, VP);
+  const MatrixPrefix prefix(KP, VP);
+  const FeatureMap phi(params.feature, d);
+  // Every step draws new inputs; the held-out draws are numbered past any step's.
+  const auto example = [&](std::uint64_t counter) {
+    Inputs in = draw_inputs(spec, fixed, counter);
+    Eigen::MatrixXd target = prefix_attention(in.Q, in.K, in.V, prefix, {params.causal, {}}).T;
+    return AttentionExample{std::move(in.Q), std::move(in.K), std::move(in.V), std::move(target)};
+  };
+  AttentionExamples examples;
+  examples.train = [&](std::int64_t t) { return std::vector<AttentionExample>{example(std::uint64_t(t))}; };
+  examples.held_out = [&](std::int64_t e) { return example((std::uint64_t(1) << 32) + std::uint64_t(e)); };
+  examples.held_out_count = options.eval_inputs;
+  return train_ntk_attention(prefix, phi, examples, params.rank, params.causal, spec.seed, options);
 }
 
 }  // namespace ntk::core

@@ -9,10 +9,13 @@
 
 #include "core/kernels/cost_model.h"
 #include "core/kernels/feature_map.h"
+#include "core/kernels/prefix_consumer.h"
 #include "core/params/parameters.h"
 #include "core/util/progress.h"
 
 #include <cmath>
+#include <cstdint>
+#include <functional>
 #include <vector>
 
 namespace ntk::core {
@@ -63,6 +66,28 @@ AttentionLoss attention_loss(const Eigen::Ref<const Eigen::MatrixXd>& Q, const E
                              const Eigen::Ref<const Eigen::MatrixXd>& target, const FeatureMap& phi,
                              const Eigen::Ref<const Eigen::MatrixXd>& Zt, const Eigen::Ref<const Eigen::VectorXd>& kt,
                              double m, bool causal);
+
+/// Inputs and exact prefix attention on them: one example to train or evaluate on.
+struct AttentionExample {
+  Eigen::MatrixXd Q, K, V;  ///< n x d, L x d, L x d_v (the queries are the last n tokens')
+  Eigen::MatrixXd target;   ///< n x d_v: exact prefix attention on them
+};
+
+/// The examples of a run: training step t descends the mean loss of the batch train(t); the
+/// final errors average over held_out(0) ... held_out(held_out_count - 1).
+struct AttentionExamples {
+  std::function<std::vector<AttentionExample>(std::int64_t)> train;
+  std::function<AttentionExample(std::int64_t)> held_out;
+  int held_out_count = 0;
+};
+
+/// Trains Z and k for `prefix` on `examples` with `phi`, rank s = `rank` of Z (0: full) and the
+/// causal mask; a rank-s run starts from small factors drawn with `seed`. The baseline is the
+/// closed form of the same prefix (streamed). Throws std::invalid_argument for steps < 0 or a
+/// learning rate <= 0; the caller checks the memory budget (it knows the examples' sizes).
+AttentionTrainRun train_ntk_attention(const PrefixSource& prefix, const FeatureMap& phi,
+                                      const AttentionExamples& examples, Eigen::Index rank, bool causal,
+                                      std::uint64_t seed, const AttentionTrainOptions& options);
 
 /// Trains Z and k for the prefix of the seeded workload `params` (its feature map, rank and
 /// causal mask); every step draws new inputs of L tokens. Throws std::invalid_argument for bad

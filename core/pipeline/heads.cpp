@@ -3,6 +3,7 @@
 #include "core/io/peft_prefix.h"
 #include "core/io/result_files.h"
 #include "core/io/text_formats.h"
+#include "core/kernels/prefix_attention.h"
 
 #include <Eigen/Eigenvalues>
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include <map>
 #include <set>
 #include <stdexcept>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 #include <variant>
@@ -78,21 +80,41 @@ PrefixLayers open_kv_cache(const std::filesystem::path& file) {
   return layers;
 }
 
-HeadsReport compare_heads(const PrefixLayers& prefix, const CapturedAttention& inputs, const Parameters& params,
-                          const HeadsOptions& options) {
+namespace {
+
+// "PREFIX and CAPTURE", for messages; throws naming both when their layers or key/value heads differ.
+std::string check_layers(const PrefixLayers& prefix, const CapturedAttention& inputs) {
   const std::string both = prefix.origin + " and " + inputs.file().path().string();
   if (prefix.layers != inputs.layers())
     throw std::invalid_argument(both + " disagree: the prefix has " + std::to_string(prefix.layers) +
                                 " layers, the capture " + std::to_string(inputs.layers()));
-  std::int64_t total = 0;
-  for (std::int64_t l = 0; l < inputs.layers(); ++l) {
-    const CapturedLayer& s = inputs.layer(l);
-    if (s.kv_heads != prefix.kv_heads)
+  for (std::int64_t l = 0; l < inputs.layers(); ++l)
+    if (inputs.layer(l).kv_heads != prefix.kv_heads)
       throw std::invalid_argument(both + " disagree: layer " + std::to_string(l) + " of the capture has " +
-                                  std::to_string(s.kv_heads) + " key/value heads, the prefix " +
+                                  std::to_string(inputs.layer(l).kv_heads) + " key/value heads, the prefix " +
                                   std::to_string(prefix.kv_heads));
-    total += s.heads;
-  }
+  return both;
+}
+
+// Layer l's prefix of one key/value head, checked against the capture's widths.
+std::unique_ptr<PrefixSource> layer_prefix(const PrefixLayers& prefix, const CapturedLayer& s, std::int64_t l,
+                                           std::int64_t g, const std::string& both) {
+  std::unique_ptr<PrefixSource> source = prefix.prefix(l, g);
+  if (source->dim() != s.dim || source->value_dim() != s.value_dim)
+    throw std::invalid_argument(both + " disagree: layer " + std::to_string(l) + "'s prefix has keys of width " +
+                                std::to_string(source->dim()) + " and values of width " +
+                                std::to_string(source->value_dim()) + ", the capture " + std::to_string(s.dim) +
+                                " and " + std::to_string(s.value_dim));
+  return source;
+}
+
+}  // namespace
+
+HeadsReport compare_heads(const PrefixLayers& prefix, const CapturedAttention& inputs, const Parameters& params,
+                          const HeadsOptions& options) {
+  const std::string both = check_layers(prefix, inputs);
+  std::int64_t total = 0;
+  for (std::int64_t l = 0; l < inputs.layers(); ++l) total += inputs.layer(l).heads;
   HeadsReport report;
   ComparisonOptions compare_options;
   compare_options.memory_budget_bytes = options.memory_budget_bytes;
@@ -101,12 +123,7 @@ HeadsReport compare_heads(const PrefixLayers& prefix, const CapturedAttention& i
   for (std::int64_t l = 0; l < inputs.layers(); ++l) {
     const CapturedLayer& s = inputs.layer(l);
     for (std::int64_t g = 0; g < s.kv_heads; ++g) {
-      const std::unique_ptr<PrefixSource> source = prefix.prefix(l, g);
-      if (source->dim() != s.dim || source->value_dim() != s.value_dim)
-        throw std::invalid_argument(both + " disagree: layer " + std::to_string(l) + "'s prefix has keys of width " +
-                                    std::to_string(source->dim()) + " and values of width " +
-                                    std::to_string(source->value_dim()) + ", the capture " + std::to_string(s.dim) +
-                                    " and " + std::to_string(s.value_dim));
+      const std::unique_ptr<PrefixSource> source = layer_prefix(prefix, s, l, g, both);
       const KeyShape keys = key_shape(*source);
       const Eigen::MatrixXd K = inputs.keys(l, g), V = inputs.values(l, g);
       const std::int64_t group = s.heads / s.kv_heads;
@@ -122,6 +139,81 @@ HeadsReport compare_heads(const PrefixLayers& prefix, const CapturedAttention& i
   }
   if (options.progress) options.progress(total, total);
   return report;
+}
+
+HeadsTraining train_heads(const PrefixLayers& prefix, const CapturedAttention& inputs, const Parameters& params,
+                          const AttentionTrainOptions& options) {
+  const std::string both = check_layers(prefix, inputs);
+  HeadsTraining report;
+  const std::int64_t runs = inputs.layers() * prefix.kv_heads;
+  std::int64_t run_index = 0;
+  for (std::int64_t l = 0; l < inputs.layers(); ++l) {
+    const CapturedLayer& s = inputs.layer(l);
+    const Eigen::Index n = s.queries, held = n / 4, trained = n - held, L = s.tokens;
+    if (held < 1)
+      throw std::invalid_argument(inputs.file().path().string() + ": layer " + std::to_string(l) + " has " +
+                                  std::to_string(n) +
+                                  " queries; training holds out the last quarter, so it needs at least 4");
+    const FeatureMap phi(params.feature, s.dim);
+    const double bytes = sizeof(double) * double(n + 1024 + 5 * s.value_dim) * double(phi.dim());
+    if (bytes > options.memory_budget_bytes)
+      throw std::invalid_argument("training needs about " + std::to_string(std::int64_t(bytes / 1e6)) +
+                                  " MB (r = " + std::to_string(phi.dim()) +
+                                  "), over the memory budget; lower the degree, or raise --memory-budget");
+    const std::int64_t group = s.heads / s.kv_heads;
+    for (std::int64_t g = 0; g < s.kv_heads; ++g, ++run_index) {
+      const std::unique_ptr<PrefixSource> source = layer_prefix(prefix, s, l, g, both);
+      const Eigen::MatrixXd K = inputs.keys(l, g), V = inputs.values(l, g);
+      // Per query head reading this key/value head: its first queries with the tokens before the
+      // held-out ones (so that the causal positions stay the capture's), and its last quarter.
+      std::vector<AttentionExample> train, held_out;
+      for (std::int64_t h = g * group; h < (g + 1) * group; ++h) {
+        const Eigen::MatrixXd Q = inputs.queries(l, h);
+        for (const auto& [rows, tokens, into] :
+             {std::tuple{Eigen::Index(0), L - held, &train}, std::tuple{trained, L, &held_out}}) {
+          const Eigen::Index count = rows == 0 ? trained : held;
+          AttentionExample e{Q.middleRows(rows, count), K.topRows(tokens), V.topRows(tokens), {}};
+          e.target = prefix_attention(e.Q, e.K, e.V, *source, {params.causal, {}}).T;
+          into->push_back(std::move(e));
+        }
+      }
+      AttentionExamples examples;
+      examples.train = [&](std::int64_t) { return train; };  // every step: all of them
+      examples.held_out = [&](std::int64_t e) { return held_out[std::size_t(e)]; };
+      examples.held_out_count = int(held_out.size());
+      AttentionTrainOptions run_options = options;
+      if (options.progress)
+        run_options.progress = [&](std::int64_t t, std::int64_t steps) {
+          return options.progress(run_index * steps + t, runs * steps);
+        };
+      HeadTraining head{
+          l,
+          g,
+          group,
+          trained,
+          held,
+          source->rows(),
+          train_ntk_attention(*source, phi, examples, params.rank, params.causal, params.workload.seed, run_options)};
+      const bool cancelled = head.run.status == Status::cancelled;
+      report.heads.push_back(std::move(head));
+      if (cancelled) return report.status = Status::cancelled, report;
+    }
+  }
+  return report;
+}
+
+std::string heads_training_csv(const HeadsTraining& report) {
+  std::string out = csv_line({"layer", "kv_head", "query_heads", "train_queries", "held_out_queries", "m", "r",
+                              "final_loss", "trained_error", "closed_error", "z_distance", "backtracks", "status"});
+  for (const HeadTraining& h : report.heads) {
+    const AttentionTrainRun& run = h.run;
+    out += csv_line({std::to_string(h.layer), std::to_string(h.kv_head), std::to_string(h.query_heads),
+                     std::to_string(h.train_queries), std::to_string(h.held_out_queries), std::to_string(h.m),
+                     std::to_string(run.k.size()), format_number(run.steps.empty() ? NAN : run.steps.back().loss),
+                     format_number(run.trained_error), format_number(run.closed_error), format_number(run.z_distance),
+                     std::to_string(run.backtracks), to_string(run.status)});
+  }
+  return out;
 }
 
 ReplacementSummary replacement_summary(const HeadsReport& report, double tolerance) {

@@ -6,6 +6,7 @@
 // keys are measured for how far they are from the isotropic Gaussian the theory assumes.
 
 #include "core/io/captured_attention.h"
+#include "core/ntk/train_attention.h"
 #include "core/pipeline/comparison.h"
 
 #include <cstdint>
@@ -65,6 +66,35 @@ struct HeadsReport {
 /// layers, key/value heads or widths.
 HeadsReport compare_heads(const PrefixLayers& prefix, const CapturedAttention& inputs, const Parameters& params,
                           const HeadsOptions& options = {});
+
+/// Z and k trained for one key/value head on its query heads' captured queries, and their errors
+/// on queries no step used, against the closed form (core/ntk/train_attention.h).
+struct HeadTraining {
+  std::int64_t layer = 0, kv_head = 0;
+  std::int64_t query_heads = 0;                          ///< reading this key/value head
+  Eigen::Index train_queries = 0, held_out_queries = 0;  ///< of each query head
+  Eigen::Index m = 0;
+  AttentionTrainRun run;
+};
+
+struct HeadsTraining {
+  std::vector<HeadTraining> heads;  ///< layer by layer, key/value head by key/value head
+  Status status = Status::ok;       ///< cancelled: `heads` ends with the run that was stopped
+};
+
+/// Trains Z and k of every layer's key/value heads with the feature map, rank and causal mask of
+/// `params`. Each query head's n captured queries are split: the last n / 4 are held out (with all
+/// L input tokens), the others train (with the first L - n / 4 tokens, so that every query keeps
+/// its causal position); every step descends the mean loss over the query heads reading the
+/// key/value head (Z and k are shared by them). Throws
+/// std::invalid_argument as compare_heads does, for fewer than 4 queries, or past the memory
+/// budget.
+HeadsTraining train_heads(const PrefixLayers& prefix, const CapturedAttention& inputs, const Parameters& params,
+                          const AttentionTrainOptions& options);
+
+/// One row per key/value head: layer, kv_head, query_heads, train_queries, held_out_queries, m, r,
+/// final_loss, trained_error, closed_error (held-out max-abs errors), z_distance, backtracks, status.
+std::string heads_training_csv(const HeadsTraining& report);
 
 /// Which heads NTK-Attention can replace at a tolerance on the relative (Frobenius) error. Z and k
 /// depend on the prefix alone, so they belong to a key/value head, shared by its query heads: a

@@ -456,3 +456,26 @@ def test_heads_of_the_tiny_model_are_the_program_s():
         nx.heads(str(files["activations"]), checkpoint=str(files["checkpoint"]), m=4)
     with pytest.raises(ValueError, match="adapter_config.json|no such|does not exist"):
         nx.heads(str(files["activations"]), checkpoint=str(tiny / "missing"))
+
+
+def test_z_and_k_trained_per_key_value_head_are_the_program_s(tmp_path):
+    # Issue 26: training on a real prefix's captured queries, from Python and the command line.
+    tiny = Path(os.environ["NTK_TEST_DATA_DIR"]) / "tiny_model"
+    capture, checkpoint = tiny / "activations.safetensors", tiny / "checkpoint"
+    runs = nx.train_heads(str(capture), checkpoint=str(checkpoint), steps=50, degree=1, causal=True)
+    assert len(runs) == 8
+    assert all(r["train_queries"] == 48 and r["held_out_queries"] == 16 and len(r["loss"]) == 51 for r in runs)
+    assert runs[0]["Z"].shape == (33, 32) and runs[0]["k"].shape == (33,)
+    done = run("train", "--target", "ntk-attention", "--activations", capture, "--checkpoint", checkpoint,
+               "--steps", 50, "--degree", 1, "--causal", "--out", tmp_path)
+    assert done.returncode == 0, done.stderr
+    rows = (tmp_path / "heads.csv").read_text().splitlines()[1:]
+    for line, mine in zip(rows, runs):
+        fields = line.split(",")
+        assert float(fields[8]) == pytest.approx(mine["trained_error"], rel=1e-12)
+        assert float(fields[9]) == pytest.approx(mine["closed_error"], rel=1e-12)
+    with pytest.raises(ValueError, match="set by the captured arrays"):
+        nx.train_heads(str(capture), checkpoint=str(checkpoint), L=8)
+    refused = run("train", "--target", "ntk-attention", "--activations", capture, "--cache", capture,
+                  "--checkpoint", checkpoint, "--out", tmp_path)
+    assert refused.returncode == 2 and "one of --checkpoint" in refused.stderr

@@ -9,6 +9,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -393,6 +395,45 @@ TEST(TinyModel, EveryHeadsErrorsAreThoseOfAnIndependentPyTorchComputation) {
     }
   }
   EXPECT_GE(checked, 2 * 16);  // every head at the even degrees
+}
+
+// Z and k trained per key/value head on the first 48 of each query head's 64 queries: the
+// held-out baseline (the closed form on the last 16 queries, all 64 tokens) is PyTorch's float64
+// Taylor computation on those rows, and training lowers the loss.
+TEST(TinyModel, TrainingEachKeyValueHeadHoldsOutItsLastQueriesAgainstPyTorchsClosedForm) {
+  const fs::path dir = fs::path(NTK_TEST_DATA_DIR) / "tiny_model";
+  const PeftPrefixCheckpoint checkpoint(dir / "checkpoint");
+  const CapturedAttention inputs(dir / "activations.safetensors");
+  const SafetensorsFile reference(dir / "reference.safetensors");
+  const auto rows = [&](const std::string& name, std::int64_t layer, std::int64_t head) {
+    const TensorInfo& t = reference.tensor(name);  // [layers, heads, 64, 32]
+    Eigen::MatrixXd flat(1, 64 * 32);
+    reference.read(t, layer, 1, head * 64 * 32, 64 * 32, flat);
+    return Eigen::MatrixXd(
+        Eigen::Map<const Eigen::Matrix<double, 64, 32, Eigen::RowMajor>>(flat.data()).bottomRows(16));
+  };
+  Parameters p = default_parameters();
+  p.causal = true;  // the reference's
+  AttentionTrainOptions options;
+  options.steps = 600;
+  const HeadsTraining report = train_heads(prefix_layers(checkpoint), inputs, p, options);
+  ASSERT_EQ(report.heads.size(), 8u);
+  for (const HeadTraining& h : report.heads) {
+    EXPECT_EQ(h.query_heads, 2);
+    EXPECT_EQ(h.train_queries, 48);
+    EXPECT_EQ(h.held_out_queries, 16);
+    EXPECT_EQ(h.m, 32);
+    ASSERT_EQ(h.run.status, Status::ok);
+    double closed = 0;
+    for (std::int64_t q = 2 * h.kv_head; q < 2 * h.kv_head + 2; ++q)
+      closed += (rows("exact", h.layer, q) - rows("taylor2", h.layer, q)).cwiseAbs().maxCoeff() / 2;
+    EXPECT_NEAR(h.run.closed_error, closed, 1e-12 * std::max(1.0, closed)) << "layer " << h.layer;
+    EXPECT_LT(h.run.steps.back().loss, h.run.steps.front().loss);
+    EXPECT_TRUE(std::isfinite(h.run.trained_error));
+  }
+  const std::string csv = heads_training_csv(report);
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 9);
+  EXPECT_EQ(csv.rfind("layer,kv_head,query_heads,train_queries,held_out_queries,m,r,", 0), 0u);
 }
 
 TEST(TinyModel, ACaptureReadAsAKvCacheIsThePrefixOfItsArrays) {
