@@ -45,7 +45,7 @@ void print_table(const core::HeadsReport& report, double tolerance, std::ostream
                 "%lld): the prefix %.0f (m = %lld), NTK-Attention %.0f (r = %lld; fewer than the prefix from m = "
                 "%.0f), LoRA rank %lld on W_Q and W_V %.0f (fewer from m = %.0f)\n",
                 static_cast<long long>(shape.layers), static_cast<long long>(shape.heads),
-                static_cast<long long>(shape.kv_heads), static_cast<long long>(shape.heads * shape.d), counts.prefix,
+                static_cast<long long>(shape.kv_heads), static_cast<long long>(shape.heads) * shape.d, counts.prefix,
                 static_cast<long long>(counts.m), ntk.parameters, static_cast<long long>(ntk.r), ntk.break_even_m,
                 static_cast<long long>(counts.lora_rank), counts.lora, counts.lora_break_even_m);
   out << line;
