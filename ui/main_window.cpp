@@ -309,6 +309,8 @@ QString MainWindow::openSession(const QString& path) {
   m_committed = session->params;
   m_undo->clear();
   m_lessons->open(session->view.lesson, session->view.card, false);
+  if (const std::optional<SessionHeads>& heads = session->view.heads)
+    openHeads(heads->capture, heads->prefix, heads->checkpoint);
   m_tabs->setCurrentIndex(session->view.tab);
   m_figures->maps()->setColumns(session->view.map_sum ? MapsTab::Columns::sum : MapsTab::Columns::mean);
   m_sessionPath = path;
@@ -325,6 +327,8 @@ QString MainWindow::saveSession(const QString& path) {
     view.lesson = lesson->number;
     view.card = m_lessons->card();
   }
+  if (!m_heads->capture().isEmpty())
+    view.heads = SessionHeads{m_heads->capture(), m_heads->prefix(), m_heads->prefixIsCheckpoint()};
   const QString error = ui::saveSession(path, {currentParameters(), view});
   if (error.isEmpty()) {
     m_sessionPath = path;

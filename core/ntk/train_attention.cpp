@@ -226,7 +226,11 @@ AttentionTrainRun train_ntk_attention(const Parameters& params, const AttentionT
     return AttentionExample{std::move(in.Q), std::move(in.K), std::move(in.V), std::move(target)};
   };
   AttentionExamples examples;
-  examples.train = [&](std::int64_t t) { return std::vector<AttentionExample>{example(std::uint64_t(t))}; };
+  std::vector<AttentionExample> batch(1);
+  examples.train = [&](std::int64_t t) -> const std::vector<AttentionExample>& {
+    batch.front() = example(std::uint64_t(t));
+    return batch;
+  };
   examples.held_out = [&](std::int64_t e) { return example((std::uint64_t(1) << 32) + std::uint64_t(e)); };
   examples.held_out_count = options.eval_inputs;
   return train_ntk_attention(prefix, phi, examples, params.rank, params.causal, spec.seed, options);

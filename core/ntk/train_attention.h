@@ -73,10 +73,10 @@ struct AttentionExample {
   Eigen::MatrixXd target;   ///< n x d_v: exact prefix attention on them
 };
 
-/// The examples of a run: training step t descends the mean loss of the batch train(t); the
-/// final errors average over held_out(0) ... held_out(held_out_count - 1).
+/// The examples of a run: training step t descends the mean loss of the batch train(t) (valid
+/// until the next call); the final errors average over held_out(0) ... held_out(held_out_count - 1).
 struct AttentionExamples {
-  std::function<std::vector<AttentionExample>(std::int64_t)> train;
+  std::function<const std::vector<AttentionExample>&(std::int64_t)> train;
   std::function<AttentionExample(std::int64_t)> held_out;
   int held_out_count = 0;
 };

@@ -178,7 +178,8 @@ HeadsTraining train_heads(const PrefixLayers& prefix, const CapturedAttention& i
         }
       }
       AttentionExamples examples;
-      examples.train = [&](std::int64_t) { return train; };  // every step: all of them
+      // Every step: all of them.
+      examples.train = [&](std::int64_t) -> const std::vector<AttentionExample>& { return train; };
       examples.held_out = [&](std::int64_t e) { return held_out[std::size_t(e)]; };
       examples.held_out_count = int(held_out.size());
       AttentionTrainOptions run_options = options;

@@ -855,12 +855,18 @@ class MainWindowTest : public QObject {
       w.parameterPanel()->setParameters(p);
       w.ntkPanel()->setParameters(p);
       QCOMPARE(w.findChild<QTabWidget*>()->count(), ntk::ui::session_tabs);  // what sessions check
+      w.openHeads("capture.safetensors", "kv.safetensors", false);           // the Heads tab's files are kept too
       w.findChild<QTabWidget*>()->setCurrentIndex(ntk::ui::session_tabs - 1);
       QCOMPARE(w.saveSession(path), QString());
     }
     MainWindow w;
     QCOMPARE(w.openSession(path), QString());
     QCOMPARE(w.findChild<QTabWidget*>()->currentIndex(), ntk::ui::session_tabs - 1);
+    QCOMPARE(w.headsTab()->capture(), QString("capture.safetensors"));
+    QCOMPARE(w.headsTab()->prefix(), QString("kv.safetensors"));
+    QVERIFY(!w.headsTab()->prefixIsCheckpoint());
+    QTRY_VERIFY_WITH_TIMEOUT(!w.headsTab()->busy(), 60000);
+    QVERIFY2(w.headsTab()->failure().contains("capture.safetensors"), qPrintable(w.headsTab()->failure()));
     for (const ntk::core::ParamSpec& s : ntk::core::parameter_specs())
       QCOMPARE(s.get(w.parameterPanel()->parameters()), s.get(p));
     for (const ntk::core::ParamSpec& s : ntk::core::ntk_parameter_specs())
@@ -907,6 +913,9 @@ class MainWindowTest : public QObject {
          "\"tab\" must be a tab"},
         {"half.ntksession", R"({"format": "ntk-explorer session", "schema_version": 1, "view": {"tab": 1.5}})",
          "\"tab\" must be a tab"},
+        {"heads.ntksession",
+         R"({"format": "ntk-explorer session", "schema_version": 1, "view": {"heads": {"capture": 3, "prefix": "p"}}})",
+         "\"heads\" must be {\"capture\": PATH"},
         {"columns.ntksession",
          R"({"format": "ntk-explorer session", "schema_version": 1, "view": {"map_columns": "banana"}})",
          "\"map_columns\" must be"},

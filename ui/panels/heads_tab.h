@@ -62,6 +62,10 @@ class HeadsTab : public QWidget {
   /// The window's parameters: when their feature map, rank, precision or causal mask differ from
   /// those of the shown report, the open files are compared again.
   void setParameters(const core::Parameters& params);
+  /// The open files ("" before any) and whether the prefix is a PEFT folder (else a KV cache).
+  QString capture() const { return m_activations; }
+  QString prefix() const { return m_prefix; }
+  bool prefixIsCheckpoint() const { return m_checkpoint; }
   /// The shown report (null before one arrives) and why the last one failed ("" if it did not).
   HeadsPtr report() const { return m_report; }
   QString failure() const { return m_failure; }

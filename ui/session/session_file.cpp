@@ -51,7 +51,25 @@ QJsonObject viewToJson(const SessionView& view) {
     out.insert("lesson", view.lesson);
     out.insert("card", view.card);
   }
+  if (view.heads)
+    out.insert("heads", QJsonObject{{"capture", view.heads->capture},
+                                    {"prefix", view.heads->prefix},
+                                    {"kind", view.heads->checkpoint ? "checkpoint" : "cache"}});
   return out;
+}
+
+// The "view" section's "heads": both paths as non-empty strings and the prefix's kind.
+QString headsFromJson(const QJsonValue& value, SessionView& view) {
+  const QString what = QObject::tr(
+      "\"view\": \"heads\" must be {\"capture\": PATH, \"prefix\": PATH, \"kind\": \"checkpoint\" or \"cache\"}");
+  if (!value.isObject()) return what;
+  const QJsonObject heads = value.toObject();
+  const QJsonValue capture = heads.value("capture"), prefix = heads.value("prefix"), kind = heads.value("kind");
+  if (!capture.isString() || capture.toString().isEmpty() || !prefix.isString() || prefix.toString().isEmpty() ||
+      (kind.toString() != "checkpoint" && kind.toString() != "cache"))
+    return what;
+  view.heads = SessionHeads{capture.toString(), prefix.toString(), kind.toString() == "checkpoint"};
+  return {};
 }
 
 // The "view" section, checked field by field; returns the reason of the first bad one.
@@ -75,7 +93,10 @@ QString viewFromJson(const QJsonObject& values, SessionView& view) {
   if (QString why = integer("lesson", 0, lessons, QObject::tr("a lesson (0 for none)"), view.lesson); !why.isEmpty())
     return why;
   const int cards = view.lesson > 0 ? cardCount(view.lesson) : 1;
-  return integer("card", 0, cards - 1, QObject::tr("a card of that lesson, counted from 0"), view.card);
+  if (QString why = integer("card", 0, cards - 1, QObject::tr("a card of that lesson, counted from 0"), view.card);
+      !why.isEmpty())
+    return why;
+  return values.contains("heads") ? headsFromJson(values.value("heads"), view) : QString();
 }
 
 }  // namespace

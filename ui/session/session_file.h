@@ -15,13 +15,21 @@ inline constexpr int session_schema_version = 1;
 /// The window's tabs (MainWindow checks that it has as many).
 inline constexpr int session_tabs = 9;
 
+/// The model open in the Heads tab: {"capture": PATH, "prefix": PATH, "kind": "checkpoint"|"cache"}.
+struct SessionHeads {
+  QString capture, prefix;  ///< the captured attention file; its PEFT folder or KV cache file
+  bool checkpoint = true;   ///< prefix is a PEFT prefix-tuning folder, else a KV cache
+  bool operator==(const SessionHeads&) const = default;
+};
+
 /// The window state a session keeps beside the parameters: {"tab": 0, "map_columns": "mean",
-/// "lesson": 1, "card": 0}, every field optional in a file and range-checked when read.
+/// "lesson": 1, "card": 0, "heads": {...}}, every field optional in a file and checked when read.
 struct SessionView {
-  int tab = 0;           ///< the open tab, 0 ... session_tabs - 1
-  bool map_sum = false;  ///< the maps' prefix columns summed ("sum"), else averaged ("mean")
-  int lesson = 0;        ///< the open lesson's number (1 ... the built-in lessons), 0 for none
-  int card = 0;          ///< that lesson's open card, from 0
+  int tab = 0;                        ///< the open tab, 0 ... session_tabs - 1
+  bool map_sum = false;               ///< the maps' prefix columns summed ("sum"), else averaged ("mean")
+  int lesson = 0;                     ///< the open lesson's number (1 ... the built-in lessons), 0 for none
+  int card = 0;                       ///< that lesson's open card, from 0
+  std::optional<SessionHeads> heads;  ///< the Heads tab's model, if one is open
   bool operator==(const SessionView&) const = default;
 };
 
