@@ -63,16 +63,10 @@ int run(const Args& args, std::ostream& out, std::ostream& err) {
     throw UsageError(
         "--activations FILE.safetensors is required: the captured queries, keys and values "
         "(docs/real-models.md)");
-  const auto checkpoint = args.value("checkpoint");
-  const auto cache = args.value("cache");
-  if (checkpoint.has_value() == cache.has_value())
-    throw UsageError(
-        "give the prefix as one of --checkpoint DIR (a PEFT prefix-tuning checkpoint) or --cache "
-        "FILE.safetensors (a KV cache)");
+  const core::PrefixLayers prefix = prefix_option(args);
   const double tolerance = args.real("tolerance", 0.01, 0, 1e300);
   if (args.has("csv") && args.has("json")) throw UsageError("give one of --csv and --json");
   const core::CapturedAttention inputs(*activations);
-  const core::PrefixLayers prefix = checkpoint ? core::open_peft_prefix(*checkpoint) : core::open_kv_cache(*cache);
   const core::HeadsReport report =
       core::compare_heads(prefix, inputs, params, {stderr_progress(err, "heads"), memory_budget_bytes(args)});
   if (report.status == core::Status::cancelled) {
@@ -101,6 +95,15 @@ int run(const Args& args, std::ostream& out, std::ostream& err) {
 }
 
 }  // namespace
+
+core::PrefixLayers prefix_option(const Args& args) {
+  const auto checkpoint = args.value("checkpoint"), cache = args.value("cache");
+  if (checkpoint.has_value() == cache.has_value())
+    throw UsageError(
+        "give the prefix as one of --checkpoint DIR (a PEFT prefix-tuning checkpoint) or --cache "
+        "FILE.safetensors (a KV cache)");
+  return checkpoint ? core::open_peft_prefix(*checkpoint) : core::open_kv_cache(*cache);
+}
 
 Command heads_command() {
   std::vector<OptionSpec> options;

@@ -108,13 +108,8 @@ int train_real_heads(const Args& args, const core::Parameters& params, const fs:
     if (args.has(key))
       throw UsageError(std::string("--") + key +
                        " does not apply to a capture: its last quarter of queries is held out");
-  const auto checkpoint = args.value("checkpoint"), cache = args.value("cache");
-  if (checkpoint.has_value() == cache.has_value())
-    throw UsageError(
-        "give the prefix as one of --checkpoint DIR (a PEFT prefix-tuning checkpoint) or --cache "
-        "FILE.safetensors (a KV cache)");
+  const core::PrefixLayers prefix = prefix_option(args);
   const core::CapturedAttention inputs(*args.value("activations"));
-  const core::PrefixLayers prefix = checkpoint ? core::open_peft_prefix(*checkpoint) : core::open_kv_cache(*cache);
   core::AttentionTrainOptions options = attention_options(args);
   options.progress = stderr_progress(err, "training every key/value head");
   const core::HeadsTraining report = core::train_heads(prefix, inputs, params, options);

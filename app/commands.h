@@ -7,7 +7,15 @@
 #include <string>
 #include <vector>
 
+namespace ntk::core {
+struct PrefixLayers;
+}
+
 namespace ntk::app {
+
+/// The prefix of `heads` and `train --activations`: exactly one of --checkpoint DIR (a PEFT
+/// prefix-tuning folder) and --cache FILE.safetensors, opened (UsageError otherwise).
+core::PrefixLayers prefix_option(const Args& args);
 
 struct Command {
   std::string name;
