@@ -61,7 +61,7 @@ int run(const Args& args, std::ostream& out, std::ostream& err) {
   const auto activations = args.value("activations");
   if (!activations)
     throw UsageError(
-        "--activations FILE.safetensors is required: the captured queries, keys and values "
+        "--activations FILE.safetensors|.npz is required: the captured queries, keys and values "
         "(docs/real-models.md)");
   const core::PrefixLayers prefix = prefix_option(args);
   const double tolerance = args.real("tolerance", 0.01, 0, 1e300);
@@ -101,7 +101,7 @@ core::PrefixLayers prefix_option(const Args& args) {
   if (checkpoint.has_value() == cache.has_value())
     throw UsageError(
         "give the prefix as one of --checkpoint DIR (a PEFT prefix-tuning checkpoint) or --cache "
-        "FILE.safetensors (a KV cache)");
+        "FILE.safetensors|.npz (a KV cache)");
   return checkpoint ? core::open_peft_prefix(*checkpoint) : core::open_kv_cache(*cache);
 }
 
@@ -110,12 +110,12 @@ Command heads_command() {
   for (const OptionSpec& o : parameter_options())
     if (!core::set_by_inputs(o.name)) options.push_back(o);
   options.push_back({"activations", true, false,
-                     "captured queries, keys and values: FILE.safetensors with layers.<l>.queries [heads, n, d], "
+                     "captured queries, keys and values: FILE.safetensors|.npz with layers.<l>.queries [heads, n, d], "
                      "layers.<l>.keys [kv_heads, L, d] and layers.<l>.values [kv_heads, L, d_v]"});
   options.push_back({"checkpoint", true, false,
                      "the prefix: a PEFT prefix-tuning folder (adapter_config.json, adapter_model.safetensors)"});
-  options.push_back(
-      {"cache", true, false, "the prefix: a KV cache, FILE.safetensors with layers.<l>.keys and layers.<l>.values"});
+  options.push_back({"cache", true, false,
+                     "the prefix: a KV cache, FILE.safetensors|.npz with layers.<l>.keys and layers.<l>.values"});
   options.push_back(
       {"tolerance", true, false, "relative error (Frobenius) at which a head counts as replaceable (default 0.01)"});
   options.push_back({"out", true, false, "write the per-head CSV to this file"});
@@ -123,10 +123,11 @@ Command heads_command() {
   options.push_back({"json", false, false,
                      "print the heads, which are replaceable and the whole model's parameter counts as JSON instead"});
   for (const OptionSpec& o : resource_options()) options.push_back(o);
-  return {"heads", "Every layer and head of a real model: NTK-Attention's error against its prefix",
-          "heads --activations FILE.safetensors (--checkpoint DIR | --cache FILE.safetensors) [--feature ...] "
-          "[--degree G] [--rank S] [--causal] [--tolerance T] [--out FILE.csv] [--csv|--json]",
-          options, run};
+  return {
+      "heads", "Every layer and head of a real model: NTK-Attention's error against its prefix",
+      "heads --activations FILE.safetensors|.npz (--checkpoint DIR | --cache FILE.safetensors|.npz) [--feature ...] "
+      "[--degree G] [--rank S] [--causal] [--tolerance T] [--out FILE.csv] [--csv|--json]",
+      options, run};
 }
 
 }  // namespace ntk::app

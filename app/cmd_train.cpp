@@ -142,7 +142,7 @@ int train_attention(const Args& args, const fs::path& dir, std::ostream& out, st
   apply_parameter_options(args, params);
   if (args.has("activations")) return train_real_heads(args, params, dir, out, err);
   if (args.has("checkpoint") || args.has("cache"))
-    throw UsageError("--checkpoint and --cache give the prefix of --activations FILE.safetensors (the capture)");
+    throw UsageError("--checkpoint and --cache give the prefix of --activations FILE.safetensors|.npz (the capture)");
   core::AttentionTrainOptions options = attention_options(args);
   std::vector<Eigen::Index> lengths = {params.workload.m};
   if (const auto sweep = args.value("sweep-m")) {
@@ -240,7 +240,7 @@ Command train_command() {
   options.push_back({"activations", true, false,
                      "ntk-attention on a real model: its captured queries, keys and values (as heads takes them)"});
   options.push_back({"checkpoint", true, false, "with --activations: the prefix, a PEFT prefix-tuning folder"});
-  options.push_back({"cache", true, false, "with --activations: the prefix, a KV cache .safetensors"});
+  options.push_back({"cache", true, false, "with --activations: the prefix, a KV cache .safetensors or .npz"});
   options.push_back({"out", true, false,
                      "folder for loss.csv (and Z.npy k.npy result.json, or error_vs_m.csv; heads.csv with "
                      "--activations)"});
@@ -249,8 +249,9 @@ Command train_command() {
           "train --target prefix [--n N --d D --m M --sigma S --seed SEED --eta E --steps T] --out DIR\n"
           "       ntk-explorer train --target ntk-attention [workload and feature options] [--optimizer adam|gd] "
           "[--lr LR] [--steps T] [--sweep-m LIST] --out DIR\n"
-          "       ntk-explorer train --target ntk-attention --activations FILE.safetensors (--checkpoint DIR | --cache "
-          "FILE.safetensors) [feature options] [--steps T] [--lr LR] --out DIR\n\n"
+          "       ntk-explorer train --target ntk-attention --activations FILE.safetensors|.npz (--checkpoint DIR | "
+          "--cache "
+          "FILE.safetensors|.npz) [feature options] [--steps T] [--lr LR] --out DIR\n\n"
           "With --target prefix, --d --m --seed --steps are the stylized model's (defaults d " +
               std::to_string(stylized.model.d) + ", m " + std::to_string(stylized.model.m) + ", seed " +
               std::to_string(stylized.model.seed) + ", " + std::to_string(stylized.steps) +

@@ -128,11 +128,12 @@ std::optional<WindowOptions> parse(const std::vector<std::string>& args) {
   }
   if (!o.heads.empty() && o.checkpoint.empty() == o.cache.empty()) {
     std::cerr << "ntk-explorer: --heads needs its prefix, one of --checkpoint DIR (a PEFT prefix-tuning folder) "
-                 "or --cache FILE.safetensors (a KV cache)\n";
+                 "or --cache FILE.safetensors|.npz (a KV cache)\n";
     return std::nullopt;
   }
   if (o.heads.empty() && !(o.checkpoint.empty() && o.cache.empty())) {
-    std::cerr << "ntk-explorer: --checkpoint and --cache give the prefix of --heads FILE.safetensors (the capture)\n";
+    std::cerr
+        << "ntk-explorer: --checkpoint and --cache give the prefix of --heads FILE.safetensors|.npz (the capture)\n";
     return std::nullopt;
   }
   if (!o.theme.empty() && o.theme != "light" && o.theme != "dark") {

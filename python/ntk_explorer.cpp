@@ -325,8 +325,9 @@ py::dict compare(const py::object& Q, const py::object& K, const py::object& V, 
 
 // The prefix of `heads` and `train_heads`: a PEFT folder or a KV cache, exactly one.
 core::PrefixLayers open_prefix(const py::object& checkpoint, const py::object& cache) {
-  require(checkpoint.is_none() != cache.is_none(),
-          "give the prefix as one of checkpoint (a PEFT prefix-tuning folder) or cache (a KV cache .safetensors)");
+  require(
+      checkpoint.is_none() != cache.is_none(),
+      "give the prefix as one of checkpoint (a PEFT prefix-tuning folder) or cache (a KV cache .safetensors or .npz)");
   return checkpoint.is_none() ? core::open_kv_cache(py::str(cache).cast<std::string>())
                               : core::open_peft_prefix(py::str(checkpoint).cast<std::string>());
 }

@@ -22,6 +22,7 @@
 #include <QAbstractSpinBox>
 #include <QCloseEvent>
 #include <QDockWidget>
+#include <QHBoxLayout>
 #include <QIcon>
 #include <QKeyEvent>
 #include <QLabel>
@@ -39,6 +40,7 @@
 #include <QTimer>
 #include <QUndoCommand>
 #include <QUndoStack>
+#include <QVBoxLayout>
 #include <algorithm>
 
 namespace ntk::ui {
@@ -133,7 +135,9 @@ MainWindow::MainWindow(QWidget* parent)
       m_cancel(new QPushButton(tr("Cancel"))),
       m_slowTimer(new QTimer(this)),
       m_undo(new QUndoStack(this)),
-      m_committed(m_panel->parameters()) {
+      m_committed(m_panel->parameters()),
+      m_headBanner(new QWidget),
+      m_headLabel(new QLabel) {
   setWindowTitle(tr("NTK-Attention Explorer"));
   setWindowIcon(QIcon(":/ntk-explorer.svg"));
   QDockWidget* dock = m_parameterDock;
@@ -166,7 +170,25 @@ MainWindow::MainWindow(QWidget* parent)
   m_tabs->addTab(scrolled(m_figures->trainingTab()), tr("&Training"));
   m_tabs->addTab(scrolled(m_figures->kernelPlot()), tr("&Kernel"));
   m_tabs->addTab(scrolled(m_heads), tr("&Heads"));
-  setCentralWidget(m_tabs);
+  // Above the tabs while a real head is shown in them: which one, and the way back.
+  auto* back = new QPushButton(tr("Back to the generated workload"));
+  auto* bannerRow = new QHBoxLayout(m_headBanner);
+  bannerRow->addWidget(m_headLabel, 1);
+  bannerRow->addWidget(back);
+  m_headLabel->setWordWrap(true);
+  m_headLabel->setStyleSheet("font-weight: bold");
+  m_headBanner->hide();
+  connect(back, &QPushButton::clicked, this, &MainWindow::closeHead);
+  auto* central = new QWidget;
+  auto* column = new QVBoxLayout(central);
+  column->setContentsMargins(0, 0, 0, 0);
+  column->addWidget(m_headBanner);
+  column->addWidget(m_tabs, 1);
+  setCentralWidget(central);
+  connect(m_heads, &HeadsTab::openHeadRequested, this, [this](qint64 layer, qint64 head) {
+    const QString why = openHead(layer, head);
+    if (!why.isEmpty()) QMessageBox::warning(this, tr("Cannot show the head"), why);
+  });
   // The NTK and training tabs have their own settings: the dock shows the panel of the tab.
   connect(m_tabs, &QTabWidget::currentChanged, this, [this, dock](int) {
     const int tab = m_tabs->currentIndex();
@@ -262,6 +284,10 @@ void MainWindow::showCard(const Lesson* lesson, int card, bool apply) {
   m_lessonDock->show();
   const LessonCard& c = lesson->cards[std::size_t(card)];
   if (apply) {
+    if (m_head) {  // a card describes a generated workload
+      m_panel->setParameters(withInputsOf(m_panel->parameters(), m_beforeHead));
+      dropHead();
+    }
     const core::Parameters params = cardParameters(*lesson, card);
     if (!core::same_values(core::ntk_parameter_specs(), params, m_ntkPanel->parameters())) {
       m_ntkPanel->setParameters(params);
@@ -280,7 +306,12 @@ void MainWindow::showCard(const Lesson* lesson, int card, bool apply) {
 
 void MainWindow::lockControls(bool lock) {
   const Lesson* lesson = m_lessons->lesson();
-  m_panel->setLocked(lock, lesson ? lesson->free : QStringList{}, m_look.presenter);
+  QStringList free;  // a lesson's free controls, less those a shown head's arrays set
+  for (const core::ParamSpec& s : core::parameter_specs()) {
+    const QString key = QString::fromUtf8(s.key.data(), qsizetype(s.key.size()));
+    if ((!lock || (lesson && lesson->free.contains(key))) && !(m_head && core::set_by_inputs(s.key))) free << key;
+  }
+  m_panel->setLocked(lock || m_head, free, lock && m_look.presenter);
   m_ntkPanel->setLocked(lock, lesson ? lesson->freeNtk : QStringList{}, m_look.presenter);
   // A scroll area does not pass its panel's new minimum width on by itself.
   for (VerticalScroll* scroll : m_panels->findChildren<VerticalScroll*>()) scroll->updateGeometry();
@@ -303,14 +334,18 @@ QString MainWindow::openSession(const QString& path) {
   QString error;
   const std::optional<Session> session = loadSession(path, &error);
   if (!session) return error;
+  dropHead();
   m_panel->setParameters(session->params);
   m_ntkPanel->setParameters(session->params);
   requestNtk(session->params);
   m_committed = session->params;
   m_undo->clear();
   m_lessons->open(session->view.lesson, session->view.card, false);
-  if (const std::optional<SessionHeads>& heads = session->view.heads)
+  if (const std::optional<SessionHeads>& heads = session->view.heads) {
     openHeads(heads->capture, heads->prefix, heads->checkpoint);
+    if (heads->shown_layer >= 0)
+      if (const QString why = openHead(heads->shown_layer, heads->shown_head); !why.isEmpty()) return why;
+  }
   m_tabs->setCurrentIndex(session->view.tab);
   m_figures->maps()->setColumns(session->view.map_sum ? MapsTab::Columns::sum : MapsTab::Columns::mean);
   m_sessionPath = path;
@@ -328,7 +363,8 @@ QString MainWindow::saveSession(const QString& path) {
     view.card = m_lessons->card();
   }
   if (!m_heads->capture().isEmpty())
-    view.heads = SessionHeads{m_heads->capture(), m_heads->prefix(), m_heads->prefixIsCheckpoint()};
+    view.heads = SessionHeads{m_heads->capture(), m_heads->prefix(), m_heads->prefixIsCheckpoint(),
+                              m_head ? int(m_head->layer) : -1, m_head ? int(m_head->head) : -1};
   const QString error = ui::saveSession(path, {currentParameters(), view});
   if (error.isEmpty()) {
     m_sessionPath = path;
@@ -371,8 +407,57 @@ void MainWindow::openHeads(const QString& activations, const QString& prefix, bo
   m_tabs->setCurrentIndex(tabOf(m_tabs, m_heads));
 }
 
+QString MainWindow::openHead(qint64 layer, qint64 head) {
+  if (m_heads->capture().isEmpty()) return tr("No model is open in the Heads tab (File ▸ Open a model's heads…).");
+  HeadPtr shown;
+  try {
+    const core::CapturedAttention inputs(m_heads->capture().toStdString());
+    const std::string prefix = m_heads->prefix().toStdString();
+    const core::PrefixLayers layers =
+        m_heads->prefixIsCheckpoint() ? core::open_peft_prefix(prefix) : core::open_kv_cache(prefix);
+    shown = std::make_shared<const core::HeadInputs>(core::head_inputs(layers, inputs, layer, head));
+  } catch (const std::exception& e) {
+    return QString::fromStdString(e.what());
+  }
+  if (!m_head) m_beforeHead = m_panel->parameters();
+  m_head = shown;
+  m_panel->setParameters(m_head->parameters(m_panel->parameters()));
+  m_committed = m_panel->parameters();
+  m_headLabel->setText(tr("Showing %1: its own queries, keys, values and prefix. The sizes are the head's; the "
+                          "feature map, degree, rank, precision and causal mask apply. The scaling series over m "
+                          "and r, the NTK and training tabs need a generated workload.")
+                           .arg(QString::fromStdString(m_head->label)));
+  m_headBanner->show();
+  lockControls(m_lessons->locking());
+  m_tabs->setCurrentIndex(tabOf(m_tabs, m_figures->maps()));
+  computeNow();
+  return {};
+}
+
+void MainWindow::closeHead() {
+  if (!m_head) return;
+  const core::Parameters generated = withInputsOf(m_panel->parameters(), m_beforeHead);
+  dropHead();
+  m_panel->setParameters(generated);
+  m_committed = generated;
+  computeNow();
+}
+
+void MainWindow::dropHead() {
+  if (!m_head) return;
+  m_head.reset();
+  m_headBanner->hide();
+  lockControls(m_lessons->locking());
+}
+
+core::Parameters MainWindow::withInputsOf(core::Parameters params, const core::Parameters& from) {
+  for (const core::ParamSpec& s : core::parameter_specs())
+    if (core::set_by_inputs(s.key)) s.set(params, s.get(from));
+  return params;
+}
+
 core::Parameters MainWindow::currentParameters() const {
-  core::Parameters p = m_panel->parameters();
+  core::Parameters p = m_head ? withInputsOf(m_panel->parameters(), m_beforeHead) : m_panel->parameters();
   p.ntk = m_ntkPanel->parameters().ntk;
   return p;
 }
@@ -410,7 +495,7 @@ QCustomPlot* MainWindow::currentPlot() const {
 void MainWindow::pin(const ScalingPtr& series) { m_figures->pin(series); }
 
 void MainWindow::applyParameters(const core::Parameters& params) {
-  m_panel->setParameters(params);
+  m_panel->setParameters(m_head ? m_head->parameters(params) : params);
   m_committed = params;
   computeNow();
 }
@@ -420,7 +505,10 @@ void MainWindow::computeNow() { requestComparison(m_panel->parameters(), true); 
 void MainWindow::requestComparison(const core::Parameters& params, bool immediate) {
   setBusy(true);
   m_heads->setParameters(params);
-  m_figures->requestComparison(params, immediate);
+  if (m_head)
+    m_figures->requestComparison(m_head->parameters(params), immediate, m_head);
+  else
+    m_figures->requestComparison(params, immediate);
 }
 
 void MainWindow::requestNtk(const core::Parameters& params) { m_figures->requestNtk(params); }

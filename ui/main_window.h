@@ -50,6 +50,15 @@ class MainWindow : public QMainWindow {
   /// in the Heads tab, compared with the current feature map, and shows the tab.
   void openHeads(const QString& activations, const QString& prefix, bool checkpoint);
   HeadsTab* headsTab() const { return m_heads; }
+  /// Shows query head `head` of `layer` of the Heads tab's files in the other tabs: the
+  /// comparison runs on that head's own queries, keys, values and prefix, the controls its arrays
+  /// set (L, d, m, queries, d_v and the generated workload's) show its values and are locked, and a
+  /// banner names the head. Returns why it cannot ("" when it is shown).
+  QString openHead(qint64 layer, qint64 head);
+  /// Back to the generated workload, with the sizes it had before the head was opened.
+  void closeHead();
+  /// The real head the other tabs show (null: the generated workload).
+  HeadPtr shownHead() const { return m_head; }
   /// Why the current settings are not computed (the comparison's reason first, then the NTK
   /// view's), or empty while they compute or are shown.
   QString refusal() const;
@@ -109,6 +118,9 @@ class MainWindow : public QMainWindow {
   void setBusy(bool busy);
   void requestComparison(const core::Parameters& params, bool immediate);
   void requestNtk(const core::Parameters& params);
+  void dropHead();  ///< forgets the shown head, without computing
+  /// `params` with the sizes and generated-workload settings of `from` (what a head overrides).
+  static core::Parameters withInputsOf(core::Parameters params, const core::Parameters& from);
 
   ParameterPanel* m_panel;
   FigureSet* m_figures;
@@ -131,7 +143,11 @@ class MainWindow : public QMainWindow {
   QMenu* m_recentMenu = nullptr;
   QString m_sessionPath;
   QUndoStack* m_undo;
-  core::Parameters m_committed;  ///< the parameters of the last undo step
+  core::Parameters m_committed;   ///< the parameters of the last undo step
+  HeadPtr m_head;                 ///< the real head the other tabs show, if any
+  core::Parameters m_beforeHead;  ///< the panel's parameters when it was opened
+  QWidget* m_headBanner;
+  QLabel* m_headLabel;
 };
 
 }  // namespace ntk::ui

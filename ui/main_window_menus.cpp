@@ -41,11 +41,12 @@ void MainWindow::buildMenus() {
   // A real model's heads (the Heads tab): the capture first, then its prefix.
   const auto open_heads = [this](bool checkpoint) {
     const QString capture = QFileDialog::getOpenFileName(this, tr("The captured queries, keys and values"), QString(),
-                                                         tr("Captured attention (*.safetensors)"));
+                                                         tr("Captured attention (*.safetensors *.npz)"));
     if (capture.isEmpty()) return;
     const QString prefix =
-        checkpoint ? QFileDialog::getExistingDirectory(this, tr("The PEFT prefix-tuning folder (adapter_config.json)"))
-                   : QFileDialog::getOpenFileName(this, tr("The KV cache"), QString(), tr("KV cache (*.safetensors)"));
+        checkpoint
+            ? QFileDialog::getExistingDirectory(this, tr("The PEFT prefix-tuning folder (adapter_config.json)"))
+            : QFileDialog::getOpenFileName(this, tr("The KV cache"), QString(), tr("KV cache (*.safetensors *.npz)"));
     if (!prefix.isEmpty()) openHeads(capture, prefix, checkpoint);
   };
   file->addAction(tr("Open a model's &heads (PEFT checkpoint)…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O), this,

@@ -11,7 +11,7 @@ struct HeadShape {
   std::int64_t heads = 0, tokens = 0, cols = 0;
 };
 
-HeadShape head_shape(const SafetensorsFile& file, const TensorInfo& t) {
+HeadShape head_shape(const TensorFile& file, const TensorInfo& t) {
   const auto& s = t.shape;
   if (s.size() == 3) return {s[0], s[1], s[2]};
   if (s.size() == 4 && s[0] == 1) return {s[1], s[2], s[3]};
@@ -23,7 +23,7 @@ HeadShape head_shape(const SafetensorsFile& file, const TensorInfo& t) {
 // One key/value head's keys and values, streamed.
 class CachePrefix final : public PrefixSource {
  public:
-  CachePrefix(const SafetensorsFile& file, const TensorInfo& keys, const TensorInfo& values, std::int64_t head,
+  CachePrefix(const TensorFile& file, const TensorInfo& keys, const TensorInfo& values, std::int64_t head,
               const CapturedLayer& sizes)
       : m_file(file), m_keys(keys), m_values(values), m_head(head), m_sizes(sizes) {}
   Eigen::Index rows() const override { return m_sizes.tokens; }
@@ -38,7 +38,7 @@ class CachePrefix final : public PrefixSource {
   }
 
  private:
-  const SafetensorsFile& m_file;
+  const TensorFile& m_file;
   const TensorInfo &m_keys, &m_values;
   std::int64_t m_head;
   CapturedLayer m_sizes;
@@ -50,7 +50,7 @@ std::string captured_tensor_name(std::int64_t layer, const char* role) {
   return "layers." + std::to_string(layer) + "." + role;
 }
 
-void read_head_rows(const SafetensorsFile& file, const TensorInfo& t, std::int64_t head, std::int64_t row0,
+void read_head_rows(const TensorFile& file, const TensorInfo& t, std::int64_t head, std::int64_t row0,
                     std::int64_t rows, std::int64_t cols, Eigen::Ref<Eigen::MatrixXd> out) {
   const HeadShape s = head_shape(file, t);
   if (head < 0 || head >= s.heads || row0 < 0 || rows < 0 || row0 + rows > s.tokens || cols != s.cols)
@@ -67,7 +67,7 @@ void read_head_rows(const SafetensorsFile& file, const TensorInfo& t, std::int64
 }
 
 CapturedAttention::CapturedAttention(const std::filesystem::path& path, bool keys_and_values_only)
-    : m_file(std::make_unique<SafetensorsFile>(path)) {
+    : m_file(std::make_unique<TensorFile>(path)) {
   const std::string file = path.string();
   for (std::int64_t l = 0; m_file->has(captured_tensor_name(l, "keys")); ++l) {
     Tensors t;

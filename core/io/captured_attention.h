@@ -1,7 +1,8 @@
 #pragma once
-// Attention inputs captured from a real model, and a saved KV cache, as .safetensors files with
-// one tensor per layer and role, in the layout of a Hugging Face attention module (heads first,
-// then tokens, then the head's dimension; a leading batch dimension of 1 is allowed):
+// Attention inputs captured from a real model, and a saved KV cache, as .safetensors files or
+// .npz archives (np.savez, np.savez_compressed; core::TensorFile) with one tensor per layer and role, in the layout of
+// a Hugging Face attention module (heads first, then tokens, then the head's dimension; a leading batch dimension of 1
+// is allowed):
 //   layers.<l>.queries  [heads, n, d]       the queries of the last n tokens, after any rotary
 //                                           embedding, before the 1/sqrt(d) scaling
 //   layers.<l>.keys     [kv_heads, L, d]    the input's keys (a KV cache's keys: L = its length)
@@ -37,7 +38,7 @@ class CapturedAttention {
   /// std::invalid_argument naming the file, the tensor and what is wrong.
   explicit CapturedAttention(const std::filesystem::path& path, bool keys_and_values_only = false);
 
-  const SafetensorsFile& file() const { return *m_file; }
+  const TensorFile& file() const { return *m_file; }
   std::int64_t layers() const { return std::int64_t(m_layers.size()); }
   const CapturedLayer& layer(std::int64_t l) const;
   /// The key/value head that query head `head` of a layer reads (grouped-query attention).
@@ -60,7 +61,7 @@ class CapturedAttention {
   Eigen::MatrixXd head_matrix(const TensorInfo& t, std::int64_t head, std::int64_t rows, std::int64_t cols) const;
   void check_head(std::int64_t layer, std::int64_t head, std::int64_t heads) const;
 
-  std::unique_ptr<SafetensorsFile> m_file;
+  std::unique_ptr<TensorFile> m_file;
   std::vector<CapturedLayer> m_layers;
   std::vector<Tensors> m_tensors;
 };
@@ -70,7 +71,7 @@ std::string captured_tensor_name(std::int64_t layer, const char* role);
 
 /// Rows [row0, row0 + rows) x [0, cols) of head `head` of a [heads, tokens, cols] (or
 /// [1, heads, tokens, cols]) tensor, into `out`.
-void read_head_rows(const SafetensorsFile& file, const TensorInfo& t, std::int64_t head, std::int64_t row0,
+void read_head_rows(const TensorFile& file, const TensorInfo& t, std::int64_t head, std::int64_t row0,
                     std::int64_t rows, std::int64_t cols, Eigen::Ref<Eigen::MatrixXd> out);
 
 }  // namespace ntk::core

@@ -22,13 +22,6 @@ constexpr std::size_t max_header = 1 << 20;
   throw std::invalid_argument(path.string() + ": " + what);
 }
 
-struct Header {
-  char byte_order = '<';
-  int item_size = 8;
-  bool fortran = false;
-  std::vector<std::int64_t> shape;
-};
-
 // The text after "'key':" in the header dict, with leading spaces skipped; empty if absent.
 std::string_view value_after(std::string_view text, std::string_view key) {
   std::string quoted(1, '\'');  // built by appends: "'" + key + "'" trips GCC 12's -Wrestrict
@@ -41,15 +34,15 @@ std::string_view value_after(std::string_view text, std::string_view key) {
   return at == std::string_view::npos ? std::string_view{} : text.substr(at);
 }
 
-Header parse_header(const std::filesystem::path& path, std::string_view text) {
-  Header h;
+NpyHeader parse_header(const std::filesystem::path& path, std::string_view text) {
+  NpyHeader h;
   const std::string_view descr_at = value_after(text, "descr");
   const auto descr_end = descr_at.size() > 1 ? descr_at.find('\'', 1) : std::string_view::npos;
   if (descr_at.empty() || descr_at[0] != '\'' || descr_end == std::string_view::npos)
     fail(path, "the header has no 'descr' (not a NumPy array file?)");
   const std::string descr(descr_at.substr(1, descr_end - 1));
   if (descr.size() != 3 || (descr[0] != '<' && descr[0] != '>' && descr[0] != '=') || descr[1] != 'f' ||
-      (descr[2] != '8' && descr[2] != '4'))
+      (descr[2] != '8' && descr[2] != '4' && descr[2] != '2'))
     fail(path, "dtype '" + descr + "' is not supported; save the array as float64 or float32");
   h.byte_order = descr[0] == '=' ? '<' : descr[0];
   h.item_size = descr[2] - '0';
@@ -78,7 +71,6 @@ Header parse_header(const std::filesystem::path& path, std::string_view text) {
     if (i < dims.size() && dims[i] != ',') fail(path, "the shape (" + std::string(dims) + ") is not a tuple of sizes");
     ++i;
   }
-  if (h.shape.size() > 2) fail(path, "has " + std::to_string(h.shape.size()) + " dimensions; expected at most 2");
   return h;
 }
 
@@ -99,7 +91,7 @@ T from_bytes(const char* p, bool swap) {
 
 }  // namespace
 
-NpyArray read_npy(std::istream& in, std::uintmax_t size, const std::filesystem::path& path, double max_bytes) {
+NpyHeader read_npy_header(std::istream& in, const std::filesystem::path& path) {
   char pre[10] = {};
   if (!in.read(pre, 8) || std::memcmp(pre, magic, 6) != 0)
     fail(path, "not a NumPy .npy file (the magic string is missing)");
@@ -114,7 +106,15 @@ NpyArray read_npy(std::istream& in, std::uintmax_t size, const std::filesystem::
     fail(path, "the header claims " + std::to_string(header_len) + " bytes, more than any NumPy header");
   std::string text(header_len, '\0');
   if (!in.read(text.data(), std::streamsize(header_len))) fail(path, "truncated header");
-  const Header h = parse_header(path, text);
+  NpyHeader h = parse_header(path, text);
+  h.data_start = 8 + std::uintmax_t(len_bytes) + header_len;
+  return h;
+}
+
+NpyArray read_npy(std::istream& in, std::uintmax_t size, const std::filesystem::path& path, double max_bytes) {
+  const NpyHeader h = read_npy_header(in, path);
+  if (h.item_size == 2) fail(path, "dtype float16 is not supported here; save the array as float64 or float32");
+  if (h.shape.size() > 2) fail(path, "has " + std::to_string(h.shape.size()) + " dimensions; expected at most 2");
 
   std::int64_t rows = h.shape.empty() ? 1 : h.shape[0];
   std::int64_t cols = h.shape.size() == 2 ? h.shape[1] : 1;
@@ -126,7 +126,7 @@ NpyArray read_npy(std::istream& in, std::uintmax_t size, const std::filesystem::
   if (count * 8 > max_bytes)
     fail(path, "holds " + std::to_string(rows) + " x " + std::to_string(cols) + " values, over the memory budget of " +
                    std::to_string(int64_t(max_bytes / 1e6)) + " MB (raise --memory-budget if you mean it)");
-  const std::uintmax_t data_start = 8 + std::uintmax_t(len_bytes) + header_len;
+  const std::uintmax_t data_start = h.data_start;
   const std::uintmax_t expected = data_start + std::uintmax_t(count) * std::uintmax_t(h.item_size);
   if (size != expected)
     fail(path, "the shape says " + std::to_string(expected - data_start) + " data bytes but the file has " +

@@ -20,8 +20,22 @@ struct NpyArray {
   std::vector<std::int64_t> shape;  ///< as stored
 };
 
+/// What a .npy header says of its array.
+struct NpyHeader {
+  char byte_order = '<';            ///< '<' or '>'
+  int item_size = 8;                ///< float64, float32 or float16
+  bool fortran = false;             ///< stored in Fortran (column-major) order
+  std::vector<std::int64_t> shape;  ///< any number of dimensions
+  std::uintmax_t data_start = 0;    ///< bytes before the data: magic, version, length and dict
+};
+
+/// Reads the header at the start of `in` (a .npy file or an .npz member; `path` names it in
+/// messages). Throws std::invalid_argument for a missing magic string, an unknown version, a
+/// truncated or malformed header, or a dtype other than float64, float32 or float16.
+NpyHeader read_npy_header(std::istream& in, const std::filesystem::path& path);
+
 /// Reads a whole file. Throws std::invalid_argument for a missing or malformed file, an
-/// unsupported dtype, more than two dimensions, a size that does not match the file, or an
+/// unsupported dtype (float16 included), more than two dimensions, a size that does not match the file, or an
 /// array larger than max_bytes once converted to float64.
 NpyArray read_npy(const std::filesystem::path& path, double max_bytes = 4e9);
 /// The same from `in`, whose next `size` bytes are one whole .npy file (an .npz member);

@@ -6,6 +6,7 @@
 // .npy reader, never held whole beside the arrays.
 
 #include "core/io/npy.h"
+#include "core/io/safetensors.h"
 
 #include <Eigen/Core>
 #include <filesystem>
@@ -21,6 +22,14 @@ namespace ntk::core {
 /// std::invalid_argument for a missing file, a file that is not a ZIP archive, a member that is
 /// encrypted, cut short, compressed other than stored or deflated, or fails its CRC-32.
 std::map<std::string, NpyArray> read_npz(const std::filesystem::path& path, double max_bytes = 4e9);
+
+/// Unpacks every .npy member of the archive (stored or deflated, of any number of dimensions,
+/// float64, float32 or float16, either byte order, C order) into `fd`, one after the other in
+/// little-endian order: what TensorFile maps. Returns each member as a tensor, named without
+/// ".npy", at its byte offset in `fd`. Throws std::invalid_argument as read_npz, and for a member
+/// in Fortran order or whose size does not match its shape; std::runtime_error when `fd`
+/// refuses a write.
+std::vector<TensorInfo> unpack_npz(const std::filesystem::path& path, int fd);
 
 /// An .npz archive written atomically, its members stored (as np.savez does), so np.load reads
 /// it; a member other than .npy (metrics.json) reads as bytes there. Past 4 GB it is ZIP64.

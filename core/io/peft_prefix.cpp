@@ -13,8 +13,8 @@ namespace {
 // the keys, [value_col, ...) for the values.
 class CheckpointPrefix final : public PrefixSource {
  public:
-  CheckpointPrefix(const SafetensorsFile& file, const TensorInfo& embeddings, std::int64_t key_col,
-                   std::int64_t value_col, std::int64_t head_dim)
+  CheckpointPrefix(const TensorFile& file, const TensorInfo& embeddings, std::int64_t key_col, std::int64_t value_col,
+                   std::int64_t head_dim)
       : m_file(file), m_embeddings(embeddings), m_key(key_col), m_value(value_col), m_dim(head_dim) {}
   Eigen::Index rows() const override { return tensor_rows(m_embeddings); }
   Eigen::Index dim() const override { return m_dim; }
@@ -27,7 +27,7 @@ class CheckpointPrefix final : public PrefixSource {
   }
 
  private:
-  const SafetensorsFile& m_file;
+  const TensorFile& m_file;
   const TensorInfo& m_embeddings;
   std::int64_t m_key, m_value, m_dim;
 };
@@ -70,7 +70,7 @@ PeftPrefixCheckpoint::PeftPrefixCheckpoint(const std::filesystem::path& folder) 
                                 " is not a multiple of num_attention_heads " + std::to_string(m_config.heads));
   m_config.head_dim = m_config.token_dim / m_config.heads;
 
-  m_file = std::make_unique<SafetensorsFile>(dir / "adapter_model.safetensors");
+  m_file = std::make_unique<TensorFile>(dir / "adapter_model.safetensors");
   m_embeddings = &m_file->tensor("prompt_embeddings");
   m_config.dtype = m_embeddings->dtype;
   const std::int64_t width = m_config.layers * 2 * m_config.token_dim;

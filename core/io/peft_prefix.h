@@ -37,7 +37,7 @@ class PeftPrefixCheckpoint {
   explicit PeftPrefixCheckpoint(const std::filesystem::path& folder);
 
   const PeftPrefixConfig& config() const { return m_config; }
-  const SafetensorsFile& file() const { return *m_file; }
+  const TensorFile& file() const { return *m_file; }
 
   /// The prefix of `layer` and key/value `head` (0-based): m keys and values of head_dim columns,
   /// read from the file block by block. The checkpoint must outlive it.
@@ -45,7 +45,7 @@ class PeftPrefixCheckpoint {
 
  private:
   PeftPrefixConfig m_config;
-  std::unique_ptr<SafetensorsFile> m_file;
+  std::unique_ptr<TensorFile> m_file;
   const TensorInfo* m_embeddings = nullptr;
 };
 

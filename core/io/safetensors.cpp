@@ -1,5 +1,7 @@
 #include "core/io/safetensors.h"
 
+#include "core/io/npz.h"
+
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -11,8 +13,10 @@
 #include <bit>
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <stdexcept>
 #include <system_error>
 
@@ -20,7 +24,6 @@ namespace ntk::core {
 namespace {
 
 constexpr std::uint64_t max_header_bytes = 100'000'000;  // the format's own limit
-constexpr std::int64_t max_dimension = std::int64_t{1} << 40;
 
 TensorDtype dtype_of(const std::string& text, const std::string& where) {
   if (text == "F64") return TensorDtype::f64;
@@ -105,7 +108,7 @@ std::int64_t tensor_cols(const TensorInfo& t) {
   return n;
 }
 
-SafetensorsFile::SafetensorsFile(const std::filesystem::path& path) : m_path(path) {
+TensorFile::TensorFile(const std::filesystem::path& path) : m_path(path) {
   const std::string file = path.string();
   const auto fail = [&](const std::string& what) { throw std::invalid_argument(file + ": " + what); };
   std::error_code ec;
@@ -113,9 +116,15 @@ SafetensorsFile::SafetensorsFile(const std::filesystem::path& path) : m_path(pat
   const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) fail(std::string("cannot be opened: ") + std::strerror(errno));
   struct stat st {};
-  if (::fstat(fd, &st) != 0 || st.st_size < 8) {
+  char magic[4] = {};
+  if (::fstat(fd, &st) != 0 || st.st_size < 8 || ::pread(fd, magic, 4, 0) != 4) {
     ::close(fd);
-    fail("is too short to be a .safetensors file (it needs an 8-byte header length)");
+    fail("is too short to be a .safetensors file (it needs an 8-byte header length) or an .npz archive");
+  }
+  if (std::memcmp(magic, "PK\x03\x04", 4) == 0 || std::memcmp(magic, "PK\x05\x06", 4) == 0) {  // ZIP: .npz
+    ::close(fd);
+    open_npz();
+    return;
   }
   m_bytes = std::size_t(st.st_size);
   void* mapped = ::mmap(nullptr, m_bytes, PROT_READ, MAP_PRIVATE, fd, 0);
@@ -151,7 +160,7 @@ SafetensorsFile::SafetensorsFile(const std::filesystem::path& path) : m_path(pat
       t.name = name;
       t.dtype = dtype_of(value["dtype"].get<std::string>(), where);
       for (const auto& d : value["shape"]) {
-        if (!d.is_number_integer() || d.get<std::int64_t>() < 0 || d.get<std::int64_t>() > max_dimension)
+        if (!d.is_number_integer() || d.get<std::int64_t>() < 0 || d.get<std::int64_t>() > max_tensor_dimension)
           throw std::invalid_argument(where + " has a shape entry that is not a size (" + d.dump() + ")");
         t.shape.push_back(d.get<std::int64_t>());
       }
@@ -187,13 +196,31 @@ SafetensorsFile::SafetensorsFile(const std::filesystem::path& path) : m_path(pat
   }
 }
 
-SafetensorsFile::~SafetensorsFile() { ::munmap(const_cast<unsigned char*>(m_data), m_bytes); }
+void TensorFile::open_npz() {
+  // An unlinked temporary file: nothing is left behind however the process ends.
+  const std::unique_ptr<std::FILE, int (*)(std::FILE*)> temp(std::tmpfile(), &std::fclose);
+  if (!temp)
+    throw std::runtime_error(m_path.string() + ": no temporary file to unpack it into (" + std::strerror(errno) +
+                             "); point TMPDIR at a writable folder");
+  const int fd = ::fileno(temp.get());
+  m_tensors = unpack_npz(m_path, fd);
+  const off_t size = ::lseek(fd, 0, SEEK_END);
+  m_bytes = size > 0 ? std::size_t(size) : 0;
+  if (m_bytes == 0) return;  // no .npy member, or only empty ones: nothing to map
+  void* mapped = ::mmap(nullptr, m_bytes, PROT_READ, MAP_PRIVATE, fd, 0);
+  if (mapped == MAP_FAILED) throw std::runtime_error(m_path.string() + ": cannot be mapped: " + std::strerror(errno));
+  m_data = static_cast<const unsigned char*>(mapped);
+}
 
-bool SafetensorsFile::has(std::string_view name) const {
+TensorFile::~TensorFile() {
+  if (m_data) ::munmap(const_cast<unsigned char*>(m_data), m_bytes);
+}
+
+bool TensorFile::has(std::string_view name) const {
   return std::any_of(m_tensors.begin(), m_tensors.end(), [&](const TensorInfo& t) { return t.name == name; });
 }
 
-const TensorInfo& SafetensorsFile::tensor(std::string_view name) const {
+const TensorInfo& TensorFile::tensor(std::string_view name) const {
   std::string known;
   for (const TensorInfo& t : m_tensors) {
     if (t.name == name) return t;
@@ -203,8 +230,8 @@ const TensorInfo& SafetensorsFile::tensor(std::string_view name) const {
                               (known.empty() ? "none" : known) + ")");
 }
 
-void SafetensorsFile::read(const TensorInfo& t, std::int64_t row0, std::int64_t rows, std::int64_t col0,
-                           std::int64_t cols, Eigen::Ref<Eigen::MatrixXd> out) const {
+void TensorFile::read(const TensorInfo& t, std::int64_t row0, std::int64_t rows, std::int64_t col0, std::int64_t cols,
+                      Eigen::Ref<Eigen::MatrixXd> out) const {
   const std::int64_t all_rows = tensor_rows(t), all_cols = tensor_cols(t);
   if (row0 < 0 || rows < 0 || col0 < 0 || cols < 0 || row0 + rows > all_rows || col0 + cols > all_cols ||
       out.rows() != rows || out.cols() != cols)
@@ -230,7 +257,7 @@ void SafetensorsFile::read(const TensorInfo& t, std::int64_t row0, std::int64_t 
                   t.begin + std::size_t((row0 + rows - 1) * all_cols + col0 + cols) * size);
 }
 
-void SafetensorsFile::release_pages(std::size_t begin, std::size_t end) const {
+void TensorFile::release_pages(std::size_t begin, std::size_t end) const {
   // Only the pages wholly inside [begin, end): a page a neighbouring block still reads stays.
   // Dropping them costs a refault from the page cache if they are read again, never a wrong value.
   static const auto page = std::size_t(::sysconf(_SC_PAGESIZE));
@@ -238,7 +265,7 @@ void SafetensorsFile::release_pages(std::size_t begin, std::size_t end) const {
   if (last >= first + release_bytes) ::madvise(const_cast<unsigned char*>(m_data) + first, last - first, MADV_DONTNEED);
 }
 
-Eigen::MatrixXd SafetensorsFile::read(const TensorInfo& t) const {
+Eigen::MatrixXd TensorFile::read(const TensorInfo& t) const {
   Eigen::MatrixXd out(tensor_rows(t), tensor_cols(t));
   read(t, 0, out.rows(), 0, out.cols(), out);
   return out;

@@ -1,9 +1,12 @@
 #pragma once
-// .safetensors files (the format of Hugging Face checkpoints, PEFT adapters and saved KV caches):
-// an 8-byte little-endian header length, a JSON header naming each tensor's dtype, shape and byte
-// range, then the data. The file is memory-mapped and its tensors are read block by block, so a
-// prefix of any length streams in memory independent of its size. F64, F32, F16 and BF16 are
-// read (converted to float64); anything malformed is refused naming the file and the tensor.
+// Files of named tensors, read block by block: .safetensors files (the format of Hugging Face
+// checkpoints, PEFT adapters and saved KV caches: an 8-byte little-endian header length, a JSON
+// header naming each tensor's dtype, shape and byte range, then the data) and NumPy .npz archives
+// (np.savez or np.savez_compressed; each .npy member a tensor). A .safetensors file is
+// memory-mapped in place; an .npz archive is first unpacked into an unlinked temporary file
+// (in $TMPDIR) and that is mapped. Either way its tensors are read block by block, so a prefix of
+// any length streams in memory independent of its size. F64, F32, F16 and BF16 are read
+// (converted to float64); anything malformed is refused naming the file and the tensor.
 
 #include <Eigen/Core>
 #include <cstddef>
@@ -31,15 +34,20 @@ std::size_t dtype_bytes(TensorDtype dtype);
 /// "F64", "F32", "F16", "BF16": as the format spells them.
 const char* to_string(TensorDtype dtype);
 
-class SafetensorsFile {
+/// Dimensions above this are refused as malformed (no file holds one).
+inline constexpr std::int64_t max_tensor_dimension = std::int64_t{1} << 40;
+
+class TensorFile {
  public:
   /// Maps `path` and checks its header: valid JSON, every tensor's dtype one of the four read,
-  /// its shape and byte range consistent, every range inside the file and no two overlapping.
-  /// Throws std::invalid_argument naming the file (and the tensor) and what is wrong.
-  explicit SafetensorsFile(const std::filesystem::path& path);
-  ~SafetensorsFile();
-  SafetensorsFile(const SafetensorsFile&) = delete;
-  SafetensorsFile& operator=(const SafetensorsFile&) = delete;
+  /// its shape and byte range consistent, every range inside the file and no two overlapping;
+  /// a file that starts as a ZIP archive is read as an .npz archive (core::unpack_npz). Throws
+  /// std::invalid_argument naming the file (and the tensor) and what is wrong, and
+  /// std::runtime_error when the temporary file an .npz archive needs cannot be written.
+  explicit TensorFile(const std::filesystem::path& path);
+  ~TensorFile();
+  TensorFile(const TensorFile&) = delete;
+  TensorFile& operator=(const TensorFile&) = delete;
 
   const std::filesystem::path& path() const { return m_path; }
   /// In the order of their data in the file.
@@ -47,7 +55,7 @@ class SafetensorsFile {
   /// The tensor named `name`; throws std::invalid_argument listing the names there are.
   const TensorInfo& tensor(std::string_view name) const;
   bool has(std::string_view name) const;
-  /// The header's "__metadata__" (string values), empty without one.
+  /// The header's "__metadata__" (string values), empty without one (and for an .npz archive).
   const std::map<std::string, std::string>& metadata() const { return m_metadata; }
 
   /// Entries [row0, row0 + rows) x [col0, col0 + cols) of `t` seen as a matrix of shape[0] rows
@@ -64,6 +72,7 @@ class SafetensorsFile {
 
  private:
   static constexpr std::size_t release_bytes = std::size_t(16) << 10;
+  void open_npz();
   void release_pages(std::size_t begin, std::size_t end) const;
 
   std::filesystem::path m_path;

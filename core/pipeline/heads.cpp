@@ -141,6 +141,34 @@ HeadsReport compare_heads(const PrefixLayers& prefix, const CapturedAttention& i
   return report;
 }
 
+Parameters HeadInputs::parameters(const Parameters& params) const {
+  Parameters p = params;
+  describe_inputs(p, Q.rows(), K.rows(), K.cols(), V.cols(), prefix->rows());
+  return p;
+}
+
+HeadInputs head_inputs(const PrefixLayers& prefix, const CapturedAttention& inputs, std::int64_t layer,
+                       std::int64_t head) {
+  const std::string both = check_layers(prefix, inputs);
+  if (layer < 0 || layer >= inputs.layers())
+    throw std::invalid_argument(inputs.file().path().string() + " has no layer " + std::to_string(layer) + " (it has " +
+                                std::to_string(inputs.layers()) + ")");
+  const CapturedLayer& s = inputs.layer(layer);
+  HeadInputs h;
+  h.layer = layer;
+  h.head = head;
+  h.kv_head = inputs.kv_head(layer, head);  // checks the head
+  h.Q = inputs.queries(layer, head);
+  h.K = inputs.keys(layer, h.kv_head);
+  h.V = inputs.values(layer, h.kv_head);
+  h.layers = prefix;
+  h.prefix = layer_prefix(h.layers, s, layer, h.kv_head, both);
+  h.label = "layer " + std::to_string(layer) + " head " + std::to_string(head) + " of " +
+            inputs.file().path().filename().string() + " (prefix " +
+            std::filesystem::path(prefix.origin).filename().string() + ")";
+  return h;
+}
+
 HeadsTraining train_heads(const PrefixLayers& prefix, const CapturedAttention& inputs, const Parameters& params,
                           const AttentionTrainOptions& options) {
   const std::string both = check_layers(prefix, inputs);

@@ -67,6 +67,24 @@ struct HeadsReport {
 HeadsReport compare_heads(const PrefixLayers& prefix, const CapturedAttention& inputs, const Parameters& params,
                           const HeadsOptions& options = {});
 
+/// One query head of a capture and its key/value head's prefix, for comparing that head alone
+/// (the window opens a head of the Heads tab in its other tabs): the head's queries, keys and
+/// values read into memory, the prefix streamed from its file, which `layers` keeps open.
+struct HeadInputs {
+  std::int64_t layer = 0, head = 0, kv_head = 0;
+  Eigen::MatrixXd Q, K, V;
+  PrefixLayers layers;
+  std::unique_ptr<PrefixSource> prefix;  ///< declared after `layers`: destroyed before it
+  std::string label;                     ///< "layer L head H of CAPTURE (prefix ORIGIN)"
+  /// `params` with this head's sizes (n, L, d, d_v, m): what compare_methods is given with it.
+  Parameters parameters(const Parameters& params) const;
+};
+
+/// Reads query head `head` of `layer` and opens its prefix. Throws std::invalid_argument, naming
+/// both origins, as compare_heads does, and for a layer or head the capture does not have.
+HeadInputs head_inputs(const PrefixLayers& prefix, const CapturedAttention& inputs, std::int64_t layer,
+                       std::int64_t head);
+
 /// Z and k trained for one key/value head on its query heads' captured queries, and their errors
 /// on queries no step used, against the closed form (core/ntk/train_attention.h).
 struct HeadTraining {

@@ -14,7 +14,7 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const auto path = ntk::fuzz::scratch_file(data, size, ".safetensors");
   try {
-    const ntk::core::SafetensorsFile file(path);
+    const ntk::core::TensorFile file(path);
     std::uint64_t end = 0;
     for (const ntk::core::TensorInfo& t : file.tensors()) {
       const std::uint64_t bytes = std::uint64_t(t.size()) * ntk::core::dtype_bytes(t.dtype);

@@ -458,6 +458,37 @@ def test_heads_of_the_tiny_model_are_the_program_s():
         nx.heads(str(files["activations"]), checkpoint=str(tiny / "missing"))
 
 
+def read_safetensors(path):
+    # The format written out (8-byte header length, JSON header, data), independently of the program.
+    raw = Path(path).read_bytes()
+    size = int.from_bytes(raw[:8], "little")
+    header = json.loads(raw[8:8 + size])
+    dtypes = {"F32": "<f4", "F64": "<f8", "F16": "<f2"}
+    return {name: np.frombuffer(raw[8 + size + t["data_offsets"][0]:8 + size + t["data_offsets"][1]],
+                                dtype=dtypes[t["dtype"]]).reshape(t["shape"])
+            for name, t in header.items() if name != "__metadata__"}
+
+
+def test_heads_of_an_npz_capture_are_those_of_its_safetensors(tmp_path):
+    # Issue 26 item 2b: a capture saved by NumPy (compressed, float32 as captured, one member in
+    # big-endian order) gives the heads of the same tensors in .safetensors, bit for bit.
+    tiny = Path(os.environ["NTK_TEST_DATA_DIR"]) / "tiny_model"
+    arrays = read_safetensors(tiny / "activations.safetensors")
+    arrays["layers.0.keys"] = arrays["layers.0.keys"].astype(">f4")
+    np.savez_compressed(tmp_path / "activations.npz", **arrays)
+    options = dict(checkpoint=str(tiny / "checkpoint"), degree=2, causal=True)
+    assert (nx.heads(str(tmp_path / "activations.npz"), **options)
+            == nx.heads(str(tiny / "activations.safetensors"), **options))
+    np.savez(tmp_path / "fortran.npz", **{**arrays, "layers.1.values": np.asfortranarray(arrays["layers.1.values"])})
+    with pytest.raises(ValueError, match=r"fortran.npz\[layers.1.values.npy\]: is in Fortran"):
+        nx.heads(str(tmp_path / "fortran.npz"), **options)
+    done = run("heads", "--activations", tmp_path / "activations.npz", "--checkpoint", tiny / "checkpoint",
+               "--causal", "--csv")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == run("heads", "--activations", tiny / "activations.safetensors", "--checkpoint",
+                              tiny / "checkpoint", "--causal", "--csv").stdout
+
+
 def test_z_and_k_trained_per_key_value_head_are_the_program_s(tmp_path):
     # Issue 26: training on a real prefix's captured queries, from Python and the command line.
     tiny = Path(os.environ["NTK_TEST_DATA_DIR"]) / "tiny_model"

@@ -26,10 +26,14 @@
 #include <QClipboard>
 #include <QComboBox>
 #include <QDoubleSpinBox>
+#include <QFile>
 #include <QFileInfo>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLabel>
 #include <QMenuBar>
 #include <QMimeData>
+#include <QPushButton>
 #include <QSet>
 #include <QSignalSpy>
 #include <QSlider>
@@ -677,6 +681,84 @@ class MainWindowTest : public QObject {
     QTRY_VERIFY_WITH_TIMEOUT(!tab->busy(), 600000);
     QVERIFY(!tab->report());
     QVERIFY2(tab->failure().contains("disagree") || tab->failure().contains("plain"), qPrintable(tab->failure()));
+  }
+
+  // Issue 26 item 3: a head of the Heads tab opens in every other tab, with its own arrays; its
+  // sizes lock, the feature map still applies, a session keeps it and the way back restores the
+  // generated workload.
+  void aHeadOfTheHeadsTabOpensInTheOtherTabs() {
+    MainWindow w;
+    w.show();
+    const QString dir = QStringLiteral(NTK_TEST_DATA_DIR "/tiny_model");
+    const ntk::core::Parameters generated = w.parameterPanel()->parameters();
+    w.openHeads(dir + "/activations.safetensors", dir + "/checkpoint", true);
+    ntk::ui::HeadsTab* tab = w.headsTab();
+    QTRY_VERIFY_WITH_TIMEOUT(tab->report() && !tab->busy(), 600000);
+    ntk::ui::HeadsPlot* plot = tab->plot();
+    plot->replot(QCustomPlot::rpImmediateRefresh);
+    QTest::mouseClick(plot, Qt::LeftButton, Qt::NoModifier,
+                      QPoint(int(plot->xAxis->coordToPixel(1)), int(plot->yAxis->coordToPixel(2))));
+    QPushButton* open = nullptr;
+    for (QPushButton* b : tab->findChildren<QPushButton*>())
+      if (b->text() == "Show this head in every tab") open = b;
+    QVERIFY(open && open->isEnabled());
+    QTest::mouseClick(open, Qt::LeftButton);
+    QVERIFY(w.shownHead());
+    QCOMPARE(w.shownHead()->layer, qint64(2));
+    QCOMPARE(w.shownHead()->head, qint64(1));
+    const auto expected = [&](int degree) {
+      ntk::core::Parameters p = generated;
+      p.feature.degree = degree;
+      const ntk::core::CapturedAttention inputs((dir + "/activations.safetensors").toStdString());
+      const ntk::core::HeadsReport report =
+          ntk::core::compare_heads(ntk::core::open_peft_prefix((dir + "/checkpoint").toStdString()), inputs, p);
+      for (const ntk::core::HeadResult& h : report.heads)
+        if (h.layer == 2 && h.head == 1) return h.comparison;
+      return ntk::core::Comparison{};
+    };
+    const auto shows = [&](const ntk::core::Comparison& c) {
+      const ntk::ui::ComparisonPtr r = w.shownResult();
+      return w.settled() && r && r->params.workload.m == 32 && r->params.feature.degree == c.params.feature.degree &&
+             (r->exact.T - c.exact.T).cwiseAbs().maxCoeff() <= 1e-12 &&
+             (r->approx.T - c.approx.T).cwiseAbs().maxCoeff() <= 1e-12 && r->errors.rel_fro == c.errors.rel_fro;
+    };
+    const ntk::core::Comparison two = expected(generated.feature.degree);
+    QTRY_VERIFY_WITH_TIMEOUT(shows(two), 600000);
+    QCOMPARE(w.findChild<QTabWidget*>()->currentIndex(), 0);  // the attention maps
+    QVERIFY(w.shownResult()->exact_map && w.shownResult()->exact_map->prefix_bins == 32);
+    QVERIFY(!w.parameterPanel()->control("m")->isEnabled());
+    QVERIFY(!w.parameterPanel()->control("scale")->isEnabled());
+    QVERIFY(w.parameterPanel()->control("degree")->isEnabled());
+    QCOMPARE(w.parameterPanel()->parameters().workload.d, Eigen::Index(32));
+    // The feature map applies to the head.
+    ntk::core::Parameters q = w.parameterPanel()->parameters();
+    q.feature.degree = 1;
+    w.parameterPanel()->setParameters(q);
+    w.computeNow();
+    QTRY_VERIFY_WITH_TIMEOUT(shows(expected(1)), 600000);
+    // A session keeps the shown head and the generated workload's sizes.
+    QTemporaryDir folder;
+    const QString path = folder.filePath("head.ntksession");
+    QCOMPARE(w.saveSession(path), QString());
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QJsonObject json = QJsonDocument::fromJson(file.readAll()).object();
+    QCOMPARE(json["view"]["heads"]["shown"].toObject(), (QJsonObject{{"layer", 2}, {"head", 1}}));
+    QCOMPARE(json["parameters"]["m"].toString(), QString::number(generated.workload.m));
+    MainWindow reopened;
+    QCOMPARE(reopened.openSession(path), QString());
+    QVERIFY(reopened.shownHead() && reopened.shownHead()->layer == 2 && reopened.shownHead()->head == 1);
+    QCOMPARE(reopened.parameterPanel()->parameters().workload.m, Eigen::Index(32));
+    // A head the capture does not have is refused, and the shown one stays.
+    QVERIFY(w.openHead(7, 0).contains("no layer 7"));
+    QVERIFY(w.shownHead() && w.shownHead()->layer == 2);
+    // Back to the generated workload.
+    w.closeHead();
+    QVERIFY(!w.shownHead());
+    QVERIFY(w.parameterPanel()->control("m")->isEnabled());
+    QCOMPARE(w.parameterPanel()->parameters().workload.m, generated.workload.m);
+    QCOMPARE(w.parameterPanel()->parameters().feature.degree, 1);
+    QTRY_VERIFY_WITH_TIMEOUT(w.settled() && w.shownResult()->params.workload.m == generated.workload.m, 600000);
   }
 
   // Issue 13: a prefix column summed 16 keys against one key per input column (a 16:1

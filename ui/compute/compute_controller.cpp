@@ -18,8 +18,10 @@ ComputeController::ComputeController(QObject* parent) : QObject(parent) {
   qRegisterMetaType<ScalingPtr>();
 }
 
-void ComputeController::request(const core::Parameters& params, bool immediate) {
-  JobRunner::Job job = [this, params](const JobRunner::Ticket& ticket) { run(params, ticket); };
+void ComputeController::request(const core::Parameters& params, bool immediate, HeadPtr head) {
+  JobRunner::Job job = [this, params, head = std::move(head)](const JobRunner::Ticket& ticket) {
+    run(params, head, ticket);
+  };
   if (immediate)
     m_runner.replace(std::move(job));
   else
@@ -30,14 +32,14 @@ void ComputeController::cancel() { m_runner.cancel(); }
 
 bool ComputeController::waiting() { return m_runner.waiting(); }
 
-void ComputeController::run(const core::Parameters& params, const JobRunner::Ticket& ticket) {
+void ComputeController::run(const core::Parameters& params, const HeadPtr& head, const JobRunner::Ticket& ticket) {
   ++m_started;
   const quint64 generation = ticket.generation;
   core::ComparisonOptions options;
   options.map_columns = map_bins;
   options.map_rows = map_bins;
   options.timing_runs = 1;  // a live result is not held back to time it again; the Cost plot's times are medians
-  options.cache = &m_cache;
+  options.cache = head ? nullptr : &m_cache;  // the cache holds folds of seeded prefixes only
   int last_percent = -1;
   options.progress = [&](std::int64_t done, std::int64_t total) {
     const int percent = total > 0 ? int(100 * done / total) : 100;
@@ -52,7 +54,9 @@ void ComputeController::run(const core::Parameters& params, const JobRunner::Tic
     auto result = [&] {
       const HoldGate::Hold comparing(*m_comparing);
       const core::ThreadCountScope all_cores(m_allThreads);
-      return std::make_shared<core::Comparison>(core::compare_methods(params, options));
+      return std::make_shared<core::Comparison>(
+          head ? core::compare_methods(head->Q, head->K, head->V, *head->prefix, params, options)
+               : core::compare_methods(params, options));
     }();
     if (result->status == core::Status::cancelled || !ticket.alive()) return;
     QMetaObject::invokeMethod(
@@ -63,7 +67,7 @@ void ComputeController::run(const core::Parameters& params, const JobRunner::Tic
           if (!waiting()) emit idle();
         },
         Qt::QueuedConnection);
-    computeScaling(params, ticket, *result);
+    computeScaling(params, ticket, *result, head != nullptr);
   } catch (const std::exception& e) {
     const QString message = QString::fromUtf8(e.what());
     QMetaObject::invokeMethod(
@@ -78,7 +82,7 @@ void ComputeController::run(const core::Parameters& params, const JobRunner::Tic
 }
 
 void ComputeController::computeScaling(const core::Parameters& params, const JobRunner::Ticket& ticket,
-                                       const core::Comparison& shown) {
+                                       const core::Comparison& shown, bool point_only) {
   // One thread: the GUI thread keeps a core to draw the result on, and the timings do not wait on
   // a descheduled team member (on two cores that made small runs 50x slower).
   const core::ThreadCountScope one_thread(1);
@@ -87,7 +91,7 @@ void ComputeController::computeScaling(const core::Parameters& params, const Job
   auto series = std::make_shared<ScalingSeries>();
   series->params = params;
   series->current = core::scaling_point(shown);
-  const core::ScalingPlan plan = core::scaling_plan(params);
+  const core::ScalingPlan plan = point_only ? core::ScalingPlan{} : core::scaling_plan(params);
   series->planned = int(plan.size());
   const auto publish = [&] {
     ScalingPtr snapshot = std::make_shared<const ScalingSeries>(*series);

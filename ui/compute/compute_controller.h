@@ -12,6 +12,7 @@
 
 #include "core/params/parameters.h"
 #include "core/pipeline/comparison.h"
+#include "core/pipeline/heads.h"
 #include "core/pipeline/scaling.h"
 #include "core/util/parallel.h"
 #include "ui/compute/job_runner.h"
@@ -24,6 +25,8 @@
 namespace ntk::ui {
 
 using ComparisonPtr = std::shared_ptr<const core::Comparison>;
+/// A real model's head open in the window's tabs (null: the generated workload).
+using HeadPtr = std::shared_ptr<const core::HeadInputs>;
 
 /// The scaling series of one parameter set, as far as it has been computed.
 struct ScalingSeries {
@@ -44,7 +47,10 @@ class ComputeController : public QObject {
 
   /// Asks for a comparison with `params`. immediate = false (a drag) runs after the running one,
   /// replacing any request still waiting; immediate = true cancels the running one and runs at once.
-  void request(const core::Parameters& params, bool immediate);
+  /// With `head`, the comparison is of that real head's arrays (`params` must carry its sizes:
+  /// core::HeadInputs::parameters) and its scaling series is the shown point alone (the series
+  /// over m and r draw generated workloads).
+  void request(const core::Parameters& params, bool immediate, HeadPtr head = nullptr);
   /// Cancels whatever runs or waits.
   void cancel();
 
@@ -67,8 +73,9 @@ class ComputeController : public QObject {
  private:
   static constexpr std::size_t live_cache_bytes = std::size_t{256} << 20;
 
-  void run(const core::Parameters& params, const JobRunner::Ticket& ticket);
-  void computeScaling(const core::Parameters& params, const JobRunner::Ticket& ticket, const core::Comparison& shown);
+  void run(const core::Parameters& params, const HeadPtr& head, const JobRunner::Ticket& ticket);
+  void computeScaling(const core::Parameters& params, const JobRunner::Ticket& ticket, const core::Comparison& shown,
+                      bool point_only);
   bool waiting();  ///< a request is queued
 
   std::atomic<int> m_started{0};

@@ -98,9 +98,9 @@ QCustomPlot* FigureSet::plot(const QString& name) const {
   return nullptr;
 }
 
-void FigureSet::requestComparison(const core::Parameters& params, bool immediate) {
+void FigureSet::requestComparison(const core::Parameters& params, bool immediate, HeadPtr head) {
   m_refusal.clear();
-  m_controller->request(params, immediate);
+  m_controller->request(params, immediate, std::move(head));
 }
 
 void FigureSet::requestNtk(const core::Parameters& params) {

@@ -54,8 +54,8 @@ class FigureSet : public QObject {
   QCustomPlot* plot(const QString& name) const;
 
   /// Computes the comparison (and its scaling series) of `params`; immediately, or after the
-  /// debounce that a slider drag needs.
-  void requestComparison(const core::Parameters& params, bool immediate);
+  /// debounce that a slider drag needs. With `head`, of that real head (ComputeController::request).
+  void requestComparison(const core::Parameters& params, bool immediate, HeadPtr head = nullptr);
   /// Computes the NTK view and restarts the training run of `params`' NTK settings.
   void requestNtk(const core::Parameters& params);
   /// Stops the running comparison; the plots keep the previous result.

@@ -162,7 +162,8 @@ HeadsTab::HeadsTab(QWidget* parent)
       m_files(new QLabel),
       m_status(new QLabel),
       m_summary(new QLabel),
-      m_head(new QLabel) {
+      m_head(new QLabel),
+      m_open(new QPushButton(tr("Show this head in every tab"))) {
   m_plot->setObjectName("heads");
   for (const MeasureInfo& m : measures) m_measure->addItem(tr(m.label), int(m.measure));
   m_tolerance->setDecimals(4);
@@ -180,7 +181,7 @@ HeadsTab::HeadsTab(QWidget* parent)
   }
   m_files->setText(
       tr("No model open. File ▸ Open a model's heads… takes a capture (layers.<l>.queries, keys, "
-         "values in a .safetensors file) and its prefix: a PEFT prefix-tuning folder or a KV cache "
+         "values in a .safetensors or .npz file) and its prefix: a PEFT prefix-tuning folder or a KV cache "
          "(docs/real-models.md; tests/data/tiny_model has one)."));
   auto* layout = new QVBoxLayout(this);
   layout->addWidget(m_files);
@@ -189,6 +190,14 @@ HeadsTab::HeadsTab(QWidget* parent)
   layout->addWidget(m_status);
   layout->addWidget(m_summary);
   layout->addWidget(m_head);
+  layout->addWidget(m_open, 0, Qt::AlignLeft);
+  m_open->setEnabled(false);
+  m_open->setToolTip(tr("The attention maps, outputs, errors and cost of the chosen head, with its own arrays"));
+  connect(m_open, &QPushButton::clicked, this, [this] {
+    if (!m_report || m_chosen < 0) return;
+    const core::HeadResult& h = m_report->heads[std::size_t(m_chosen)];
+    emit openHeadRequested(h.layer, h.head);
+  });
   m_plot->setMinimumHeight(320);
   connect(m_measure, &QComboBox::currentIndexChanged, this,
           [this] { m_plot->setReport(m_report, HeadMeasure(m_measure->currentData().toInt())); });
@@ -255,6 +264,8 @@ void HeadsTab::compute() {
           }
           m_plot->setReport(m_report, HeadMeasure(m_measure->currentData().toInt()));
           m_head->clear();
+          m_chosen = -1;
+          m_open->setEnabled(false);
           showSummary();
           emit computed();
         },
@@ -294,6 +305,8 @@ void HeadsTab::showSummary() {
 
 void HeadsTab::chooseHead(int index) {
   if (!m_report || index < 0 || index >= int(m_report->heads.size())) return;
+  m_chosen = index;
+  m_open->setEnabled(true);
   const core::HeadResult& h = m_report->heads[std::size_t(index)];
   const core::Comparison& c = h.comparison;
   const core::WorkloadSpec& w = c.params.workload;

@@ -5,7 +5,7 @@
 // capture of queries, keys and values and a prefix (a PEFT checkpoint or a KV cache) with the
 // window's feature map, degree, rank, precision and causal mask; which key/value heads
 // NTK-Attention could replace at a tolerance and what the whole model would train. A click on a
-// cell shows that head's numbers.
+// cell shows that head's numbers, and a button opens that head in the window's other tabs.
 
 #include "core/pipeline/heads.h"
 #include "ui/compute/job_runner.h"
@@ -18,6 +18,7 @@
 class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
+class QPushButton;
 
 namespace ntk::ui {
 
@@ -70,14 +71,18 @@ class HeadsTab : public QWidget {
   HeadsPtr report() const { return m_report; }
   QString failure() const { return m_failure; }
   bool busy() const { return m_busy; }
-  /// Shows the numbers of report()->heads[index] under the map.
+  /// Shows the numbers of report()->heads[index] under the map, and offers to open it.
   void chooseHead(int index);
+  /// The chosen head's index in report()->heads, -1 before a click.
+  int chosenHead() const { return m_chosen; }
   QString headText() const;
   QString summaryText() const;
 
  signals:
   /// A report arrived, or the files could not be compared (failure()).
   void computed();
+  /// "Show this head in every tab" was pressed for (layer, head) of the open files.
+  void openHeadRequested(qint64 layer, qint64 head);
 
  private:
   void compute();
@@ -96,6 +101,8 @@ class HeadsTab : public QWidget {
   QLabel* m_status;
   QLabel* m_summary;
   QLabel* m_head;
+  QPushButton* m_open;
+  int m_chosen = -1;
   JobRunner m_runner{0};  ///< last member: destroyed (cancelled and joined) first
 };
 

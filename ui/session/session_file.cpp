@@ -51,17 +51,22 @@ QJsonObject viewToJson(const SessionView& view) {
     out.insert("lesson", view.lesson);
     out.insert("card", view.card);
   }
-  if (view.heads)
-    out.insert("heads", QJsonObject{{"capture", view.heads->capture},
-                                    {"prefix", view.heads->prefix},
-                                    {"kind", view.heads->checkpoint ? "checkpoint" : "cache"}});
+  if (view.heads) {
+    QJsonObject heads{{"capture", view.heads->capture},
+                      {"prefix", view.heads->prefix},
+                      {"kind", view.heads->checkpoint ? "checkpoint" : "cache"}};
+    if (view.heads->shown_layer >= 0)
+      heads.insert("shown", QJsonObject{{"layer", view.heads->shown_layer}, {"head", view.heads->shown_head}});
+    out.insert("heads", heads);
+  }
   return out;
 }
 
 // The "view" section's "heads": both paths as non-empty strings and the prefix's kind.
 QString headsFromJson(const QJsonValue& value, SessionView& view) {
   const QString what = QObject::tr(
-      "\"view\": \"heads\" must be {\"capture\": PATH, \"prefix\": PATH, \"kind\": \"checkpoint\" or \"cache\"}");
+      "\"view\": \"heads\" must be {\"capture\": PATH, \"prefix\": PATH, \"kind\": \"checkpoint\" or "
+      "\"cache\"} (and optionally \"shown\": {\"layer\": L, \"head\": H}, counted from 0)");
   if (!value.isObject()) return what;
   const QJsonObject heads = value.toObject();
   const QJsonValue capture = heads.value("capture"), prefix = heads.value("prefix"), kind = heads.value("kind");
@@ -69,6 +74,18 @@ QString headsFromJson(const QJsonValue& value, SessionView& view) {
       (kind.toString() != "checkpoint" && kind.toString() != "cache"))
     return what;
   view.heads = SessionHeads{capture.toString(), prefix.toString(), kind.toString() == "checkpoint"};
+  if (heads.contains("shown")) {
+    const QJsonObject shown = heads.value("shown").toObject();
+    const auto index = [&](const char* key) {
+      const QJsonValue v = shown.value(key);
+      return v.isDouble() && v.toDouble() == std::floor(v.toDouble()) && v.toDouble() >= 0 && v.toDouble() < 1e6
+                 ? v.toInt()
+                 : -1;
+    };
+    view.heads->shown_layer = index("layer");
+    view.heads->shown_head = index("head");
+    if (view.heads->shown_layer < 0 || view.heads->shown_head < 0) return what;
+  }
   return {};
 }
 

@@ -19,6 +19,8 @@ inline constexpr int session_tabs = 9;
 struct SessionHeads {
   QString capture, prefix;  ///< the captured attention file; its PEFT folder or KV cache file
   bool checkpoint = true;   ///< prefix is a PEFT prefix-tuning folder, else a KV cache
+  /// The head shown in the other tabs ("shown": {"layer", "head"}), -1 for none.
+  int shown_layer = -1, shown_head = -1;
   bool operator==(const SessionHeads&) const = default;
 };
 

@@ -1,5 +1,6 @@
 #include "core/io/captured_attention.h"
 #include "core/io/npy.h"
+#include "core/io/npz.h"
 #include "core/io/peft_prefix.h"
 #include "core/io/safetensors.h"
 #include "core/kernels/prefix_attention.h"
@@ -64,7 +65,7 @@ class Safetensors : public ::testing::Test {
   // What the constructor says about `bytes` (empty when it accepts them).
   std::string refusal(const std::string& bytes) const {
     try {
-      SafetensorsFile file(write("bad.safetensors", bytes));
+      TensorFile file(write("bad.safetensors", bytes));
       return {};
     } catch (const std::invalid_argument& e) {
       return e.what();
@@ -81,10 +82,10 @@ TEST_F(Safetensors, EveryDtypeIsReadExactlyAsFloat64) {
   const std::vector<std::uint16_t> bf16 = {0x3F80, 0xC000, 0x0080, 0x0000};
   const std::vector<float> f32 = {0.1f, -3.5f};
   const std::vector<double> f64 = {0.1, -3.5, 1e300};
-  const SafetensorsFile file(write("all.safetensors", safetensors_bytes({{"h", "F16", "[2, 3]", bytes_of(half)},
-                                                                         {"b", "BF16", "[4]", bytes_of(bf16)},
-                                                                         {"f", "F32", "[1, 2]", bytes_of(f32)},
-                                                                         {"d", "F64", "[3]", bytes_of(f64)}})));
+  const TensorFile file(write("all.safetensors", safetensors_bytes({{"h", "F16", "[2, 3]", bytes_of(half)},
+                                                                    {"b", "BF16", "[4]", bytes_of(bf16)},
+                                                                    {"f", "F32", "[1, 2]", bytes_of(f32)},
+                                                                    {"d", "F64", "[3]", bytes_of(f64)}})));
   ASSERT_EQ(file.tensors().size(), 4u);
   EXPECT_EQ(file.metadata().at("format"), "pt");
   const Eigen::MatrixXd h = file.read(file.tensor("h"));
@@ -143,8 +144,8 @@ TEST_F(Safetensors, MalformedFilesAreRefusedWithTheReason) {
     EXPECT_NE(said.find(b.says), std::string::npos) << "expected '" << b.says << "', got '" << said << "'";
   }
   // A NaN is named with its place when the tensor is read.
-  const SafetensorsFile nan(write(
-      "nan.safetensors", safetensors_bytes({{"w", "F32", "[2, 2]", bytes_of(std::vector<float>{1, 2, NAN, 4})}})));
+  const TensorFile nan(write("nan.safetensors",
+                             safetensors_bytes({{"w", "F32", "[2, 2]", bytes_of(std::vector<float>{1, 2, NAN, 4})}})));
   try {
     nan.read(nan.tensor("w"));
     FAIL();
@@ -319,8 +320,7 @@ TEST_F(Safetensors, CapturedHeadsAreTheirSlicesAndGroupedHeadsShareAKeyValueHead
 TEST_F(Safetensors, BlocksReadAgainAfterTheirPagesAreReleasedGiveTheSameValues) {
   std::vector<float> values(20000 * 4);
   for (std::size_t i = 0; i < values.size(); ++i) values[i] = float(i % 977) / 16.0F - 30.0F;
-  const SafetensorsFile file(
-      write("large.safetensors", safetensors_bytes({{"x", "F32", "[20000, 4]", bytes_of(values)}})));
+  const TensorFile file(write("large.safetensors", safetensors_bytes({{"x", "F32", "[20000, 4]", bytes_of(values)}})));
   const TensorInfo& t = file.tensor("x");
   Eigen::MatrixXd block(10000, 4);
   file.read(t, 100, 10000, 0, 4, block);  // 160 kB: its pages are released
@@ -356,7 +356,7 @@ TEST(TinyModel, EveryHeadsErrorsAreThoseOfAnIndependentPyTorchComputation) {
   const fs::path dir = fs::path(NTK_TEST_DATA_DIR) / "tiny_model";
   const PeftPrefixCheckpoint checkpoint(dir / "checkpoint");
   const CapturedAttention inputs(dir / "activations.safetensors");
-  const SafetensorsFile reference(dir / "reference.safetensors");
+  const TensorFile reference(dir / "reference.safetensors");
   std::ifstream json_file(dir / "reference.json");
   const nlohmann::json expected = nlohmann::json::parse(json_file);
   const auto output = [&](const std::string& name, std::int64_t layer, std::int64_t head, Eigen::Index rows,
@@ -404,7 +404,7 @@ TEST(TinyModel, TrainingEachKeyValueHeadHoldsOutItsLastQueriesAgainstPyTorchsClo
   const fs::path dir = fs::path(NTK_TEST_DATA_DIR) / "tiny_model";
   const PeftPrefixCheckpoint checkpoint(dir / "checkpoint");
   const CapturedAttention inputs(dir / "activations.safetensors");
-  const SafetensorsFile reference(dir / "reference.safetensors");
+  const TensorFile reference(dir / "reference.safetensors");
   const auto rows = [&](const std::string& name, std::int64_t layer, std::int64_t head) {
     const TensorInfo& t = reference.tensor(name);  // [layers, heads, 64, 32]
     Eigen::MatrixXd flat(1, 64 * 32);
@@ -444,6 +444,107 @@ TEST(TinyModel, ACaptureReadAsAKvCacheIsThePrefixOfItsArrays) {
   const KeyShape shape = key_shape(*layers.prefix(1, 1));
   EXPECT_GT(shape.anisotropy, 1.0);
   EXPECT_GT(shape.outlier, 1.0);
+}
+
+// One .npy member written byte by byte as NumPy's format 1.0 specifies (the header dict padded
+// to 64 bytes), independently of the reader.
+std::string npy_member(const std::string& descr, const std::string& shape, const std::string& data,
+                       bool fortran = false) {
+  std::string dict =
+      "{'descr': '" + descr + "', 'fortran_order': " + (fortran ? "True" : "False") + ", 'shape': " + shape + ", }";
+  dict.append((64 - (10 + dict.size() + 1) % 64) % 64, ' ');
+  dict += '\n';
+  std::string out = "\x93NUMPY";
+  out += {'\x01', '\x00', char(dict.size() & 0xff), char(dict.size() >> 8)};
+  return out + dict + data;
+}
+
+template <class T>
+std::string big_endian_bytes(const std::vector<T>& values) {
+  std::string bytes = bytes_of(values);
+  for (std::size_t i = 0; i < bytes.size(); i += sizeof(T)) std::reverse(&bytes[i], &bytes[i] + sizeof(T));
+  return bytes;
+}
+
+// An .npz archive (stored members, as np.savez writes) holds the same tensors as a .safetensors
+// file: any number of dimensions, float64, big-endian float32 and float16 read as the
+// .safetensors twin reads them, other members skipped; and the tiny model's capture, rewritten
+// as an .npz of float64 members, gives every head's comparison bit for bit.
+TEST_F(Safetensors, NpzArchivesAreReadAsTheirSafetensorsTwins) {
+  const std::vector<std::uint16_t> half = {0x3C00, 0xC000, 0x0001, 0x7BFF, 0x3800, 0x0000};
+  const std::vector<float> f32 = {0.1f, -3.5f, 2.0f, 7.25f};
+  const std::vector<double> f64 = {0.1, -3.5, 1e300, 4, 5, 6, 7, 8};
+  const TensorFile twin(write("twin.safetensors", safetensors_bytes({{"h", "F16", "[1, 2, 3]", bytes_of(half)},
+                                                                     {"f", "F32", "[4]", bytes_of(f32)},
+                                                                     {"d", "F64", "[2, 2, 2]", bytes_of(f64)}})));
+  NpzWriter writer;
+  writer.add_file("h.npy", npy_member("<f2", "(1, 2, 3)", bytes_of(half)));
+  writer.add_file("f.npy", npy_member(">f4", "(4,)", big_endian_bytes(f32)));
+  writer.add_file("notes.txt", "not an array");
+  writer.add_file("d.npy", npy_member("<f8", "(2, 2, 2)", bytes_of(f64)));
+  writer.write(m_dir / "twin.npz");
+  const TensorFile npz(m_dir / "twin.npz");
+  ASSERT_EQ(npz.tensors().size(), 3u);
+  EXPECT_TRUE(npz.metadata().empty());
+  for (const char* name : {"h", "f", "d"}) {
+    EXPECT_EQ(npz.tensor(name).shape, twin.tensor(name).shape) << name;
+    EXPECT_EQ(npz.tensor(name).dtype, twin.tensor(name).dtype) << name;
+    EXPECT_EQ(npz.read(npz.tensor(name)), twin.read(twin.tensor(name))) << name;
+  }
+
+  const fs::path dir = fs::path(NTK_TEST_DATA_DIR) / "tiny_model";
+  const TensorFile capture(dir / "activations.safetensors");
+  NpzWriter rewritten;
+  for (const TensorInfo& t : capture.tensors()) {
+    std::string shape = "(";
+    for (const std::int64_t d : t.shape) shape += std::to_string(d) + ", ";
+    const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> rows = capture.read(t);
+    rewritten.add_file(
+        t.name + ".npy",
+        npy_member("<f8", shape + ")", {reinterpret_cast<const char*>(rows.data()), std::size_t(rows.size()) * 8}));
+  }
+  rewritten.write(m_dir / "activations.npz");
+  const PrefixLayers prefix = open_peft_prefix(dir / "checkpoint");
+  Parameters params = default_parameters();
+  params.causal = true;
+  const HeadsReport from_safetensors =
+      compare_heads(prefix, CapturedAttention(dir / "activations.safetensors"), params);
+  const HeadsReport from_npz = compare_heads(prefix, CapturedAttention(m_dir / "activations.npz"), params);
+  ASSERT_EQ(from_npz.heads.size(), 16u);
+  for (std::size_t i = 0; i < from_npz.heads.size(); ++i) {
+    EXPECT_EQ(from_npz.heads[i].comparison.exact.T, from_safetensors.heads[i].comparison.exact.T) << i;
+    EXPECT_EQ(from_npz.heads[i].comparison.approx.T, from_safetensors.heads[i].comparison.approx.T) << i;
+  }
+  EXPECT_EQ(heads_csv(from_npz), heads_csv(from_safetensors));
+}
+
+// A member that cannot be read block by block, or is not what its header says, is refused naming
+// the archive and the member.
+TEST_F(Safetensors, MalformedNpzMembersAreRefusedNamingTheMember) {
+  const std::string four = bytes_of(std::vector<double>{1, 2, 3, 4});
+  const struct {
+    std::string member;
+    const char* says;
+  } bad[] = {
+      {npy_member("<f8", "(2, 2)", four, true), "[x.npy]: is in Fortran (column-major) order"},
+      {npy_member("<i8", "(2, 2)", four), "[x.npy]: dtype '<i8' is not supported"},
+      {npy_member("<f8", "(2, 3)", four), "[x.npy]: its shape [2, 3] needs 48 data bytes, but it holds 32 (truncated)"},
+      {npy_member("<f8", "(3,)", four), "(trailing bytes)"},
+      {npy_member("<f8", "(2, 2)", four).substr(0, 40), "[x.npy]: "},
+  };
+  for (const auto& b : bad) {
+    NpzWriter writer;
+    writer.add_file("x.npy", b.member);
+    writer.write(m_dir / "bad.npz");
+    try {
+      TensorFile file(m_dir / "bad.npz");
+      ADD_FAILURE() << "accepted; expected: " << b.says;
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find(b.says), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("bad.npz"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_NE(refusal("PK\x03\x04 and then nothing a ZIP reader can use").find("bad.safetensors"), std::string::npos);
 }
 
 TEST(KeyShapes, AnIsotropicPrefixIsNearOneAndAStretchedColumnStandsOut) {
