@@ -15,6 +15,7 @@
 #include <ctime>
 #include <istream>
 #include <memory>
+#include <set>
 #include <stdexcept>
 #include <streambuf>
 
@@ -106,9 +107,13 @@ std::time_t dos_epoch() {
   return std::mktime(&t);
 }
 
-}  // namespace
-
-std::map<std::string, NpyArray> read_npz(const std::filesystem::path& path, double max_bytes) {
+// Calls read(key, name, size, in) for each .npy member of the archive at `path`, in archive
+// order: `key` is its name without ".npy", `name` the archive and member for messages, `size`
+// its bytes, `in` the member inflated as it is read, which must end where read() stops. Refuses
+// what neither reader can read: no archive, a member twice, encrypted, compressed otherwise than
+// stored or deflated, or of unrecorded size.
+template <class Read>
+void for_each_npy_member(const std::filesystem::path& path, Read read) {
   check_input_file(path);
   std::error_code missing;
   const std::uintmax_t size = std::filesystem::file_size(path, missing);
@@ -117,8 +122,7 @@ std::map<std::string, NpyArray> read_npz(const std::filesystem::path& path, doub
   int code = 0;
   const Archive archive(zip_open(path.c_str(), ZIP_RDONLY, &code));
   if (!archive) fail(path, reason(code));
-  std::map<std::string, NpyArray> arrays;
-  double left = max_bytes;
+  std::set<std::string> keys;
   const zip_int64_t entries = zip_get_num_entries(archive.get(), 0);
   for (zip_int64_t e = 0; e < entries; ++e) {
     zip_stat_t st;
@@ -127,97 +131,90 @@ std::map<std::string, NpyArray> read_npz(const std::filesystem::path& path, doub
     if (member.size() <= 4 || member.compare(member.size() - 4, 4, ".npy") != 0) continue;
     const std::filesystem::path name = path.string() + "[" + member + "]";
     const std::string key = member.substr(0, member.size() - 4);
-    if (arrays.count(key)) fail(path, "holds " + member + " twice");
+    if (!keys.insert(key).second) fail(path, "holds " + member + " twice");
     if ((st.valid & ZIP_STAT_ENCRYPTION_METHOD) && st.encryption_method != ZIP_EM_NONE) fail(name, "is encrypted");
     if (!(st.valid & ZIP_STAT_COMP_METHOD) || (st.comp_method != ZIP_CM_STORE && st.comp_method != ZIP_CM_DEFLATE))
       fail(name, "is compressed with method " + std::to_string(st.comp_method) +
                      "; only stored and deflated (np.savez, np.savez_compressed) are read");
     if (!(st.valid & ZIP_STAT_SIZE)) fail(name, "its size is not recorded");
-    // An array within the budget takes at most that many bytes, plus its header (under 1 MB).
-    if (double(st.size) > left + 1e6)
-      fail(name, "holds " + std::to_string(st.size / 1000000) +
-                     " MB, over the memory budget (raise --memory-budget if you mean it)");
     const MemberFile file(zip_fopen_index(archive.get(), zip_uint64_t(e), 0));
     if (!file) fail(name, reason(zip_get_error(archive.get())));
     MemberBuffer buffer(file.get(), name);
     std::istream in(&buffer);
     in.exceptions(std::ios::badbit);
-    NpyArray a = read_npy(in, st.size, name, left);
+    read(key, name, st.size, in);
     buffer.expect_end();
-    left -= 8.0 * double(a.data.size());
-    arrays.emplace(key, std::move(a));
   }
+}
+
+}  // namespace
+
+std::map<std::string, NpyArray> read_npz(const std::filesystem::path& path, double max_bytes) {
+  std::map<std::string, NpyArray> arrays;
+  double left = max_bytes;
+  for_each_npy_member(
+      path, [&](const std::string& key, const std::filesystem::path& name, std::uint64_t size, std::istream& in) {
+        // An array within the budget takes at most that many bytes, plus its header (under 1 MB).
+        if (double(size) > left + 1e6)
+          fail(name, "holds " + std::to_string(size / 1000000) +
+                         " MB, over the memory budget (raise --memory-budget if you mean it)");
+        NpyArray a = read_npy(in, size, name, left);
+        left -= 8.0 * double(a.data.size());
+        arrays.emplace(key, std::move(a));
+      });
   return arrays;
 }
 
 std::vector<TensorInfo> unpack_npz(const std::filesystem::path& path, int fd) {
-  check_input_file(path);
-  int code = 0;
-  const Archive archive(zip_open(path.c_str(), ZIP_RDONLY, &code));
-  if (!archive) fail(path, reason(code));
   std::vector<TensorInfo> tensors;
   std::uint64_t written = 0;
   std::array<char, 1 << 16> chunk{};
-  const zip_int64_t entries = zip_get_num_entries(archive.get(), 0);
-  for (zip_int64_t e = 0; e < entries; ++e) {
-    zip_stat_t st;
-    if (zip_stat_index(archive.get(), zip_uint64_t(e), 0, &st) != 0) fail(path, reason(zip_get_error(archive.get())));
-    const std::string member = st.valid & ZIP_STAT_NAME ? st.name : "";
-    if (member.size() <= 4 || member.compare(member.size() - 4, 4, ".npy") != 0) continue;
-    const std::filesystem::path name = path.string() + "[" + member + "]";
-    TensorInfo t;
-    t.name = member.substr(0, member.size() - 4);
-    if (std::any_of(tensors.begin(), tensors.end(), [&](const TensorInfo& o) { return o.name == t.name; }))
-      fail(path, "holds " + member + " twice");
-    if ((st.valid & ZIP_STAT_ENCRYPTION_METHOD) && st.encryption_method != ZIP_EM_NONE) fail(name, "is encrypted");
-    if (!(st.valid & ZIP_STAT_SIZE)) fail(name, "its size is not recorded");
-    const MemberFile file(zip_fopen_index(archive.get(), zip_uint64_t(e), 0));
-    if (!file) fail(name, reason(zip_get_error(archive.get())));
-    MemberBuffer buffer(file.get(), name);
-    std::istream in(&buffer);
-    in.exceptions(std::ios::badbit);
-    const NpyHeader h = read_npy_header(in, name);
-    if (h.fortran)
-      fail(name,
-           "is in Fortran (column-major) order; save np.ascontiguousarray(a) instead, so that it can be "
-           "read block by block");
-    t.dtype = h.item_size == 8 ? TensorDtype::f64 : h.item_size == 4 ? TensorDtype::f32 : TensorDtype::f16;
-    // Each dimension below 2^40 and the product checked against the member's size, as a
-    // .safetensors header's.
-    long double bytes = h.item_size;
-    for (const std::int64_t s : h.shape) {
-      if (s > max_tensor_dimension)
-        fail(name, "has a dimension of " + std::to_string(s) + ", more than any file holds");
-      bytes *= static_cast<long double>(s);
-    }
-    if (h.data_start + bytes != static_cast<long double>(st.size))
-      fail(name, "its shape " + shape_text(h.shape) + " needs " +
-                     std::to_string(static_cast<unsigned long long>(bytes)) + " data bytes, but it holds " +
-                     std::to_string(st.size - std::min<std::uint64_t>(st.size, h.data_start)) +
-                     (h.data_start + bytes > static_cast<long double>(st.size) ? " (truncated)" : " (trailing bytes)"));
-    t.shape = h.shape;
-    t.begin = written;
-    const bool swap = (h.byte_order == '>') != (std::endian::native == std::endian::big);
-    auto left = static_cast<std::uint64_t>(bytes);
-    while (left > 0) {
-      const std::size_t n = std::min<std::uint64_t>(left, chunk.size());
-      if (!in.read(chunk.data(), std::streamsize(n))) fail(name, "is cut short");
-      if (swap)
-        for (std::size_t i = 0; i < n; i += std::size_t(h.item_size)) std::reverse(&chunk[i], &chunk[i] + h.item_size);
-      for (std::size_t done = 0; done < n;) {
-        const ssize_t w = ::write(fd, chunk.data() + done, n - done);
-        if (w < 0 && errno == EINTR) continue;
-        if (w < 0)
-          throw std::runtime_error(name.string() + ": cannot be unpacked into a temporary file (" +
-                                   std::strerror(errno) + "); free space in $TMPDIR or point TMPDIR elsewhere");
-        done += std::size_t(w);
-      }
-      left -= n;
-    }
-    buffer.expect_end();
-    written += static_cast<std::uint64_t>(bytes);
-    tensors.push_back(std::move(t));
-  }
+  for_each_npy_member(
+      path, [&](const std::string& key, const std::filesystem::path& name, std::uint64_t size, std::istream& in) {
+        TensorInfo t;
+        t.name = key;
+        const NpyHeader h = read_npy_header(in, name);
+        if (h.fortran)
+          fail(name,
+               "is in Fortran (column-major) order; save np.ascontiguousarray(a) instead, so that it can be "
+               "read block by block");
+        t.dtype = h.item_size == 8 ? TensorDtype::f64 : h.item_size == 4 ? TensorDtype::f32 : TensorDtype::f16;
+        // Each dimension below 2^40 and the product checked against the member's size, as a
+        // .safetensors header's.
+        long double bytes = h.item_size;
+        for (const std::int64_t s : h.shape) {
+          if (s > max_tensor_dimension)
+            fail(name, "has a dimension of " + std::to_string(s) + ", more than any file holds");
+          bytes *= static_cast<long double>(s);
+        }
+        if (h.data_start + bytes != static_cast<long double>(size))
+          fail(name,
+               "its shape " + shape_text(h.shape) + " needs " + std::to_string(static_cast<unsigned long long>(bytes)) +
+                   " data bytes, but it holds " + std::to_string(size - std::min<std::uint64_t>(size, h.data_start)) +
+                   (h.data_start + bytes > static_cast<long double>(size) ? " (truncated)" : " (trailing bytes)"));
+        t.shape = h.shape;
+        t.begin = written;
+        const bool swap = (h.byte_order == '>') != (std::endian::native == std::endian::big);
+        auto left = static_cast<std::uint64_t>(bytes);
+        while (left > 0) {
+          const std::size_t n = std::min<std::uint64_t>(left, chunk.size());
+          if (!in.read(chunk.data(), std::streamsize(n))) fail(name, "is cut short");
+          if (swap)
+            for (std::size_t i = 0; i < n; i += std::size_t(h.item_size))
+              std::reverse(&chunk[i], &chunk[i] + h.item_size);
+          for (std::size_t done = 0; done < n;) {
+            const ssize_t w = ::write(fd, chunk.data() + done, n - done);
+            if (w < 0 && errno == EINTR) continue;
+            if (w < 0)
+              throw std::runtime_error(name.string() + ": cannot be unpacked into a temporary file (" +
+                                       std::strerror(errno) + "); free space in $TMPDIR or point TMPDIR elsewhere");
+            done += std::size_t(w);
+          }
+          left -= n;
+        }
+        written += static_cast<std::uint64_t>(bytes);
+        tensors.push_back(std::move(t));
+      });
   return tensors;
 }
 
