@@ -8,6 +8,7 @@
 #include "core/kernels/prefix_attention.h"
 #include "core/ntk/gradient_descent.h"
 #include "core/ntk/spectrum.h"
+#include "core/pipeline/comparison.h"
 #include "core/util/parallel.h"
 
 #include <sys/resource.h>
@@ -108,6 +109,39 @@ void attention_cases(Eigen::Index L, Eigen::Index d, Eigen::Index m, int reps, s
   }
 }
 
+// Query heads sharing one key/value head's prefix (grouped-query attention), float64: all in
+// one pass (compare_query_heads) and head by head (compare_methods each). Both count the same
+// useful work, the heads' exact attention and NTK-Attention and one compression.
+void grouped_heads_cases(Eigen::Index heads, Eigen::Index L, Eigen::Index d, Eigen::Index m, int reps,
+                         std::vector<CaseResult>& out) {
+  const core::WorkloadSpec spec = workload(L, d, m);
+  const core::InputPart in = core::generate_inputs(spec);
+  Eigen::MatrixXd KP, VP;
+  core::materialize(core::GeneratedPrefix(spec, in), KP, VP);
+  const core::MatrixPrefix prefix(KP, VP);
+  std::vector<Eigen::MatrixXd> queries;
+  for (Eigen::Index h = 0; h < heads; ++h) {
+    core::WorkloadSpec head = spec;
+    head.seed = spec.seed + std::uint64_t(h) + 1;
+    queries.push_back(core::generate_inputs(head).Q);
+  }
+  core::Parameters p = core::default_parameters();
+  core::describe_inputs(p, L, L, d, d, m);
+  core::ComparisonOptions options;
+  options.timing_runs = 1;
+  const core::CostEstimate cost = core::estimate_cost({L, d, m, core::feature_dimension(p.feature, d)});
+  const double flops = double(heads) * (cost.exact.flops + cost.ntk.flops) + cost.compress.flops;
+  const std::string tag =
+      "heads" + std::to_string(heads) + "_L" + std::to_string(L) + "_d" + std::to_string(d) + "_m" + std::to_string(m);
+  const double shared_s =
+      median_seconds(reps, [&] { (void)core::compare_query_heads(queries, in.K, in.V, prefix, p, options); });
+  out.push_back({"one_pass_" + tag, shared_s, flops / shared_s / 1e9});
+  const double alone_s = median_seconds(reps, [&] {
+    for (const Eigen::MatrixXd& Q : queries) (void)core::compare_methods(Q, in.K, in.V, prefix, p, options);
+  });
+  out.push_back({"head_by_head_" + tag, alone_s, flops / alone_s / 1e9});
+}
+
 // The NTK view (issue 4): the empirical kernel and its full spectrum, and one step of the
 // window's gradient descent (with lambda_min of H(W)/m, as the window computes it every step).
 // FLOPs counted: the kernel product J J^T, 2 (n d)^2 m, and for a step also the gradient, 8 n d m.
@@ -142,6 +176,11 @@ int run(const Args& args, std::ostream& out, std::ostream& err) {
     err << "bench: L=" << s.L << " d=" << s.d << " m=" << s.m << '\n';
     attention_cases(s.L, s.d, s.m, s.m > 65536 ? 3 : 5, cases);
   }
+  err << "bench: query heads sharing a prefix\n";
+  if (quick)
+    grouped_heads_cases(4, 128, 16, 4096, 3, cases);
+  else
+    grouped_heads_cases(8, 256, 64, 65536, 3, cases);
   err << "bench: NTK view\n";
   ntk_cases(quick, cases);
 

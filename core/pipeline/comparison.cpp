@@ -272,10 +272,11 @@ bool finish_maps(Comparison& c, const MapConsumers& maps, std::vector<std::uniqu
 // One comparison, as four steps read top to bottom: check and cost it; the prefix work (one
 // cached pass feeding the window's folds, or a timed pass per method); NTK-Attention and the
 // errors; the maps. (The float64 rerun of a float32 comparison is add_float64_gap's.)
-Comparison compare_impl(const Eigen::Ref<const Eigen::MatrixXd>& Q, const Eigen::Ref<const Eigen::MatrixXd>& K,
-                        const Eigen::Ref<const Eigen::MatrixXd>& V, const PrefixSource& prefix,
-                        const Parameters& params, const ComparisonOptions& options, const FoldKeys* keys) {
-  validate(params);
+// A comparison's first step, after validate(params): the shapes checked, its cost estimated and
+// checked against the memory budget (before the feature map is made: r can be huge).
+Comparison checked_comparison(const Eigen::Ref<const Eigen::MatrixXd>& Q, const Eigen::Ref<const Eigen::MatrixXd>& K,
+                              const Eigen::Ref<const Eigen::MatrixXd>& V, const PrefixSource& prefix,
+                              const Parameters& params, const ComparisonOptions& options) {
   check_shapes(Q, K, V, prefix.dim(), prefix.value_dim(), params.causal);
   Comparison c;
   c.params = params;
@@ -284,6 +285,14 @@ Comparison compare_impl(const Eigen::Ref<const Eigen::MatrixXd>& Q, const Eigen:
   if (options.map_columns > 0) check_maps_memory(sizes, options);
   check_memory_budget(sizes, options.memory_budget_bytes);
   c.cost = estimate_cost(sizes);
+  return c;
+}
+
+Comparison compare_impl(const Eigen::Ref<const Eigen::MatrixXd>& Q, const Eigen::Ref<const Eigen::MatrixXd>& K,
+                        const Eigen::Ref<const Eigen::MatrixXd>& V, const PrefixSource& prefix,
+                        const Parameters& params, const ComparisonOptions& options, const FoldKeys* keys) {
+  validate(params);
+  Comparison c = checked_comparison(Q, K, V, prefix, params, options);
   const FeatureMap phi(params.feature, Q.cols());
   if (params.feature.kind == FeatureKind::favor) c.omega = phi.omega();
 
@@ -308,19 +317,33 @@ Comparison compare_impl(const Eigen::Ref<const Eigen::MatrixXd>& Q, const Eigen:
   return c;
 }
 
-// A float32 comparison asked for its gap: `again` computes the same in float64 (plainly: no
-// maps, cache, progress or repeated timing).
+// A float32 comparison asked for its gap: the float64 parameters and plain options (no maps,
+// cache, progress or repeated timing) to compute the same again with.
+struct Float64Rerun {
+  Parameters params;
+  ComparisonOptions options;
+};
+
+std::optional<Float64Rerun> float64_rerun(const Parameters& params, const ComparisonOptions& options) {
+  if (!options.float64_gap || params.precision != Precision::float32) return std::nullopt;
+  Float64Rerun again{params, {}};
+  again.params.precision = Precision::float64;
+  again.options.memory_budget_bytes = options.memory_budget_bytes;
+  again.options.timing_runs = 1;
+  return again;
+}
+
+PrecisionGap precision_gap(const Comparison& c, const Comparison& reference) {
+  return {(c.exact.T - reference.exact.T).cwiseAbs().maxCoeff(),
+          (c.approx.T - reference.approx.T).cwiseAbs().maxCoeff()};
+}
+
+// The gap of `c` when it asks for one: `again` computes the same in float64.
 template <class Again>
 void add_float64_gap(Comparison& c, const ComparisonOptions& options, const Again& again) {
-  if (!options.float64_gap || c.params.precision != Precision::float32 || c.status == Status::cancelled) return;
-  Parameters p = c.params;
-  p.precision = Precision::float64;
-  ComparisonOptions o;
-  o.memory_budget_bytes = options.memory_budget_bytes;
-  o.timing_runs = 1;
-  const Comparison reference = again(p, o);
-  c.float64_gap = PrecisionGap{(c.exact.T - reference.exact.T).cwiseAbs().maxCoeff(),
-                               (c.approx.T - reference.approx.T).cwiseAbs().maxCoeff()};
+  if (c.status == Status::cancelled) return;
+  if (const std::optional<Float64Rerun> rerun = float64_rerun(c.params, options))
+    c.float64_gap = precision_gap(c, again(rerun->params, rerun->options));
 }
 
 }  // namespace
@@ -358,6 +381,74 @@ Comparison compare_methods(const Parameters& params, const ComparisonOptions& op
     return compare_impl(in.Q, in.K, in.V, prefix, p, o, nullptr);
   });
   return c;
+}
+
+std::vector<Comparison> compare_query_heads(const std::vector<Eigen::MatrixXd>& queries,
+                                            const Eigen::Ref<const Eigen::MatrixXd>& K,
+                                            const Eigen::Ref<const Eigen::MatrixXd>& V, const PrefixSource& prefix,
+                                            const Parameters& params, const ComparisonOptions& options) {
+  if (queries.empty()) throw std::invalid_argument("compare_query_heads needs at least one query head");
+  if (options.map_columns > 0 || options.cache)
+    throw std::invalid_argument(
+        "compare_query_heads makes no attention maps and uses no cache: compare one head for those");
+  validate(params);
+  std::vector<Comparison> heads;
+  for (const Eigen::MatrixXd& Q : queries) heads.push_back(checked_comparison(Q, K, V, prefix, params, options));
+  const FeatureMap phi(params.feature, K.cols());
+  const Eigen::Index m = prefix.rows(), L = K.rows();
+
+  // The pass: exact attention's prefix part of every head that streams, and the compression. The
+  // heads small enough for the dense path (as compare_methods takes it) get the prefix in memory,
+  // read once: then the pass runs over that copy.
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<std::optional<ExactPrefixConsumer>> exact(queries.size());
+  std::vector<const PrefixConsumer*> consumers;
+  bool dense = false;
+  for (std::size_t h = 0; h < queries.size(); ++h) {
+    if (!exact_streams(queries[h].rows(), m, L, params.precision)) {
+      dense = true;
+      continue;
+    }
+    exact[h].emplace(queries[h], V.cols(), std::nullopt, params.precision);
+    consumers.push_back(&*exact[h]);
+  }
+  const CompressionConsumer compression(phi, V.cols(), std::nullopt, params.precision);
+  consumers.push_back(&compression);
+  PrefixScratch scratch;
+  std::optional<PrefixRows> all;
+  std::optional<MatrixPrefix> kept;
+  if (dense) {
+    all.emplace(prefix.block(0, m, scratch));
+    kept.emplace(all->KP, all->VP);
+  }
+  const PrefixPass pass = reduce_prefix(kept ? static_cast<const PrefixSource&>(*kept) : prefix, consumers,
+                                        sub_progress(options.progress, 0, 99));
+  if (pass.status == Status::cancelled) return std::vector<Comparison>(queries.size(), cancelled(params));
+  const NtkParams& compressed = CompressionConsumer::state(*pass.totals.back());
+  std::optional<LowRankZ> low_rank;
+  if (params.rank > 0) low_rank = truncate_rank(compressed.Z, params.rank);
+  parallel_tasks(Eigen::Index(queries.size()), [&](Eigen::Index h) {
+    if (!exact[h]) heads[h].exact = prefix_attention_dense(queries[h], K, V, all->KP, all->VP, params.causal);
+  });
+  const PassReport shared{seconds_since(start), pass.rows_read, 0, 0};
+
+  for (std::size_t h = 0, streamed = 0; h < queries.size(); ++h) {
+    Comparison& c = heads[h];
+    if (exact[h])
+      c.exact = finish_exact(ExactPrefixConsumer::state(*pass.totals[streamed++]), queries[h], K, V, params.causal);
+    require_finite(c);
+    if (params.feature.kind == FeatureKind::favor) c.omega = phi.omega();
+    c.compressed = compressed;
+    c.low_rank = low_rank;
+    c.pass = shared;
+    approximate_and_measure(c, queries[h], K, V, phi, options);
+  }
+  if (const std::optional<Float64Rerun> again = float64_rerun(params, options)) {
+    const std::vector<Comparison> reference = compare_query_heads(queries, K, V, prefix, again->params, again->options);
+    for (std::size_t h = 0; h < heads.size(); ++h) heads[h].float64_gap = precision_gap(heads[h], reference[h]);
+  }
+  if (options.progress) options.progress(100, 100);
+  return heads;
 }
 
 }  // namespace ntk::core

@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace ntk::core {
 
@@ -76,7 +77,7 @@ struct Comparison {
   /// ComparisonOptions::timing_runs times.
   double exact_seconds = 0, compress_seconds = 0, approx_seconds = 0;
   int exact_runs = 0, compress_runs = 0, approx_runs = 0, threads = 1;
-  std::optional<PassReport> pass;           ///< set when the comparison used a LiveCache
+  std::optional<PassReport> pass;           ///< set when it used a LiveCache or shared a pass (compare_query_heads)
   std::optional<PrecisionGap> float64_gap;  ///< float32 with ComparisonOptions::float64_gap
   Status status = Status::ok;               ///< the first non-ok status of the three steps
   /// Empty, or why NTK-Attention has degenerated although its status is ok: its prefix term
@@ -104,6 +105,19 @@ ParameterCounts head_parameter_counts(const Parameters& p, const std::vector<Fea
 Comparison compare_methods(const Eigen::Ref<const Eigen::MatrixXd>& Q, const Eigen::Ref<const Eigen::MatrixXd>& K,
                            const Eigen::Ref<const Eigen::MatrixXd>& V, const PrefixSource& prefix,
                            const Parameters& params, const ComparisonOptions& options);
+
+/// The query heads that read one prefix (under grouped-query attention, those of one key/value
+/// head: `queries[h]` is head h's n x d), compared in one pass over the prefix: each head's exact
+/// attention and the compression into Z and k, made once (they depend on the prefix alone), are
+/// consumers of the same pass (reduce_prefix), parallel over its segments, so the prefix is read
+/// once for all the heads. Each result has the bits of compare_methods(queries[h], K, V, prefix,
+/// params, options) but for the timings: exact attention and the compression are not timed apart
+/// (exact_seconds and compress_seconds 0); `pass` gives the shared pass's time and rows. Makes no
+/// maps and uses no cache (std::invalid_argument when `options` asks for them).
+std::vector<Comparison> compare_query_heads(const std::vector<Eigen::MatrixXd>& queries,
+                                            const Eigen::Ref<const Eigen::MatrixXd>& K,
+                                            const Eigen::Ref<const Eigen::MatrixXd>& V, const PrefixSource& prefix,
+                                            const Parameters& params, const ComparisonOptions& options);
 
 /// Draws the seeded workload of `params` (the prefix on the fly) and compares; also measures
 /// the distance of exact attention to the infinite-prefix limit.

@@ -120,6 +120,12 @@ HeadsReport compare_heads(const PrefixLayers& prefix, const CapturedAttention& i
   compare_options.memory_budget_bytes = options.memory_budget_bytes;
   compare_options.timing_runs = 1;
   std::int64_t done = 0;
+  // A pass can be stopped; it reports in heads, once per percent of its own (not every chunk).
+  compare_options.progress = [&, last = std::int64_t{-1}](std::int64_t percent, std::int64_t) mutable {
+    if (!options.progress || percent == last) return true;
+    last = percent;
+    return options.progress(done, total);
+  };
   for (std::int64_t l = 0; l < inputs.layers(); ++l) {
     const CapturedLayer& s = inputs.layer(l);
     for (std::int64_t g = 0; g < s.kv_heads; ++g) {
@@ -127,14 +133,15 @@ HeadsReport compare_heads(const PrefixLayers& prefix, const CapturedAttention& i
       const KeyShape keys = key_shape(*source);
       const Eigen::MatrixXd K = inputs.keys(l, g), V = inputs.values(l, g);
       const std::int64_t group = s.heads / s.kv_heads;
-      for (std::int64_t h = g * group; h < (g + 1) * group; ++h) {
-        if (options.progress && !options.progress(done, total)) return report.status = Status::cancelled, report;
-        Parameters p = params;
-        describe_inputs(p, s.queries, s.tokens, s.dim, s.value_dim, source->rows());
-        const Eigen::MatrixXd Q = inputs.queries(l, h);
-        report.heads.push_back({l, h, g, compare_methods(Q, K, V, *source, p, compare_options), keys});
-        ++done;
-      }
+      std::vector<Eigen::MatrixXd> queries;
+      for (std::int64_t h = g * group; h < (g + 1) * group; ++h) queries.push_back(inputs.queries(l, h));
+      Parameters p = params;
+      describe_inputs(p, s.queries, s.tokens, s.dim, s.value_dim, source->rows());
+      std::vector<Comparison> compared = compare_query_heads(queries, K, V, *source, p, compare_options);
+      if (compared.front().status == Status::cancelled) return report.status = Status::cancelled, report;
+      for (std::int64_t i = 0; i < group; ++i)
+        report.heads.push_back({l, g * group + i, g, std::move(compared[i]), keys});
+      done += group;
     }
   }
   if (options.progress) options.progress(total, total);
