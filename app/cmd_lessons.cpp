@@ -7,6 +7,7 @@
 #include "core/pipeline/comparison.h"
 #include "core/pipeline/scaling.h"
 #include "ui/lessons/lessons.h"
+#include "ui/lessons/tiny_model.h"
 #include "ui/session/session_file.h"
 
 #include <QFile>
@@ -14,6 +15,7 @@
 #include <cmath>
 #include <iomanip>
 #include <map>
+#include <optional>
 #include <sstream>
 
 namespace ntk::app {
@@ -29,25 +31,38 @@ double quote_tolerance(const std::string& quote) {
   return 0.5 * std::pow(10.0, exponent - decimals) * (1 + 1e-9);
 }
 
+// " on layer L head H of the built-in tiny model", or nothing.
+std::string head_text(const std::optional<ui::LessonHead>& head) {
+  return head ? " on layer " + std::to_string(head->layer) + " head " + std::to_string(head->head) +
+                    " of the built-in tiny model"
+              : "";
+}
+
 // Computes the quantities a card quotes; comparisons and training runs are cached per parameter
 // set, since several quotes of one card read the same one.
 class Quantities {
  public:
-  double value(const std::string& quantity, const core::Parameters& p) {
+  /// `head`: the comparison is of that head of the built-in tiny model (compare.* only).
+  double value(const std::string& quantity, const core::Parameters& p, const std::optional<ui::LessonHead>& head) {
     const auto dot = quantity.find('.');
     const std::string kind = quantity.substr(0, dot), name = dot == std::string::npos ? "" : quantity.substr(dot + 1);
-    if (kind == "compare") return compare_field(name, p);
+    if (kind == "compare") return compare_field(name, p, head);
+    if (kind == "counts") return counts_field(name, p, head);
     if (kind == "ntk") return ntk_field(name, p);
     if (kind == "train") return train_field(name, p);
-    throw UsageError("unknown quantity '" + quantity + "' (compare.*, ntk.* or train.*)");
+    throw UsageError("unknown quantity '" + quantity + "' (compare.*, counts.*, ntk.* or train.*)");
   }
 
  private:
   // A metrics.json field; NAME_percent is 100 times field NAME; output_max_abs is the largest
   // |entry| of exact attention's output.
-  double compare_field(const std::string& name, const core::Parameters& p) {
-    const std::string key = core::command_line(p);
+  double compare_field(const std::string& name, const core::Parameters& p, const std::optional<ui::LessonHead>& head) {
+    const std::string key = core::command_line(p) + head_text(head);
     auto it = m_comparisons.find(key);
+    if (it == m_comparisons.end() && head) {
+      const core::HeadInputs h = ui::tinyModelHead(head->layer, head->head);
+      it = m_comparisons.emplace(key, core::compare_methods(h.Q, h.K, h.V, *h.prefix, h.parameters(p), {})).first;
+    }
     if (it == m_comparisons.end()) it = m_comparisons.emplace(key, core::compare_methods(p, {})).first;
     if (name == "output_max_abs") return it->second.exact.T.cwiseAbs().maxCoeff();
     const std::string percent = "_percent";
@@ -57,6 +72,17 @@ class Quantities {
       if (f.name == field) return scaled ? 100 * f.value : f.value;
     throw UsageError("unknown comparison quantity '" + name +
                      "' (a metrics.json field, FIELD_percent or output_max_abs)");
+  }
+
+  // What one head trains under prefix tuning and NTK-Attention with the card's map (the Cost
+  // tab's parameter panel, core::head_parameter_counts).
+  double counts_field(const std::string& name, const core::Parameters& p, const std::optional<ui::LessonHead>& head) {
+    const core::Parameters sized = head ? ui::tinyModelHead(head->layer, head->head).parameters(p) : p;
+    const core::ParameterCounts c = core::head_parameter_counts(sized, {sized.feature});
+    if (name == "prefix") return c.prefix;
+    if (name == "ntk") return c.ntk.front().parameters;
+    if (name == "break_even_m") return c.ntk.front().break_even_m;
+    throw UsageError("unknown count '" + name + "' (prefix, ntk or break_even_m)");
   }
 
   double ntk_field(const std::string& name, const core::Parameters& p) {
@@ -103,10 +129,11 @@ class Quantities {
   std::map<std::string, core::GradientDescentRun> m_runs;  ///< by the NTK settings
 };
 
-// The settings a quantity depends on, as command-line options.
-std::string settings(const std::string& quantity, const core::Parameters& p) {
-  if (quantity.rfind("compare.", 0) == 0)
-    return core::command_line(p).substr(std::string("ntk-explorer compare").size());
+// The settings a quantity depends on, as command-line options (and the head it compares).
+std::string settings(const std::string& quantity, const core::Parameters& p,
+                     const std::optional<ui::LessonHead>& head) {
+  if (quantity.rfind("compare.", 0) == 0 || quantity.rfind("counts.", 0) == 0)
+    return core::command_line(p).substr(std::string("ntk-explorer compare").size()) + head_text(head);
   std::string out;
   for (const core::ParamSpec& s : core::ntk_parameter_specs()) out += " --" + std::string(s.key) + " " + s.get(p);
   return out;
@@ -138,9 +165,11 @@ int run(const Args& args, std::ostream& out, std::ostream& err) {
         core::Parameters p = ui::cardParameters(lesson, c);
         if (const QString bad = ui::setParameters(q["set"].toObject(), p); !bad.isEmpty())
           throw UsageError(where + ": " + bad.toStdString());
-        const double computed = quantities.value(quantity, p);
+        std::optional<ui::LessonHead> head = ui::lessonHead(q.toObject());
+        if (!head) head = card.head;
+        const double computed = quantities.value(quantity, p, head);
         std::ostringstream line;
-        line << where << ": " << quantity << " at" << settings(quantity, p) << ": the card says " << quote
+        line << where << ": " << quantity << " at" << settings(quantity, p, head) << ": the card says " << quote
              << ", computed " << std::setprecision(4) << computed;
         ++checked;
         if (quote.empty() || words.find(quote) == std::string::npos) {

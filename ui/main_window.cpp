@@ -4,6 +4,7 @@
 #include "ui/export/plot_actions.h"
 #include "ui/lessons/lesson_panel.h"
 #include "ui/lessons/spotlight.h"
+#include "ui/lessons/tiny_model.h"
 #include "ui/look/window_look.h"
 #include "ui/panels/heads_tab.h"
 #include "ui/panels/maps_tab.h"
@@ -280,7 +281,10 @@ void MainWindow::fitPresenterDocks() {
 }
 
 void MainWindow::showCard(const Lesson* lesson, int card, bool apply) {
-  if (!lesson) return m_spotlight->frame(nullptr);
+  if (!lesson) {
+    if (m_headOfCard) closeHead();  // the lesson's head goes with it
+    return m_spotlight->frame(nullptr);
+  }
   m_lessonDock->show();
   const LessonCard& c = lesson->cards[std::size_t(card)];
   if (apply) {
@@ -295,13 +299,31 @@ void MainWindow::showCard(const Lesson* lesson, int card, bool apply) {
     }
     if (c.train) m_figures->ntkController()->play();
     m_undo->clear();  // a card starts its own undo history: Ctrl+Z never leaves the card
-    applyParameters(params);
+    if (!c.head || !showTinyModelHead(params, *c.head)) applyParameters(params);
   }
   for (QCustomPlot* plot : plots()) {
     if (plot->objectName() != c.plot) continue;
     m_tabs->setCurrentIndex(tabOf(m_tabs, plot));
     m_spotlight->frame(plot);
   }
+}
+
+bool MainWindow::showTinyModelHead(const core::Parameters& params, const LessonHead& head) {
+  HeadPtr shown;
+  TinyModelFiles model;
+  try {
+    model = builtinTinyModel();
+    shown = std::make_shared<const core::HeadInputs>(tinyModelHead(head.layer, head.head));
+  } catch (const std::exception& e) {
+    statusBar()->showMessage(tr("This card's head is not shown: %1").arg(QString::fromStdString(e.what())));
+    return false;
+  }
+  m_panel->setParameters(params);
+  m_committed = params;
+  if (m_heads->capture() != model.activations) openHeads(model.activations, model.checkpoint, true);
+  showHead(shown);
+  m_headOfCard = true;
+  return true;
 }
 
 void MainWindow::lockControls(bool lock) {
@@ -342,6 +364,11 @@ QString MainWindow::openSession(const QString& path) {
   m_undo->clear();
   m_lessons->open(session->view.lesson, session->view.card, false);
   if (const std::optional<SessionHeads>& heads = session->view.heads) {
+    if (isBuiltinTinyModel(heads->capture)) try {
+        builtinTinyModel();  // copied out again if the cache was cleared
+      } catch (const std::exception& e) {
+        return QString::fromStdString(e.what());
+      }
     openHeads(heads->capture, heads->prefix, heads->checkpoint);
     if (heads->shown_layer >= 0)
       if (const QString why = openHead(heads->shown_layer, heads->shown_head); !why.isEmpty()) return why;
@@ -419,7 +446,13 @@ QString MainWindow::openHead(qint64 layer, qint64 head) {
   } catch (const std::exception& e) {
     return QString::fromStdString(e.what());
   }
+  showHead(shown);
+  return {};
+}
+
+void MainWindow::showHead(const HeadPtr& shown) {
   if (!m_head) m_beforeHead = m_panel->parameters();
+  m_headOfCard = false;
   m_head = shown;
   m_panel->setParameters(m_head->parameters(m_panel->parameters()));
   m_committed = m_panel->parameters();
@@ -431,7 +464,6 @@ QString MainWindow::openHead(qint64 layer, qint64 head) {
   lockControls(m_lessons->locking());
   m_tabs->setCurrentIndex(tabOf(m_tabs, m_figures->maps()));
   computeNow();
-  return {};
 }
 
 void MainWindow::closeHead() {
@@ -446,6 +478,7 @@ void MainWindow::closeHead() {
 void MainWindow::dropHead() {
   if (!m_head) return;
   m_head.reset();
+  m_headOfCard = false;
   m_headBanner->hide();
   lockControls(m_lessons->locking());
 }

@@ -26,6 +26,7 @@ class ParameterPanel;
 class LessonPanel;
 class Spotlight;
 struct Lesson;
+struct LessonHead;
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
@@ -118,7 +119,11 @@ class MainWindow : public QMainWindow {
   void setBusy(bool busy);
   void requestComparison(const core::Parameters& params, bool immediate);
   void requestNtk(const core::Parameters& params);
-  void dropHead();  ///< forgets the shown head, without computing
+  void dropHead();                     ///< forgets the shown head, without computing
+  void showHead(const HeadPtr& head);  ///< compares `head` in every tab, its sizes locked
+  /// A lesson card's head of the built-in tiny model, with `params` for all else (the Heads tab
+  /// opens the model); false, said in the status bar, when the model cannot be opened.
+  bool showTinyModelHead(const core::Parameters& params, const LessonHead& head);
   /// `params` with the sizes and generated-workload settings of `from` (what a head overrides).
   static core::Parameters withInputsOf(core::Parameters params, const core::Parameters& from);
 
@@ -146,6 +151,7 @@ class MainWindow : public QMainWindow {
   core::Parameters m_committed;   ///< the parameters of the last undo step
   HeadPtr m_head;                 ///< the real head the other tabs show, if any
   core::Parameters m_beforeHead;  ///< the panel's parameters when it was opened
+  bool m_headOfCard = false;      ///< m_head was opened by a lesson card (ending the lesson closes it)
   QWidget* m_headBanner;
   QLabel* m_headLabel;
 };

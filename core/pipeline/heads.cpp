@@ -53,7 +53,7 @@ KeyShape key_shape(const PrefixSource& prefix) {
 PrefixLayers prefix_layers(const PeftPrefixCheckpoint& checkpoint) {
   const PeftPrefixConfig& c = checkpoint.config();
   return {c.layers, c.heads, [&checkpoint](std::int64_t l, std::int64_t g) { return checkpoint.prefix(l, g); },
-          checkpoint.file().path().parent_path().string()};
+          checkpoint.file().path().parent_path().string(), "--checkpoint"};
 }
 
 PrefixLayers prefix_layers(const CapturedAttention& cache) {
@@ -63,7 +63,7 @@ PrefixLayers prefix_layers(const CapturedAttention& cache) {
       throw std::invalid_argument(cache.file().path().string() +
                                   ": a KV cache used as a prefix must have the same key/value heads in every layer");
   return {cache.layers(), kv, [&cache](std::int64_t l, std::int64_t g) { return cache.prefix(l, g); },
-          cache.file().path().string()};
+          cache.file().path().string(), "--cache"};
 }
 
 PrefixLayers open_peft_prefix(const std::filesystem::path& folder) {
@@ -154,6 +154,15 @@ Parameters HeadInputs::parameters(const Parameters& params) const {
   return p;
 }
 
+std::string HeadInputs::command_line(const Parameters& params) const {
+  Parameters shown = default_parameters();
+  for (const ParamSpec& s : parameter_specs())
+    if (!set_by_inputs(s.key) && parameter_applies(s.key, params, InputSource::arrays)) s.set(shown, s.get(params));
+  const std::string options = core::command_line(shown).substr(std::string("ntk-explorer compare").size());
+  return "ntk-explorer heads --activations " + capture + " " + layers.option + " " + layers.origin + options +
+         "   # layer " + std::to_string(layer) + " head " + std::to_string(head);
+}
+
 HeadInputs head_inputs(const PrefixLayers& prefix, const CapturedAttention& inputs, std::int64_t layer,
                        std::int64_t head) {
   const std::string both = check_layers(prefix, inputs);
@@ -169,6 +178,7 @@ HeadInputs head_inputs(const PrefixLayers& prefix, const CapturedAttention& inpu
   h.K = inputs.keys(layer, h.kv_head);
   h.V = inputs.values(layer, h.kv_head);
   h.layers = prefix;
+  h.capture = inputs.file().path().string();
   h.prefix = layer_prefix(h.layers, s, layer, h.kv_head, both);
   h.label = "layer " + std::to_string(layer) + " head " + std::to_string(head) + " of " +
             inputs.file().path().filename().string() + " (prefix " +

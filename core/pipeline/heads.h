@@ -36,6 +36,7 @@ struct PrefixLayers {
   std::int64_t layers = 0, kv_heads = 0;
   std::function<std::unique_ptr<PrefixSource>(std::int64_t layer, std::int64_t kv_head)> prefix;
   std::string origin;  ///< the file or folder, for messages
+  std::string option;  ///< how `heads` is given it: "--checkpoint" or "--cache"
 };
 
 PrefixLayers prefix_layers(const PeftPrefixCheckpoint& checkpoint);
@@ -76,8 +77,13 @@ struct HeadInputs {
   PrefixLayers layers;
   std::unique_ptr<PrefixSource> prefix;  ///< declared after `layers`: destroyed before it
   std::string label;                     ///< "layer L head H of CAPTURE (prefix ORIGIN)"
+  std::string capture;                   ///< the capture's file
   /// `params` with this head's sizes (n, L, d, d_v, m): what compare_methods is given with it.
   Parameters parameters(const Parameters& params) const;
+  /// The headless command that compares this head (with the model's others) under `params`:
+  /// `ntk-explorer heads --activations CAPTURE --checkpoint|--cache ORIGIN` and the options of
+  /// `params` that apply to arrays, then "# layer L head H".
+  std::string command_line(const Parameters& params) const;
 };
 
 /// Reads query head `head` of `layer` and opens its prefix. Throws std::invalid_argument, naming

@@ -72,17 +72,38 @@ std::string feature_variants_cut(const Parameters& p) {
   return {};
 }
 
+namespace {
+
+// `point` with what the head of `p` trains (at p's m).
+void count_parameters(const Parameters& p, ScalingPoint& point) {
+  const ParameterCounts counts = head_parameter_counts(p, {p.feature});
+  point.prefix_parameters = counts.prefix;
+  point.ntk_parameters = counts.ntk.front().parameters;
+  point.lora_parameters = counts.lora;
+  point.ntk_break_even_m = counts.ntk.front().break_even_m;
+}
+
+}  // namespace
+
+std::vector<ScalingPoint> counted_points(const Parameters& p, const std::vector<Eigen::Index>& lengths) {
+  std::vector<ScalingPoint> points;
+  for (const Eigen::Index m : lengths) {
+    Parameters at = p;
+    at.workload.m = m;
+    ScalingPoint& point = points.emplace_back();
+    point.m = m;
+    count_parameters(at, point);
+  }
+  return points;
+}
+
 ScalingPoint scaling_point(const Comparison& c) {
   ScalingPoint point;
   point.m = c.params.workload.m;
   point.r = c.r;
   point.degree = c.params.feature.kind == FeatureKind::taylor ? c.params.feature.degree : 0;
   point.status = c.status;
-  const ParameterCounts counts = head_parameter_counts(c.params, {c.params.feature});
-  point.prefix_parameters = counts.prefix;
-  point.ntk_parameters = counts.ntk.front().parameters;
-  point.lora_parameters = counts.lora;
-  point.ntk_break_even_m = counts.ntk.front().break_even_m;
+  count_parameters(c.params, point);
   if (c.status == Status::cancelled) return point;
   point.max_abs = c.errors.max_abs;
   point.rel_fro = c.errors.rel_fro;

@@ -45,6 +45,11 @@ std::string feature_variants_cut(const Parameters& p);
 /// `c` reduced to a point.
 ScalingPoint scaling_point(const Comparison& c);
 
+/// What the head of `p` trains at each of `lengths` (head_parameter_counts): points with m and
+/// the counts alone, nothing computed (the Cost tab counts over m for a real head, whose other
+/// panels have its one point).
+std::vector<ScalingPoint> counted_points(const Parameters& p, const std::vector<Eigen::Index>& lengths);
+
 /// Compares `p` (no maps) and reduces it to a point (its timings are the comparison's medians).
 /// `progress` cancels (status cancelled); std::invalid_argument for impossible parameters.
 ScalingPoint scaling_point(const Parameters& p, const Progress& progress = {});

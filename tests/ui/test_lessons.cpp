@@ -3,11 +3,15 @@
 // card of each lesson is rendered in presenter mode into lesson-screenshots/ (look at them);
 // themes restyle the plots while exports stay light.
 
+#include "core/pipeline/scaling.h"
+#include "ui/export/plot_actions.h"
 #include "ui/export/plot_export.h"
 #include "ui/lessons/handout.h"
 #include "ui/lessons/lesson_panel.h"
+#include "ui/lessons/tiny_model.h"
 #include "ui/look/plot_look.h"
 #include "ui/main_window.h"
+#include "ui/panels/heads_tab.h"
 #include "ui/panels/parameter_panel.h"
 
 #include <qcustomplot.h>
@@ -83,6 +87,12 @@ class LessonTest : public QObject {
          "lesson 1, card 2: --L must be"},
         {R"({"format": "ntk-explorer lessons", "lessons": [{"title": "t", "cards": [{"text": "x"}]}]})",
          "card 1: a lesson needs a title, a card a text and a question"},
+        {R"({"format": "ntk-explorer lessons", "lessons": [{"title": "t",
+            "cards": [{"text": "x", "question": "y?", "head": {"layer": -1, "head": 0}}]}]})",
+         "card 1: \"head\" needs {\"layer\": L, \"head\": H} with whole numbers >= 0 (layer)"},
+        {R"({"format": "ntk-explorer lessons", "lessons": [{"title": "t",
+            "cards": [{"text": "x", "question": "y?", "quotes": [{"value": "1", "head": {"layer": 1}}]}]}]})",
+         "card 1: \"head\" needs"},
     };
     for (const auto& b : bad) {
       QString error;
@@ -101,7 +111,9 @@ class LessonTest : public QObject {
         panel->open(lesson.number, card);
         QCOMPARE(panel->lesson(), &lesson);
         QCOMPARE(panel->card(), card);
-        const ntk::core::Parameters want = ntk::ui::cardParameters(lesson, card);
+        const ntk::ui::LessonCard& c = lesson.cards[std::size_t(card)];
+        ntk::core::Parameters want = ntk::ui::cardParameters(lesson, card);
+        if (c.head) want = ntk::ui::tinyModelHead(c.head->layer, c.head->head).parameters(want);  // its sizes
         QCOMPARE(values(ntk::core::parameter_specs(), w.parameterPanel()->parameters()),
                  values(ntk::core::parameter_specs(), want));
         QCOMPARE(values(ntk::core::ntk_parameter_specs(), w.ntkPanel()->parameters()),
@@ -127,6 +139,60 @@ class LessonTest : public QObject {
   // Issue 13: Ctrl+Z five times after a drag of m on card 3 of lesson 1 took the locked L and d
   // back to the settings before the lesson. A card now starts its own undo history, and undo and
   // redo change only the controls the card leaves free (also after an unlock and a relock).
+  // Lesson 8's cards compare heads of the built-in tiny model: its files are copied out of the
+  // program (again, when the cache was cleared), the Heads tab holds the model, every tab shows the
+  // head's own comparison, the plots' settings line is the heads command, the Cost tab counts its
+  // parameters over m, and a session saved on the card reopens the head.
+  void aTinyModelCardComparesItsHeadOfTheBuiltInModel() {
+    const Lesson* tiny = nullptr;
+    for (const Lesson& lesson : ntk::ui::builtinLessons())
+      if (lesson.cards.front().head) tiny = &lesson;
+    QVERIFY(tiny);
+    QVERIFY(QDir(QFileInfo(ntk::ui::builtinTinyModel().checkpoint).path()).removeRecursively());
+    MainWindow w;
+    w.show();
+    w.lessonPanel()->open(tiny->number, 0);
+    const ntk::ui::LessonHead& head = *tiny->cards.front().head;
+    QVERIFY(w.shownHead() && w.shownHead()->layer == head.layer && w.shownHead()->head == head.head);
+    QVERIFY(QFileInfo::exists(ntk::ui::builtinTinyModel().activations));
+    QCOMPARE(w.headsTab()->capture(), ntk::ui::builtinTinyModel().activations);
+    const ntk::core::HeadInputs h = ntk::ui::tinyModelHead(head.layer, head.head);
+    const ntk::core::Comparison expected =
+        ntk::core::compare_methods(h.Q, h.K, h.V, *h.prefix, h.parameters(ntk::ui::cardParameters(*tiny, 0)), {});
+    QTRY_VERIFY_WITH_TIMEOUT(w.settled() && w.shownResult() &&
+                                 (w.shownResult()->exact.T - expected.exact.T).cwiseAbs().maxCoeff() <= 1e-12 &&
+                                 w.shownResult()->errors.rel_fro == expected.errors.rel_fro,
+                             600000);
+    const auto* shown = qobject_cast<const QCustomPlot*>(w.spotlighted());
+    QVERIFY(shown);
+    QVERIFY2(ntk::ui::plotSettings(shown).startsWith(
+                 QString::fromStdString("ntk-explorer heads --activations " + h.capture)),
+             qPrintable(ntk::ui::plotSettings(shown)));
+    // The Cost tab: the head's one point, and what it trains counted over the series' lengths.
+    QCustomPlot* cost = w.findChild<QCustomPlot*>("cost");
+    QVERIFY(cost);
+    QTRY_VERIFY_WITH_TIMEOUT(w.settled() && cost->graphCount() > 0, 600000);
+    const std::size_t lengths = ntk::core::scaling_lengths(w.parameterPanel()->parameters()).size();
+    bool counted = false, one_point = false;
+    for (int g = 0; g < cost->graphCount(); ++g) {
+      counted |= cost->graph(g)->name().startsWith("prefix: keys and values") &&
+                 std::size_t(cost->graph(g)->dataCount()) == lengths;
+      one_point |= cost->graph(g)->name() == "exact prefix attention" && cost->graph(g)->dataCount() == 1;
+    }
+    QVERIFY(counted && one_point);
+    // A session saved on the card reopens the head, the model copied out again if need be.
+    QTemporaryDir folder;
+    const QString path = folder.filePath("tiny.ntksession");
+    QCOMPARE(w.saveSession(path), QString());
+    QVERIFY(QDir(QFileInfo(ntk::ui::builtinTinyModel().checkpoint).path()).removeRecursively());
+    MainWindow reopened;
+    QCOMPARE(reopened.openSession(path), QString());
+    QVERIFY(reopened.shownHead() && reopened.shownHead()->layer == head.layer);
+    // A card of a generated workload drops the head.
+    w.lessonPanel()->open(1, 0);
+    QVERIFY(!w.shownHead());
+  }
+
   void undoNeverLeavesTheCardNorChangesALockedControl() {
     MainWindow w;
     auto* undo = w.findChild<QUndoStack*>();

@@ -91,6 +91,7 @@ void ComputeController::computeScaling(const core::Parameters& params, const Job
   auto series = std::make_shared<ScalingSeries>();
   series->params = params;
   series->current = core::scaling_point(shown);
+  series->head = point_only;
   const core::ScalingPlan plan = point_only ? core::ScalingPlan{} : core::scaling_plan(params);
   series->planned = int(plan.size());
   const auto publish = [&] {

@@ -35,6 +35,7 @@ struct ScalingSeries {
   std::vector<core::ScalingPoint> by_length;   ///< over core::scaling_plan(params).by_length
   std::vector<core::ScalingPoint> by_feature;  ///< over core::scaling_plan(params).by_feature
   int planned = 0;                             ///< points in both series when complete
+  bool head = false;                           ///< of a real head: `current` alone, no series
   bool complete() const { return int(by_length.size() + by_feature.size()) == planned; }
 };
 using ScalingPtr = std::shared_ptr<const ScalingSeries>;

@@ -100,6 +100,7 @@ QCustomPlot* FigureSet::plot(const QString& name) const {
 
 void FigureSet::requestComparison(const core::Parameters& params, bool immediate, HeadPtr head) {
   m_refusal.clear();
+  m_head = head;  // the controller shows only the latest request's result
   m_controller->request(params, immediate, std::move(head));
 }
 
@@ -140,7 +141,7 @@ void FigureSet::updatePlotSettings() {
     } else if (plot == m_trainingPlot) {
       if (m_training) line = core::ntk_command_line(m_training->params, true);
     } else if (m_shown) {
-      line = core::command_line(m_shown->params);
+      line = m_head ? m_head->command_line(m_shown->params) : core::command_line(m_shown->params);
     }
     setPlotSettings(plot, QString::fromStdString(line));
   }

@@ -104,6 +104,7 @@ class FigureSet : public QObject {
   TrainingPlot* m_trainingPlot;
   TrainingTab* m_trainingTab;
   ComparisonPtr m_shown;
+  HeadPtr m_head;                      ///< of the latest request: the shown result's, when it is a real head's
   ComparisonPtr m_lastByPrecision[2];  ///< the last result shown in float64 and in float32
   ScalingPtr m_series;
   NtkResultPtr m_ntkResult;

@@ -4,6 +4,7 @@
 #include "ui/export/plot_export.h"
 #include "ui/figures/figure_set.h"
 #include "ui/lessons/lessons.h"
+#include "ui/lessons/tiny_model.h"
 #include "ui/session/session_file.h"
 
 #include <qcustomplot.h>
@@ -87,10 +88,22 @@ class HandoutRun : public QObject {
 
  private:
   void openCard() {
+    const LessonCard& card = m_lesson.cards[std::size_t(m_card)];
     m_params = cardParameters(m_lesson, m_card);
     m_figures.requestNtk(m_params);
-    if (m_lesson.cards[std::size_t(m_card)].train) m_figures.ntkController()->play();
-    m_figures.requestComparison(m_params, true);
+    if (card.train) m_figures.ntkController()->play();
+    HeadPtr head;
+    if (card.head) {
+      try {
+        head = std::make_shared<const core::HeadInputs>(tinyModelHead(card.head->layer, card.head->head));
+      } catch (const std::exception& e) {  // said once the event loop runs (this may be the constructor)
+        const QString why = QObject::tr("lesson %1, card %2: %3").arg(m_lesson.number).arg(m_card + 1).arg(e.what());
+        QTimer::singleShot(0, this, [this, why] { finish(why); });
+        return;
+      }
+      m_params = head->parameters(m_params);  // what the shown comparison is settled on
+    }
+    m_figures.requestComparison(m_params, true, head);
     m_poll.start(100);
   }
 

@@ -83,8 +83,8 @@ void LessonPanel::refresh() {
   if (!l) {
     m_heading->setText(tr("<b>Free exploration.</b>"));
     m_text->setText(
-        tr("Choose a lesson above for a guided path through the ideas: seven lessons, from "
-           "a prefix as extra keys to the NTK regime."));
+        tr("Choose a lesson above for a guided path through the ideas: eight lessons, from "
+           "a prefix as extra keys to the NTK regime and a real trained prefix."));
     return;
   }
   const LessonCard& c = l->cards[std::size_t(m_card)];

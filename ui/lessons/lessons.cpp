@@ -41,6 +41,19 @@ QString applyChecked(const QJsonObject& set, core::Parameters& p) {
 
 }  // namespace
 
+std::optional<LessonHead> lessonHead(const QJsonObject& o) {
+  if (!o.contains("head")) return std::nullopt;
+  const QJsonObject h = o.value("head").toObject();
+  const auto index = [&h](const char* key) {
+    const QJsonValue v = h.value(key);
+    if (!v.isDouble() || v.toDouble() < 0 || v.toDouble() != double(qint64(v.toDouble())))
+      throw std::invalid_argument(std::string("\"head\" needs {\"layer\": L, \"head\": H} with whole numbers >= 0 (") +
+                                  key + ")");
+    return qint64(v.toDouble());
+  };
+  return LessonHead{index("layer"), index("head")};
+}
+
 std::optional<std::vector<Lesson>> lessonsFromJson(const QByteArray& json, QString* error) {
   QJsonParseError parse{};
   const QJsonDocument doc = QJsonDocument::fromJson(json, &parse);
@@ -68,11 +81,18 @@ std::optional<std::vector<Lesson>> lessonsFromJson(const QByteArray& json, QStri
     if (!why.isEmpty()) return fail({}, why);
     for (const QJsonValue c : o.value("cards").toArray()) {
       const QJsonObject card = c.toObject();
+      const QString where = QObject::tr(", card %1").arg(lesson.cards.size() + 1);
+      std::optional<LessonHead> head;
+      try {
+        head = lessonHead(card);
+        for (const QJsonValue q : card.value("quotes").toArray()) lessonHead(q.toObject());
+      } catch (const std::invalid_argument& e) {
+        return fail(where, QString::fromUtf8(e.what()));
+      }
       lesson.cards.push_back({card.value("title").toString(), card.value("set").toObject(),
                               card.value("plot").toString(), card.value("text").toString(),
                               card.value("question").toString(), card.value("answer").toString(),
-                              card.value("train").toBool(), card.value("quotes").toArray()});
-      const QString where = QObject::tr(", card %1").arg(lesson.cards.size());
+                              card.value("train").toBool(), card.value("quotes").toArray(), head});
       if (lesson.title.isEmpty() || lesson.cards.back().text.isEmpty() || lesson.cards.back().question.isEmpty())
         return fail(where, QObject::tr("a lesson needs a title, a card a text and a question"));
       if (const QString bad = applyChecked(lesson.cards.back().set, p); !bad.isEmpty()) return fail(where, bad);

@@ -14,6 +14,11 @@
 
 namespace ntk::ui {
 
+/// A head of the built-in tiny model (ui/lessons/tiny_model.h) that a card shows in every tab.
+struct LessonHead {
+  qint64 layer = 0, head = 0;
+};
+
 struct LessonCard {
   QString title;
   QJsonObject set;     ///< {"parameters": {...}, "ntk": {...}}: applied on top of the cards before it
@@ -26,7 +31,14 @@ struct LessonCard {
   /// `ntk-explorer lessons --check` can recompute them: [{"value": "0.996", "quantity":
   /// "compare.prefix_mass_mean", "set": {...}}] ("set" on top of the card's parameters).
   QJsonArray quotes;
+  /// {"layer": L, "head": H}: the card compares that head of the built-in tiny model on its own
+  /// arrays (its sizes replace the card's); a quote can name another ("head" beside its "set").
+  std::optional<LessonHead> head;
 };
+
+/// The "head" member of a card or a quote: none when absent; throws std::invalid_argument unless
+/// it is {"layer": L, "head": H} with whole numbers L, H >= 0.
+std::optional<LessonHead> lessonHead(const QJsonObject& o);
 
 struct Lesson {
   int number = 0;  ///< 1-based

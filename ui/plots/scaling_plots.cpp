@@ -242,7 +242,10 @@ void CostPlot::redraw() {
     addGhost(this, m_time, m_pinned, m_pinned->by_length, by_m, ntk_s, tr("NTK-Attention"));
   }
   if (m_series) {
-    const Points& points = m_series->by_length;
+    // A real head has no series over m (it would draw generated workloads): its one point, and
+    // its counts over the lengths a series would have.
+    const bool head_alone = m_series->head;
+    const Points points = head_alone ? Points{m_series->current} : m_series->by_length;
     curve(this, m_time, tr("exact prefix attention"), QPen(palette::blue, 2), QCPScatterStyle::ssDisc, points, by_m,
           exact_s);
     curve(this, m_time, tr("NTK-Attention (Z, k given)"), QPen(palette::vermillion, 2), QCPScatterStyle::ssSquare,
@@ -255,8 +258,12 @@ void CostPlot::redraw() {
     curve(this, m_memory, tr("NTK-Attention: Z, k and the inputs"), QPen(palette::vermillion, 2),
           QCPScatterStyle::ssSquare, points, by_m, ntk_b);
     markCrossover(this, m_memory, points, exact_b, ntk_b, tr("exact larger from m ≈ %1"));
-    addNote(m_time, tr("one thread; medians of up to 5 runs when a run is under 20 ms"));
-    addParameterCounts(this, m_parameters, points);
+    addNote(m_time, head_alone ? tr("the shown head's one comparison, on every thread; medians of up to 5 runs "
+                                    "when a run is under 20 ms")
+                               : tr("one thread; medians of up to 5 runs when a run is under 20 ms"));
+    addParameterCounts(
+        this, m_parameters,
+        head_alone ? core::counted_points(m_series->params, core::scaling_lengths(m_series->params)) : points);
   }
   fitRange(m_time);
   fitRange(m_memory);
