@@ -438,11 +438,7 @@ QString MainWindow::openHead(qint64 layer, qint64 head) {
   if (m_heads->capture().isEmpty()) return tr("No model is open in the Heads tab (File ▸ Open a model's heads…).");
   HeadPtr shown;
   try {
-    const core::CapturedAttention inputs(m_heads->capture().toStdString());
-    const std::string prefix = m_heads->prefix().toStdString();
-    const core::PrefixLayers layers =
-        m_heads->prefixIsCheckpoint() ? core::open_peft_prefix(prefix) : core::open_kv_cache(prefix);
-    shown = std::make_shared<const core::HeadInputs>(core::head_inputs(layers, inputs, layer, head));
+    shown = std::make_shared<const core::HeadInputs>(m_heads->headInputs(layer, head));
   } catch (const std::exception& e) {
     return QString::fromStdString(e.what());
   }

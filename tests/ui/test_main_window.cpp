@@ -686,6 +686,28 @@ class MainWindowTest : public QObject {
   // Issue 26 item 3: a head of the Heads tab opens in every other tab, with its own arrays; its
   // sizes lock, the feature map still applies, a session keeps it and the way back restores the
   // generated workload.
+  // A head is opened from the files the Heads tab's job already read (an .npz KV cache is
+  // unpacked there, off the GUI thread): with the files gone from the disk, the head still opens;
+  // before any report the files are opened there and then.
+  void aHeadOpensFromTheFilesTheHeadsTabAlreadyRead() {
+    QTemporaryDir folder;
+    const QString from = QStringLiteral(NTK_TEST_DATA_DIR "/tiny_model");
+    QVERIFY(QDir().mkpath(folder.filePath("checkpoint")));
+    for (const QString name :
+         {"activations.safetensors", "checkpoint/adapter_model.safetensors", "checkpoint/adapter_config.json"})
+      QVERIFY(QFile::copy(from + "/" + name, folder.filePath(name)));
+    MainWindow w;
+    w.show();
+    w.openHeads(folder.filePath("activations.safetensors"), folder.filePath("checkpoint"), true);
+    QTRY_VERIFY_WITH_TIMEOUT(w.headsTab()->report() && !w.headsTab()->busy(), 600000);
+    QVERIFY(folder.remove());
+    QCOMPARE(w.openHead(3, 2), QString());
+    QVERIFY(w.shownHead() && w.shownHead()->layer == 3 && w.shownHead()->head == 2);
+    MainWindow other;
+    other.openHeads(folder.filePath("activations.safetensors"), folder.filePath("checkpoint"), true);
+    QVERIFY(other.openHead(3, 2).contains("activations.safetensors"));  // no report yet: opened now, and gone
+  }
+
   void aHeadOfTheHeadsTabOpensInTheOtherTabs() {
     MainWindow w;
     w.show();

@@ -207,6 +207,7 @@ HeadsTab::HeadsTab(QWidget* parent)
 }
 
 void HeadsTab::open(const QString& activations, const QString& prefix, bool checkpoint) {
+  m_opened.reset();  // of the files before
   m_activations = activations;
   m_prefix = prefix;
   m_checkpoint = checkpoint;
@@ -232,10 +233,12 @@ void HeadsTab::compute() {
   const core::Parameters params = m_params;
   m_runner.replace([this, activations, prefix, checkpoint, params](const JobRunner::Ticket& ticket) {
     core::HeadsReport report;
+    std::shared_ptr<OpenFiles> opened;
     QString failure;
     try {
-      const core::CapturedAttention inputs(activations);
-      const core::PrefixLayers layers = checkpoint ? core::open_peft_prefix(prefix) : core::open_kv_cache(prefix);
+      opened = std::make_shared<OpenFiles>(
+          OpenFiles{std::make_shared<const core::CapturedAttention>(activations),
+                    checkpoint ? core::open_peft_prefix(prefix) : core::open_kv_cache(prefix)});
       core::HeadsOptions options;
       options.progress = [this, ticket](std::int64_t done, std::int64_t total) {
         if (!ticket.alive()) return false;
@@ -244,7 +247,7 @@ void HeadsTab::compute() {
             Qt::QueuedConnection);
         return true;
       };
-      report = core::compare_heads(layers, inputs, params, options);
+      report = core::compare_heads(opened->layers, *opened->inputs, params, options);
     } catch (const std::exception& e) {
       failure = QString::fromStdString(e.what());
     }
@@ -252,14 +255,16 @@ void HeadsTab::compute() {
     auto shown = std::make_shared<const core::HeadsReport>(std::move(report));
     QMetaObject::invokeMethod(
         this,
-        [this, shown, failure] {
+        [this, shown, opened, failure] {
           m_busy = false;
           m_failure = failure;
           if (failure.isEmpty()) {
             m_report = shown;
+            m_opened = opened;
             m_status->setText(tr("%1 heads compared.").arg(shown->heads.size()));
           } else {
             m_report.reset();
+            m_opened.reset();
             m_status->setText(tr("Not computed: %1").arg(failure));
           }
           m_plot->setReport(m_report, HeadMeasure(m_measure->currentData().toInt()));
@@ -271,6 +276,14 @@ void HeadsTab::compute() {
         },
         Qt::QueuedConnection);
   });
+}
+
+core::HeadInputs HeadsTab::headInputs(qint64 layer, qint64 head) const {
+  if (m_opened) return core::head_inputs(m_opened->layers, *m_opened->inputs, layer, head);
+  const core::CapturedAttention inputs(m_activations.toStdString());
+  const std::string prefix = m_prefix.toStdString();
+  return core::head_inputs(m_checkpoint ? core::open_peft_prefix(prefix) : core::open_kv_cache(prefix), inputs, layer,
+                           head);
 }
 
 void HeadsTab::showSummary() {

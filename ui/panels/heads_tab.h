@@ -69,6 +69,10 @@ class HeadsTab : public QWidget {
   bool prefixIsCheckpoint() const { return m_checkpoint; }
   /// The shown report (null before one arrives) and why the last one failed ("" if it did not).
   HeadsPtr report() const { return m_report; }
+  /// Query head `head` of `layer` of the open files (core::head_inputs): from the capture and
+  /// prefix the last report was computed on, already opened off the GUI thread (an .npz archive
+  /// unpacked), else opened here. Throws std::invalid_argument as core::head_inputs does.
+  core::HeadInputs headInputs(qint64 layer, qint64 head) const;
   QString failure() const { return m_failure; }
   bool busy() const { return m_busy; }
   /// Shows the numbers of report()->heads[index] under the map, and offers to open it.
@@ -92,6 +96,12 @@ class HeadsTab : public QWidget {
   QString m_activations, m_prefix;
   bool m_checkpoint = true;
   HeadsPtr m_report;
+  /// The files m_report was computed on, as opened by its job.
+  struct OpenFiles {
+    std::shared_ptr<const core::CapturedAttention> inputs;
+    core::PrefixLayers layers;
+  };
+  std::shared_ptr<const OpenFiles> m_opened;
   QString m_failure;
   bool m_busy = false;
   HeadsPlot* m_plot;
