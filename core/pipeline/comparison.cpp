@@ -393,6 +393,7 @@ std::vector<Comparison> compare_query_heads(const std::vector<Eigen::MatrixXd>& 
         "compare_query_heads makes no attention maps and uses no cache: compare one head for those");
   validate(params);
   std::vector<Comparison> heads;
+  heads.reserve(queries.size());
   for (const Eigen::MatrixXd& Q : queries) heads.push_back(checked_comparison(Q, K, V, prefix, params, options));
   const FeatureMap phi(params.feature, K.cols());
   const Eigen::Index m = prefix.rows(), L = K.rows();
