@@ -449,6 +449,7 @@ QString MainWindow::openHead(qint64 layer, qint64 head) {
 void MainWindow::showHead(const HeadPtr& shown) {
   if (!m_head) m_beforeHead = m_panel->parameters();
   m_headOfCard = false;
+  m_undo->clear();  // its steps would carry the other inputs' sizes
   m_head = shown;
   m_panel->setParameters(m_head->parameters(m_panel->parameters()));
   m_committed = m_panel->parameters();
@@ -475,6 +476,7 @@ void MainWindow::dropHead() {
   if (!m_head) return;
   m_head.reset();
   m_headOfCard = false;
+  m_undo->clear();  // its steps carry the head's sizes
   m_headBanner->hide();
   lockControls(m_lessons->locking());
 }

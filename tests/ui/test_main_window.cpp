@@ -774,12 +774,15 @@ class MainWindowTest : public QObject {
     // A head the capture does not have is refused, and the shown one stays.
     QVERIFY(w.openHead(7, 0).contains("no layer 7"));
     QVERIFY(w.shownHead() && w.shownHead()->layer == 2);
-    // Back to the generated workload.
+    // Back to the generated workload; the undo steps taken on the head (its sizes) are gone.
+    qobject_cast<QDoubleSpinBox*>(w.parameterPanel()->control("degree"))->setValue(3);
+    QVERIFY(w.findChild<QUndoStack*>()->canUndo());
     w.closeHead();
     QVERIFY(!w.shownHead());
+    QVERIFY(!w.findChild<QUndoStack*>()->canUndo());
     QVERIFY(w.parameterPanel()->control("m")->isEnabled());
     QCOMPARE(w.parameterPanel()->parameters().workload.m, generated.workload.m);
-    QCOMPARE(w.parameterPanel()->parameters().feature.degree, 1);
+    QCOMPARE(w.parameterPanel()->parameters().feature.degree, 3);  // the feature map stays
     QTRY_VERIFY_WITH_TIMEOUT(w.settled() && w.shownResult()->params.workload.m == generated.workload.m, 600000);
   }
 
