@@ -504,6 +504,8 @@ QString MainWindow::statusText() const {
   if (tab == tabOf(m_tabs, m_figures->ntkPlot())) {
     const NtkResultPtr ntk = m_figures->ntkResult();
     if (!m_figures->ntkRefusal().isEmpty()) return tr("The NTK view is not computed: %1").arg(m_figures->ntkRefusal());
+    if (m_figures->ntkCancelled() && !(ntk && ntk->complete()))
+      return tr("The NTK view was cancelled; press F5 to compute it again.");
     if (!ntk || ntk->view.status != core::Status::ok) return tr("The NTK view is computing…");
     return ntkStatus(ntk->view);
   }
@@ -531,7 +533,10 @@ void MainWindow::applyParameters(const core::Parameters& params) {
   computeNow();
 }
 
-void MainWindow::computeNow() { requestComparison(m_panel->parameters(), true); }
+void MainWindow::computeNow() {
+  if (m_figures->ntkCancelled()) requestNtk(m_ntkPanel->parameters());
+  requestComparison(m_panel->parameters(), true);
+}
 
 void MainWindow::requestComparison(const core::Parameters& params, bool immediate) {
   setBusy(true);

@@ -72,6 +72,8 @@ class MainWindow : public QMainWindow {
   ComparisonPtr shownResult() const { return m_figures->shownResult(); }
   /// The scaling series on screen, as far as computed (null before the first point).
   ScalingPtr shownSeries() const { return m_figures->shownSeries(); }
+  /// The NTK view on screen, as far as computed (null before the first snapshot).
+  NtkResultPtr ntkResult() const { return m_figures->ntkResult(); }
   /// Every plot, in the order of the tabs; each has an objectName that is its export file name.
   QList<QCustomPlot*> plots() const { return m_figures->plots(); }
   /// Opens the maps tab on query (or query bin) `row` in the query inspector.

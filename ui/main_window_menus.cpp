@@ -7,6 +7,7 @@
 #include "ui/export/plot_actions.h"
 #include "ui/lessons/handout.h"
 #include "ui/lessons/lesson_panel.h"
+#include "ui/panels/heads_tab.h"
 #include "ui/panels/parameter_panel.h"
 #include "ui/panels/training_tab.h"
 
@@ -97,8 +98,10 @@ void MainWindow::buildMenus() {
                   [this] { exportPlotInteractively(currentPlot(), this); });
   QMenu* compute = menuBar()->addMenu(tr("&Compute"));
   compute->addAction(tr("&Recompute"), QKeySequence(Qt::Key_F5), this, &MainWindow::computeNow);
-  compute->addAction(tr("&Cancel"), QKeySequence(Qt::Key_Escape), this, [this] {
+  compute->addAction(tr("&Cancel"), QKeySequence(Qt::Key_Escape), this, [this] {  // every running job
     if (m_recomputing->isVisible()) m_cancel->click();
+    if (m_figures->ntkRunning()) m_figures->cancelNtk();
+    m_heads->cancel();
   });
   compute->addSeparator();
   compute->addAction(tr("&Pin the scaling curves"), QKeySequence(Qt::CTRL | Qt::Key_P), this, [this] {

@@ -442,6 +442,43 @@ class MainWindowTest : public QObject {
     QVERIFY(lines.filter("distance,").size() >= 5);
   }
 
+  // Issue 27, finding 15: Esc stopped only the comparison; a long NTK series ran on. It now stops
+  // every running job: the NTK view's series (its status says so; F5 computes it again) and the
+  // Heads tab's comparison.
+  void escapeCancelsEveryRunningJob() {
+    MainWindow w;
+    w.show();
+    QAction* escape = nullptr;
+    for (QAction* a : w.findChildren<QAction*>())
+      if (a->shortcut() == QKeySequence(Qt::Key_Escape)) escape = a;
+    QVERIFY(escape);
+    ntk::core::Parameters p = w.ntkPanel()->parameters();
+    p.ntk.model.n = 32;
+    p.ntk.model.d = 8;
+    w.ntkPanel()->setParameters(p);
+    qobject_cast<QDoubleSpinBox*>(w.ntkPanel()->control("m"))->setValue(65536);  // a series of seconds
+    QTRY_VERIFY_WITH_TIMEOUT(
+        w.ntkResult() && w.ntkResult()->params.ntk.model.m == 65536 && !w.ntkResult()->widths.empty(), 120000);
+    QVERIFY(!w.ntkResult()->complete());
+    escape->trigger();
+    const std::size_t widths = w.ntkResult()->widths.size();
+    QTest::qWait(3000);
+    QCOMPARE(w.ntkResult()->widths.size(), widths);  // stopped where it was
+    auto* tabs = w.findChild<QTabWidget*>();
+    tabs->setCurrentIndex(5);  // the NTK tab
+    QVERIFY2(w.statusText().contains("cancelled"), qPrintable(w.statusText()));
+    w.computeNow();  // F5
+    QVERIFY(!w.statusText().contains("cancelled"));
+    // The Heads tab's comparison.
+    const QString dir = QStringLiteral(NTK_TEST_DATA_DIR "/tiny_model");
+    w.openHeads(dir + "/activations.safetensors", dir + "/checkpoint", true);
+    QVERIFY(w.headsTab()->busy());
+    escape->trigger();
+    QVERIFY(!w.headsTab()->busy());
+    QTest::qWait(2000);
+    QVERIFY(!w.headsTab()->report());  // its job stopped before posting one
+  }
+
   void trainingPlaysPausesStepsAndResets() {
     MainWindow w;
     ntk::core::Parameters p = w.ntkPanel()->parameters();

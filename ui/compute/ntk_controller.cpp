@@ -23,8 +23,9 @@ NtkController::NtkController(const std::shared_ptr<HoldGate>& hold, QObject* par
 void NtkController::request(const core::Parameters& params) {
   m_params = params;
   ++m_setting;
-  m_view.replace(
-      [this, params, setting = m_setting](const JobRunner::Ticket& ticket) { computeView(params, setting, ticket); });
+  m_view.replace([this, params, setting = m_setting, run = ++m_viewRun](const JobRunner::Ticket& ticket) {
+    computeView(params, setting, run, ticket);
+  });
   reset();
 }
 
@@ -38,13 +39,16 @@ void NtkController::post(quint64 setting, std::function<void()> emitter) {
       Qt::QueuedConnection);
 }
 
-void NtkController::computeView(const core::Parameters& params, quint64 setting, const JobRunner::Ticket& ticket) {
+void NtkController::computeView(const core::Parameters& params, quint64 setting, quint64 view_run,
+                                const JobRunner::Ticket& ticket) {
   auto result = std::make_shared<NtkResult>();
   result->params = params;
   const core::NtkSpec& spec = params.ntk.model;
   const auto emitSnapshot = [&] {
     NtkResultPtr snapshot = std::make_shared<const NtkResult>(*result);
-    post(setting, [this, snapshot] { emit viewProgress(snapshot); });
+    post(setting, [this, snapshot, view_run] {
+      if (view_run == m_viewRun) emit viewProgress(snapshot);  // not after a cancel
+    });
   };
   try {
     core::check_ntk_memory(spec, core::default_memory_budget_bytes, core::NtkWork::training);
@@ -130,6 +134,12 @@ void NtkController::play() {
   m_training.replace([this, params = m_params, setting = m_setting](const JobRunner::Ticket& ticket) {
     if (restart(params, setting, false)) runSteps(m_state.params.ntk.steps - m_trainer->current().step, ticket);
   });
+}
+
+void NtkController::cancel() {
+  m_view.cancel();
+  ++m_viewRun;
+  pause();
 }
 
 void NtkController::pause() {

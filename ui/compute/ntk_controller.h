@@ -55,6 +55,8 @@ class NtkController : public QObject {
   void pause();  ///< stops after the current step; the run keeps its state
   void step();   ///< one step
   void reset();  ///< back to step 0
+  /// Stops the view's series where it is (what it published stays) and pauses the run.
+  void cancel();
 
  signals:
   void viewProgress(ntk::ui::NtkResultPtr result);
@@ -62,7 +64,7 @@ class NtkController : public QObject {
   void failed(QString message);  ///< the current setting cannot be computed (the reason)
 
  private:
-  void computeView(const core::Parameters& params, quint64 setting, const JobRunner::Ticket& ticket);
+  void computeView(const core::Parameters& params, quint64 setting, quint64 view_run, const JobRunner::Ticket& ticket);
   /// Runs `emitter` on the GUI thread unless a newer request has replaced `setting` by then.
   void post(quint64 setting, std::function<void()> emitter);
   void publish(bool playing);
@@ -78,6 +80,7 @@ class NtkController : public QObject {
   TrainingState m_state;
   quint64 m_trainedSetting = 0;
   quint64 m_setting = 0;      ///< GUI thread: counts requests; what a worker posts is tagged with one
+  quint64 m_viewRun = 0;      ///< GUI thread: counts view jobs and cancels; a snapshot of an older one is dropped
   core::Parameters m_params;  ///< GUI thread: the setting of the last request
   JobRunner m_view;
   JobRunner m_training;

@@ -106,7 +106,21 @@ void FigureSet::requestComparison(const core::Parameters& params, bool immediate
 
 void FigureSet::requestNtk(const core::Parameters& params) {
   m_ntkRefusal.clear();
+  m_ntkRequested = params;
+  m_ntkCancelled = false;
   m_ntk->request(params);
+}
+
+bool FigureSet::ntkRunning() const {
+  const bool viewDone = m_ntkResult && m_ntkResult->complete() &&
+                        core::same_values(core::ntk_parameter_specs(), m_ntkResult->params, m_ntkRequested);
+  return (!viewDone && m_ntkRefusal.isEmpty() && !m_ntkCancelled) || (m_training && m_training->playing);
+}
+
+void FigureSet::cancelNtk() {
+  m_ntk->cancel();
+  m_ntkCancelled = true;
+  emit changed();
 }
 
 void FigureSet::cancel() {

@@ -60,6 +60,11 @@ class FigureSet : public QObject {
   void requestNtk(const core::Parameters& params);
   /// Stops the running comparison; the plots keep the previous result.
   void cancel();
+  /// Whether the NTK view of the last requestNtk is still computing, or its training run plays.
+  bool ntkRunning() const;
+  /// Stops both (what they showed stays); ntkCancelled() until the next requestNtk.
+  void cancelNtk();
+  bool ntkCancelled() const { return m_ntkCancelled; }
 
   /// Every plot shows its complete result for these settings: the comparison and its scaling
   /// series for `comparison`, the NTK view and a finished training run for `ntk`'s settings.
@@ -109,6 +114,8 @@ class FigureSet : public QObject {
   ScalingPtr m_series;
   NtkResultPtr m_ntkResult;
   TrainingPtr m_training;
+  core::Parameters m_ntkRequested;  ///< of the last requestNtk
+  bool m_ntkCancelled = false;
   QString m_comparisonStatus;
   QString m_refusal, m_ntkRefusal;
 };

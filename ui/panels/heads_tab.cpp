@@ -278,6 +278,16 @@ void HeadsTab::compute() {
   });
 }
 
+void HeadsTab::cancel() {
+  if (!m_busy) return;
+  m_runner.cancel();
+  m_busy = false;
+  m_status->setText(
+      tr("Cancelled; the map shows the last report. Change a setting or open the files again to "
+         "compare every head."));
+  emit computed();
+}
+
 core::HeadInputs HeadsTab::headInputs(qint64 layer, qint64 head) const {
   if (m_opened) return core::head_inputs(m_opened->layers, *m_opened->inputs, layer, head);
   const core::CapturedAttention inputs(m_activations.toStdString());

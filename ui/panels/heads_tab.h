@@ -75,6 +75,8 @@ class HeadsTab : public QWidget {
   core::HeadInputs headInputs(qint64 layer, qint64 head) const;
   QString failure() const { return m_failure; }
   bool busy() const { return m_busy; }
+  /// Stops a running comparison of the heads (the map keeps the last report).
+  void cancel();
   /// Shows the numbers of report()->heads[index] under the map, and offers to open it.
   void chooseHead(int index);
   /// The chosen head's index in report()->heads, -1 before a click.
