@@ -18,7 +18,8 @@ namespace {
 template <class A, class B>
 bool same_bits(const A& a, const B& b) {
   return a.rows() == b.rows() && a.cols() == b.cols() &&
-         std::memcmp(a.derived().data(), b.derived().data(), sizeof(double) * std::size_t(a.size())) == 0;
+         (a.size() == 0 ||
+          std::memcmp(a.derived().data(), b.derived().data(), sizeof(double) * std::size_t(a.size())) == 0);
 }
 
 struct Heads {
