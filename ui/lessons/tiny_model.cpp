@@ -4,8 +4,12 @@
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QSaveFile>
 #include <QStandardPaths>
+#include <algorithm>
+#include <iterator>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 
@@ -36,11 +40,24 @@ bool copyOut(const QString& folder) {
 }  // namespace
 
 TinyModelFiles builtinTinyModel() {
+  // The folder this process copied (or found) the files in: while they are all there, they are
+  // not read and compared again on every call.
+  static std::mutex copying;
+  static QString copied;
+  const std::lock_guard lock(copying);
+  const auto whole = [](const QString& folder) {
+    return std::all_of(std::begin(files), std::end(files),
+                       [&](const char* name) { return QFileInfo::exists(folder + '/' + name); });
+  };
+  const auto in = [](const QString& folder) -> TinyModelFiles {
+    return {folder + "/activations.safetensors", folder + "/checkpoint"};
+  };
+  if (!copied.isEmpty() && whole(copied)) return in(copied);
   const QString cache = QStandardPaths::writableLocation(QStandardPaths::GenericCacheLocation);
   for (const QString& base : {cache, QDir::tempPath()}) {
     if (base.isEmpty()) continue;
     const QString folder = folderUnder(base);
-    if (copyOut(folder)) return {folder + "/activations.safetensors", folder + "/checkpoint"};
+    if (copyOut(folder)) return in(copied = folder);
   }
   throw std::runtime_error(("cannot write the built-in tiny model to " + folderUnder(cache) + " or " +
                             folderUnder(QDir::tempPath()) + "; make one of them writable")

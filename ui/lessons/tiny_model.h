@@ -16,7 +16,8 @@ struct TinyModelFiles {
 
 /// The built-in model as files (the readers map files): copied out of the program into
 /// $XDG_CACHE_HOME/ntk-explorer/tiny_model-VERSION (else the temporary folder) when missing or
-/// changed, each file through a temporary name and a rename. Throws std::runtime_error naming the
+/// changed, each file through a temporary name and a rename (compared byte for byte on the first
+/// call of a process; later calls only check that the files are still there). Throws std::runtime_error naming the
 /// folder when neither can be written.
 TinyModelFiles builtinTinyModel();
 
